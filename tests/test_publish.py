@@ -1,0 +1,123 @@
+"""Atomic publish: a reader during rebuilds always sees one complete, self-consistent build."""
+
+import os
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from indexer.config import IndexSettings
+from indexer.publish import BUILDS, PublishError, prune, publish
+from indexer.published import PublishedError, current_build_id, open_published
+from indexer.records import parse_record
+
+
+def _catalog(n: int, tag: str):
+    titles = [
+        parse_record({"id": f"{tag}-{i:05d}", "kind": "movie", "title": f"{tag} {i}", "year": 2000}) for i in range(n)
+    ]
+    rng = np.random.default_rng(n)
+    vectors = rng.normal(size=(n, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return titles, vectors
+
+
+def _publish(state, n, tag, keep=2):
+    titles, vectors = _catalog(n, tag)
+    return publish(
+        state / "published",
+        titles,
+        vectors,
+        model="m",
+        text_recipe="flixrec",
+        source="test",
+        settings=IndexSettings(keep_builds=keep),
+    )
+
+
+def test_published_build_is_complete_and_searchable(tmp_path):
+    result = _publish(tmp_path, 50, "a")
+    pub = open_published(tmp_path, expect_model="m")
+    assert pub.build_id == result.build_id == current_build_id(tmp_path)
+    assert pub.manifest["count"] == 50 and pub.manifest["dimensions"] == 16 and pub.manifest["metric"] == "cos"
+    con = sqlite3.connect(pub.db_path)
+    key, title_id = con.execute("SELECT key, id FROM titles WHERE id = 'a-00007'").fetchone()
+    hits = pub.index.search(np.asarray(pub.vectors[key], dtype=np.float32), 3)
+    assert int(hits.keys[0]) == key and title_id == "a-00007"
+    assert not any(p.name.startswith(".") for p in (tmp_path / "published" / BUILDS).iterdir())
+
+
+def test_same_content_is_not_republished_and_old_builds_are_pruned(tmp_path):
+    first = _publish(tmp_path, 30, "a")
+    assert _publish(tmp_path, 30, "a").skipped
+    _publish(tmp_path, 31, "b")
+    third = _publish(tmp_path, 32, "c")
+    builds = sorted(p.name for p in (tmp_path / "published" / BUILDS).iterdir())
+    assert len(builds) == 2 and first.build_id not in builds and third.build_id in builds
+
+
+def test_model_mismatch_and_missing_index_are_clear(tmp_path):
+    with pytest.raises(PublishedError, match="No index published yet"):
+        open_published(tmp_path)
+    _publish(tmp_path, 10, "a")
+    with pytest.raises(PublishedError, match=r"built with model 'm' but bot\.toml sets 'other'"):
+        open_published(tmp_path, expect_model="other")
+
+
+def test_nothing_to_publish_is_refused_without_touching_current(tmp_path):
+    _publish(tmp_path, 10, "a")
+    before = current_build_id(tmp_path)
+    with pytest.raises(PublishError, match="nothing to publish"):
+        publish(
+            tmp_path / "published",
+            [],
+            np.zeros((0, 16), np.float32),
+            model="m",
+            text_recipe="flixrec",
+            source="t",
+            settings=IndexSettings(),
+        )
+    assert current_build_id(tmp_path) == before
+
+
+def test_a_reader_during_rebuilds_never_sees_a_half_written_or_mixed_build(tmp_path):
+    _publish(tmp_path, 40, "gen0", keep=3)
+    stop = threading.Event()
+    seen, problems = set(), []
+
+    def reader():
+        while not stop.is_set():
+            try:
+                pub = open_published(tmp_path)
+                n, first_id = pub.db.execute("SELECT COUNT(*), MIN(id) FROM titles").fetchone()
+                manifest = pub.manifest
+                if not (n == manifest["count"] == len(pub.index) == pub.vectors.shape[0]):
+                    problems.append(("count mismatch", n, manifest["count"], len(pub.index)))
+                if not first_id.startswith(f"gen{n - 40}-"):  # each generation has a distinct size and tag
+                    problems.append(("mixed build", n, first_id))
+                seen.add(pub.build_id)
+            except Exception as exc:  # any failure in the reader must fail the test, not just warn
+                problems.append(("reader failed", repr(exc)))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for gen in range(1, 8):
+            _publish(tmp_path, 40 + gen, f"gen{gen}", keep=3)
+    finally:
+        stop.set()
+        thread.join()
+    assert problems == []
+    assert len(seen) >= 2  # the reader really overlapped several swaps
+
+
+def test_leftovers_of_a_killed_publish_are_cleaned_and_never_served(tmp_path):
+    _publish(tmp_path, 10, "a")
+    builds = tmp_path / "published" / BUILDS
+    (builds / ".20990101T000000000000-dead00.tmp").mkdir()
+    os.symlink("builds/nowhere", tmp_path / "published" / ".current.x.tmp")
+    assert open_published(tmp_path).manifest["count"] == 10
+    prune(tmp_path / "published", keep=2)
+    assert not any(p.name.startswith(".") for p in builds.iterdir())
+    assert not (tmp_path / "published" / ".current.x.tmp").is_symlink()

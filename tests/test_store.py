@@ -1,0 +1,89 @@
+import sqlite3
+
+import pytest
+
+from indexer.records import parse_record
+from indexer.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+
+
+def _title(**overrides):
+    row = {"id": "imdb-tt0113277", "kind": "movie", "title": "Heat", "year": 1995, "genres": ["crime", "drama"]}
+    row.update(overrides)
+    return parse_record(row)
+
+
+async def test_new_store_is_migrated_to_the_latest_version_in_wal_mode(tmp_path):
+    store = await Store.open(tmp_path / "s.sqlite")
+    assert await store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    await store.close()
+    con = sqlite3.connect(tmp_path / "s.sqlite")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"titles_norm_title", "titles_norm_original_title", "titles_trakt"} <= names
+
+
+async def test_an_old_store_is_upgraded_in_place_keeping_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    for statement in filter(str.strip, MIGRATIONS[0].split(";")):  # a store as version 1 left it
+        con.execute(statement)
+    con.execute("INSERT INTO titles (id, kind, title, norm_title, updated_at) VALUES ('x', 'movie', 'Heat', 'heat', 0)")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    store = await Store.open(path)
+    assert await store.schema_version() == SCHEMA_VERSION
+    assert (await store.get("x")).title == "Heat"
+    await store.close()
+
+
+async def test_a_store_from_newer_code_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite"
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer than this code"):
+        await Store.open(path)
+
+
+async def test_upsert_is_idempotent_and_reports_changes(tmp_path):
+    store = await Store.open(tmp_path / "s.sqlite")
+    first = await store.upsert_titles([_title(), _title(id="imdb-tt0069080", year=1972)])
+    assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+    con = sqlite3.connect(tmp_path / "s.sqlite")
+    before = con.execute("SELECT id, updated_at FROM titles ORDER BY id").fetchall()
+    again = await store.upsert_titles([_title(), _title(id="imdb-tt0069080", year=1972)])
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert con.execute("SELECT id, updated_at FROM titles ORDER BY id").fetchall() == before
+    changed = await store.upsert_titles([_title(rating=8.3)])
+    assert (changed.inserted, changed.updated) == (0, 1)
+    assert (await store.get("imdb-tt0113277")).rating == 8.3
+    assert await store.count() == 2
+    await store.close()
+
+
+async def test_checkpoint_state_commits_with_its_rows_or_not_at_all(tmp_path):
+    store = await Store.open(tmp_path / "s.sqlite")
+    await store.upsert_titles([_title()], state={"crawl.page": "1"})
+    assert await store.get_state("crawl.page") == "1"
+
+    bad = _title(id="x2")
+    object.__setattr__(bad, "kind", "film")  # violates the CHECK constraint mid-transaction
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.upsert_titles([_title(id="x1"), bad], state={"crawl.page": "2"})
+    assert await store.get_state("crawl.page") == "1"
+    assert await store.get("x1") is None
+    await store.close()
+
+
+async def test_people_update_and_external_id_lookup(tmp_path):
+    store = await Store.open(tmp_path / "s.sqlite")
+    await store.upsert_titles([_title(trakt_id=42, imdb_id="tt0113277")])
+    assert await store.find_id("movie", trakt_id=42) == "imdb-tt0113277"
+    assert await store.find_id("movie", imdb_id="tt0113277") == "imdb-tt0113277"
+    assert await store.find_id("show", trakt_id=42) is None
+    assert await store.update_people("imdb-tt0113277", ["Al Pacino", "Robert De Niro"], ["Michael Mann"])
+    assert not await store.update_people("imdb-tt0113277", ["Al Pacino", "Robert De Niro"], ["Michael Mann"])
+    title = await store.get("imdb-tt0113277")
+    assert title.cast == ("Al Pacino", "Robert De Niro") and title.directors == ("Michael Mann",)
+    await store.close()
