@@ -53,7 +53,7 @@ class TraktSettings:
     timeout_s: float = 30.0
     max_retries: int = 5
     backoff_s: float = 1.0
-    people_top_n: int = 500  # cast and directors are fetched for the N most popular titles only
+    people_top_n: int = 500  # cast and directors for the N most popular movies and the N most popular shows
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 File sources (the bundled catalog or an operator's JSONL/CSV) are authoritative snapshots: a complete read
 publishes exactly the titles in the file, and titles that left the file are dropped from the store. The Trakt
-source accumulates: the store is the crawl's result and everything in it is published.
+source accumulates: the crawl's rows (`trakt-…` ids) are published, and a file build leaves them alone.
 Encoding is incremental: each title's text hash is cached with its vector, so a rebuild re-encodes only titles
 whose text changed, and an encode killed midway resumes from the last saved batch.
 """
@@ -29,6 +29,7 @@ log = logging.getLogger("morelike.indexer")
 IMPORT_BATCH = 1000
 ENCODE_BATCHES_PER_CHUNK = 16  # vectors are cached after each chunk of batches: the unit of resume for a killed encode
 MAX_REPORTED_BAD_LINES = 20
+TRAKT_PREFIX = "trakt-"  # ids of titles that came from the Trakt crawl
 
 
 @dataclass
@@ -159,7 +160,8 @@ async def build(
             path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
             ids = await import_file(store, path, limit, summary, progress)
             if limit is None:
-                summary.removed = await store.remove_except(set(ids))
+                # Trakt rows are the crawl's state (sync updates them): a file catalog never deletes them.
+                summary.removed = await store.remove_except(set(ids), protect_prefix=TRAKT_PREFIX)
         await _encode_and_publish(store, config, ids, summary, source, progress)
     finally:
         await store.close()
@@ -185,7 +187,8 @@ async def sync(config: Config, *, progress: bool = True, trakt_client_id: str | 
 
 
 async def _ids_by_popularity(store: Store, limit: int | None) -> list[str]:
-    ids = [t.id async for t in store.iter_titles(order="popularity")]
+    # Only the crawl's own rows: a state dir that once held a file catalog must not leak it into a Trakt build.
+    ids = [t.id async for t in store.iter_titles(order="popularity") if t.id.startswith(TRAKT_PREFIX)]
     return ids[:limit] if limit is not None else ids
 
 

@@ -289,9 +289,13 @@ class Store:
             async for row in cursor:
                 yield row_to_title(row)
 
-    async def remove_except(self, keep: set[str]) -> int:
-        """Delete titles not in `keep` (a file catalog is authoritative); returns how many left."""
-        gone = [tid for tid in await self.ids() if tid not in keep]
+    async def remove_except(self, keep: set[str], protect_prefix: str | None = None) -> int:
+        """Delete titles not in `keep` (a file catalog is authoritative), sparing ids with `protect_prefix`."""
+        gone = [
+            tid
+            for tid in await self.ids()
+            if tid not in keep and not (protect_prefix and tid.startswith(protect_prefix))
+        ]
         if not gone:
             return 0
         await self._db.execute("BEGIN IMMEDIATE")

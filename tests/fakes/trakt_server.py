@@ -1,0 +1,526 @@
+"""A local fake of the Trakt API (v2), built from the public contracts in trakt/trakt-api and docs.trakt.tv.
+
+What it serves (GET only, JSON):
+  /movies/popular, /shows/popular                 paginated lists (page/limit, X-Pagination-* headers)
+  /movies/updates/{start_date}, /shows/updates/…  `[{"updated_at": …, "movie"|"show": {…}}]`, paginated
+  /movies/{id}, /shows/{id}                       one title (id = Trakt id or slug)
+  /movies/{id}/people, /shows/{id}/people         `{"cast": [...], "crew": {"directing": [...], ...}}`
+`extended=full` adds the full fields, `extended=images` the image paths (comma-combinable, as documented);
+without it items are the minimal `{title, year, ids}`, so a client that forgets `extended=full` is caught.
+
+Required headers are checked like Trakt does: a missing or wrong `trakt-api-key` is HTTP 403 ("invalid API key"),
+a wrong `trakt-api-version` is 400, a missing JSON content type is 412.
+
+Faults can be injected per path (glob) and page: an HTTP status (429 with Retry-After and X-Ratelimit, 500, 502,
+503, ...), a dropped connection (headers and half the body, then the socket is closed), a delay (to trigger client
+timeouts) and a hang (blocks until released; used to SIGKILL a crawl at a known point). Every request is counted
+per path and logged with its page.
+
+Standalone (demo for `python -m indexer build --source trakt`):
+    python -m tests.fakes.trakt_server --port 8765 --client-id demo [--bundled data/catalog.jsonl.gz]
+then set `[trakt] base_url = "http://127.0.0.1:8765"` and `TRAKT_CLIENT_ID=demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import fnmatch
+import gzip
+import json
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+API_VERSION = "2"
+DEFAULT_LIMIT = 10  # documented default when `limit` is omitted
+MAX_LIMIT = 100  # our lists clamp larger limits (documented: "higher values are clamped rather than rejected")
+UPDATES_MAX_AGE = timedelta(days=30)  # documented: start_date can be at most 30 days in the past
+MINIMAL_FIELDS = ("title", "year", "ids")
+
+# --------------------------------------------------------------------------------------------------------------
+# Catalog: Trakt-shaped payloads
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+_WORDS = (
+    "silent harbor crimson winter midnight garden broken signal last frontier hidden kingdom iron river "
+    "golden hour paper moon distant shore wild heart glass city hollow crown lost echo northern light "
+    "burning sky velvet storm quiet storm empty road falling star secret tide lonely planet"
+).split()
+_GENRES = (
+    "action adventure animation comedy crime documentary drama family fantasy history horror mystery romance "
+    "science-fiction thriller war western"
+).split()
+_PEOPLE = (
+    "Ava Stone|Liam Carter|Mia Lopez|Noah Fischer|Zoe Tanaka|Ethan Brooks|Lena Novak|Omar Haddad|Sara Lind|"
+    "Kenji Mori|Ines Duarte|Tom Becker|Nora Quinn|Ravi Patel|Elsa Berg|Hugo Martin"
+).split("|")
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def make_people(rng: random.Random, kind: str) -> dict:
+    """A people payload: cast in billing order, crew grouped by department (documented shape)."""
+    names = rng.sample(_PEOPLE, 6)
+
+    def person(name: str) -> dict:
+        return {"name": name, "ids": {"trakt": sum(map(ord, name)), "slug": _slugify(name)}}
+
+    cast = [
+        {"character": f"Role {i + 1}", "characters": [f"Role {i + 1}"], "person": person(n)}
+        | ({"episode_count": 10} if kind == "show" else {})
+        for i, n in enumerate(names[:4])
+    ]
+    crew = {
+        "directing": [{"job": "Director", "jobs": ["Director"], "person": person(names[4])}],
+        "writing": [{"job": "Screenplay", "jobs": ["Screenplay"], "person": person(names[5])}],
+    }
+    return {"cast": cast, "crew": crew}
+
+
+def make_movie(trakt_id: int, rng: random.Random, updated_at: datetime) -> dict:
+    words = rng.sample(_WORDS, 2)
+    title = f"The {words[0].title()} {words[1].title()} {trakt_id}"
+    year = rng.randint(1950, 2024)
+    return {
+        "title": title,
+        "year": year,
+        "ids": {
+            "trakt": trakt_id,
+            "slug": f"{_slugify(title)}-{year}",
+            "imdb": f"tt{1000000 + trakt_id}",
+            "tmdb": 50000 + trakt_id,
+        },
+        "tagline": f"Every {words[0]} hides a {words[1]}.",
+        "overview": f"A story about a {words[0]} {words[1]} and the people caught in it ({trakt_id}).",
+        "released": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "runtime": rng.randint(80, 180),
+        "country": rng.choice(["us", "gb", "fr", "jp", "kr"]),
+        "trailer": None,
+        "homepage": None,
+        "status": "released",
+        "rating": round(rng.uniform(4, 9), 5),
+        "votes": rng.randint(1, 50000),
+        "comment_count": rng.randint(0, 100),
+        "updated_at": _iso(updated_at),
+        "language": rng.choice(["en", "fr", "ja", "ko"]),
+        "languages": ["en"],
+        "available_translations": ["en"],
+        "genres": rng.sample(_GENRES, 2),
+        "certification": "PG-13",
+        "original_title": title,
+        "images": {
+            "fanart": [],
+            "poster": [f"media.trakt.tv/images/movies/{trakt_id:09d}/posters/medium/p.jpg.webp"],
+            "logo": [],
+            "clearart": [],
+            "banner": [],
+            "thumb": [],
+        },
+    }
+
+
+def make_show(trakt_id: int, rng: random.Random, updated_at: datetime) -> dict:
+    words = rng.sample(_WORDS, 2)
+    title = f"{words[0].title()} {words[1].title()} {trakt_id}"
+    year = rng.randint(1980, 2024)
+    first_aired = datetime(year, rng.randint(1, 12), rng.randint(1, 28), 2, 0, tzinfo=UTC)
+    return {
+        "title": title,
+        "year": year,
+        "ids": {
+            "trakt": trakt_id,
+            "slug": _slugify(title),
+            "tvdb": 70000 + trakt_id,
+            "imdb": f"tt{2000000 + trakt_id}",
+            "tmdb": 60000 + trakt_id,
+        },
+        "tagline": None,
+        "overview": f"A series about a {words[0]} {words[1]} ({trakt_id}).",
+        "first_aired": _iso(first_aired),
+        "airs": {"day": "Sunday", "time": "21:00", "timezone": "America/New_York"},
+        "runtime": rng.choice([22, 30, 45, 60]),
+        "certification": "TV-MA",
+        "network": rng.choice(["HBO", "AMC", "BBC One", "Netflix"]),
+        "country": rng.choice(["us", "gb"]),
+        "trailer": None,
+        "homepage": None,
+        "status": rng.choice(["returning series", "ended", "canceled"]),
+        "rating": round(rng.uniform(4, 9), 5),
+        "votes": rng.randint(1, 50000),
+        "comment_count": rng.randint(0, 100),
+        "updated_at": _iso(updated_at),
+        "language": "en",
+        "languages": ["en"],
+        "available_translations": ["en"],
+        "genres": rng.sample(_GENRES, 2),
+        "aired_episodes": rng.randint(6, 120),
+        "original_title": title,
+    }
+
+
+@dataclass
+class Catalog:
+    """Titles in popularity order per kind, their people, and the update log the updates endpoints read."""
+
+    movies: list[Any] = field(default_factory=list)
+    shows: list[Any] = field(default_factory=list)
+    people: dict[tuple[str, int], dict] = field(default_factory=dict)
+
+    def items(self, kind: str) -> list[Any]:
+        return self.movies if kind == "movie" else self.shows
+
+    def find(self, kind: str, ref: str) -> dict | None:
+        for obj in self.items(kind):
+            if not isinstance(obj, dict) or not isinstance(obj.get("ids"), dict):
+                continue
+            ids = obj["ids"]
+            if str(ids.get("trakt")) == ref or ids.get("slug") == ref:
+                return obj
+        return None
+
+    def touch(self, kind: str, trakt_id: int, at: datetime | None = None, **changes: Any) -> dict:
+        """Change a title (as a Trakt editor would) and record it in the updates feed."""
+        obj = self.find(kind, str(trakt_id))
+        if obj is None:
+            raise KeyError(f"{kind} {trakt_id}")
+        obj.update(changes)
+        obj["updated_at"] = _iso(at or datetime.now(UTC))
+        return obj
+
+
+def make_catalog(n_movies: int, n_shows: int, *, seed: int = 7, updated_at: datetime | None = None) -> Catalog:
+    """A deterministic synthetic catalog; movie and show Trakt ids overlap on purpose (separate id spaces)."""
+    rng = random.Random(seed)
+    stamp = updated_at or datetime(2024, 1, 1, tzinfo=UTC)
+    catalog = Catalog()
+    for i in range(1, n_movies + 1):
+        catalog.movies.append(make_movie(i, rng, stamp))
+        catalog.people[("movie", i)] = make_people(rng, "movie")
+    for i in range(1, n_shows + 1):
+        catalog.shows.append(make_show(i, rng, stamp))
+        catalog.people[("show", i)] = make_people(rng, "show")
+    return catalog
+
+
+def catalog_from_bundled(path: str | Path, n_movies: int, n_shows: int) -> Catalog:
+    """Trakt-shaped payloads made from real bundled titles (most voted first), for demos with sensible results."""
+    rows: dict[str, list[dict]] = {"movie": [], "show": []}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row.get("overview") and row.get("year"):
+                rows[row["kind"]].append(row)
+    catalog = Catalog()
+    stamp = _iso(datetime(2024, 1, 1, tzinfo=UTC))
+    for kind, wanted in (("movie", n_movies), ("show", n_shows)):
+        chosen = sorted(rows[kind], key=lambda r: -(r.get("votes") or 0))[:wanted]
+        for i, row in enumerate(chosen, start=1):
+            ids: dict[str, Any] = {"trakt": i, "slug": f"{_slugify(row['title'])}-{row['year']}"}
+            ids |= {"imdb": row.get("imdb_id"), "tmdb": row.get("tmdb_id")}
+            obj = {
+                "title": row["title"],
+                "year": row["year"],
+                "ids": ids,
+                "tagline": row.get("tagline"),
+                "overview": row["overview"],
+                "runtime": row.get("runtime"),
+                "country": (row.get("country") or "").lower() or None,
+                "rating": row.get("rating"),
+                "votes": row.get("votes") or 0,
+                "updated_at": stamp,
+                "language": row.get("language"),
+                "genres": row.get("genres") or [],
+                "original_title": None,
+            }
+            if kind == "movie":
+                obj["released"] = row.get("released") or f"{row['year']}-01-01"
+            else:
+                ids["tvdb"] = None
+                obj |= {"first_aired": f"{row['year']}-01-01T00:00:00.000Z", "network": None, "aired_episodes": 0}
+            (catalog.movies if kind == "movie" else catalog.shows).append(obj)
+            cast = [{"character": "", "characters": [], "person": {"name": n}} for n in row.get("cast") or []]
+            directing = [
+                {"job": "Director", "jobs": ["Director"], "person": {"name": n}} for n in row.get("directors") or []
+            ]
+            catalog.people[(kind, i)] = {"cast": cast, "crew": {"directing": directing}}
+    return catalog
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Faults
+
+
+@dataclass
+class Fault:
+    path: str  # glob on the request path, e.g. "/movies/popular" or "/movies/*/people"
+    action: str  # "status" | "drop" | "delay" | "hang" | "exhaust" (200 with X-Ratelimit remaining 0)
+    page: int | None = None  # only requests for this page (None: any)
+    times: int = 1  # how many matching requests it hits
+    status: int = 503
+    retry_after: int | None = None
+    delay: float = 0.0
+    hits: int = 0
+
+    def matches(self, path: str, page: int | None) -> bool:
+        return self.hits < self.times and fnmatch.fnmatchcase(path, self.path) and self.page in (None, page)
+
+
+class FakeTrakt:
+    """The fake server. `await start()` returns its base URL; counts live in `hits` and `log`."""
+
+    def __init__(self, catalog: Catalog | None = None, *, client_id: str = "test-client-id") -> None:
+        self.catalog = catalog or make_catalog(250, 120)
+        self.client_id = client_id
+        self.faults: list[Fault] = []
+        self.hits: Counter[str] = Counter()  # path -> requests served (faulted ones included)
+        self.log: list[tuple[str, int | None]] = []  # (path, page) in arrival order
+        self.times: list[float] = []  # time.monotonic() of each request in `log`
+        self.hung = asyncio.Event()  # set when a "hang" fault caught a request
+        self.release = asyncio.Event()  # set it to let hung requests finish
+        self._arrived = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # -- control ---------------------------------------------------------------------------------------------
+    def fail(self, path: str, action: str = "status", **kw: Any) -> Fault:
+        fault = Fault(path=path, action=action, **kw)
+        self.faults.append(fault)
+        return fault
+
+    async def wait_requests(self, n: int) -> None:
+        """Return once at least `n` requests have arrived."""
+        while len(self.log) < n:
+            self._arrived.clear()
+            await self._arrived.wait()
+
+    def page_hits(self, path: str, page: int) -> int:
+        return sum(1 for p, n in self.log if p == path and n == page)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, port: int = 0) -> str:
+        app = web.Application()
+        app.router.add_get("/{kind:movies|shows}/popular", self._popular)
+        app.router.add_get("/{kind:movies|shows}/updates/{start_date}", self._updates)
+        app.router.add_get("/{kind:movies|shows}/{ref}/people", self._people)
+        app.router.add_get("/{kind:movies|shows}/{ref}", self._summary)
+        app.middlewares.append(self._middleware)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.base_url
+
+    async def stop(self) -> None:
+        self.release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTrakt:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- plumbing --------------------------------------------------------------------------------------------
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler):
+        page = _int_arg(request, "page")
+        self.hits[request.path] += 1
+        self.log.append((request.path, page))
+        self.times.append(time.monotonic())
+        self._arrived.set()
+        if request.headers.get("trakt-api-key") != self.client_id:
+            return _error(403, "Forbidden - invalid API key or unapproved app")
+        if request.headers.get("trakt-api-version") != API_VERSION:
+            return _error(400, "Bad Request - trakt-api-version 2 is required")
+        if not request.headers.get("Content-Type", "").startswith("application/json"):
+            return _error(412, "Precondition Failed - use application/json content type")
+        for fault in self.faults:
+            if fault.matches(request.path, page):
+                fault.hits += 1
+                return await self._apply(fault, request, handler)
+        return await handler(request)
+
+    async def _apply(self, fault: Fault, request: web.Request, handler):
+        if fault.action == "status":
+            headers = {}
+            if fault.status == 429:
+                seconds = fault.retry_after if fault.retry_after is not None else 1
+                headers["Retry-After"] = str(seconds)
+                headers["X-Ratelimit"] = _ratelimit_header(seconds)
+            return _error(fault.status, "injected", headers)
+        if fault.action == "exhaust":  # a normal answer that used the last request of the window
+            response = await handler(request)
+            response.headers["X-Ratelimit"] = _ratelimit_header(fault.retry_after or 1, at_second=True)
+            return response
+        if fault.action == "delay":
+            await asyncio.sleep(fault.delay)
+            return await handler(request)
+        if fault.action == "hang":
+            self.hung.set()
+            await self.release.wait()
+            return await handler(request)
+        if fault.action == "drop":
+            real = await handler(request)
+            body = real.body if isinstance(real.body, bytes) else b"[]"
+            response = web.StreamResponse(status=200, headers=dict(real.headers))
+            response.content_length = len(body)
+            response.content_type = "application/json"
+            await response.prepare(request)
+            await response.write(body[: max(1, len(body) // 2)])
+            assert request.transport is not None
+            request.transport.close()  # the client sees the connection die mid-body
+            return response
+        raise ValueError(f"unknown fault action {fault.action!r}")
+
+    def _view(self, obj: Any, extended: set[str]) -> Any:
+        if not isinstance(obj, dict):
+            return obj  # malformed items are served as they are
+        if "full" in extended:
+            out = {k: v for k, v in obj.items() if k != "images"}
+        else:
+            out = {k: obj[k] for k in MINIMAL_FIELDS if k in obj}
+        if "images" in extended and "images" in obj:
+            out["images"] = obj["images"]
+        return copy.deepcopy(out)
+
+    def _paginate(self, request: web.Request, items: list[Any]) -> web.Response:
+        page = max(1, _int_arg(request, "page") or 1)
+        limit = _int_arg(request, "limit") or DEFAULT_LIMIT
+        limit = max(1, min(limit, MAX_LIMIT))
+        count = len(items)
+        page_count = max(1, -(-count // limit))
+        chunk = items[(page - 1) * limit : page * limit]
+        headers = {
+            "X-Pagination-Page": str(page),
+            "X-Pagination-Limit": str(limit),
+            "X-Pagination-Page-Count": str(page_count),
+            "X-Pagination-Item-Count": str(count),
+        }
+        return web.json_response(chunk, headers=headers)
+
+    # -- endpoints -------------------------------------------------------------------------------------------
+    async def _popular(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        extended = _extended(request)
+        return self._paginate(request, [self._view(o, extended) for o in self.catalog.items(kind)])
+
+    async def _updates(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        start = _parse_start_date(request.match_info["start_date"])
+        if start is None:
+            return _error(400, "Bad Request - start_date must be an ISO 8601 date or UTC datetime")
+        if start < datetime.now(UTC) - UPDATES_MAX_AGE - timedelta(hours=1):
+            return _error(400, "Bad Request - start_date can be at most 30 days in the past")
+        extended = _extended(request)
+        changed = []
+        for obj in self.catalog.items(kind):
+            stamp = obj.get("updated_at") if isinstance(obj, dict) else None
+            when = _parse_start_date(stamp) if isinstance(stamp, str) else None
+            if when is not None and when >= start:
+                changed.append((when, {"updated_at": stamp, kind: self._view(obj, extended)}))
+        changed.sort(key=lambda pair: pair[0])
+        return self._paginate(request, [item for _, item in changed])
+
+    async def _summary(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        obj = self.catalog.find(kind, request.match_info["ref"])
+        if obj is None:
+            return _error(404, "Not Found - method exists, but no record found")
+        return web.json_response(self._view(obj, _extended(request)))
+
+    async def _people(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        obj = self.catalog.find(kind, request.match_info["ref"])
+        if obj is None:
+            return _error(404, "Not Found - method exists, but no record found")
+        people = self.catalog.people.get((kind, obj["ids"]["trakt"]), {"cast": [], "crew": {}})
+        return web.json_response(people)
+
+
+def _int_arg(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    return int(value) if value and value.isdigit() else None
+
+
+def _extended(request: web.Request) -> set[str]:
+    return {part.strip() for part in request.query.get("extended", "").split(",") if part.strip()}
+
+
+def _parse_start_date(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _ratelimit_header(seconds: float, *, at_second: bool = False) -> str:
+    """The documented X-Ratelimit JSON with `remaining` 0 and `until` `seconds` from now."""
+    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    if at_second:  # round up, so the window really lasts at least `seconds`
+        until = until.replace(microsecond=0) + timedelta(seconds=1)
+    info = {"name": "UNAUTHED_API_GET_LIMIT", "period": 300, "limit": 1000, "remaining": 0}
+    return json.dumps(info | {"until": until.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Standalone
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    if args.bundled:
+        catalog = catalog_from_bundled(args.bundled, args.movies, args.shows)
+    else:
+        catalog = make_catalog(args.movies, args.shows, seed=args.seed)
+    fake = FakeTrakt(catalog, client_id=args.client_id)
+    url = await fake.start(args.port)
+    print(f"fake Trakt serving {len(catalog.movies)} movies and {len(catalog.shows)} shows at {url}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake Trakt API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--client-id", default="demo", help="the trakt-api-key the server accepts")
+    parser.add_argument("--movies", type=int, default=300)
+    parser.add_argument("--shows", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--bundled", help="build payloads from this catalog.jsonl.gz (real titles) instead")
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

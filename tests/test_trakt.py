@@ -1,0 +1,447 @@
+"""The Trakt source against a local fake Trakt server, over a real socket, into a real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from indexer import trakt
+from indexer.config import TraktSettings
+from indexer.records import RecordError
+from indexer.store import Store
+from indexer.trakt import TraktClient, TraktError, crawl, sync, trakt_title
+from tests.fakes.trakt_server import FakeTrakt, make_catalog
+
+KEY = "test-client-id-5f3a9c"
+N_MOVIES, N_SHOWS, PAGE = 250, 120, 50
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+async def fake():
+    server = FakeTrakt(make_catalog(N_MOVIES, N_SHOWS), client_id=KEY)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = await Store.open(tmp_path / "morelike.sqlite")
+    yield s
+    await s.close()
+
+
+def settings(fake: FakeTrakt, **overrides) -> TraktSettings:
+    values = dict(base_url=fake.base_url, page_limit=PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
+    values |= dict(people_top_n=5, max_requests=1000)
+    values.update(overrides)
+    return TraktSettings(**values)
+
+
+async def stored_ids(store: Store) -> list[str]:
+    return await store.ids()
+
+
+def all_ids() -> set[str]:
+    return {f"trakt-movie-{i}" for i in range(1, N_MOVIES + 1)} | {f"trakt-show-{i}" for i in range(1, N_SHOWS + 1)}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# full crawl, pagination, mapping
+
+
+async def test_crawl_reads_every_page_and_maps_fields(fake, store):
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and not summary.stopped_by_cap and summary.malformed == 0
+    # Every page of both lists exactly once; the item counts match the X-Pagination-Item-Count headers.
+    assert [fake.page_hits("/movies/popular", p) for p in range(1, 7)] == [1, 1, 1, 1, 1, 0]
+    assert [fake.page_hits("/shows/popular", p) for p in range(1, 5)] == [1, 1, 1, 0]
+    assert summary.inserted == N_MOVIES + N_SHOWS == await store.count()
+    assert await store.count("movie") == N_MOVIES and await store.count("show") == N_SHOWS
+    assert set(await stored_ids(store)) == all_ids()
+
+    src = fake.catalog.find("movie", "1")
+    movie = await store.get("trakt-movie-1")
+    assert (movie.title, movie.year, movie.released, movie.runtime) == (
+        src["title"],
+        src["year"],
+        src["released"],
+        src["runtime"],
+    )
+    assert movie.overview == src["overview"] and movie.tagline == src["tagline"]
+    assert movie.genres == tuple(src["genres"]) and movie.language == src["language"]
+    assert movie.country == src["country"].upper()
+    assert (movie.imdb_id, movie.tmdb_id, movie.trakt_id, movie.trakt_slug) == (
+        src["ids"]["imdb"],
+        src["ids"]["tmdb"],
+        1,
+        src["ids"]["slug"],
+    )
+    assert movie.rating == pytest.approx(src["rating"]) and movie.votes == src["votes"]
+    assert movie.poster == "https://" + src["images"]["poster"][0]
+    assert movie.sources == ("trakt",) and movie.kind == "movie"
+    popularity = [(await store.get(f"trakt-movie-{i}")).popularity for i in (1, 2, 51, 250)]
+    assert popularity == sorted(popularity, reverse=True) and popularity[0] > popularity[1]  # list order kept
+
+    show_src = fake.catalog.find("show", "1")
+    show = await store.get("trakt-show-1")  # same Trakt number as movie 1: separate id spaces, separate rows
+    assert show.kind == "show" and show.title == show_src["title"]
+    assert show.year == int(show_src["first_aired"][:4]) and show.released == show_src["first_aired"][:10]
+    assert show.tvdb_id == show_src["ids"]["tvdb"] and show.imdb_id == show_src["ids"]["imdb"]
+
+    state = json.loads(await store.get_state(trakt.CRAWL_KEY))
+    assert state["status"] == "completed"
+    assert await store.get_state(trakt.SINCE_KEY) == state["started_at"]
+
+    # A rerun of a completed crawl starts over and changes nothing.
+    again = await crawl(store, settings(fake), KEY)
+    assert again.completed and not again.resumed
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, N_MOVIES + N_SHOWS)
+
+
+@pytest.mark.parametrize(("limit", "movies", "shows"), [(120, 60, 60), (300, 180, 120), (0, 0, 0)])
+async def test_limit_is_shared_between_movies_and_shows(fake, store, limit, movies, shows):
+    summary = await crawl(store, settings(fake), KEY, limit=limit)
+
+    assert summary.completed and summary.stored == limit == await store.count()
+    # Half each; when the 120 shows run out, movies take the rest.
+    assert await store.count("movie") == movies and await store.count("show") == shows
+    assert {f"trakt-movie-{i}" for i in range(1, movies + 1)} <= set(await stored_ids(store))  # the most popular
+    assert await store.get_state(trakt.SINCE_KEY) is not None
+
+
+async def test_people_fetched_for_top_n_only_and_never_wiped(fake, store):
+    await crawl(store, settings(fake, people_top_n=3), KEY)
+
+    for kind in ("movies", "shows"):
+        assert [fake.hits[f"/{kind}/{i}/people"] for i in range(1, 6)] == [1, 1, 1, 0, 0]
+    assert sum(n for path, n in fake.hits.items() if path.endswith("/people")) == 6
+
+    people = fake.catalog.people[("movie", 2)]
+    movie = await store.get("trakt-movie-2")
+    assert movie.cast == tuple(c["person"]["name"] for c in people["cast"])  # billing order
+    assert movie.directors == (people["crew"]["directing"][0]["person"]["name"],)  # writers are not directors
+    assert (await store.get("trakt-movie-4")).cast == ()
+
+    # A later crawl that fetches no people keeps the stored ones instead of wiping them.
+    rerun = await crawl(store, settings(fake, people_top_n=0), KEY)
+    assert rerun.updated == 0
+    assert (await store.get("trakt-movie-2")).cast == movie.cast
+
+
+# --------------------------------------------------------------------------------------------------------------
+# failures: rate limit, server errors, dropped connections, timeouts, malformed items, bad key
+
+
+async def test_429_waits_retry_after_then_succeeds(fake, store):
+    fake.fail("/movies/popular", page=2, status=429, retry_after=1)
+
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and summary.retries == 1
+    times = [t for (path, page), t in zip(fake.log, fake.times, strict=True) if (path, page) == ("/movies/popular", 2)]
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.95  # Retry-After: 1 honoured (backoff alone would be ~0.01 s)
+    assert await store.count() == N_MOVIES + N_SHOWS
+
+
+async def test_exhausted_rate_limit_window_pauses_before_next_request(fake, store):
+    fake.fail("/movies/popular", "exhaust", page=1, retry_after=1)
+
+    summary = await crawl(store, settings(fake, people_top_n=0), KEY)
+
+    assert summary.completed and summary.retries == 0
+    assert fake.log[:2] == [("/movies/popular", 1), ("/shows/popular", 1)]
+    assert fake.times[1] - fake.times[0] >= 0.95  # waited for X-Ratelimit's `until` instead of earning a 429
+
+
+def test_retry_after_forms():
+    assert trakt._retry_after({"Retry-After": "7"}) == 7.0
+    future = datetime.now(UTC) + timedelta(seconds=30)
+    assert 25 < trakt._retry_after({"Retry-After": email.utils.format_datetime(future, usegmt=True)}) <= 30
+    limit = json.dumps({"remaining": 0, "until": (future).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert 25 < trakt._retry_after({"X-Ratelimit": limit}) <= 30
+    assert trakt._retry_after({}) is None
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_server_errors_are_retried(fake, store, status):
+    fake.fail("/shows/popular", page=1, status=status, times=2)
+
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and summary.retries == 2
+    assert fake.page_hits("/shows/popular", 1) == 3
+    assert set(await stored_ids(store)) == all_ids()
+
+
+async def test_dropped_connection_is_retried(fake, store):
+    fake.fail("/movies/popular", "drop", page=2)
+    fake.fail("/shows/3/people", "drop")
+
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and summary.retries == 2
+    assert fake.page_hits("/movies/popular", 2) == 2 and fake.hits["/shows/3/people"] == 2
+    assert set(await stored_ids(store)) == all_ids()
+    assert (await store.get("trakt-show-3")).cast  # the retried people call landed
+
+
+async def test_timeout_is_retried(fake, store):
+    fake.fail("/shows/popular", "delay", page=2, delay=1.5)
+
+    summary = await crawl(store, settings(fake, timeout_s=0.5), KEY)
+
+    assert summary.completed and summary.retries >= 1  # >=: a loaded machine may time out elsewhere too
+    assert fake.page_hits("/shows/popular", 2) >= 2
+    assert await store.count("show") == N_SHOWS
+
+
+async def test_persistent_failure_is_one_sentence_and_rerun_continues(fake, store):
+    fake.fail("/movies/popular", page=2, status=503, times=4)  # max_retries=3: four attempts, all fail
+
+    with pytest.raises(TraktError) as err:
+        await crawl(store, settings(fake), KEY)
+
+    message = str(err.value)
+    assert message.startswith("Trakt kept failing on GET /movies/popular (HTTP 503) after 4 attempts")
+    assert "\n" not in message and KEY not in message
+    assert err.value.summary is not None and err.value.summary.pages == 2  # movies p1, shows p1 committed
+    assert await store.count() == 2 * PAGE
+
+    summary = await crawl(store, settings(fake), KEY)
+    assert summary.resumed and summary.completed
+    assert fake.page_hits("/movies/popular", 1) == 1 and fake.page_hits("/shows/popular", 1) == 1
+    assert set(await stored_ids(store)) == all_ids()
+
+
+async def test_malformed_items_are_skipped_and_counted(store):
+    catalog = make_catalog(60, 10)
+    bad = [
+        {"title": "No ids at all", "year": 2001},
+        {"title": "String id", "ids": {"trakt": "abc", "slug": "x"}},
+        {"title": 42, "ids": {"trakt": 9001, "slug": "y"}},
+        "not an object",
+        {"title": "Bad year", "year": "soon", "ids": {"trakt": 9002, "slug": "z"}},
+        {"title": "", "ids": {"trakt": 9003, "slug": "empty"}},
+    ]
+    for offset, item in enumerate(bad):
+        catalog.movies.insert(5 + offset * 11, item)
+    catalog.shows.insert(3, {"title": "Show with bad airing", "ids": {"trakt": 9004}, "first_aired": 20200101})
+    async with FakeTrakt(catalog, client_id=KEY) as server:
+        summary = await crawl(store, settings(server, page_limit=20), KEY)
+
+    assert summary.completed and summary.malformed == len(bad) + 1
+    assert await store.count("movie") == 60 and await store.count("show") == 10
+
+
+async def test_bad_or_missing_key_is_one_clear_sentence(fake, store):
+    with pytest.raises(TraktError) as err:
+        await crawl(store, settings(fake), "wrong-key")
+    assert str(err.value) == "Trakt rejected the API key (HTTP 403): check TRAKT_CLIENT_ID."
+    assert err.value.summary.requests == 1  # not retried: a bad key never gets better
+    assert await store.count() == 0
+
+    for missing in (None, "", "  "):
+        with pytest.raises(TraktError, match=r"^No Trakt API key: set TRAKT_CLIENT_ID"):
+            await crawl(store, settings(fake), missing)
+
+
+async def test_api_key_never_in_logs_or_reprs(fake, store, caplog):
+    caplog.set_level(logging.DEBUG)
+    fake.fail("/movies/popular", page=1, status=500)
+    fake.fail("/shows/popular", "drop", page=1)
+    async with TraktClient(settings(fake), KEY) as client:
+        assert KEY not in repr(client) and KEY not in repr(vars(client))
+    summary = await crawl(store, settings(fake), KEY)
+    assert summary.retries == 2 and "trakt retry" in caplog.text
+    assert KEY not in caplog.text and KEY not in repr(summary)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# request cap, resume after a kill
+
+
+async def test_request_cap_stops_cleanly_and_rerun_continues(fake, store):
+    capped = await crawl(store, settings(fake, max_requests=4, people_top_n=0), KEY)
+
+    assert capped.stopped_by_cap and not capped.completed
+    assert capped.requests == 4 and capped.pages == 4 and await store.count() == 4 * PAGE
+    assert json.loads(await store.get_state(trakt.CRAWL_KEY))["status"] == "running"
+    assert await store.get_state(trakt.SINCE_KEY) is None  # an unfinished crawl is no sync starting point
+
+    rest = await crawl(store, settings(fake, people_top_n=0), KEY)
+    assert rest.resumed and rest.completed and rest.requests == 4  # movies 3-5, shows 3
+    assert rest.inserted == N_MOVIES + N_SHOWS - 4 * PAGE and rest.unchanged == 0
+    for page in (1, 2):
+        assert fake.page_hits("/movies/popular", page) == 1 and fake.page_hits("/shows/popular", page) == 1
+    assert set(await stored_ids(store)) == all_ids()
+
+
+CRAWL_SCRIPT = """
+import asyncio, os, sys
+from indexer.config import TraktSettings
+from indexer.store import Store
+from indexer.trakt import crawl
+
+async def main():
+    store = await Store.open(sys.argv[1])
+    s = TraktSettings(base_url=sys.argv[2], page_limit=50, backoff_s=0.01, people_top_n=5, timeout_s=30)
+    await crawl(store, s, os.environ["TRAKT_CLIENT_ID"])
+
+asyncio.run(main())
+"""
+
+
+def committed(db: Path) -> tuple[int, set[tuple[str, int]]]:
+    """Rows in the store and the list pages its crawl checkpoint says are done, read as another process would."""
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("SELECT COUNT(*) FROM titles").fetchone()[0]
+        row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (trakt.CRAWL_KEY,)).fetchone()
+    pages = json.loads(row[0])["pages"] if row else {}
+    return count, {(f"/{kind}s/popular", p) for kind, n in pages.items() for p in range(1, n + 1)}
+
+
+@pytest.mark.parametrize(
+    ("hang_path", "hang_page", "expected", "refetched"),
+    [
+        # killed between pages: m1, s1, m2, s2 committed; m3 is fetched again
+        ("/movies/popular", 3, 200, ("/movies/popular", 3)),
+        # killed inside a page (its people calls), before the commit: only m1 committed; s1 is fetched again
+        ("/shows/3/people", None, 50, ("/shows/popular", 1)),
+        # killed at an arbitrary moment (wherever the crawl is when the 9th request arrives)
+        (None, None, None, None),
+    ],
+)
+async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expected, refetched):
+    db = tmp_path / "morelike.sqlite"
+    if hang_path:
+        fake.fail(hang_path, "hang", page=hang_page)
+    env = dict(os.environ, TRAKT_CLIENT_ID=KEY, PYTHONPATH=str(REPO))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CRAWL_SCRIPT, str(db), fake.base_url, cwd=REPO, env=env
+    )
+    reached = asyncio.ensure_future(fake.hung.wait() if hang_path else fake.wait_requests(9))
+    exited = asyncio.ensure_future(proc.wait())
+    try:
+        await asyncio.wait({reached, exited}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        was_reached = reached.done()
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGKILL)
+        await exited
+        reached.cancel()
+    assert was_reached and proc.returncode == -signal.SIGKILL  # killed mid-crawl, not finished or crashed
+    fake.release.set()
+
+    before, done_pages = committed(db)
+    assert before == PAGE * len(done_pages)  # every checkpointed page is in the store, and nothing more
+    if expected is not None:
+        assert before == expected
+    hits_before = list(fake.log)
+
+    async with await Store.open(db) as store:
+        summary = await crawl(store, settings(fake), KEY)
+        assert summary.completed
+        assert set(await stored_ids(store)) == all_ids()  # nothing lost, nothing extra (ids are the key)
+        assert summary.inserted == len(all_ids()) - before  # committed rows are not written again
+
+    rerun_pages = [entry for entry in fake.log[len(hits_before) :] if entry[0].endswith("/popular")]
+    assert len(rerun_pages) == len(set(rerun_pages))
+    assert not done_pages & set(rerun_pages)  # completed pages are not fetched again
+    if refetched:
+        assert refetched in rerun_pages and refetched in hits_before
+
+
+# --------------------------------------------------------------------------------------------------------------
+# incremental sync
+
+
+async def test_sync_applies_only_updated_titles(fake, store):
+    await crawl(store, settings(fake), KEY, limit=200)  # movies 1-100, shows 1-100
+    crawled_since = await store.get_state(trakt.SINCE_KEY)
+    before = {t.id: t for t in [await store.get(i) for i in await stored_ids(store)]}
+    fake.catalog.touch("movie", 3, overview="A brand new synopsis.")
+    fake.catalog.touch("movie", 40, title="Renamed Forty")
+    fake.catalog.touch("show", 2, genres=["documentary"])
+    fake.catalog.touch("movie", 200)  # changed on Trakt, but not in our catalog
+    fake.catalog.touch("movie", 41)  # touched without a change we store
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    fake.catalog.movies.append({"title": "Broken", "ids": {"slug": "no-trakt-id"}, "updated_at": now})
+    crawl_log = len(fake.log)
+
+    summary = await sync(store, settings(fake), KEY)
+
+    assert summary.completed and summary.malformed == 1
+    assert (summary.updated, summary.unchanged, summary.inserted, summary.ignored) == (3, 1, 0, 1)
+    sync_paths = [path for path, _ in fake.log[crawl_log:]]
+    since_hour = datetime.fromisoformat(crawled_since.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:00:00Z")
+    assert sync_paths == [f"/movies/updates/{since_hour}", f"/shows/updates/{since_hour}"]
+
+    assert (await store.get("trakt-movie-3")).overview == "A brand new synopsis."
+    assert (await store.get("trakt-movie-3")).cast == before["trakt-movie-3"].cast != ()  # people kept
+    assert (await store.get("trakt-movie-40")).title == "Renamed Forty"
+    assert (await store.get("trakt-movie-40")).popularity == before["trakt-movie-40"].popularity
+    assert (await store.get("trakt-show-2")).genres == ("documentary",)
+    assert await store.get("trakt-movie-200") is None
+    for title_id, old in before.items():
+        if title_id not in {"trakt-movie-3", "trakt-movie-40", "trakt-show-2"}:
+            assert await store.get(title_id) == old
+    sync_state = json.loads(await store.get_state(trakt.SYNC_KEY))
+    assert sync_state["status"] == "completed"
+    assert await store.get_state(trakt.SINCE_KEY) == sync_state["started_at"] >= crawled_since
+
+    again = await sync(store, settings(fake), KEY)
+    assert again.completed and again.updated == 0 and again.inserted == 0
+
+
+async def test_sync_resumes_after_cap(fake, store):
+    await crawl(store, settings(fake), KEY, limit=100)
+    fake.catalog.touch("show", 1, overview="Changed show.")
+    first = await sync(store, settings(fake, max_requests=1), KEY)
+    assert first.stopped_by_cap and not first.completed
+
+    rest = await sync(store, settings(fake), KEY)
+    assert rest.resumed and rest.completed and rest.updated == 1
+    assert sum(1 for path, _ in fake.log if path.startswith("/movies/updates/")) == 1  # not fetched again
+    assert (await store.get("trakt-show-1")).overview == "Changed show."
+
+
+async def test_sync_needs_a_recent_crawl(fake, store):
+    with pytest.raises(TraktError, match=r"^No completed Trakt crawl to sync from: run `python -m indexer build"):
+        await sync(store, settings(fake), KEY)
+    old = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    await store.set_state(trakt.SINCE_KEY, old)
+    with pytest.raises(TraktError, match=r"more than 30 days ago"):
+        await sync(store, settings(fake), KEY)
+    assert fake.hits.total() == 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# mapping edge cases (pure)
+
+
+def test_mapping_edge_cases():
+    show = trakt_title(
+        "show",
+        {"title": "Unaired", "year": 2027, "ids": {"trakt": 5, "slug": "u"}, "first_aired": None, "rating": 0.0,
+         "votes": 0, "country": None},
+    )  # fmt: skip
+    assert show.year == 2027 and show.released is None and show.rating is None and show.rating_source is None
+    movie = trakt_title("movie", {"title": "Same", "original_title": "Same", "ids": {"trakt": 7}})
+    assert movie.original_title is None and movie.id == "trakt-movie-7"
+    for bad in ({"title": "x", "ids": {"trakt": True}}, {"title": "x", "ids": []}, {"title": "x", "ids": {"trakt": 0}}):
+        with pytest.raises(RecordError):
+            trakt_title("movie", bad)
