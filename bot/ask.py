@@ -1,0 +1,226 @@
+"""The terminal face: `python -m bot ask "Now You See Me"` and `python -m bot discover "a heist by stage magicians"`.
+
+Results go to stdout (plain text, or JSON with --json); the conversation (the picker, "taking the best match")
+goes to stderr, so `--json | jq` stays clean. When a title is ambiguous ("Heat"), a numbered picker reads the
+answer from stdin, piped or typed; with --first, or when stdin has nothing to say (closed, /dev/null, no TTY
+and no input), the best candidate is taken and the note says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+from typing import TextIO
+
+from bot.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
+PICKER_LIMIT = 9
+_FIELD_TO_OPTION = {
+    "kind": "--kind",
+    "genres": "--genre",
+    "exclude_genres": "--exclude-genre",
+    "year_min": "--year-min",
+    "year_max": "--year-max",
+    "runtime_min": "--runtime-min",
+    "runtime_max": "--runtime-max",
+    "language": "--language",
+    "rating_min": "--rating-min",
+    "votes_min": "--votes-min",
+    "k": "-k",
+    "page": "--page",
+    "q": "the description",
+}
+
+
+class UsageError(Exception):
+    """Bad input from the command line; one sentence."""
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=("movie", "show", "both"), help="movies, shows or both (default)")
+    parser.add_argument("--genre", action="append", default=[], help="required genre (repeat or comma-separate)")
+    parser.add_argument(
+        "--exclude-genre", action="append", default=[], help="excluded genre (repeat or comma-separate)"
+    )
+    parser.add_argument("--year-min", type=int, metavar="YEAR")
+    parser.add_argument("--year-max", type=int, metavar="YEAR")
+    parser.add_argument("--runtime-min", type=int, metavar="MIN", help="minutes")
+    parser.add_argument("--runtime-max", type=int, metavar="MIN", help="minutes")
+    parser.add_argument("--language", metavar="CODE", help="original language, ISO 639-1 (fr, ja, …)")
+    parser.add_argument("--rating-min", type=float, metavar="R", help="0-10")
+    parser.add_argument("--votes-min", type=int, metavar="N")
+    parser.add_argument("-k", type=int, default=5, help="results per page (default 5)")
+    parser.add_argument("--page", type=int, default=0, help="page number from 0")
+    parser.add_argument("--json", action="store_true", help="print JSON (the REST API's shapes)")
+
+
+def add_ask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("title", nargs="+", help="a title as you would type it, or an IMDb/Trakt id or URL")
+    add_filter_arguments(parser)
+    parser.add_argument("--no-franchise", action="store_true", help="mix the title's own series into the list")
+    parser.add_argument("--boost", action="store_true", help="rank titles sharing director or lead cast higher")
+    parser.add_argument("--first", action="store_true", help="never ask: take the best match")
+
+
+def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("text", nargs="+", help="what you want to watch, in your own words")
+    add_filter_arguments(parser)
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filters:
+    genres, excluded = _split(args.genre), _split(args.exclude_genre)
+    known = set(known_genres)
+    for option, values in (("--genre", genres), ("--exclude-genre", excluded)):
+        for genre in values:
+            if genre.lower().replace(" ", "-") not in known:
+                raise UsageError(f"{option}: unknown genre {genre!r} (known: {', '.join(sorted(known))})")
+    try:
+        return Filters(
+            kind=args.kind,
+            genres=genres,
+            exclude_genres=excluded,
+            year_min=args.year_min,
+            year_max=args.year_max,
+            runtime_min=args.runtime_min,
+            runtime_max=args.runtime_max,
+            language=args.language,
+            rating_min=args.rating_min,
+            votes_min=args.votes_min,
+        )
+    except FilterError as exc:
+        raise UsageError(f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------- output
+def _facts(card: TitleCard) -> str:
+    parts = [card.kind]
+    if card.genres:
+        parts.append(", ".join(card.genres[:3]))
+    if card.directors:
+        parts.append(f"dir. {', '.join(card.directors[:2])}")
+    elif card.cast:
+        parts.append(", ".join(card.cast[:2]))
+    return " · ".join(parts)
+
+
+def _snippet(text: str | None, width: int = 90) -> str:
+    return textwrap.shorten(text, width, placeholder=" …") if text else ""
+
+
+def render_page(page: SimilarPage, out: TextIO) -> None:
+    if page.query is not None:
+        print(f"More like {page.query.label} — {_facts(page.query)}", file=out)
+    if not page.items:
+        print("  Nothing matches these filters.", file=out)
+    for i, rec in enumerate(page.items, start=page.page * page.k + 1):
+        print(f"{i:>3}. {rec.card.label}  [{rec.card.kind}]  score {rec.score:.3f}", file=out)
+        print(f"     {rec.why}", file=out)
+    if page.has_more:
+        print(f"  (more: --page {page.page + 1})", file=out)
+    if page.series:
+        print("Same series:", file=out)
+        for card in page.series:
+            print(f"     {card.label}  [{card.kind}]", file=out)
+
+
+# ----------------------------------------------------------------------------------------------- picker
+def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err: TextIO) -> TitleCard | None:
+    """The title the user means: the clear one, the best (--first / nothing on stdin), or a picked one."""
+    if res.clear is not None:
+        return res.clear
+    if not res.candidates:
+        return None
+    best = res.candidates[0].card
+    if len(res.candidates) == 1 or first:
+        if len(res.candidates) > 1:
+            print(f"Taking the best match for {text!r}: {best.label} (--first).", file=err)
+        return best
+    shown = res.candidates[:PICKER_LIMIT]
+    print(f"{text!r} could be several titles:", file=err)
+    for i, cand in enumerate(shown, 1):
+        print(f"  {i}. {cand.card.label} — {_facts(cand.card)}", file=err)
+        if cand.card.overview:
+            print(f"     {_snippet(cand.card.overview)}", file=err)
+    interactive = stdin is not None and not stdin.closed and stdin.isatty()
+    while True:
+        print(f"Which one? [1-{len(shown)}] ", end="", file=err, flush=True)
+        line = stdin.readline() if stdin is not None and not stdin.closed else ""
+        if not line:  # EOF: nobody to ask
+            print(f"\nNo answer on stdin: taking the best match, {best.label}.", file=err)
+            return best
+        answer = line.strip()
+        if not interactive:  # a piped answer is not echoed by a terminal: show it so the transcript reads right
+            print(answer, file=err)
+        if answer.isdigit() and 1 <= int(answer) <= len(shown):
+            return shown[int(answer) - 1].card
+        if not interactive:
+            raise UsageError(f"{answer!r} is not one of the choices 1-{len(shown)}")
+        print(f"Please answer with a number from 1 to {len(shown)}.", file=err)
+
+
+# -------------------------------------------------------------------------------------------- commands
+def _json_out(body: dict, out: TextIO) -> None:
+    print(json.dumps(body, ensure_ascii=False, indent=2), file=out)
+
+
+def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
+    from bot.api import card_json, page_json, resolution_json
+
+    text = " ".join(args.title).strip()
+    try:
+        filters = filters_from_args(args, engine.genres())
+        if not text:
+            raise UsageError('give a title, e.g. python -m bot ask "Now You See Me"')
+        res = engine.resolve(text)
+        card = choose(res, text, first=args.first, stdin=stdin, err=err)
+        if card is None:
+            print(f"No title matches {text!r}. Check the spelling, or try an IMDb id or URL.", file=err)
+            return EXIT_NOT_FOUND
+        page = engine.similar(
+            card.id, filters, k=args.k, page=args.page, franchise=not args.no_franchise, boost=args.boost
+        )
+    except (UsageError, FilterError) as exc:
+        message = str(exc)
+        if isinstance(exc, FilterError):
+            message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
+        print(f"error: {message}", file=err)
+        return EXIT_USAGE
+    if args.json:
+        body = page_json(page)
+        body["resolution"] = resolution_json(text, res)
+        body["picked"] = card_json(card)
+        _json_out(body, out)
+    else:
+        render_page(page, out)
+    return EXIT_OK
+
+
+def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.api import page_json
+
+    text = " ".join(args.text).strip()
+    try:
+        filters = filters_from_args(args, engine.genres())
+        if not text:
+            raise UsageError('describe what you want to watch, e.g. "a heist by stage magicians"')
+        page = engine.discover(text, filters, k=args.k, page=args.page)
+    except (UsageError, FilterError) as exc:
+        message = str(exc)
+        if isinstance(exc, FilterError):
+            message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
+        print(f"error: {message}", file=err)
+        return EXIT_USAGE
+    if args.json:
+        body = page_json(page)
+        body["text"] = text
+        _json_out(body, out)
+    else:
+        print(f"Titles for {text!r}:", file=out)
+        render_page(page, out)
+    return EXIT_OK

@@ -1,0 +1,49 @@
+"""/discover: titles matching a free-text description (needs the model, so it is deferred first)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import flows
+from bot.discord_app.cogs import user_cooldown
+from bot.discord_app.cogs.similar import KIND_CHOICES, make_filters
+from bot.engine.types import EngineError
+
+
+class DiscoverCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="discover", description="Movies and shows matching a description")
+    @app_commands.describe(
+        description="What you want to watch, in your own words",
+        kind="Only movies or only shows",
+        genre="Only titles with this genre",
+        private="Show the answer to you only",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    @user_cooldown()
+    async def discover(
+        self,
+        interaction: discord.Interaction,
+        description: app_commands.Range[str, 3, 300],
+        kind: str | None = None,
+        genre: str | None = None,
+        private: bool = False,
+    ) -> None:
+        try:
+            filters = make_filters(kind=kind, genre=genre)
+        except EngineError as exc:
+            await flows.send_error(interaction, str(exc))
+            return
+        bot = self.bot
+        # The model may have to load first (seconds): always defer, then edit.
+        await flows.answer(
+            interaction, lambda: flows.discover_reply(bot, description, filters), ephemeral=private, slow=True
+        )
+
+    @discover.autocomplete("genre")
+    async def genre_autocomplete(self, interaction: discord.Interaction, current: str):
+        return flows.genre_choices(self.bot.engine.genres(), current)

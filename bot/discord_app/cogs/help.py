@@ -1,0 +1,19 @@
+"""/help: what the bot does and how to use it."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app import embeds
+
+
+class HelpCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="How to use MoreLike")
+    async def help(self, interaction: discord.Interaction) -> None:
+        embed = embeds.help_embed(self.bot.config.discord.page_size)
+        await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -1,0 +1,290 @@
+"""Pure builders for what the bot says: message text and embeds, always within Discord's limits.
+
+No Discord I/O here: every function takes engine values (`TitleCard`, `SimilarPage`, `Filters`) and returns
+strings or `discord.Embed` objects, so the wording and the limits are tested without a connection.
+Discord's limits (developer docs, "Embed Limits"): title 256, description 4096, 25 fields, field name 256 and
+value 1024, footer 2048, author 256, 6000 characters over all the embeds of a message, 10 embeds a message;
+message content 2000; choice names 100; button labels 80; select option labels and descriptions 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.engine.types import Candidate, Filters, SimilarPage, TitleCard
+
+EMBED_TOTAL = 6000
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+FIELD_VALUE = 1024
+CONTENT = 2000
+CHOICE_NAME = 100
+BUTTON_LABEL = 80
+OPTION_TEXT = 100
+OVERVIEW_IN_LIST = 300  # per result: enough to recognise a title, five of them stay readable
+OVERVIEW_ON_CARD = 1500
+ACCENT = discord.Colour(0x5865F2)
+ELLIPSIS = "…"
+
+
+def shorten(text: str | None, limit: int, *, keep_lines: bool = False) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut.
+
+    Runs of whitespace become one space; `keep_lines` keeps line breaks (messages built from lines)."""
+    if keep_lines:
+        text = "\n".join(" ".join(line.split()) for line in (text or "").splitlines()).strip()
+    else:
+        text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    cut = text[: limit - 1]
+    space = len(cut) if text[limit - 1] == " " else cut.rfind(" ")  # the cut may already end a word
+    if space >= limit // 2:  # a word boundary not too far back; otherwise cut inside the (very long) word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + ELLIPSIS
+
+
+def kind_label(kind: str) -> str:
+    return "Show" if kind == "show" else "Movie"
+
+
+def title_label(card: TitleCard) -> str:
+    return f"{card.title} ({card.year})" if card.year else card.title
+
+
+def choice_label(card: TitleCard, limit: int = CHOICE_NAME) -> str:
+    """`Title (Year) · Movie`, the title shortened when needed so the whole label fits `limit`."""
+    tail = (f" ({card.year})" if card.year else "") + f" · {kind_label(card.kind)}"
+    return shorten(card.title, max(1, limit - len(tail))) + tail
+
+
+def runtime_text(minutes: int | None) -> str | None:
+    if not minutes:
+        return None
+    hours, mins = divmod(int(minutes), 60)
+    if not hours:
+        return f"{mins} min"
+    return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
+
+
+def votes_text(votes: int) -> str:
+    if votes >= 1_000_000:
+        return f"{votes / 1_000_000:.1f}M".replace(".0M", "M")
+    if votes >= 1_000:
+        return f"{votes / 1_000:.1f}k".replace(".0k", "k")
+    return str(votes)
+
+
+def rating_text(rating: float | None, votes: int | None) -> str | None:
+    if rating is None:
+        return None
+    text = f"★ {rating:.1f}/10"
+    if votes:
+        text += f" ({votes_text(votes)} votes)"
+    return text
+
+
+def genres_text(genres: Sequence[str]) -> str | None:
+    return ", ".join(g.replace("-", " ").title() for g in genres) or None
+
+
+def filters_text(f: Filters) -> str:
+    """One short line describing active filters ("" when none)."""
+    parts: list[str] = []
+    if f.kind:
+        parts.append("shows only" if f.kind == "show" else "movies only")
+    parts += [g.replace("-", " ") for g in f.genres]
+    parts += [f"no {g.replace('-', ' ')}" for g in f.exclude_genres]
+    if f.year_min is not None and f.year_max is not None:
+        parts.append(f"{f.year_min}–{f.year_max}")
+    elif f.year_min is not None:
+        parts.append(f"from {f.year_min}")
+    elif f.year_max is not None:
+        parts.append(f"until {f.year_max}")
+    if f.runtime_min is not None:
+        parts.append(f"≥ {f.runtime_min} min")
+    if f.runtime_max is not None:
+        parts.append(f"≤ {f.runtime_max} min")
+    if f.language:
+        parts.append(f"language {f.language}")
+    if f.rating_min is not None:
+        parts.append(f"rated ≥ {f.rating_min:g}")
+    if f.votes_min is not None:
+        parts.append(f"≥ {f.votes_min} votes")
+    return " · ".join(parts)
+
+
+def linked(card: TitleCard, limit: int = 200) -> str:
+    """Markdown link to the title's page (plain bold without a URL); markdown in titles is escaped."""
+    label = discord.utils.escape_markdown(shorten(title_label(card), limit).replace("[", "(").replace("]", ")"))
+    return f"[{label}]({card.url})" if card.url else f"**{label}**"
+
+
+def facts_line(card: TitleCard) -> str:
+    parts = [kind_label(card.kind), runtime_text(card.runtime), rating_text(card.rating, card.votes)]
+    genres = genres_text(card.genres[:4])
+    if genres:
+        parts.append(genres)
+    return " · ".join(p for p in parts if p)
+
+
+def embed_length(embed: discord.Embed) -> int:
+    """Characters Discord counts toward the 6000 limit (title, description, fields, footer, author)."""
+    return len(embed)
+
+
+def _result_embed(number: int, card: TitleCard, why: str, overview_limit: int) -> discord.Embed:
+    title = shorten(f"{number}. {title_label(card)}", EMBED_TITLE)
+    facts = shorten(facts_line(card), 300)
+    why_line = f"*{shorten(why, 300)}*" if why else ""
+    overview = shorten(card.overview, overview_limit) if overview_limit > 0 else ""
+    description = "\n".join(p for p in (facts, overview, why_line) if p)
+    embed = discord.Embed(title=title, url=card.url or None, description=description, colour=ACCENT)
+    if card.poster and card.poster.startswith(("https://", "http://")):
+        embed.set_thumbnail(url=card.poster)
+    return embed
+
+
+def series_embed(series: Sequence[TitleCard], budget: int = 1000) -> discord.Embed:
+    lines: list[str] = []
+    used = 0
+    for card in series:
+        line = f"• {linked(card, 120)} · {kind_label(card.kind)}"
+        if used + len(line) + 1 > budget - 20:
+            lines.append(f"…and {len(series) - len(lines)} more")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return discord.Embed(title="Same series", description="\n".join(lines), colour=discord.Colour.dark_grey())
+
+
+def results_header(page: SimilarPage, filters: Filters, searched: str | None = None) -> str:
+    if page.query is not None:
+        head = f"More like {linked(page.query)}"
+    else:
+        head = f"Titles matching “{shorten(searched or '', 200)}”"
+    head += f" · page {page.page + 1}"
+    active = filters_text(filters)
+    if active:
+        head += f"\nFilters: {shorten(active, 400)}"
+    if not page.items:
+        head += "\nNothing matches these filters" + (" on this page." if page.page else ".")
+        if filters.active:
+            head += " Refine below to widen the search."
+    return shorten(head, CONTENT, keep_lines=True)
+
+
+def results_embeds(page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST) -> list[discord.Embed]:
+    """One embed per recommendation (numbered across pages), plus "Same series" on the first page.
+
+    Overviews shrink until the message fits Discord's 6000-character total, so long overviews and long titles
+    never make a send fail.
+    """
+    items = page.items[:9]  # 10 embeds a message at most, one kept for the series
+    series = page.series if page.page == 0 else []
+    start = page.page * page.k
+    limit = overview_limit
+    while True:
+        embeds = [_result_embed(start + i + 1, r.card, r.why, limit) for i, r in enumerate(items)]
+        if series:
+            embeds.append(series_embed(series))
+        total = sum(embed_length(e) for e in embeds)
+        if total <= EMBED_TOTAL or limit == 0:
+            break
+        limit = max(0, limit - max(20, (total - EMBED_TOTAL) // max(1, len(items)) + 1))
+    while sum(embed_length(e) for e in embeds) > EMBED_TOTAL and embeds:  # only with absurd titles: drop the tail
+        embeds.pop()
+    return embeds
+
+
+def title_embed(card: TitleCard) -> discord.Embed:
+    """The card of one title (/title)."""
+    embed = discord.Embed(
+        title=shorten(title_label(card), EMBED_TITLE),
+        url=card.url or None,
+        description=shorten(card.overview, OVERVIEW_ON_CARD) or "No overview in the catalog.",
+        colour=ACCENT,
+    )
+    embed.add_field(name="Kind", value=kind_label(card.kind))
+    for name, value in (
+        ("Runtime", runtime_text(card.runtime)),
+        ("Rating", rating_text(card.rating, card.votes)),
+        ("Genres", genres_text(card.genres)),
+        ("Directed by", ", ".join(card.directors[:5])),
+        ("Cast", ", ".join(card.cast[:8])),
+        ("Original title", card.original_title if card.original_title != card.title else None),
+        ("Language", card.language),
+        ("Country", card.country),
+    ):
+        if value:
+            embed.add_field(name=name, value=shorten(value, FIELD_VALUE), inline=name not in ("Cast",))
+    if card.poster and card.poster.startswith(("https://", "http://")):
+        embed.set_thumbnail(url=card.poster)
+    return embed
+
+
+def which_one_text(text: str, count: int) -> str:
+    return f"Which one? {count} titles match “{shorten(text, 200)}”."
+
+
+def candidate_button_label(card: TitleCard) -> str:
+    return choice_label(card, BUTTON_LABEL)
+
+
+def candidate_option(candidate: Candidate) -> tuple[str, str]:
+    """(label, description) of a "Which one?" select option."""
+    card = candidate.card
+    label = choice_label(card, OPTION_TEXT)
+    extra = [p for p in (runtime_text(card.runtime), genres_text(card.genres[:3])) if p]
+    description = shorten(" · ".join(extra) or (card.overview or ""), OPTION_TEXT)
+    return label, description
+
+
+def no_match_text(text: str, suggestions: Sequence[TitleCard]) -> str:
+    out = f"No title matches “{shorten(text, 200)}”."
+    if suggestions:
+        out += " Did you mean:\n" + "\n".join(f"• {shorten(choice_label(c), 150)}" for c in suggestions[:5])
+        out += "\nPick one from the list that appears while you type the title."
+    else:
+        out += " Check the spelling, or pick a title from the list that appears while you type."
+    return shorten(out, CONTENT, keep_lines=True)
+
+
+STALE_TEXT = (
+    "That title is no longer in the catalog (the index was rebuilt since this message was sent). "
+    "Run /similar again to get fresh results."
+)
+
+
+def cooldown_text(command: str, retry_after: float) -> str:
+    return f"Easy there! You can use /{command} again in {max(1, round(retry_after))} s."
+
+
+ERROR_TEXT = "Something went wrong on my side while answering. Please try again in a moment."
+
+
+def help_embed(page_size: int) -> discord.Embed:
+    embed = discord.Embed(
+        title="MoreLike: more like this",
+        description="Find movies and shows like one you enjoyed. Results are based on what titles are about.",
+        colour=ACCENT,
+    )
+    embed.add_field(
+        name="/similar title",
+        value=(
+            "Titles like the one you pick (choose from the list while typing). Optional filters: kind, genre, "
+            f"exclude_genre, year_from, year_to, max_runtime, language, min_rating. {page_size} results a page: "
+            "use Previous / Next and the Refine menu. `private: True` shows the answer to you only."
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="/discover description", value="Titles matching a description in your own words.", inline=False
+    )
+    embed.add_field(name="/title title", value="One title's card: overview, rating, cast.", inline=False)
+    embed.set_footer(text="Several titles share a name? You get a “Which one?” choice.")
+    return embed

@@ -1,0 +1,204 @@
+"""What a command or a click does: compute a `Reply` from the engine, then deliver it within Discord's rules.
+
+Computing is synchronous (the engine is). Lookups and similar searches take milliseconds and are answered
+directly; free-text work (the model may have to load, seconds) is deferred first, run off the event loop, then
+edited in, so Discord's 3-second first-response deadline always holds. Errors are always ephemeral, whatever the
+command's `private` setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import discord
+from discord import app_commands
+
+from bot.discord_app import embeds, layouts
+from bot.engine.types import EngineError, Filters, TitleCard
+
+log = logging.getLogger("bot.discord_app")
+
+MAX_ID_IN_CHOICE = 100
+OUTDATED_TEXT = "This button comes from an outdated message. Run the command again for fresh results."
+
+
+@dataclass
+class Reply:
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    error: bool = False  # errors are always ephemeral
+
+
+def error_reply(text: str) -> Reply:
+    return Reply(content=text, error=True)
+
+
+# ---- computing (sync; `answer` decides where it runs) ---------------------------------------------------------
+
+
+def results_reply(bot, card: TitleCard, page: int, filters: Filters) -> Reply:
+    settings = bot.config.engine
+    result = bot.engine.similar(
+        card.id,
+        filters=filters,
+        k=bot.config.discord.page_size,
+        page=page,
+        franchise=settings.franchise,
+        boost=settings.boost,
+    )
+    return Reply(
+        content=embeds.results_header(result, filters),
+        embeds=embeds.results_embeds(result),
+        view=layouts.results_view(card, result, filters, bot.engine.genres()),
+    )
+
+
+def similar_for_ref(bot, ref: str, page: int, filters: Filters) -> Reply:
+    card = bot.engine.get(ref)
+    if card is None:
+        return error_reply(embeds.STALE_TEXT)
+    return results_reply(bot, card, page, filters)
+
+
+def check_genres(bot, filters: Filters) -> None:
+    known = set(bot.engine.genres())
+    for g in (*filters.genres, *filters.exclude_genres):
+        if g not in known:
+            raise EngineError(f"Unknown genre “{g}”. Pick one from the list that appears while you type.")
+
+
+def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tuple[TitleCard | None, Reply | None]:
+    """The title the user meant, or the reply to send instead: "Which one?", or no match with suggestions."""
+    text = text.strip()
+    card = bot.engine.get(text)  # a choice picked from autocomplete carries the id (or the ref of a long id)
+    if card is not None:
+        return card, None
+    resolution = bot.engine.resolve(text, limit=25)
+    if resolution.clear is not None:
+        return resolution.clear, None
+    candidates = resolution.candidates
+    if len(candidates) == 1:
+        return candidates[0].card, None
+    if not candidates:
+        suggestions = bot.engine.suggest(text, limit=5)
+        if not suggestions and text:
+            suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
+        return None, error_reply(embeds.no_match_text(text, suggestions))
+    view = layouts.pick_view(candidates, filters, cards=cards)
+    return None, Reply(content=embeds.which_one_text(text, len(candidates)), view=view)
+
+
+def similar_for_text(bot, text: str, filters: Filters) -> Reply:
+    check_genres(bot, filters)
+    card, reply = resolve_card(bot, text, filters)
+    return results_reply(bot, card, 0, filters) if card is not None else reply
+
+
+def card_reply(card: TitleCard) -> Reply:
+    return Reply(content="", embeds=[embeds.title_embed(card)], view=layouts.card_view(card))
+
+
+def title_card_reply(bot, text: str) -> Reply:
+    card, reply = resolve_card(bot, text, Filters(), cards=True)
+    return card_reply(card) if card is not None else reply
+
+
+def card_for_ref(bot, ref: str) -> Reply:
+    card = bot.engine.get(ref)
+    return card_reply(card) if card is not None else error_reply(embeds.STALE_TEXT)
+
+
+def discover_reply(bot, description: str, filters: Filters) -> Reply:
+    check_genres(bot, filters)
+    result = bot.engine.discover(description, filters=filters, k=bot.config.discord.page_size, page=0)
+    return Reply(
+        content=embeds.results_header(result, filters, searched=description), embeds=embeds.results_embeds(result)
+    )
+
+
+def title_choices(engine, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars."""
+    try:
+        cards = engine.suggest(current.strip(), limit=25)
+    except Exception as exc:  # no choices beats "Loading options failed"; the command still resolves typed text
+        log.warning("event=autocomplete_failed error=%r", exc)
+        return []
+    out: list[app_commands.Choice[str]] = []
+    for card in cards[:25]:
+        value = card.id if len(card.id) <= MAX_ID_IN_CHOICE else card.ref
+        out.append(app_commands.Choice(name=embeds.choice_label(card), value=value))
+    return out
+
+
+def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[str]]:
+    needle = current.strip().lower().replace(" ", "-")
+    hits = [g for g in genres if g.startswith(needle)] + [g for g in genres if needle in g and not g.startswith(needle)]
+    return [app_commands.Choice(name=g.replace("-", " ").title(), value=g) for g in hits[:25]]
+
+
+# ---- delivering (async, on the loop) -------------------------------------------------------------------------
+
+
+async def send_error(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral message, whatever state the interaction is in."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True)
+    else:
+        await interaction.followup.send(text, ephemeral=True)
+
+
+async def answer(
+    interaction: discord.Interaction,
+    compute: Callable[[], Reply],
+    *,
+    update: bool = False,
+    ephemeral: bool = False,
+    slow: bool = False,
+) -> None:
+    """Compute the reply and deliver it: a new message, or (update) the clicked message edited in place.
+
+    Fast work (lookups, similar search on stored vectors: milliseconds) runs inline: handing it to a thread
+    costs more than the work, as the worker then waits for the GIL behind the event loop. `slow` work (free
+    text: the model may have to load) is deferred first, then computed off the loop, then edited in.
+    """
+    if slow:
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    try:
+        reply = await asyncio.to_thread(compute) if slow else compute()
+    except EngineError as exc:  # FilterError included: one sentence a person can act on
+        reply = error_reply(str(exc))
+    except Exception:
+        log.exception("event=answer_failed interaction=%s", interaction.id)
+        reply = error_reply(embeds.ERROR_TEXT)
+    await deliver(interaction, reply, update=update, ephemeral=ephemeral, deferred=slow)
+
+
+async def deliver(
+    interaction: discord.Interaction, reply: Reply, *, update: bool, ephemeral: bool, deferred: bool
+) -> None:
+    if reply.error:
+        if deferred and not update:
+            if ephemeral:
+                await interaction.edit_original_response(content=reply.content, embeds=[], view=None)
+                return
+            await interaction.delete_original_response()  # a public "thinking…" must not become a public error
+        await send_error(interaction, reply.content or embeds.ERROR_TEXT)
+        return
+    if deferred:
+        await interaction.edit_original_response(content=reply.content, embeds=reply.embeds, view=reply.view)
+    elif update:
+        await interaction.response.edit_message(content=reply.content, embeds=reply.embeds, view=reply.view)
+    else:
+        kwargs: dict = {"ephemeral": ephemeral}
+        if reply.embeds:
+            kwargs["embeds"] = reply.embeds
+        if reply.view is not None:
+            kwargs["view"] = reply.view
+        await interaction.response.send_message(reply.content, **kwargs)

@@ -1,0 +1,152 @@
+"""The state a button or select carries in its custom_id, so it keeps working after the bot restarts.
+
+Discord gives a component 100 characters of custom_id and nothing else survives a restart, so every click
+encodes what it needs: the title's 10-character `ref` (ids can exceed 100 characters), the page, and the
+filters in a compact form. Formats (each at most 100 characters, checked):
+
+    ml:sim:<ref>:<page>:<filters>     Previous / Next page of a result list
+    ml:ref:<ref>:<filters>            the refine select of a result list (the option picked changes the filters)
+    ml:pick:<ref>:<filters>           a "Which one?" button: show this title's results
+    ml:picks:<filters>                the "Which one?" select (the option values are refs)
+    ml:card:<ref>                     a "Which one?" button of /title: show this title's card
+    ml:cards                          the "Which one?" select of /title
+
+Filters: comma-separated items, each a one-letter key and its value: `k` kind (m|s), `g` genre, `x` excluded
+genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating. Values never contain `:` or `,`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.engine.types import EngineError, Filters
+
+MAX_CUSTOM_ID = 100
+MAX_PAGE = 999
+REF = r"[a-z2-7]{10}"
+FILTERS = r"[a-z0-9.,\-]*"
+
+SIMILAR_TEMPLATE = rf"ml:sim:(?P<ref>{REF}):(?P<page>\d{{1,3}}):(?P<filters>{FILTERS})"
+REFINE_TEMPLATE = rf"ml:ref:(?P<ref>{REF}):(?P<filters>{FILTERS})"
+PICK_TEMPLATE = rf"ml:pick:(?P<ref>{REF}):(?P<filters>{FILTERS})"
+PICK_SELECT_TEMPLATE = rf"ml:picks:(?P<filters>{FILTERS})"
+CARD_TEMPLATE = rf"ml:card:(?P<ref>{REF})"
+CARD_SELECT_TEMPLATE = r"ml:cards"
+
+_KINDS = {"movie": "m", "show": "s"}
+_KIND_CODES = {v: k for k, v in _KINDS.items()}
+FILTERS_VALUE = re.compile(r"^[a-z0-9.\-]+$")  # what a filter value may contain
+
+
+class StateError(EngineError, ValueError):
+    """State that cannot be carried in, or read back from, a custom_id; the message is one sentence."""
+
+
+def _check_value(key: str, value: str) -> str:
+    if not FILTERS_VALUE.match(value):
+        raise StateError(f"filter {key} value {value!r} cannot be stored in a custom_id")
+    return value
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def encode_filters(f: Filters) -> str:
+    """Compact, order-stable text for the filters the Discord face offers."""
+    items: list[str] = []
+    if f.kind:
+        items.append("k" + _KINDS[f.kind])
+    if f.genres:
+        items.append("g" + _check_value("genre", f.genres[0]))
+    if f.exclude_genres:
+        items.append("x" + _check_value("exclude_genre", f.exclude_genres[0]))
+    if f.year_min is not None:
+        items.append(f"a{f.year_min}")
+    if f.year_max is not None:
+        items.append(f"b{f.year_max}")
+    if f.runtime_max is not None:
+        items.append(f"t{f.runtime_max}")
+    if f.language:
+        items.append("l" + _check_value("language", f.language))
+    if f.rating_min is not None:
+        items.append("r" + _num(f.rating_min))
+    return ",".join(items)
+
+
+def decode_filters(text: str) -> Filters:
+    if not text:
+        return Filters()
+    values: dict = {}
+    try:
+        for item in text.split(","):
+            key, value = item[:1], item[1:]
+            if not FILTERS_VALUE.match(value):
+                raise StateError(f"bad filter item {item!r}")
+            if key == "k":
+                values["kind"] = _KIND_CODES[value]
+            elif key == "g":
+                values["genres"] = (value,)
+            elif key == "x":
+                values["exclude_genres"] = (value,)
+            elif key == "a":
+                values["year_min"] = int(value)
+            elif key == "b":
+                values["year_max"] = int(value)
+            elif key == "t":
+                values["runtime_max"] = int(value)
+            elif key == "l":
+                values["language"] = value
+            elif key == "r":
+                values["rating_min"] = float(value)
+            else:
+                raise StateError(f"unknown filter key {key!r}")
+        return Filters(**values)
+    except (KeyError, ValueError) as exc:  # FilterError is a ValueError too
+        raise StateError(f"bad filters {text!r}: {exc}") from None
+
+
+def _checked(custom_id: str) -> str:
+    if len(custom_id) > MAX_CUSTOM_ID:
+        raise StateError(f"custom_id of {len(custom_id)} characters exceeds Discord's {MAX_CUSTOM_ID}")
+    return custom_id
+
+
+def similar_id(ref: str, page: int, f: Filters) -> str:
+    return _checked(f"ml:sim:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f)}")
+
+
+def refine_id(ref: str, f: Filters) -> str:
+    return _checked(f"ml:ref:{ref}:{encode_filters(f)}")
+
+
+def pick_id(ref: str, f: Filters) -> str:
+    return _checked(f"ml:pick:{ref}:{encode_filters(f)}")
+
+
+def pick_select_id(f: Filters) -> str:
+    return _checked(f"ml:picks:{encode_filters(f)}")
+
+
+def card_id(ref: str) -> str:
+    return _checked(f"ml:card:{ref}")
+
+
+CARD_SELECT_ID = "ml:cards"
+
+
+# Refine select option values: "k:movie", "k:show", "k:any", "g:<genre>", "g:" (any genre).
+def refine_value(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+def apply_refine(f: Filters, value: str) -> Filters:
+    """The filters after picking a refine option."""
+    key, _, arg = value.partition(":")
+    if key == "k":
+        return replace(f, kind=None if arg == "any" else arg)
+    if key == "g":
+        excluded = tuple(g for g in f.exclude_genres if g != arg)
+        return replace(f, genres=(arg,) if arg else (), exclude_genres=excluded)
+    raise StateError(f"unknown refine option {value!r}")

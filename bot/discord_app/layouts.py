@@ -1,0 +1,95 @@
+"""Pure builders for the component layouts (which buttons and selects a message carries).
+
+They build `discord.ui.View` objects from engine values without any I/O; the limits (5 rows, 5 buttons a row,
+25 select options, 100-character custom_ids, 80-character labels) hold by construction and are tested through
+`view.to_components()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.discord_app import embeds, ids
+from bot.discord_app.components import CardButton, CardSelect, PageButton, PickButton, PickSelect, RefineSelect
+from bot.engine.types import Candidate, Filters, SimilarPage, TitleCard
+
+MAX_BUTTONS = 5
+MAX_OPTIONS = 25  # Discord's limit for a select
+# The refine select offers the most relevant genres, not all of them (/similar's genre option reaches every
+# genre): a shorter list is easier to scan, and every click re-sends and re-parses the whole select.
+MAX_REFINE_OPTIONS = 16
+
+
+def _genre_label(genre: str) -> str:
+    return genre.replace("-", " ").title()
+
+
+def refine_options(page: SimilarPage, filters: Filters, all_genres: Sequence[str]) -> list[discord.SelectOption]:
+    """Kind switches, then genres: the searched title's first, then those of the results, then the rest."""
+    options: list[discord.SelectOption] = []
+    for value, label in (("movie", "Movies only"), ("show", "Shows only")):
+        if filters.kind != value:
+            options.append(discord.SelectOption(label=label, value=ids.refine_value("k", value)))
+    if filters.kind:
+        options.append(discord.SelectOption(label="Movies and shows", value=ids.refine_value("k", "any")))
+    if filters.genres:
+        options.append(discord.SelectOption(label="Any genre", value=ids.refine_value("g", "")))
+    skip = {*filters.genres, *filters.exclude_genres}
+    ordered: dict[str, None] = {}  # insertion-ordered set
+    sources = [page.query.genres if page.query else ()] + [r.card.genres for r in page.items] + [all_genres]
+    for genres in sources:
+        for g in genres:
+            if g not in skip:
+                ordered.setdefault(g)
+    for g in ordered:
+        if len(options) >= MAX_REFINE_OPTIONS:
+            break
+        if not ids.FILTERS_VALUE.match(g):
+            continue  # a genre that cannot be carried in a custom_id is not offered
+        options.append(discord.SelectOption(label=f"Genre: {_genre_label(g)}"[:100], value=ids.refine_value("g", g)))
+    return options
+
+
+def results_view(card: TitleCard, page: SimilarPage, filters: Filters, all_genres: Sequence[str]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(card.ref, page.page - 1, filters, label="◀ Previous", disabled=page.page == 0))
+    view.add_item(PageButton(card.ref, page.page + 1, filters, label="Next ▶", disabled=not page.has_more))
+    options = refine_options(page, filters, all_genres)
+    if options:
+        view.add_item(RefineSelect(card.ref, filters, options))
+    return view
+
+
+def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool = False) -> discord.ui.View:
+    """One button per candidate (up to five), else one select of up to 25. A pick shows that title's results,
+    or (`cards`, for /title) its card, in the same message."""
+    view = discord.ui.View(timeout=None)
+    unique: list[Candidate] = []
+    for c in candidates:
+        if c.card.ref not in {u.card.ref for u in unique}:
+            unique.append(c)
+    unique = unique[:MAX_OPTIONS]
+    if len(unique) <= MAX_BUTTONS:
+        for c in unique:
+            label = embeds.candidate_button_label(c.card)
+            view.add_item(
+                CardButton(c.card.ref, label=label, row=0)
+                if cards
+                else PickButton(c.card.ref, filters, label=label, row=0)
+            )
+    else:
+        options = []
+        for c in unique:
+            label, description = embeds.candidate_option(c)
+            options.append(discord.SelectOption(label=label, value=c.card.ref, description=description or None))
+        view.add_item(CardSelect(options) if cards else PickSelect(filters, options))
+    return view
+
+
+def card_view(card: TitleCard) -> discord.ui.View:
+    """Under a title card: "More like this" (opens the results in the same message)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PickButton(card.ref, Filters(), label="More like this", style=discord.ButtonStyle.secondary))
+    return view

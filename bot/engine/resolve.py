@@ -1,0 +1,502 @@
+"""Title resolution: from what people type to catalog keys, and prefix autocomplete.
+
+Pure and in-memory: the engine builds one `TitleResolver` per published build from `ResolverRow`s and asks it
+questions; no I/O here. Everything is keyed by the published build's dense `key`.
+
+How a query is answered (`resolve`):
+
+1. Ids and URLs first: our own ids (`imdb-tt…`, `trakt-movie-N`, `tmdb-movie-N`, `wiki-…`), the short `ref`,
+   bare IMDb ids (`tt0113277`), and IMDb / Trakt / TMDB URLs. An id that names a title is the one clear winner;
+   an id-shaped query that names nothing returns no candidates (guessing a film from "tt9999999" would mislead).
+   A Trakt slug we do not know ("heat-1995") is read as a title plus a year hint, which is how Trakt builds slugs.
+2. Exact normalised title (`indexer.normalize.normalize_title`: case, accents, punctuation, one leading article)
+   or normalised original title. Every title sharing it is offered ("Heat" 1972, 1986 and 1995), even beyond
+   `limit`: same-title entries are never collapsed to one.
+3. A trailing year ("heat 1995", "The Thing (1982)") is a hint: it picks among same-title entries and reorders
+   fuzzy ones. A title that *is* a year or ends in one ("1917", "Blade Runner 2049") still matches exactly.
+4. Typos and partial titles: rapidfuzz, never a hand-written edit distance. Two passes over the unique normalised
+   titles, both in C: `fuzz.ratio` over whole titles (typos: "godfahter", "now you se me"), and a word pass —
+   each query word is matched against the title vocabulary with `fuzz.ratio`, and titles are scored by the
+   IDF-weighted share of query words they contain (partial titles: "shawshank", "star wars empire strikes").
+   The measured alternatives (see bench/resolve.py) were worse: WRatio and partial_ratio rank one- and
+   two-letter titles at 90-100 for any query and cost 35-65 ms over the catalog; token_set_ratio gives 100 to
+   every title containing the query ("heat" → "big heat").
+
+`suggest` (autocomplete) never scans: prefix lookups by bisect over sorted arrays built once (whole normalised
+titles, then every word-start suffix "you see me", "see me"), the best by popularity taken with numpy
+`argpartition`; a `fuzz.ratio` pass fills the list only when prefixes find fewer than `limit` titles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from indexer.normalize import normalize_title
+from indexer.records import title_ref
+
+MATCH_ID = "id"
+MATCH_TITLE = "title"
+MATCH_ORIGINAL = "original_title"
+MATCH_FUZZY = "fuzzy"
+
+# Scores (0-100). Exact matches are 100; a year hint that disagrees costs points but never hides a title.
+_EXACT = 100.0
+_YEAR_NEAR_PENALTY = 4.0  # release years differ by one between sources (festival vs theatrical release)
+_YEAR_MISS_PENALTY = 20.0
+_FUZZY_CUTOFF = 55.0  # below this a fuzzy candidate is noise
+_RATIO_CUTOFF = 65.0  # whole-title typo pass; partial titles come from the word pass
+_WORD_CUTOFF = 80.0  # a query word matches a title word at this fuzz.ratio or better ("se"~"see", "godfahter")
+_CLEAR_FUZZY_MIN = 85.0  # a typo match is a clear winner only when this close ...
+_CLEAR_FUZZY_GAP = 6.0  # ... and this far ahead of the next distinct title
+_SUGGEST_EXACT = 100.0
+_SUGGEST_PREFIX = 90.0
+_SUGGEST_WORD = 80.0
+_SUGGEST_FUZZY_SCALE = 0.7  # fuzzy fill-ins always rank below any prefix hit
+_SUGGEST_FUZZY_MIN, _SUGGEST_FUZZY_MAX = 3, 14  # typed lengths that get a typo fill-in
+_SUGGEST_FUZZY_BUCKETS = (4, 6, 8, 10, 12, 15)  # title-start lengths compared with what was typed
+_MAX_QUERY_CHARS, _MAX_QUERY_WORDS = 200, 12  # nobody types more for a title; bounds the work of one call
+_POPULARITY_BONUS = 3.0  # fuzzy scores gain up to this much for popular titles ("dark night" → The Dark Knight)
+
+_YEAR_TAIL = re.compile(r"^(?P<rest>.*?\S)[\s,.\-–—:/]*[(\[]?(?<!\d)(?P<year>(?:18|19|20)\d\d)[)\]]?\s*$")
+_IMDB_ID = re.compile(r"^(?:imdb-)?(tt\d{5,10})$", re.IGNORECASE)
+_TRAKT_ID = re.compile(r"^trakt-(movie|show)-(\d+)$", re.IGNORECASE)
+_TMDB_ID = re.compile(r"^tmdb-movie-(\d+)$", re.IGNORECASE)
+_REF = re.compile(r"^[a-z2-7]{10}$")
+_SLUG_YEAR = re.compile(r"^(?P<rest>.+)-(?P<year>(?:18|19|20)\d\d)$")
+
+
+@dataclass(frozen=True)
+class ResolverRow:
+    key: int
+    id: str
+    title: str
+    original_title: str | None
+    year: int | None
+    kind: str
+    popularity: float  # higher = more popular
+    imdb_id: str | None
+    trakt_id: int | None
+    trakt_slug: str | None
+    tmdb_id: int | None
+
+
+@dataclass(frozen=True)
+class ResolveResult:
+    candidates: list[tuple[int, float, str]]  # (key, score 0-100, matched: "id"|"title"|"original_title"|"fuzzy")
+    clear_key: int | None  # set only when one candidate is a clear winner
+
+
+@dataclass(frozen=True)
+class _IdQuery:
+    """What an id-shaped query asks for; `title_text` is set when a Trakt slug should be read as a title."""
+
+    key: int | None
+    title_text: str | None = None
+
+
+class _PrefixArray:
+    """Sorted strings with their keys and popularity: every string starting with a prefix is one bisect away."""
+
+    def __init__(self, pairs: list[tuple[str, int]], popularity: np.ndarray, kinds: np.ndarray) -> None:
+        pairs.sort()
+        self.strings = [s for s, _ in pairs]
+        self.keys = np.fromiter((k for _, k in pairs), dtype=np.int64, count=len(pairs))
+        self.pop = popularity[self.keys] if len(pairs) else np.zeros(0)
+        self.kinds = kinds[self.keys] if len(pairs) else np.zeros(0, dtype=np.int8)
+
+    def range(self, prefix: str) -> tuple[int, int]:
+        lo = bisect_left(self.strings, prefix)
+        hi = bisect_left(self.strings, prefix + "\U0010ffff", lo)
+        return lo, hi
+
+    def best(self, lo: int, hi: int, want: int, kind_code: int | None) -> list[int]:
+        """Keys in [lo, hi) by popularity, best first, at least `want` distinct ones when that many exist."""
+        if hi <= lo:
+            return []
+        pop = self.pop[lo:hi]
+        if kind_code is not None:
+            pop = np.where(self.kinds[lo:hi] == kind_code, pop, -np.inf)
+        take = min(hi - lo, want * 3)  # word suffixes repeat a key; over-take so dedupe still leaves `want`
+        while True:
+            if take < hi - lo:
+                idx = np.argpartition(-pop, take - 1)[:take]
+            else:
+                idx = np.arange(hi - lo)
+            # Ties (many titles have no popularity) break by string order so results are stable.
+            idx = idx[np.lexsort((idx, -pop[idx]))]
+            out: list[int] = []
+            seen: set[int] = set()
+            for i in idx:
+                if pop[i] == -np.inf:
+                    break
+                key = int(self.keys[lo + i])
+                if key not in seen:
+                    seen.add(key)
+                    out.append(key)
+            if len(out) >= want or take >= hi - lo:
+                return out
+            take = min(hi - lo, take * 4)
+
+
+class TitleResolver:
+    """Resolves typed text to catalog keys; built once per published build (≈1-2 s for 57k titles)."""
+
+    def __init__(self, rows: Sequence[ResolverRow]) -> None:
+        size = (max(r.key for r in rows) + 1) if rows else 0
+        self._popularity = np.zeros(size, dtype=np.float64)
+        self._kinds = np.zeros(size, dtype=np.int8)
+        self._year: dict[int, int | None] = {}
+        self._row_text: dict[int, tuple[str, str | None]] = {}
+        self._kind_codes = {"movie": 1, "show": 2}
+        self._by_id: dict[str, int] = {}
+        self._by_ref: dict[str, int] = {}
+        self._by_imdb: dict[str, int] = {}
+        self._by_trakt: dict[tuple[str, int], int] = {}
+        self._by_slug: dict[str, int] = {}
+        self._by_tmdb: dict[int, int] = {}
+        # Normalised string -> [(key, "title" | "original_title")], every key sharing it.
+        norm_keys: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for row in rows:
+            pop = row.popularity if row.popularity and math.isfinite(row.popularity) else 0.0
+            self._popularity[row.key] = pop
+            self._kinds[row.key] = self._kind_codes.get(row.kind, 0)
+            self._year[row.key] = row.year
+            self._row_text[row.key] = (row.title, row.original_title)
+            self._by_id[row.id.casefold()] = row.key
+            self._by_ref[title_ref(row.id)] = row.key
+            if row.imdb_id:
+                self._by_imdb[row.imdb_id.casefold()] = row.key
+            if row.trakt_id is not None:
+                self._by_trakt[(row.kind, row.trakt_id)] = row.key
+            if row.trakt_slug:
+                self._by_slug[row.trakt_slug.casefold()] = row.key
+            if row.tmdb_id is not None and row.kind == "movie":
+                self._by_tmdb[row.tmdb_id] = row.key
+            norm = normalize_title(row.title)
+            if norm:
+                norm_keys[norm].append((row.key, MATCH_TITLE))
+            orig = normalize_title(row.original_title)
+            if orig and orig != norm:
+                norm_keys[orig].append((row.key, MATCH_ORIGINAL))
+        for entries in norm_keys.values():  # most popular first within a same-title set
+            entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
+        self._norm_keys: dict[str, list[tuple[int, str]]] = dict(norm_keys)
+        self._norms: list[str] = list(self._norm_keys)
+        self._norm_best_pop = np.array([self._popularity[self._norm_keys[n][0][0]] for n in self._norms])
+        top_pop = float(self._popularity.max()) if size else 0.0
+        self._bonus = _POPULARITY_BONUS * np.log1p(self._popularity) / math.log1p(top_pop) if top_pop > 0 else None
+        order = sorted(range(len(self._norms)), key=lambda i: len(self._norms[i]))
+        self._by_len_idx = np.asarray(order, dtype=np.int64)
+        self._by_len_norms = [self._norms[i] for i in order]
+        self._by_len_lens = [len(norm) for norm in self._by_len_norms]
+        self._build_word_index()
+        self._build_prefix_arrays()
+
+    # ----------------------------------------------------------------------------------------- construction
+    def _build_word_index(self) -> None:
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, norm in enumerate(self._norms):
+            for word in set(norm.split()):
+                postings[word].append(i)
+        self._vocab: list[str] = list(postings)
+        self._postings = [np.asarray(postings[w], dtype=np.int64) for w in self._vocab]
+        total = max(len(self._norms), 1)
+        self._idf = np.array([math.log(1 + total / len(postings[w])) for w in self._vocab])
+        self._vocab_index = {w: i for i, w in enumerate(self._vocab)}
+        self._vocab_sorted = sorted(self._vocab)
+
+    def _build_prefix_arrays(self) -> None:
+        # Prefix strings keep the leading article too ("the th" must reach "The Thing"), next to the
+        # article-free form ("thing" must too).
+        whole: list[tuple[str, int]] = []
+        words: list[tuple[str, int]] = []
+        for norm, entries in self._norm_keys.items():
+            for key, matched in entries:
+                source = self._row_text[key][1 if matched == MATCH_ORIGINAL else 0]
+                full = normalize_title(source, drop_article=False)
+                whole.append((norm, key))
+                if full != norm:
+                    whole.append((full, key))
+                starts = [m.start() for m in re.finditer(r"(?<!\S)\S", full)][1:]
+                for start in starts:
+                    words.append((full[start:], key))
+        self._whole = _PrefixArray(whole, self._popularity, self._kinds)
+        self._words = _PrefixArray(words, self._popularity, self._kinds)
+        # Typo fill-in for autocomplete compares the typed text with title starts a little longer than it, so a
+        # long title is not penalised for the part not typed yet. One sorted list of distinct starts per bucket
+        # length (strings only: their titles are a bisect away in `_whole`), so no Python runs per title.
+        self._starts: dict[int, list[str]] = {
+            length: sorted({norm[:length] for norm in self._norms}) for length in _SUGGEST_FUZZY_BUCKETS
+        }
+
+    # ------------------------------------------------------------------------------------------ suggest
+    def suggest(self, prefix: str, limit: int = 25, kind: str | None = None) -> list[tuple[int, float]]:
+        """Autocomplete: up to `limit` (key, score) best first: exact title, title prefix, word prefix, fuzzy."""
+        return self._suggest(prefix, limit, kind, typos=True)
+
+    def _suggest(self, prefix: str, limit: int, kind: str | None, *, typos: bool) -> list[tuple[int, float]]:
+        prefix = prefix[:_MAX_QUERY_CHARS]
+        query = normalize_title(prefix, drop_article=False)
+        if limit <= 0 or not query:
+            return []
+        kind_code = self._kind_codes.get(kind) if kind else None  # "both" or None: every kind
+        out: list[tuple[int, float]] = []
+        seen: set[int] = set()
+
+        def add(keys: list[int], score: float) -> None:
+            for key in keys:
+                if key not in seen and len(out) < limit:
+                    seen.add(key)
+                    out.append((key, score))
+
+        bare = normalize_title(prefix)
+        exact = [k for k, _ in self._norm_keys.get(bare, ()) if kind_code is None or self._kinds[k] == kind_code]
+        add(exact, _SUGGEST_EXACT)
+        if len(out) < limit:
+            lo, hi = self._whole.range(query)
+            add(self._whole.best(lo, hi, limit, kind_code), _SUGGEST_PREFIX)
+        if len(out) < limit and bare != query:  # "the godf": the article-free form too
+            lo, hi = self._whole.range(bare)
+            add(self._whole.best(lo, hi, limit, kind_code), _SUGGEST_PREFIX)
+        if len(out) < limit:
+            lo, hi = self._words.range(query)
+            add(self._words.best(lo, hi, limit, kind_code), _SUGGEST_WORD)
+        if typos and len(out) < limit and _SUGGEST_FUZZY_MIN <= len(bare) <= _SUGGEST_FUZZY_MAX:
+            # A typo in what was typed so far ("godfah", "interstel"): compare with title starts of about the
+            # same length, so a long title is not penalised for the part not yet typed.
+            bucket = next(n for n in _SUGGEST_FUZZY_BUCKETS if n > len(bare) or n == _SUGGEST_FUZZY_BUCKETS[-1])
+            # The first letter is taken as typed (Elasticsearch's fuzzy `prefix_length: 1`): people rarely get
+            # it wrong, and it cuts the comparisons twentyfold so autocomplete stays fast under load.
+            starts = self._starts[bucket]
+            lo = bisect_left(starts, bare[0])
+            hi = bisect_left(starts, bare[0] + "\U0010ffff", lo)
+            for start, score, _ in process.extract(
+                bare, starts[lo:hi], scorer=fuzz.ratio, processor=None, limit=limit, score_cutoff=68
+            ):
+                lo, hi = self._whole.range(start)
+                add(self._whole.best(lo, hi, limit - len(out), kind_code), round(score * _SUGGEST_FUZZY_SCALE, 2))
+                if len(out) >= limit:
+                    break
+        return out
+
+    # ------------------------------------------------------------------------------------------ resolve
+    def resolve(self, text: str, limit: int = 10) -> ResolveResult:
+        """Ranked candidates for typed text; `clear_key` only when one of them is unambiguous."""
+        raw = (text or "").strip()
+        if not raw or limit <= 0:
+            return ResolveResult([], None)
+        id_query = self._parse_id(raw)
+        if id_query is not None:
+            if id_query.key is not None:
+                return ResolveResult([(id_query.key, _EXACT, MATCH_ID)], id_query.key)
+            if id_query.title_text is None:
+                return ResolveResult([], None)
+            raw = id_query.title_text
+        return self._resolve_title(raw, limit)
+
+    def _resolve_title(self, raw: str, limit: int) -> ResolveResult:
+        raw = raw[:_MAX_QUERY_CHARS]
+        full = normalize_title(raw)
+        year: int | None = None
+        rest = full
+        m = _YEAR_TAIL.match(raw)
+        if m:
+            year = int(m.group("year"))
+            rest = normalize_title(m.group("rest"))
+        if not full:
+            return ResolveResult([], None)
+
+        # Exact normalised matches. The whole text wins over the year reading: "1917", "Blade Runner 2049".
+        exact: list[tuple[int, str]] = list(self._norm_keys.get(full, ()))
+        hinted = year is not None and bool(rest) and rest != full
+        if exact:
+            hinted = False
+        elif hinted:
+            exact = list(self._norm_keys.get(rest, ()))
+        query = rest if hinted else full
+
+        scored: dict[int, tuple[float, str]] = {}
+        for key, matched in exact:
+            scored[key] = (_EXACT, matched)
+        if exact:
+            # An exact hit needs no typo search; its neighbours by prefix ("Now You See Me 2") are the
+            # alternatives worth offering, scored by how much of them was typed.
+            for key, _ in self._suggest(query, limit + len(exact), None, typos=False):
+                if key not in scored:
+                    scored[key] = (
+                        self._fuzzy_score(query, self._norm_of(key)) + self._popularity_bonus(key),
+                        MATCH_FUZZY,
+                    )
+        else:
+            for key, score in self._fuzzy(query, limit * 3):
+                scored[key] = (score, MATCH_FUZZY)
+        if hinted and year is not None:
+            scored = {k: (s - self._year_penalty(k, year), m) for k, (s, m) in scored.items()}
+
+        exact_keys = {k for k, _ in exact}
+        ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], -self._popularity[kv[0]], kv[0]))
+        # Same-title entries are all offered, even past `limit`.
+        keep = [kv for i, kv in enumerate(ranked) if i < limit or kv[0] in exact_keys]
+        candidates = [(key, round(max(score, 0.0), 2), matched) for key, (score, matched) in keep]
+        return ResolveResult(candidates, self._clear(candidates, exact_keys, hinted, year, query))
+
+    def _year_penalty(self, key: int, year: int) -> float:
+        have = self._year.get(key)
+        if have is None:
+            return _YEAR_MISS_PENALTY / 2
+        if have == year:
+            return 0.0
+        return _YEAR_NEAR_PENALTY if abs(have - year) == 1 else _YEAR_MISS_PENALTY
+
+    def _clear(
+        self, candidates: list[tuple[int, float, str]], exact_keys: set[int], hinted: bool, year: int | None, query: str
+    ) -> int | None:
+        if not candidates:
+            return None
+        if exact_keys:
+            pool = exact_keys
+            if hinted and year is not None:
+                pool = {k for k in exact_keys if self._year.get(k) == year} or {
+                    k for k in exact_keys if self._year.get(k) is not None and abs(self._year[k] - year) == 1
+                }
+            return next(iter(pool)) if len(pool) == 1 else None
+        # Only fuzzy matches: clear when the best is a close whole-title match well ahead of the next title.
+        top_key, top_score, _ = candidates[0]
+        if top_score < _CLEAR_FUZZY_MIN:
+            return None
+        if len(candidates) > 1 and candidates[1][1] > top_score - _CLEAR_FUZZY_GAP:
+            return None
+        if hinted and year is not None and self._year.get(top_key) != year:
+            return None
+        return top_key
+
+    def _popularity_bonus(self, key: int) -> float:
+        return float(self._bonus[key]) if self._bonus is not None else 0.0
+
+    def _norm_of(self, key: int) -> str:
+        return normalize_title(self._row_text[key][0])
+
+    @staticmethod
+    def _fuzzy_score(query: str, norm: str, coverage: float | None = None) -> float:
+        """Whole-title similarity, or word coverage when that says more (a partial title); never 100."""
+        ratio = fuzz.ratio(query, norm)
+        if coverage is None:
+            coverage = fuzz.token_set_ratio(query, norm) / 100.0 if ratio < 100 else 1.0
+        return min(max(ratio, 75.0 * coverage + 0.25 * ratio), 99.0) - 0.01
+
+    def _word_matches(self, word: str) -> list[tuple[float, int]]:
+        """(similarity 0-1, vocab index) of title words a typed word stands for: itself and its longer forms
+        ("philosopher" → "philosophers"), else typo neighbours ("godfahter" → "godfather")."""
+        known = self._vocab_index.get(word)
+        if known is not None:
+            out = [(1.0, known)]
+            if len(word) >= 4:
+                lo = bisect_left(self._vocab_sorted, word)
+                hi = bisect_left(self._vocab_sorted, word + "\U0010ffff", lo)
+                for other in self._vocab_sorted[lo : min(hi, lo + 20)]:
+                    if other != word:
+                        out.append((fuzz.ratio(word, other) / 100.0, self._vocab_index[other]))
+            return out
+        if len(word) <= 2:
+            return []
+        return [
+            (sim / 100.0, idx)
+            for _, sim, idx in process.extract(
+                word, self._vocab, scorer=fuzz.ratio, processor=None, limit=12, score_cutoff=_WORD_CUTOFF
+            )
+        ]
+
+    def _fuzzy(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """(key, score) for titles near `query`: whole-title typos and IDF-weighted word coverage."""
+        candidates: set[int] = set()  # norm indices
+        # Whole-title typos: fuzz.ratio >= cutoff needs a length within a factor of the query's (2·min/(n+m)),
+        # so only that band of the length-sorted titles is compared.
+        n = len(query)
+        c = _RATIO_CUTOFF / 100.0
+        lo = bisect_left(self._by_len_lens, int(n * c / (2 - c)))
+        hi = bisect_left(self._by_len_lens, int(n * (2 - c) / c) + 1)
+        for _, _, pos in process.extract(
+            query, self._by_len_norms[lo:hi], scorer=fuzz.ratio, processor=None, limit=limit, score_cutoff=_RATIO_CUTOFF
+        ):
+            candidates.add(int(self._by_len_idx[lo + pos]))
+        coverage = np.zeros(len(self._norms), dtype=np.float64)
+        total = 0.0
+        max_idf = float(self._idf.max()) if len(self._idf) else 1.0
+        for word in query.split()[:_MAX_QUERY_WORDS]:
+            matches = self._word_matches(word)
+            # An unknown word weighs like the rarest word: a title lacking it is missing something specific.
+            weight = float(self._idf[matches[0][1]]) if matches and matches[0][0] == 1.0 else max_idf
+            total += weight
+            if not matches:
+                continue
+            best_for_word = np.zeros(len(self._norms), dtype=np.float64)
+            for sim, vidx in matches:
+                np.maximum.at(best_for_word, self._postings[vidx], sim)
+            coverage += weight * best_for_word
+        if total > 0:
+            coverage /= total
+            top = np.flatnonzero(coverage >= 0.5)
+            if len(top) > limit:
+                order = np.lexsort((-self._norm_best_pop[top], -coverage[top]))
+                top = top[order[:limit]]
+            candidates.update(int(i) for i in top)
+        out: list[tuple[int, float]] = []
+        for idx in candidates:
+            norm = self._norms[idx]
+            base = self._fuzzy_score(query, norm, float(coverage[idx]) if total > 0 else 0.0)
+            if base < _FUZZY_CUTOFF:
+                continue
+            for key, _ in self._norm_keys[norm]:
+                out.append((key, base + self._popularity_bonus(key)))
+        out.sort(key=lambda ks: (-ks[1], -self._popularity[ks[0]], ks[0]))
+        return out
+
+    # ----------------------------------------------------------------------------------------------- ids
+    def _parse_id(self, raw: str) -> _IdQuery | None:
+        """None when `raw` does not look like an id or URL; else what it names."""
+        text = raw.strip()
+        folded = text.casefold()
+        if folded in self._by_id:
+            return _IdQuery(self._by_id[folded])
+        if _REF.match(text) and text in self._by_ref:
+            return _IdQuery(self._by_ref[text])
+        if m := _IMDB_ID.match(text):
+            return _IdQuery(self._by_imdb.get(m.group(1).casefold()))
+        if m := _TRAKT_ID.match(text):
+            return _IdQuery(self._by_trakt.get((m.group(1).lower(), int(m.group(2)))))
+        if m := _TMDB_ID.match(text):
+            return _IdQuery(self._by_tmdb.get(int(m.group(1))))
+        if "/" not in text or " " in text:
+            return None
+        url = urlsplit(text if "://" in text else "https://" + text)
+        host = (url.hostname or "").removeprefix("www.").removeprefix("m.")
+        parts = [unquote(p) for p in url.path.split("/") if p]
+        if host.endswith("imdb.com"):
+            for part in parts:
+                if m := _IMDB_ID.match(part):
+                    return _IdQuery(self._by_imdb.get(m.group(1).casefold()))
+            return _IdQuery(None)
+        if host.endswith("trakt.tv") and len(parts) >= 2 and parts[0] in ("movies", "shows"):
+            kind = "movie" if parts[0] == "movies" else "show"
+            ident = parts[1].casefold()
+            if ident.isdigit():
+                return _IdQuery(self._by_trakt.get((kind, int(ident))))
+            if ident in self._by_slug:
+                return _IdQuery(self._by_slug[ident])
+            # Trakt slugs are the title in kebab case, plus "-<year>" when needed: read it as a title query.
+            m = _SLUG_YEAR.match(ident)
+            words = (m.group("rest") if m else ident).replace("-", " ")
+            return _IdQuery(None, f"{words} {m.group('year')}" if m else words)
+        if host.endswith("themoviedb.org") and len(parts) >= 2 and parts[0] == "movie":
+            digits = re.match(r"\d+", parts[1])
+            return _IdQuery(self._by_tmdb.get(int(digits.group())) if digits else None)
+        return None

@@ -1,0 +1,164 @@
+"""`python -m bot ask` / `discover`: the real CLI in a subprocess over the real small index, stdin piped."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def config_file(small_published, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ask") / "bot.toml"
+    path.write_text(f'[paths]\nstate_dir = "{small_published}"\n', encoding="utf-8")
+    return path
+
+
+def bot(config_file: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config_file), *args],
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+    )
+
+
+def result_lines(stdout: str) -> list[str]:
+    return [line.strip() for line in stdout.splitlines() if line[:4].strip().rstrip(".").isdigit()]
+
+
+def test_clear_title_with_a_typo_prints_results_and_series(config_file):
+    proc = bot(config_file, "ask", "now you se me", "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("More like Now You See Me (2013)")
+    assert len(result_lines(proc.stdout)) == 3
+    assert "score" in result_lines(proc.stdout)[0]
+    assert "Same series:" in proc.stdout
+    series = proc.stdout.split("Same series:")[1]
+    assert "Now You See Me 2 (2016)" in series
+    assert "Which one?" not in proc.stderr  # clear: no picker
+
+
+def test_ambiguous_title_picker_reads_the_answer_from_stdin(config_file):
+    proc = bot(config_file, "ask", "heat", "-k", "2", stdin="2\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Which one? [1-3]" in proc.stderr
+    picker = proc.stderr.split("Which one?")[0]
+    assert "1. Heat (1995)" in picker and "Heat (1972)" in picker and "Heat (1986)" in picker
+    second = next(line for line in picker.splitlines() if line.strip().startswith("2."))
+    chosen = second.split("2.", 1)[1].split(" — ")[0].strip()
+    assert proc.stdout.splitlines()[0].startswith(f"More like {chosen}")
+
+
+def test_no_answer_on_stdin_takes_the_best_and_says_so(config_file):
+    proc = bot(config_file, "ask", "heat", "-k", "2")  # stdin is /dev/null
+    assert proc.returncode == 0, proc.stderr
+    assert "taking the best match, Heat (1995)" in proc.stderr
+    assert proc.stdout.startswith("More like Heat (1995)")
+
+
+def test_first_flag_never_asks(config_file):
+    proc = bot(config_file, "ask", "heat", "--first", "-k", "2", stdin="3\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Which one?" not in proc.stderr
+    assert "Taking the best match" in proc.stderr
+    assert proc.stdout.startswith("More like Heat (1995)")
+
+
+def test_an_answer_out_of_range_is_refused_in_one_line(config_file):
+    proc = bot(config_file, "ask", "heat", stdin="7\n")
+    assert proc.returncode == 2
+    assert "error: '7' is not one of the choices 1-3" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_year_hint_and_id_need_no_picker(config_file):
+    proc = bot(config_file, "ask", "Heat", "(1986)", "-k", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("More like Heat (1986)")
+    proc = bot(config_file, "ask", "https://www.themoviedb.org/movie/949-heat", "-k", "1")
+    assert proc.stdout.startswith("More like Heat (1995)")
+
+
+def test_filters_and_no_franchise(config_file):
+    proc = bot(config_file, "ask", "Now You See Me", "--kind", "show", "-k", "4", "--no-franchise")
+    assert proc.returncode == 0, proc.stderr
+    lines = result_lines(proc.stdout)
+    assert len(lines) == 4 and all("[show]" in line for line in lines)
+    assert "Same series:" not in proc.stdout
+
+
+def test_json_output(config_file):
+    proc = bot(
+        config_file, "ask", "Now You See Me", "--json", "-k", "3", "--genre", "crime,drama", "--year-min", "1990"
+    )
+    assert proc.returncode == 0, proc.stderr
+    body = json.loads(proc.stdout)
+    assert body["picked"]["id"] == "tmdb-movie-75656"
+    assert body["resolution"]["clear"]["id"] == "tmdb-movie-75656"
+    assert len(body["items"]) == 3
+    for item in body["items"]:
+        assert {"crime", "drama"} <= set(item["title"]["genres"]) and item["title"]["year"] >= 1990
+        assert item["why"]
+    assert "tmdb-movie-291805" in [c["id"] for c in body["series"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year-min", "2010", "--year-max", "1990"], "error: --year-min: year_min (2010) is greater than year_max"),
+        (["--genre", "notagenre"], "error: --genre: unknown genre 'notagenre'"),
+        (["--language", "e1"], "error: --language:"),
+        (["-k", "0"], "error: -k:"),
+        (["--rating-min", "12"], "error: --rating-min:"),
+    ],
+)
+def test_bad_filters_are_one_sentence_exit_2(config_file, args, message):
+    proc = bot(config_file, "ask", "Now You See Me", *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_title_exit_1(config_file):
+    proc = bot(config_file, "ask", "tt9999999")
+    assert proc.returncode == 1
+    assert "No title matches 'tt9999999'" in proc.stderr
+
+
+def test_discover(config_file):
+    proc = bot(config_file, "discover", "a heist by stage magicians", "-k", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Titles for 'a heist by stage magicians':")
+    lines = result_lines(proc.stdout)
+    assert len(lines) == 5
+    assert any("Now You See Me" in line for line in lines)
+    proc = bot(config_file, "discover", "a heist by stage magicians", "--json", "-k", "2", "--kind", "show")
+    body = json.loads(proc.stdout)
+    assert len(body["items"]) == 2 and {i["title"]["kind"] for i in body["items"]} == {"show"}
+
+
+def test_json_with_the_picker_keeps_stdout_pure_json(config_file):
+    proc = bot(config_file, "ask", "heat", "--json", "-k", "1", stdin="3\n")
+    assert proc.returncode == 0, proc.stderr
+    body = json.loads(proc.stdout)
+    candidates = body["resolution"]["candidates"]
+    assert body["resolution"]["clear"] is None
+    assert body["picked"]["id"] == candidates[2]["title"]["id"]
+    assert body["query"]["id"] == candidates[2]["title"]["id"]
+    assert "Which one? [1-3] 3" in proc.stderr

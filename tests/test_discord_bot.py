@@ -1,0 +1,331 @@
+"""The Discord bot end to end: the real discord.py client over real sockets against the fake Discord, on the
+real engine and the real small index (`small_published`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+
+import pytest
+
+from bot.discord_app import embeds, ids
+from bot.discord_app.client import create_bot
+from bot.engine import Engine
+from tests.conftest import make_config
+from tests.fakes import discord_server as fd
+from tests.fakes.discord_server import running_client, running_fake
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def state(small_published):
+    return small_published
+
+
+@pytest.fixture(scope="module")
+def engine(state):
+    return Engine.open(make_config(state))
+
+
+def bot_config(state, **discord_settings):
+    return make_config(
+        state,
+        discord={"cooldown_rate": 0, **discord_settings},
+        engine={"reload_interval_s": 0.0},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake, config, engine, marker):
+    bot = create_bot(config, engine, sync_marker=marker)
+    async with running_client(fake, bot):
+        yield bot
+
+
+@pytest.fixture
+async def env(state, engine, tmp_path):
+    """A fake Discord with the bot connected (commands synced to the test guild)."""
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    async with running_fake() as fake, running_bot(fake, config, engine, tmp_path / "sync.json") as bot:
+        yield fake, bot
+
+
+def titles_in(message: dict) -> list[str]:
+    return [e["title"] for e in message["embeds"] if e.get("title") != "Same series"]
+
+
+def ref_of(engine, title: str, year: int) -> str:
+    for c in engine.resolve(title, limit=25).candidates:
+        if c.card.title == title and c.card.year == year:
+            return c.card.ref
+    raise AssertionError(f"{title} ({year}) not in the small index")
+
+
+def page_buttons(message: dict) -> tuple[str, str]:
+    sims = [cid for cid in fd.FakeDiscord.custom_ids(message) if cid.startswith("ml:sim:")]
+    assert len(sims) == 2, sims
+    return sims[0], sims[1]
+
+
+async def test_commands_are_synced_to_the_guild_once(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    async with running_fake() as fake:
+        async with running_bot(fake, config, engine, tmp_path / "sync.json") as bot:
+            assert bot.synced
+        names = sorted(c["name"] for c in fake.commands[fd.GUILD_ID])
+        assert names == ["discover", "help", "similar", "title"]
+        assert fake.command_puts == 1 and None not in fake.commands
+        async with running_bot(fake, config, engine, tmp_path / "sync.json") as bot:
+            assert not bot.synced  # same tree: no second PUT
+        assert fake.command_puts == 1
+        global_config = bot_config(state)  # no guild id: global sync, a new scope
+        async with running_bot(fake, global_config, engine, tmp_path / "sync.json") as bot:
+            assert bot.synced
+        assert fake.command_puts == 2 and sorted(c["name"] for c in fake.commands[None]) == names
+
+
+async def test_autocomplete_offers_labelled_titles(env, engine):
+    fake, _ = env
+    inter = await fake.autocomplete("similar", "title", "hea")
+    choices = inter.choices
+    assert 1 <= len(choices) <= 25
+    assert {"name": "Heat (1995) · Movie", "value": engine.resolve("heat 1995").clear.id} in choices
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    # A title whose id is over 100 characters is offered with its ref, and that ref works as the title.
+    long_title = next(c for c in engine.suggest("Launching of the New Battleship", 5) if len(c.id) > 100)
+    choices = (await fake.autocomplete("similar", "title", "Launching of the New Battleship")).choices
+    value = next(c["value"] for c in choices if c["name"].startswith("Launching of the New Battleship"))
+    assert value == long_title.ref
+    result = await fake.command("similar", {"title": value})
+    assert long_title.title[:40] in result.message["content"]
+    genres = (await fake.autocomplete("similar", "genre", "sci")).choices
+    assert genres == [{"name": "Science Fiction", "value": "science-fiction"}]
+    excluded = (await fake.autocomplete("similar", "exclude_genre", "Hor", {"title": "x"})).choices
+    assert excluded == [{"name": "Horror", "value": "horror"}, {"name": "Short", "value": "short"}]  # prefix first
+    assert len((await fake.autocomplete("similar", "genre", "")).choices) == 25
+
+
+async def test_one_clear_match_answers_at_once(env):
+    fake, _ = env
+    inter = await fake.command("similar", {"title": "Toy Story"})
+    assert inter.response_type == fd.MESSAGE and not inter.ephemeral
+    msg = inter.message
+    assert "More like [Toy Story (1995)]" in msg["content"] and "page 1" in msg["content"]
+    assert len(titles_in(msg)) == 5 and titles_in(msg)[0].startswith("1. ")
+    assert all("Toy Story" not in t for t in titles_in(msg))  # its own series is listed apart, not as results
+    series = [e for e in msg["embeds"] if e.get("title") == "Same series"]
+    assert series and "Toy Story 2 (1999)" in series[0]["description"]
+    prev, nxt = page_buttons(msg)
+    assert fd.FakeDiscord.component(msg, prev)["disabled"] and not fd.FakeDiscord.component(msg, nxt).get("disabled")
+
+
+async def test_same_title_buttons_then_results_in_the_same_message(env, engine):
+    fake, _ = env
+    inter = await fake.command("similar", {"title": "Heat"})
+    msg = inter.message
+    assert msg["content"].startswith("Which one?") and not msg["embeds"]
+    labels = [c["label"] for row in msg["components"] for c in row["components"]]
+    assert sorted(labels) == ["Heat (1972) · Movie", "Heat (1986) · Movie", "Heat (1995) · Movie"]
+    pick = ids.pick_id(ref_of(engine, "Heat", 1986), ids.Filters())
+    click = await fake.click(msg, pick)
+    assert click.response_type == fd.UPDATE_MESSAGE and click.message_id == int(msg["id"])
+    now = fake.messages[int(msg["id"])]
+    assert "More like [Heat (1986)]" in now["content"] and len(titles_in(now)) == 5
+
+
+async def test_more_than_five_candidates_get_a_select(env, engine):
+    fake, _ = env
+    inter = await fake.command("similar", {"title": "Cinderella", "private": True})
+    msg = inter.message
+    assert inter.ephemeral and msg["content"].startswith("Which one? 11 titles")
+    (select,) = [c for row in msg["components"] for c in row["components"]]
+    assert select["type"] == 3 and len(select["options"]) == 11
+    ref = ref_of(engine, "Cinderella", 1950)
+    click = await fake.select(msg, select["custom_id"], [ref])
+    now = fake.messages[int(msg["id"])]
+    assert click.response_type == fd.UPDATE_MESSAGE and now["flags"] & fd.EPHEMERAL
+    assert "More like [Cinderella (1950)]" in now["content"]
+
+
+async def test_paging_forward_and_back(env):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "The Matrix"})).message
+    first = titles_in(msg)
+    _, nxt = page_buttons(msg)
+    await fake.click(msg, nxt)
+    msg = fake.messages[int(msg["id"])]
+    second = titles_in(msg)
+    assert "page 2" in msg["content"] and second[0].startswith("6. ") and not set(first) & set(second)
+    assert not any(e.get("title") == "Same series" for e in msg["embeds"])
+    prev, _ = page_buttons(msg)
+    await fake.click(msg, prev)
+    msg = fake.messages[int(msg["id"])]
+    assert titles_in(msg) == first and "page 1" in msg["content"]
+
+
+async def test_refine_by_kind_and_genre(env, engine):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "The Matrix"})).message
+    refine = next(cid for cid in fd.FakeDiscord.custom_ids(msg) if cid.startswith("ml:ref:"))
+    await fake.select(msg, refine, ["k:show"])
+    msg = fake.messages[int(msg["id"])]
+    assert "shows only" in msg["content"]
+    for title in titles_in(msg):
+        assert "Show" in next(e["description"] for e in msg["embeds"] if e["title"] == title).split("\n")[0]
+    refine = next(cid for cid in fd.FakeDiscord.custom_ids(msg) if cid.startswith("ml:ref:"))
+    await fake.select(msg, refine, ["k:any"])
+    msg = fake.messages[int(msg["id"])]
+    refine = next(cid for cid in fd.FakeDiscord.custom_ids(msg) if cid.startswith("ml:ref:"))
+    await fake.select(msg, refine, ["g:comedy"])
+    msg = fake.messages[int(msg["id"])]
+    assert "Filters: comedy" in msg["content"]
+    for e in msg["embeds"]:
+        if e.get("title") != "Same series":
+            assert "Comedy" in e["description"].split("\n")[0]
+
+
+async def test_filters_from_options_and_bad_filters(env):
+    fake, _ = env
+    inter = await fake.command(
+        "similar", {"title": "The Matrix", "kind": "movie", "year_from": 1990, "max_runtime": 150}
+    )
+    assert "movies only · from 1990 · ≤ 150 min" in inter.message["content"]
+    bad = await fake.command("similar", {"title": "The Matrix", "year_from": 2000, "year_to": 1990})
+    assert bad.ephemeral and "greater than" in bad.message["content"]
+    unknown = await fake.command("similar", {"title": "The Matrix", "genre": "nonsense"})
+    assert unknown.ephemeral and "Unknown genre" in unknown.message["content"]
+
+
+async def test_no_match_gets_ephemeral_suggestions(env):
+    fake, _ = env
+    inter = await fake.command("similar", {"title": "Matrix qqqq wwww eeee"})
+    assert inter.ephemeral and inter.message["content"].startswith("No title matches")
+    assert "Did you mean:\n• The Matrix (1999) · Movie" in inter.message["content"]
+    inter = await fake.command("similar", {"title": "xkcd"})
+    assert inter.ephemeral and "No title matches “xkcd”. Check the spelling" in inter.message["content"]
+
+
+async def test_a_button_still_works_after_a_restart(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    marker = tmp_path / "sync.json"
+    async with running_fake() as fake:
+        async with running_bot(fake, config, engine, marker):
+            msg = (await fake.command("similar", {"title": "The Matrix"})).message
+        _, nxt = page_buttons(msg)
+        # A new bot instance with a fresh engine: nothing in memory is shared with the one that sent the message.
+        async with running_bot(fake, config, Engine.open(make_config(state)), marker):
+            click = await fake.click(msg, nxt)
+        assert click.response_type == fd.UPDATE_MESSAGE
+        assert "page 2" in fake.messages[int(msg["id"])]["content"]
+
+
+async def test_a_stale_button_gets_a_clear_ephemeral_message(env):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "The Matrix"})).message
+    # The same message as a rebuild would leave it: its title's ref is no longer in the index.
+    stale = ids.similar_id("aaaaaaaaaa", 1, ids.Filters())
+    msg["components"][0]["components"][1]["custom_id"] = stale
+    click = await fake.click(msg, stale)
+    assert click.response_type == fd.MESSAGE and click.ephemeral
+    assert click.message["content"] == embeds.STALE_TEXT
+    # A custom_id that matches no format at all is not ours: nothing may break on it either.
+    outdated = "ml:sim:aaaaaaaaaa:1:zz9"
+    msg["components"][0]["components"][1]["custom_id"] = outdated
+    click = await fake.click(msg, outdated)
+    assert click.ephemeral
+
+
+async def test_discover_is_deferred_then_edited(env):
+    fake, _ = env
+    inter = await fake.command("discover", {"description": "a heist by a crew of thieves"})
+    assert inter.response_type == fd.DEFERRED_MESSAGE
+    msg = await inter.final()
+    assert msg["content"].startswith("Titles matching “a heist by a crew of thieves”")
+    assert len(titles_in(msg)) == 5 and not msg["components"]
+
+
+async def test_errors_after_a_public_deferral_are_still_ephemeral(env):
+    fake, _ = env
+    inter = await fake.command("discover", {"description": "space pirates", "genre": "nonsense"})
+    assert inter.response_type == fd.DEFERRED_MESSAGE
+    await inter.wait_until(lambda i: i.followups, what="followup")
+    # The public "thinking…" message is removed and the error is said to the user alone.
+    assert inter.message is None
+    (followup,) = inter.followups
+    assert followup["flags"] & fd.EPHEMERAL and "Unknown genre" in followup["content"]
+    private = await fake.command("discover", {"description": "space pirates", "private": True})
+    assert private.ephemeral and len(titles_in(await private.final())) == 5
+
+
+async def test_a_page_past_the_end_is_refused_ephemerally(env, engine):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "Toy Story"})).message
+    far = ids.similar_id(ref_of(engine, "Toy Story", 1995), 999, ids.Filters())
+    msg["components"][0]["components"][1]["custom_id"] = far
+    click = await fake.click(msg, far)
+    assert click.ephemeral and "past the first" in click.message["content"]
+    assert "page 1" in fake.messages[int(msg["id"])]["content"]  # the results message is left as it was
+
+
+async def test_title_card_and_more_like_this(env, engine):
+    fake, _ = env
+    inter = await fake.command("title", {"title": "heat 1995"})
+    card = inter.message["embeds"][0]
+    assert card["title"] == "Heat (1995)" and any(f["name"] == "Kind" for f in card["fields"])
+    (button,) = fd.FakeDiscord.custom_ids(inter.message)
+    await fake.click(inter.message, button)
+    assert "More like [Heat (1995)]" in fake.messages[int(inter.message["id"])]["content"]
+    # Several titles of that name: /title asks "Which one?" and a pick shows that title's card in place.
+    which = await fake.command("title", {"title": "Heat"})
+    assert which.message["content"].startswith("Which one? 3 titles")
+    card_button = ids.card_id(ref_of(engine, "Heat", 1972))
+    await fake.click(which.message, card_button)
+    now = fake.messages[int(which.message["id"])]
+    assert now["content"] == "" and now["embeds"][0]["title"] == "Heat (1972)"
+    many = await fake.command("title", {"title": "Cinderella"})
+    await fake.select(many.message, ids.CARD_SELECT_ID, [ref_of(engine, "Cinderella", 1997)])
+    assert fake.messages[int(many.message["id"])]["embeds"][0]["title"] == "Cinderella (1997)"
+    helped = await fake.command("help")
+    assert helped.ephemeral and helped.message["embeds"][0]["title"].startswith("MoreLike")
+
+
+async def test_cooldown_answers_ephemerally(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID, cooldown_rate=2, cooldown_per_s=60.0)
+    async with running_fake() as fake, running_bot(fake, config, engine, tmp_path / "sync.json"):
+        for _ in range(2):
+            assert not (await fake.command("similar", {"title": "The Matrix"})).ephemeral
+        third = await fake.command("similar", {"title": "The Matrix"})
+        assert third.ephemeral and re.search(r"again in \d+ s", third.message["content"])
+        other_user = await fake.command("similar", {"title": "The Matrix"}, user=fd.DEFAULT_USER_ID + 1)
+        assert not other_user.ephemeral
+
+
+async def test_fifty_concurrent_similar_all_answered_in_time(env):
+    fake, _ = env
+    titles = ["The Matrix", "heat 1995", "Heat", "Cinderella", "Parasite", "Godzilla"]
+    inters = await asyncio.gather(
+        *(fake.command("similar", {"title": titles[i % len(titles)]}, user=fd.DEFAULT_USER_ID + i) for i in range(50))
+    )
+    assert all(i.acknowledged and not i.expired for i in inters)
+    assert all(i.response_type == fd.MESSAGE and i.message["content"] for i in inters)
+
+
+async def test_an_unexpected_failure_still_gets_an_ephemeral_answer(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    bot = create_bot(config, engine, sync_marker=tmp_path / "sync.json")
+
+    @bot.tree.command(name="broken", description="Fails the way a bug would")
+    async def broken(interaction):
+        raise RuntimeError("a bug")
+
+    async with running_fake() as fake, running_client(fake, bot):
+        inter = await fake.command("broken")
+        assert inter.ephemeral and inter.message["content"] == embeds.ERROR_TEXT
+        assert [r.getMessage() for r in fake.error_records] == [
+            "event=command_failed command=broken error=RuntimeError('a bug')"
+        ]
+        fake.error_records.clear()  # logged as an error on purpose: a real bug must show in the logs
+        with pytest.raises(AssertionError, match="outside its declared range"):
+            await fake.command("similar", {"title": "Heat", "year_from": 1500})

@@ -1,0 +1,319 @@
+"""Pure builders of the Discord face: wording, Discord's limits, and the custom_id state codec (no Discord I/O)."""
+
+from __future__ import annotations
+
+import gzip
+import heapq
+import json
+import re
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.discord_app import embeds, ids, layouts
+from bot.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
+from indexer.records import title_ref
+from tests.fakes import discord_server as fd
+
+CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.jsonl.gz"
+
+
+def card_from(row: dict, **over) -> TitleCard:
+    values = {
+        "id": row["id"],
+        "ref": title_ref(row["id"]),
+        "kind": row.get("kind", "movie"),
+        "title": row["title"],
+        "original_title": row.get("original_title"),
+        "year": row.get("year"),
+        "runtime": row.get("runtime"),
+        "genres": tuple(row.get("genres") or ()),
+        "rating": row.get("rating"),
+        "votes": row.get("votes"),
+        "language": row.get("language"),
+        "country": row.get("country"),
+        "overview": row.get("overview"),
+        "cast": tuple(row.get("cast") or ()),
+        "directors": tuple(row.get("directors") or ()),
+        "url": f"https://www.imdb.com/title/{row['imdb_id']}/" if row.get("imdb_id") else None,
+        "poster": row.get("poster"),
+    }
+    values.update(over)
+    return TitleCard(**values)
+
+
+@pytest.fixture(scope="module")
+def extreme_cards() -> list[TitleCard]:
+    """The bundled catalog's longest overviews and longest titles: the worst cases for the limits."""
+    longest_overview: list[tuple[int, str]] = []
+    longest_title: list[tuple[int, str]] = []
+    with gzip.open(CATALOG, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            heapq.heappush(longest_overview, (len(row.get("overview") or ""), line))
+            heapq.heappush(longest_title, (len(row["title"]), line))
+            if len(longest_overview) > 6:
+                heapq.heappop(longest_overview)
+            if len(longest_title) > 6:
+                heapq.heappop(longest_title)
+    rows = [json.loads(line) for _, line in longest_overview + longest_title]
+    assert max(len(r.get("overview") or "") for r in rows) > 1000 and max(len(r["title"]) for r in rows) > 100
+    return [card_from(r) for r in rows]
+
+
+def simple_card(title="Heat", year=1995, kind="movie", **over) -> TitleCard:
+    row = {
+        "id": f"imdb-tt{abs(hash((title, year))) % 10**7:07d}",
+        "title": title,
+        "year": year,
+        "kind": kind,
+        "genres": ["crime", "drama"],
+        "runtime": 170,
+        "rating": 8.3,
+        "votes": 712345,
+        "imdb_id": "tt0113277",
+        "overview": "A group of high-end professional thieves start to feel the heat from the LAPD.",
+    }
+    return card_from(row, **over)
+
+
+def message_of(content, embed_list, view=None) -> dict:
+    return {
+        "content": content or "",
+        "embeds": [e.to_dict() for e in embed_list],
+        "components": view.to_components() if view else [],
+    }
+
+
+# ---- text helpers --------------------------------------------------------------------------------------------
+
+
+def test_shorten_cuts_at_a_word_boundary_with_an_ellipsis():
+    text = "The quick brown fox jumps over the lazy dog."
+    assert embeds.shorten(text, 100) == text
+    cut = embeds.shorten(text, 20)
+    assert cut == "The quick brown fox…" and len(cut) <= 20
+    assert embeds.shorten("word " * 3 + "x" * 50, 30).endswith("…")
+    assert len(embeds.shorten("x" * 500, 30)) == 30  # one huge word: cut inside it
+    assert embeds.shorten("a,  b\n\n c", 100) == "a, b c"
+    assert embeds.shorten("line one\nline  two", 100, keep_lines=True) == "line one\nline two"
+
+
+def test_labels_and_facts():
+    card = simple_card()
+    assert embeds.choice_label(card) == "Heat (1995) · Movie"
+    assert embeds.choice_label(simple_card(kind="show", year=None)) == "Heat · Show"
+    long = simple_card(title="A " * 80)
+    assert len(embeds.choice_label(long)) <= 100 and embeds.choice_label(long).endswith("… (1995) · Movie")
+    assert len(embeds.candidate_button_label(long)) <= 80
+    assert embeds.facts_line(card) == "Movie · 2 h 50 min · ★ 8.3/10 (712.3k votes) · Crime, Drama"
+    assert (
+        embeds.runtime_text(45) == "45 min" and embeds.runtime_text(120) == "2 h" and embeds.runtime_text(None) is None
+    )
+    assert embeds.rating_text(7.0, 1_200_000) == "★ 7.0/10 (1.2M votes)"
+    f = Filters(
+        kind="show",
+        genres=("science-fiction",),
+        exclude_genres=("horror",),
+        year_min=1990,
+        year_max=2000,
+        runtime_max=120,
+        language="fr",
+        rating_min=7.5,
+    )
+    assert embeds.filters_text(f) == (
+        "shows only · science fiction · no horror · 1990–2000 · ≤ 120 min · language fr · rated ≥ 7.5"
+    )
+    assert embeds.filters_text(Filters()) == ""
+
+
+# ---- result pages --------------------------------------------------------------------------------------------
+
+
+def page_of(cards, *, query=None, page=0, k=5, series=(), has_more=True, why="Shared genres: crime · 47% similar"):
+    items = [Recommendation(c, 0.5, why) for c in cards]
+    return SimilarPage(
+        query=query or simple_card(), items=items, page=page, k=k, has_more=has_more, series=list(series)
+    )
+
+
+def test_result_page_names_the_title_and_shows_each_result():
+    query = simple_card()
+    cards = [simple_card(title=f"Film {i}", year=2000 + i) for i in range(5)]
+    page = page_of(cards, query=query, series=[simple_card(title="Heat 2", year=2030)])
+    header = embeds.results_header(page, Filters(kind="movie"))
+    assert header.startswith("More like [Heat (1995)](https://www.imdb.com/title/tt0113277/) · page 1")
+    assert "Filters: movies only" in header
+    built = embeds.results_embeds(page)
+    assert [e.title for e in built] == [f"{i + 1}. Film {i} ({2000 + i})" for i in range(5)] + ["Same series"]
+    first = built[0].to_dict()
+    assert first["url"] == cards[0].url
+    assert first["description"].split("\n") == [
+        "Movie · 2 h 50 min · ★ 8.3/10 (712.3k votes) · Crime, Drama",
+        cards[0].overview,
+        "*Shared genres: crime · 47% similar*",
+    ]
+    assert "thumbnail" not in first
+    with_poster = embeds.results_embeds(page_of([simple_card(poster="https://img.example/p.jpg")]))
+    assert with_poster[0].to_dict()["thumbnail"]["url"] == "https://img.example/p.jpg"
+    assert "thumbnail" not in embeds.results_embeds(page_of([simple_card(poster="posters/p.jpg")]))[0].to_dict()
+    marked = embeds.results_header(page_of(cards, query=simple_card(title="M*A*S*H [TV]", url=None)), Filters())
+    assert marked.startswith("More like **M\\*A\\*S\\*H (TV) (1995)**")
+    # Later pages number on, and the series is shown once, on the first page.
+    later = embeds.results_embeds(page_of(cards, page=2, series=[simple_card(title="Heat 2")]))
+    assert later[0].title.startswith("11. ") and all(e.title != "Same series" for e in later)
+
+
+def test_empty_page_says_so():
+    page = page_of([], has_more=False)
+    assert "Nothing matches these filters." in embeds.results_header(page, Filters(genres=("war",)))
+    assert embeds.results_embeds(page) == []
+
+
+def test_limits_hold_with_the_catalogs_longest_overviews_and_titles(extreme_cards):
+    for start in range(0, len(extreme_cards), 5):
+        cards = extreme_cards[start : start + 5]
+        for k in (5, 9):
+            page = page_of((cards * 2)[:k], query=cards[0], series=extreme_cards, why="w" * 500)
+            content = embeds.results_header(page, Filters(genres=("drama",)))
+            built = embeds.results_embeds(page)
+            fd.check_message(message_of(content, built, layouts.results_view(cards[0], page, Filters(), ["drama"])))
+            assert sum(len(e) for e in built) <= 6000
+            for e in built[:-1]:
+                assert e.description.split("\n")[1].endswith("…") or len(e.description) < 2000
+        card = embeds.title_embed(cards[0])
+        fd.check_message(message_of("", [card], layouts.card_view(cards[0])))
+
+
+def test_overviews_shrink_to_fit_6000_but_keep_whole_words(extreme_cards):
+    long = [c for c in extreme_cards if len(c.overview or "") > 1000][:1] * 9
+    page = page_of(long, series=[])
+    built = embeds.results_embeds(page, overview_limit=4000)
+    assert sum(len(e) for e in built) <= 6000 and len(built) == 9
+    overview = built[0].description.split("\n")[1]
+    assert overview.endswith("…") and long[0].overview.startswith(overview[:-1])
+
+
+# ---- custom_id state -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(kind="movie"),
+        Filters(
+            kind="show",
+            genres=("science-fiction",),
+            exclude_genres=("documentary",),
+            year_min=1900,
+            year_max=2030,
+            runtime_max=100000,
+            language="abcdefgh",
+            rating_min=7.5,
+        ),
+        Filters(rating_min=0.0, year_max=1950),
+    ],
+)
+def test_custom_id_round_trip(filters):
+    ref = title_ref("imdb-tt0113277")
+    for make, template in (
+        (lambda: ids.similar_id(ref, 999, filters), ids.SIMILAR_TEMPLATE),
+        (lambda: ids.refine_id(ref, filters), ids.REFINE_TEMPLATE),
+        (lambda: ids.pick_id(ref, filters), ids.PICK_TEMPLATE),
+        (lambda: ids.pick_select_id(filters), ids.PICK_SELECT_TEMPLATE),
+    ):
+        custom_id = make()
+        assert len(custom_id) <= 100
+        match = re.fullmatch(template, custom_id)
+        assert match and ids.decode_filters(match["filters"]) == filters
+        if "ref" in match.groupdict():
+            assert match["ref"] == ref
+    assert re.fullmatch(ids.SIMILAR_TEMPLATE, ids.similar_id(ref, 3, filters))["page"] == "3"
+
+
+def test_bad_state_is_refused_cleanly():
+    for text in ("zz", "k", "kq", "a19x", "r11", "a2000,b1990", "gbad genre"):
+        with pytest.raises(ids.StateError):
+            ids.decode_filters(text)
+    with pytest.raises(ids.StateError):
+        ids.encode_filters(Filters(genres=("sci:fi",)))
+    assert ids.apply_refine(Filters(genres=("war",)), "k:show") == Filters(kind="show", genres=("war",))
+    assert ids.apply_refine(Filters(kind="show"), "k:any") == Filters()
+    assert ids.apply_refine(Filters(exclude_genres=("war",)), "g:war") == Filters(genres=("war",))
+    assert ids.apply_refine(Filters(genres=("war",)), "g:") == Filters()
+    with pytest.raises(FilterError):
+        Filters(year_min=2000, year_max=1990)
+
+
+# ---- layouts -------------------------------------------------------------------------------------------------
+
+
+def test_results_view_buttons_and_refine_options():
+    query = simple_card()
+    page = page_of([simple_card(title=f"F{i}") for i in range(5)], query=query, page=0, has_more=True)
+    genres = [f"genre-{i}" for i in range(40)]
+    view = layouts.results_view(query, page, Filters(), genres)
+    rows = view.to_components()
+    fd.check_components(rows)
+    prev, nxt = rows[0]["components"]
+    assert prev["disabled"] and not nxt["disabled"]
+    assert prev["custom_id"] == ids.similar_id(query.ref, 0, Filters())
+    assert nxt["custom_id"] == ids.similar_id(query.ref, 1, Filters())
+    options = rows[1]["components"][0]["options"]
+    values = [o["value"] for o in options]
+    assert len(options) == layouts.MAX_REFINE_OPTIONS and values[:4] == ["k:movie", "k:show", "g:crime", "g:drama"]
+    assert values[4:6] == ["g:genre-0", "g:genre-1"]
+    last = layouts.results_view(
+        query, page_of([], page=3, has_more=False), Filters(kind="movie", genres=("crime",)), genres
+    )
+    prev, nxt = last.to_components()[0]["components"]
+    assert not prev["disabled"] and nxt["disabled"]
+    values = [o["value"] for o in last.to_components()[1]["components"][0]["options"]]
+    assert "k:movie" not in values and "k:any" in values and "g:" in values and "g:crime" not in values
+
+
+def test_pick_view_buttons_up_to_five_then_a_select():
+    cands = [Candidate(simple_card(title="Cinderella", year=1900 + i), 90.0, "Cinderella") for i in range(30)]
+    few = layouts.pick_view(cands[:5], Filters()).to_components()
+    fd.check_components(few)
+    assert [c["type"] for c in few[0]["components"]] == [2] * 5
+    assert few[0]["components"][0]["label"] == "Cinderella (1900) · Movie"
+    many = layouts.pick_view(cands, Filters(kind="movie")).to_components()
+    fd.check_components(many)
+    (select,) = many[0]["components"]
+    assert select["type"] == 3 and len(select["options"]) == 25
+    assert select["options"][0]["value"] == cands[0].card.ref
+    assert select["custom_id"] == ids.pick_select_id(Filters(kind="movie"))
+    cards_few = layouts.pick_view(cands[:2], Filters(), cards=True).to_components()
+    assert [c["custom_id"] for c in cards_few[0]["components"]] == [ids.card_id(c.card.ref) for c in cands[:2]]
+    (cards_select,) = layouts.pick_view(cands, Filters(), cards=True).to_components()[0]["components"]
+    assert cards_select["custom_id"] == ids.CARD_SELECT_ID and len(cards_select["options"]) == 25
+
+
+def test_user_cooldowns_count_per_user_and_command():
+    from discord import app_commands
+
+    from bot.discord_app.cogs import UserCooldowns
+
+    cooldowns = UserCooldowns()
+    cooldowns.hit("similar", 1, 2, 60.0)
+    cooldowns.hit("similar", 1, 2, 60.0)
+    with pytest.raises(app_commands.CommandOnCooldown) as info:
+        cooldowns.hit("similar", 1, 2, 60.0)
+    assert 0 < info.value.retry_after <= 60
+    cooldowns.hit("similar", 2, 2, 60.0)  # another user
+    cooldowns.hit("discover", 1, 2, 60.0)  # another command
+    for _ in range(10):
+        cooldowns.hit("similar", 1, 0, 60.0)  # rate 0: no cooldown at all
+    cooldowns.hit("similar", 1, 3, 60.0)  # a changed setting starts a fresh bucket
+
+
+def test_no_match_and_help_texts():
+    text = embeds.no_match_text("Heatt", [simple_card()])
+    assert text.startswith("No title matches “Heatt”. Did you mean:\n• Heat (1995) · Movie")
+    assert "Check the spelling" in embeds.no_match_text("qq", [])
+    assert embeds.cooldown_text("similar", 12.4) == "Easy there! You can use /similar again in 12 s."
+    fd.check_embeds([embeds.help_embed(5).to_dict()])
+    assert isinstance(embeds.help_embed(5), discord.Embed)

@@ -1,0 +1,209 @@
+"""The fake Discord itself: the real discord.py client connects to it, and it enforces Discord's rules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+
+from tests.fakes import discord_server as fd
+from tests.fakes.discord_server import running_client, running_fake
+
+
+def test_discord_py_still_has_the_hooks_the_fake_patches():
+    # The whole recipe rests on these two class attributes; a discord.py upgrade that renames them must fail here.
+    assert discord.http.Route.BASE.startswith("https://discord.com/api/v10")
+    assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).startswith("wss://gateway.discord.gg")
+
+
+class EchoBot(discord.Client):
+    """The smallest app-commands bot: enough to exercise every part of the fake."""
+
+    def __init__(self):
+        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(description="Say something back")
+        async def echo(interaction: discord.Interaction, text: str, private: bool = False):
+            view = discord.ui.View()
+            view.add_item(discord.ui.Button(label="Again", custom_id="echo:again"))
+            view.add_item(discord.ui.Button(label="Off", custom_id="echo:off", disabled=True))
+            await interaction.response.send_message(text, ephemeral=private, view=view)
+
+        @self.tree.command(description="Too big to send")
+        async def huge(interaction: discord.Interaction):
+            await interaction.response.send_message(embed=discord.Embed(description="x" * 4097))
+
+        @self.tree.command(description="Deferred then edited")
+        async def slow(interaction: discord.Interaction):
+            await interaction.response.defer(thinking=True)
+            await asyncio.sleep(0.05)
+            await interaction.edit_original_response(content="done")
+
+        @echo.autocomplete("text")
+        async def echo_complete(interaction: discord.Interaction, current: str):
+            return [app_commands.Choice(name=f"{current} {i}", value=f"{current}{i}") for i in range(30)][:25]
+
+    async def setup_hook(self):
+        self.tree.copy_global_to(guild=discord.Object(fd.GUILD_ID))
+        await self.tree.sync(guild=discord.Object(fd.GUILD_ID))
+
+    async def on_interaction(self, interaction: discord.Interaction):
+        if interaction.type is discord.InteractionType.component and interaction.data["custom_id"] == "echo:again":
+            await interaction.response.edit_message(content="again")
+
+
+async def test_real_client_runs_commands_autocomplete_and_clicks_against_the_fake():
+    async with running_fake() as fake, running_client(fake, EchoBot()):
+        assert fake.commands[fd.GUILD_ID][0]["name"] in {"echo", "huge", "slow"}
+        inter = await fake.command("echo", {"text": "hello", "private": True})
+        assert inter.acknowledged and not inter.expired
+        assert inter.message["content"] == "hello" and inter.ephemeral
+
+        choices = (await fake.autocomplete("echo", "text", "he")).choices
+        assert len(choices) == 25 and choices[0] == {"name": "he 0", "value": "he0"}
+
+        click = await fake.click(inter.message, "echo:again")
+        assert click.response_type == fd.UPDATE_MESSAGE
+        assert fake.messages[int(inter.message["id"])]["content"] == "again"
+
+        slow = await fake.command("slow")
+        assert slow.response_type == fd.DEFERRED_MESSAGE
+        assert (await slow.final())["content"] == "done"
+
+
+async def test_fake_refuses_what_discord_refuses():
+    async with running_fake() as fake, running_client(fake, EchoBot()):
+        inter = await fake.command("echo", {"text": "hi"})
+        with pytest.raises(AssertionError, match="disabled"):
+            await fake.click(inter.message, "echo:off")
+        with pytest.raises(AssertionError, match="no component"):
+            await fake.click(inter.message, "echo:nope")
+        with pytest.raises(AssertionError, match="not a registered command"):
+            await fake.command("nope")
+        with pytest.raises(AssertionError, match="needs option"):
+            await fake.command("echo", {})
+
+        # A second response to the same interaction: 40060, straight from the HTTP API.
+        url = f"{fake.api_base}/interactions/{inter.id}/{inter.token}/callback"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json={"type": 4, "data": {"content": "again"}}) as resp:
+                assert resp.status == 400 and resp.headers["Content-Type"] == "application/json"
+                assert (await resp.json())["code"] == 40060
+        assert len(fake.take_violations()) == 1
+
+        # An embed over 4096 characters: 50035 Invalid Form Body, so the bot's handler fails (ERROR logged)
+        # and the user is left with "This interaction failed".
+        fake.deadline_s = 0.5
+        huge = await fake.command("huge")
+        assert not huge.acknowledged and huge.expired
+        assert any("4096" in v for v in fake.take_violations())
+        for _ in range(200):  # the bot logs its failed handler right after the 400; wait for it, not for time
+            if any("huge" in r.getMessage() for r in fake.error_records):
+                break
+            await asyncio.sleep(0.05)
+        assert any("huge" in r.getMessage() for r in fake.error_records)
+        fake.error_records.clear()
+
+
+async def test_fake_expires_interactions_not_answered_in_time():
+    async with running_fake() as fake:
+        fake.deadline_s = 0.2
+        client = EchoBot()
+
+        @client.tree.command(description="Answers late")
+        async def late(interaction: discord.Interaction):
+            await asyncio.sleep(0.4)
+            await interaction.response.send_message("too late")
+
+        async with running_client(fake, client):
+            inter = await fake.command("late")
+            assert inter.expired and not inter.acknowledged
+            # The late answer is refused with 10062 and the bot's handler fails on it (logged as an error).
+            for _ in range(200):
+                if fake.violations and fake.error_records:
+                    break
+                await asyncio.sleep(0.05)
+        assert any("10062" in v for v in fake.take_violations())
+        assert any("late" in r.getMessage() for r in fake.error_records)
+        fake.error_records.clear()
+
+
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ({"embeds": [{"title": "t" * 257}]}, "title"),
+        ({"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]}, "6000"),
+        ({"embeds": [{"fields": [{"name": "n", "value": "v"}] * 26}]}, "25 fields"),
+        ({"embeds": [{}] * 11}, "10 embeds"),
+        (
+            {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "x"}]}] * 6},
+            "5 action rows",
+        ),
+        (
+            {
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [{"type": 2, "style": 1, "label": "b", "custom_id": f"x{i}"} for i in range(6)],
+                    }
+                ]
+            },
+            "5 buttons",
+        ),
+        (
+            {
+                "components": [
+                    {"type": 1, "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "x" * 101}]}
+                ]
+            },
+            "custom_id",
+        ),
+        (
+            {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "b" * 81, "custom_id": "x"}]}]},
+            "label",
+        ),
+        (
+            {
+                "components": [
+                    {"type": 1, "components": [{"type": 2, "style": 1, "label": "a", "custom_id": "x"}]},
+                    {"type": 1, "components": [{"type": 2, "style": 1, "label": "b", "custom_id": "x"}]},
+                ]
+            },
+            "duplicated",
+        ),
+        (
+            {
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [
+                            {
+                                "type": 3,
+                                "custom_id": "s",
+                                "options": [{"label": str(i), "value": str(i)} for i in range(26)],
+                            }
+                        ],
+                    }
+                ]
+            },
+            "1 to 25 options",
+        ),
+    ],
+)
+def test_message_limits(payload, fragment):
+    with pytest.raises(fd.DiscordError, match=fragment):
+        fd.check_message(payload)
+    json.dumps(payload)
+
+
+def test_choice_limits():
+    with pytest.raises(fd.DiscordError, match="25 choices"):
+        fd.check_choices([{"name": "a", "value": "a"}] * 26)
+    with pytest.raises(fd.DiscordError, match="value"):
+        fd.check_choices([{"name": "a", "value": "v" * 101}])
+    fd.check_choices([{"name": "a" * 100, "value": "v" * 100}])

@@ -1,0 +1,111 @@
+"""Starting the bot: missing token, missing index, sharding, and hot-reloading a newly published index."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+
+import pytest
+
+from bot.discord_app import launcher
+from bot.discord_app.client import MoreLikeBot, MoreLikeShardedBot, create_bot
+from bot.engine import Engine
+from tests.conftest import copy_state, make_config
+from tests.fakes import discord_server as fd
+from tests.fakes.discord_server import running_client, running_fake
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def state(small_published):
+    return small_published
+
+
+def test_without_a_token_it_says_what_to_set_and_how_to_invite(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert launcher.run(make_config(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "export DISCORD_TOKEN=" in err
+    assert (
+        "https://discord.com/oauth2/authorize?client_id=YOUR_APPLICATION_ID&scope=bot+applications.commands"
+        "&permissions=" in err
+    )
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "1234")
+    assert launcher.run(make_config(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "client_id=1234&scope=bot+applications.commands" in err and "YOUR_APPLICATION_ID" not in err
+
+
+def test_without_an_index_it_says_so_and_fails(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    assert launcher.run(make_config(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot start the Discord bot: No index published yet") and "not-a-real-token" not in err
+
+
+async def test_run_starts_the_bot_serves_and_reports_how_it_stopped(state, tmp_path, monkeypatch, capsys):
+    own = copy_state(state, tmp_path)
+    config = make_config(own, discord={"guild_id": fd.GUILD_ID, "cooldown_rate": 0}, engine={"reload_interval_s": 0})
+    async with running_fake() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", "invalid-token-1234")
+        assert await asyncio.to_thread(launcher.run, config) == 1
+        assert "Discord refused DISCORD_TOKEN" in capsys.readouterr().err
+
+        monkeypatch.setenv("DISCORD_TOKEN", "good-token-5678")
+        running = asyncio.create_task(asyncio.to_thread(launcher.run, config))
+        await asyncio.wait_for(fake.commands_synced.wait(), 30)
+        await asyncio.wait_for(fake.identified.wait(), 30)
+        inter = await fake.command("similar", {"title": "Toy Story"})
+        assert "More like [Toy Story (1995)]" in inter.message["content"]
+        assert (own / "discord_commands.json").exists()  # the synced tree's hash, under the state dir
+        await fake.disconnect_all(code=4004)
+        assert await asyncio.wait_for(running, 30) == 1
+        err = capsys.readouterr().err
+        assert "closed the gateway connection (code 4004)" in err and "good-token-5678" not in err
+
+
+async def test_sharded_bot_serves_commands_and_never_logs_the_token(state, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.INFO, logger="discord")
+    config = make_config(state, discord={"shard_count": 1, "cooldown_rate": 0}, engine={"reload_interval_s": 0.0})
+    bot = create_bot(config, Engine.open(config), sync_marker=tmp_path / "sync.json")
+    assert isinstance(bot, MoreLikeShardedBot) and bot.shard_count == 1
+    assert isinstance(create_bot(make_config(state), None), MoreLikeBot)
+    token = "secret-token-6f1e0c"
+    async with running_fake() as fake, running_client(fake, bot, token=token):
+        assert fake.commands[None]  # no guild id: synced globally
+        inter = await fake.command("similar", {"title": "Toy Story"})
+        assert "More like [Toy Story (1995)]" in inter.message["content"]
+    assert caplog.records and token not in caplog.text
+
+
+async def test_a_newly_published_index_is_hot_loaded_without_dropping_interactions(state, tmp_path):
+    own = copy_state(state, tmp_path)
+    config = make_config(own, discord={"cooldown_rate": 0}, engine={"reload_interval_s": 0.05})
+    engine = Engine.open(config)
+    old_build = engine.build_id
+    async with running_fake() as fake, running_client(fake, create_bot(config, engine, sync_marker=own / "s.json")):
+        # Publish a "new" build the way the indexer does: a new build dir, then an atomic `current` swap.
+        builds = own / "published" / "builds"
+        new_id = old_build + "-next"
+        shutil.copytree(builds / old_build, builds / new_id)
+        manifest = json.loads((builds / new_id / "manifest.json").read_text())
+        manifest["build_id"] = new_id
+        (builds / new_id / "manifest.json").write_text(json.dumps(manifest))
+        tmp_link = own / "published" / "current.tmp"
+        os.symlink(f"builds/{new_id}", tmp_link)
+        os.replace(tmp_link, own / "published" / "current")
+
+        answered = []
+        for i in range(200):
+            answered.append(await fake.command("similar", {"title": "Toy Story"}, user=fd.DEFAULT_USER_ID + i))
+            if engine.build_id == new_id:
+                break
+            await asyncio.sleep(0.05)
+        assert engine.build_id == new_id
+        answered.append(await fake.command("similar", {"title": "Toy Story"}))
+        assert all(i.acknowledged and "Toy Story (1995)" in i.message["content"] for i in answered)
