@@ -77,7 +77,6 @@ class DiscordSettings:
     page_size: int = 5
     cooldown_rate: int = 5  # /similar and /discover uses per user ...
     cooldown_per_s: float = 30.0  # ... per this many seconds
-    application_id: int = 0  # only used to print the invite URL when DISCORD_TOKEN is missing
 
 
 @dataclass
