@@ -118,10 +118,10 @@ async def encode_missing(
     encoder = encoder_factory()
     started = time.perf_counter()
     with tqdm(total=len(todo), desc="encode", unit="title", disable=not progress, dynamic_ncols=True) as bar:
-        step = config.model.batch_size * ENCODE_BATCHES_PER_CHUNK
+        step = max(1, encoder.batch_size) * ENCODE_BATCHES_PER_CHUNK
         for start in range(0, len(todo), step):
             chunk = todo[start : start + step]
-            vectors = encoder.encode([text for _, _, text in chunk], batch_size=config.model.batch_size)
+            vectors = encoder.encode([text for _, _, text in chunk])
             await store.put_embeddings(model, [(tid, h, v) for (tid, h, _), v in zip(chunk, vectors, strict=True)])
             bar.update(len(chunk))
     summary.encoded = len(todo)

