@@ -1,0 +1,25 @@
+"""The recommendation engine: pure, synchronous, no Discord. Faces use `Engine` and these types only."""
+
+from bot.engine.engine import Engine
+from bot.engine.types import (
+    Candidate,
+    EngineError,
+    FilterError,
+    Filters,
+    Recommendation,
+    Resolution,
+    SimilarPage,
+    TitleCard,
+)
+
+__all__ = [
+    "Candidate",
+    "Engine",
+    "EngineError",
+    "FilterError",
+    "Filters",
+    "Recommendation",
+    "Resolution",
+    "SimilarPage",
+    "TitleCard",
+]

@@ -1,0 +1,325 @@
+"""The engine facade: the only thing the faces (Discord bot, REST API, terminal) call.
+
+Synchronous and thread-safe. Each call reads `self._snap` once and works on that snapshot only, so a hot reload
+(which builds a whole new Snapshot and then swaps one attribute) never mixes two builds inside one answer.
+The sentence-transformers model is imported and loaded only when free text first needs it: the bot starts fast
+and idles small.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.engine import explain
+from bot.engine.franchise import MAX_SERIES, siblings
+from bot.engine.search import filter_mask, top_k
+from bot.engine.snapshot import Snapshot
+from bot.engine.types import (
+    Candidate,
+    EngineError,
+    FilterError,
+    Filters,
+    Recommendation,
+    Resolution,
+    SimilarPage,
+    TitleCard,
+)
+from indexer.config import Config
+from indexer.published import PublishedError, current_build_id, open_published
+
+log = logging.getLogger("morelike.engine")
+
+MAX_K = 50
+MAX_RANK = 1_000  # page * k + k: deeper than anyone scrolls, and it bounds the work of one call
+MAX_TEXT = 1_000
+BLEND_MIN, BLEND_MAX = 2, 3
+
+
+def _check_paging(k: int, page: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise FilterError("k", f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+        raise FilterError("page", f"page must be a whole number from 0, got {page!r}")
+    if (page + 1) * k > MAX_RANK:
+        raise FilterError("page", f"page {page} is past the first {MAX_RANK} results")
+
+
+class Engine:
+    def __init__(self, config: Config, snapshot: Snapshot) -> None:
+        self.config = config
+        self._snap = snapshot
+        self._reload_lock = threading.Lock()
+        self._encoder = None
+        self._encoder_lock = threading.Lock()
+        self._refused_build: str | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, config: Config) -> Engine:
+        """Open the published build `current` points at; EngineError if there is none or its model differs.
+        Similar search is ready on return; the title resolver (autocomplete) finishes building in a background
+        thread, so the bot starts fast, and a resolve/suggest call arriving earlier waits for it."""
+        engine = cls(config, cls._load(config, resolver=False))
+        snap = engine._snap
+        threading.Thread(target=lambda: snap.resolver, name="morelike-resolver", daemon=True).start()
+        return engine
+
+    @staticmethod
+    def _load(config: Config, resolver: bool = True) -> Snapshot:
+        started = time.perf_counter()
+        try:
+            published = open_published(config.state_dir, expect_model=config.model.name)
+        except PublishedError as exc:
+            raise EngineError(str(exc)) from None
+        if published.manifest.get("model") != config.model.name:  # open_published checks it; keep the promise here
+            raise EngineError(
+                f"The published index was built with model '{published.manifest.get('model')}' but the "
+                f"configuration sets '{config.model.name}': rebuild the index or change [model] name."
+            )
+        try:
+            snap = Snapshot.load(published)
+        except (OSError, ValueError) as exc:
+            raise EngineError(f"The published build {published.build_id} cannot be read ({exc}); rebuild it.") from None
+        if resolver:  # a reload swaps in a snapshot that is ready for everything
+            snap.resolver  # noqa: B018
+        log.info(
+            "event=engine_loaded build=%s titles=%d seconds=%.2f", snap.build_id, snap.n, time.perf_counter() - started
+        )
+        return snap
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snap
+
+    @property
+    def build_id(self) -> str:
+        return self._snap.build_id
+
+    def reload_if_changed(self) -> bool:
+        """Load the build `current` points at if it is not the one being served; True when it swapped."""
+        target = current_build_id(self.config.state_dir)
+        if target is None or target == self._snap.build_id or target == self._refused_build:
+            return False
+        with self._reload_lock:
+            if target == self._snap.build_id:
+                return False
+            try:
+                snap = self._load(self.config)
+            except EngineError as exc:
+                # Keep serving the build we have; say so once per refused build, not every poll.
+                self._refused_build = target
+                log.warning("event=reload_refused build=%s reason=%r", target, str(exc))
+                return False
+            old, self._snap = self._snap, snap
+            log.info("event=reloaded old=%s new=%s", old.build_id, snap.build_id)
+            return True
+
+    # -- titles ----------------------------------------------------------------------------------------------
+    def genres(self) -> list[str]:
+        return sorted(self._snap.genre_names)
+
+    def get(self, id_or_ref: str) -> TitleCard | None:
+        snap = self._snap
+        key = snap.key_of(id_or_ref)
+        return None if key is None else snap.card(key)
+
+    def suggest(self, prefix: str, limit: int = 25, kind: str | None = None) -> list[TitleCard]:
+        snap = self._snap
+        if not isinstance(prefix, str) or not prefix.strip():
+            return []
+        return snap.cards([key for key, _ in snap.resolver.suggest(prefix, limit=limit, kind=kind)])
+
+    def resolve(self, text: str, limit: int = 10) -> Resolution:
+        snap = self._snap
+        if not isinstance(text, str) or not text.strip():
+            return Resolution([], None)
+        result = snap.resolver.resolve(text, limit=limit)
+        cards = snap.cards([key for key, _, _ in result.candidates])
+        candidates = [
+            Candidate(card, float(score), matched)
+            for card, (_, score, matched) in zip(cards, result.candidates, strict=True)
+        ]
+        clear = snap.card(result.clear_key) if result.clear_key is not None else None
+        return Resolution(candidates, clear)
+
+    def _key(self, snap: Snapshot, id_or_ref: str) -> int:
+        key = snap.key_of(id_or_ref)
+        if key is None:
+            raise EngineError(f"No title with id {id_or_ref!r} in the index.")
+        return key
+
+    # -- recommendations -------------------------------------------------------------------------------------
+    def similar(
+        self,
+        id: str,
+        filters: Filters | None = None,
+        k: int = 5,
+        page: int = 0,
+        franchise: bool | None = None,
+        boost: bool | None = None,
+    ) -> SimilarPage:
+        """Titles like `id`. `franchise`: its own series goes to `.series` and the main list keeps one title per
+        other series; `boost`: titles sharing its director or lead cast rank higher. None = bot.toml default."""
+        snap = self._snap
+        filters = filters or Filters()
+        _check_paging(k, page)
+        use_franchise = self.config.engine.franchise if franchise is None else bool(franchise)
+        use_boost = self.config.engine.boost if boost is None else bool(boost)
+        key = self._key(snap, id)
+        series = siblings(snap, key) if use_franchise else []
+        ranked = self._ranked(
+            snap,
+            snap.vector(key),
+            filter_mask(snap, filters),
+            exclude=[key, *series],
+            want=(page + 1) * k + 1,
+            one_per_series=use_franchise,
+            boost_query=key if use_boost else None,
+        )
+        shown = ranked[page * k : (page + 1) * k]
+        cards = snap.cards([key] + [t for t, _, _ in shown] + series[:MAX_SERIES])
+        items = [
+            Recommendation(card, score, explain.why(snap, [key], t, cos))
+            for card, (t, score, cos) in zip(cards[1 : len(shown) + 1], shown, strict=True)
+        ]
+        return SimilarPage(
+            query=cards[0],
+            items=items,
+            page=page,
+            k=k,
+            has_more=len(ranked) > (page + 1) * k,
+            series=cards[len(shown) + 1 :],
+        )
+
+    def discover(self, text: str, filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
+        """Titles matching a free-text description, encoded with the index's model (loaded on first use)."""
+        if not isinstance(text, str) or not text.strip():
+            raise FilterError("q", "describe what you want to watch, e.g. 'a heist by stage magicians'")
+        if len(text) > MAX_TEXT:
+            raise FilterError("q", f"the description is {len(text)} characters long; keep it under {MAX_TEXT}")
+        filters = filters or Filters()
+        _check_paging(k, page)
+        snap = self._snap
+        mask = filter_mask(snap, filters)
+        q = self.encode(text.strip())
+        if q.shape[0] != snap.vectors.shape[1]:
+            raise EngineError(f"The model gives {q.shape[0]} dimensions but the index has {snap.vectors.shape[1]}.")
+        ranked = self._ranked(
+            snap, q, mask, exclude=[], want=(page + 1) * k + 1, one_per_series=self.config.engine.franchise
+        )
+        shown = ranked[page * k : (page + 1) * k]
+        items = [
+            Recommendation(card, score, explain.why(snap, [], t, cos, free_text=True))
+            for card, (t, score, cos) in zip(snap.cards([t for t, _, _ in shown]), shown, strict=True)
+        ]
+        return SimilarPage(None, items, page, k, len(ranked) > (page + 1) * k, [])
+
+    def blend(self, ids: Sequence[str], filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
+        """Titles close to two or three titles at once: the mean of their unit vectors, re-normalised.
+        The inputs and (with franchise handling on) their series are left out."""
+        if isinstance(ids, str) or not BLEND_MIN <= len(ids) <= BLEND_MAX:
+            raise FilterError("ids", f"blend takes {BLEND_MIN} or {BLEND_MAX} titles")
+        filters = filters or Filters()
+        _check_paging(k, page)
+        snap = self._snap
+        keys = list(dict.fromkeys(self._key(snap, i) for i in ids))
+        if len(keys) < BLEND_MIN:
+            raise FilterError("ids", "blend needs two different titles")
+        use_franchise = self.config.engine.franchise
+        exclude = set(keys)
+        if use_franchise:
+            for key in keys:
+                exclude.update(siblings(snap, key))
+        q = np.mean([snap.vector(key) for key in keys], axis=0)
+        norm = float(np.linalg.norm(q))
+        if norm < 1e-6:
+            raise EngineError("These titles point in opposite directions; there is nothing between them to find.")
+        ranked = self._ranked(
+            snap,
+            q / norm,
+            filter_mask(snap, filters),
+            exclude=sorted(exclude),
+            want=(page + 1) * k + 1,
+            one_per_series=use_franchise,
+        )
+        shown = ranked[page * k : (page + 1) * k]
+        items = [
+            Recommendation(card, score, explain.why(snap, keys, t, cos))
+            for card, (t, score, cos) in zip(snap.cards([t for t, _, _ in shown]), shown, strict=True)
+        ]
+        return SimilarPage(None, items, page, k, len(ranked) > (page + 1) * k, [])
+
+    def _ranked(
+        self,
+        snap: Snapshot,
+        q: np.ndarray,
+        mask: np.ndarray | None,
+        *,
+        exclude: Sequence[int],
+        want: int,
+        one_per_series: bool,
+        boost_query: int | None = None,
+    ) -> list[tuple[int, float, float]]:
+        """The first `want` results as (key, score, cosine), best first, one title per series if asked.
+        Fetches more when the series rule drops titles, until `want` are kept or the candidates run out."""
+        need = want
+        while True:
+            res = top_k(snap, q, need, mask, exclude)
+            keys, cosines = res.keys, res.scores
+            scores = cosines
+            if boost_query is not None:
+                keys, scores, cosines = self._boosted(snap, q, boost_query, keys, cosines, mask, exclude, need)
+            out: list[tuple[int, float, float]] = []
+            seen: set[int] = set()
+            for k_, s_, c_ in zip(keys.tolist(), scores.tolist(), cosines.tolist(), strict=True):
+                if one_per_series:
+                    g = int(snap.groups[k_])
+                    if g >= 0:
+                        if g in seen:
+                            continue
+                        seen.add(g)
+                out.append((k_, s_, c_))
+                if len(out) >= want:
+                    return out
+            if res.exhausted or len(res.keys) < need or need >= snap.n:
+                return out
+            need = min(snap.n, need * 2 + want)
+
+    def _boosted(self, snap, q, query, keys, cosines, mask, exclude, need):
+        """Re-rank with the cast/director boost. Candidates: the cosine top `need` plus every title sharing a
+        person with the query; anything else has no boost and a lower cosine, so the top `need` stay exact."""
+        sharing = explain.people_sharing(snap, query)
+        if mask is not None:
+            sharing = sharing[mask[sharing]]
+        if len(exclude):
+            sharing = sharing[~np.isin(sharing, list(exclude))]
+        extra = np.setdiff1d(sharing, keys)
+        if len(extra):
+            extra_cos = np.asarray(snap.vectors[extra], dtype=np.float32) @ q
+            keys = np.concatenate([keys, extra])
+            cosines = np.concatenate([cosines, extra_cos])
+        scores = cosines + explain.boost_bonus(snap, query, keys, self.config.engine.boost_weight)
+        order = np.lexsort((keys, -scores))[:need]
+        return keys[order], scores[order], cosines[order]
+
+    # -- free text -------------------------------------------------------------------------------------------
+    def encode(self, text: str) -> np.ndarray:
+        """The unit vector of `text` under the index's model (imported and loaded once, on first use)."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    from indexer.embed import load_encoder
+
+                    started = time.perf_counter()
+                    try:
+                        self._encoder = load_encoder(self.config.model, self.config.state_dir / "models")
+                    except Exception as exc:
+                        raise EngineError(f"The model '{self.config.model.name}' cannot be loaded: {exc}") from None
+                    log.info("event=model_loaded seconds=%.2f", time.perf_counter() - started)
+        vec = self._encoder.encode([text], batch_size=1)
+        return np.asarray(vec, dtype=np.float32).reshape(-1)

@@ -1,0 +1,252 @@
+"""Filtered nearest-neighbour search that always fills the page.
+
+FlixRec asked the index for its top 69 and filtered afterwards, so a narrow filter returned three results or
+none. usearch 2.26's Python search takes no filter predicate, so each query is planned the way Qdrant's planner
+chooses by filter cardinality:
+
+- filters become one boolean mask over the snapshot's arrays (vectorised numpy; genres are a bitmask);
+- few titles pass (or the index is small): exact scan of the passing rows (gathered from the memory-mapped
+  f16 matrix, scored by usearch's SIMD exact search, no f32 copy of the matrix);
+- many pass: HNSW search over-fetching by the inverse of the passing fraction, then the mask; when that comes up
+  short (the filter is rare *near this query*), the exact scan answers instead, so a page is never short while
+  enough titles match.
+
+Every returned score is the exact cosine recomputed from the stored vectors, so both paths rank alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from usearch.index import MetricKind
+from usearch.index import search as exact_search
+
+from bot.engine.snapshot import KIND_CODES, Snapshot
+from bot.engine.types import FilterError, Filters
+
+EXACT_MAX_ROWS = 12_000  # at most this many passing rows: scan them exactly (about 1-3 ms here)
+EXACT_MAX_FRACTION = 0.02  # ... or at most this share of the catalog
+EXACT_MARGIN = 8
+OVERFETCH = 1.5  # HNSW asks for this many times the expected number of hits
+MIN_FETCH = 64
+MAX_FETCH = 4_096  # beyond this an HNSW walk costs more than the exact scan it tries to avoid
+MIN_EXPANSION = 300  # HNSW walk breadth: real embeddings need ~300 for recall@20 >= 0.99 (bench/)
+
+
+@dataclass
+class SearchResult:
+    keys: np.ndarray  # int64, best first
+    scores: np.ndarray  # float32 cosine similarity
+    plan: str  # "exact", "hnsw" or "hnsw>exact" (the over-fetch came up short)
+    exhausted: bool  # fewer than asked exist: no more pages after these
+
+    def cut(self, need: int) -> SearchResult:
+        return SearchResult(self.keys[:need], self.scores[:need], self.plan, self.exhausted)
+
+    def replan(self, plan: str) -> SearchResult:
+        return SearchResult(self.keys, self.scores, plan, self.exhausted)
+
+
+FILTER_CACHE = 32  # filter combinations whose masks are kept per snapshot (people reuse a few combinations)
+ROWS_CACHE_ENTRY = 10 << 20  # gathered vectors of one narrow filter, at most (1% of 1M titles at 384-d f16)
+ROWS_CACHE_BUDGET = 32 << 20  # all cached rows of one snapshot together
+
+
+def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:
+    """The titles passing `f` as a read-only boolean array, or None when nothing is filtered. Cached per
+    snapshot with the sorted keys that pass, which the exact scan reuses."""
+    if not f.active:
+        return None
+    cache = snap.filter_cache
+    with snap.filter_lock:
+        hit = cache.get(f)
+        if hit is not None:
+            cache.move_to_end(f)
+            return hit[0]
+    mask = _build_mask(snap, f)
+    mask.flags.writeable = False
+    keys = np.flatnonzero(mask)
+    # A narrow filter's rows are gathered once: the exact scan then reads them in place of a random gather
+    # from the memory map (the largest cost of a narrow query at 1M titles).
+    row_bytes = snap.vectors.shape[1] * snap.vectors.dtype.itemsize
+    rows = None
+    if 0 < len(keys) * row_bytes <= ROWS_CACHE_ENTRY:
+        rows = np.asarray(snap.vectors[keys])
+    with snap.filter_lock:
+        entry = [mask, keys, rows]
+        cache[f] = entry
+        snap.passing_keys[id(mask)] = entry
+        while len(cache) > FILTER_CACHE:
+            old_mask = cache.popitem(last=False)[1][0]
+            snap.passing_keys.pop(id(old_mask), None)
+        total = sum(e[2].nbytes for e in cache.values() if e[2] is not None)
+        for e in cache.values():  # oldest first: drop their rows until the cache fits its budget
+            if total <= ROWS_CACHE_BUDGET:
+                break
+            if e[2] is not None:
+                total -= e[2].nbytes
+                e[2] = None
+    return mask
+
+
+def _passing(snap: Snapshot, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sorted keys passing `mask`, and their vectors when cached (masks from `filter_mask` are cached)."""
+    with snap.filter_lock:
+        hit = snap.passing_keys.get(id(mask))
+        if hit is not None and hit[0] is mask:
+            return hit[1], hit[2]
+    return np.flatnonzero(mask), None
+
+
+def _build_mask(snap: Snapshot, f: Filters) -> np.ndarray:
+    mask: np.ndarray | None = None
+
+    def add(cond: np.ndarray) -> None:
+        nonlocal mask
+        mask = cond if mask is None else (mask & cond)
+
+    if f.kind is not None:
+        add(snap.kinds == KIND_CODES[f.kind])
+    if f.genres or f.exclude_genres:
+        want = 0
+        for name, genres in (("genres", f.genres), ("exclude_genres", f.exclude_genres)):
+            for g in genres:
+                if g not in snap.genre_bit:
+                    known = ", ".join(sorted(snap.genre_names))
+                    raise FilterError(name, f"unknown genre {g!r}; known genres: {known}")
+        want = sum(snap.genre_bit[g] for g in f.genres)
+        avoid = sum(snap.genre_bit[g] for g in f.exclude_genres)
+        if want:
+            add((snap.genre_bits & np.uint64(want)) == np.uint64(want))
+        if avoid:
+            add((snap.genre_bits & np.uint64(avoid)) == 0)
+    if f.year_min is not None:
+        add(snap.years >= f.year_min)  # unknown year is 0: fails any minimum
+    if f.year_max is not None:
+        add((snap.years <= f.year_max) & (snap.years > 0))
+    if f.runtime_min is not None:
+        add(snap.runtimes >= f.runtime_min)
+    if f.runtime_max is not None:
+        add((snap.runtimes <= f.runtime_max) & (snap.runtimes >= 0))
+    if f.language is not None:
+        code = snap.languages.index(f.language) if f.language in snap.languages else -2
+        add(snap.lang_codes == code)
+    if f.rating_min is not None:
+        add(snap.ratings >= f.rating_min)  # NaN (unknown) compares False
+    if f.votes_min is not None:
+        add(snap.votes >= f.votes_min)
+    return mask if mask is not None else np.ones(snap.n, dtype=bool)
+
+
+def _exact(snap: Snapshot, q: np.ndarray, need: int, mask: np.ndarray | None, exclude: list[int]) -> SearchResult:
+    cached_rows = None
+    if mask is None and not exclude:
+        rows, keys = snap.vectors, None
+    else:
+        keys, cached_rows = (np.arange(snap.n), None) if mask is None else _passing(snap, mask)
+        if cached_rows is not None:
+            rows = cached_rows  # excluded keys are dropped from the answer instead
+        else:
+            if exclude:
+                keys = keys[~np.isin(keys, exclude)]
+            rows = snap.vectors[keys]
+    if keys is None:
+        total = snap.n - len(exclude)
+    elif cached_rows is not None and exclude:
+        total = len(keys) - int(np.count_nonzero(np.isin(exclude, keys)))
+    else:
+        total = len(keys)
+    extra = len(exclude) if cached_rows is not None else 0
+    count = min(need + EXACT_MARGIN + extra, len(rows))
+    if total <= 0 or count <= 0:
+        return SearchResult(np.empty(0, np.int64), np.empty(0, np.float32), "exact", True)
+    qv = q.astype(rows.dtype, copy=False)
+    m = exact_search(np.asarray(rows), qv, count, MetricKind.IP, exact=True, threads=1)
+    pos = np.asarray(m.keys, dtype=np.int64)[:count]
+    found = pos if keys is None else keys[pos]
+    if extra:
+        found = found[~np.isin(found, exclude)]
+    # The SIMD scan scores in f16; a small margin rescored in f32 settles near-ties at the page boundary.
+    return _rescore(snap, q, found, "exact", exhausted=total <= need).cut(need)
+
+
+def _rescore(snap: Snapshot, q: np.ndarray, keys: np.ndarray, plan: str, exhausted: bool) -> SearchResult:
+    """Exact f32 cosine for the chosen keys, re-sorted: both plans return identical scores and order."""
+    if len(keys) == 0:
+        return SearchResult(np.empty(0, np.int64), np.empty(0, np.float32), plan, exhausted)
+    order = np.argsort(keys)  # memmap gathers read faster in key order
+    vecs = np.asarray(snap.vectors[keys[order]], dtype=np.float32)
+    scores = np.empty(len(keys), dtype=np.float32)
+    scores[order] = vecs @ q
+    best = np.lexsort((keys, -scores))
+    return SearchResult(keys[best].astype(np.int64), scores[best], plan, exhausted)
+
+
+def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int) -> np.ndarray:
+    with snap.search_lock:
+        index = snap.index
+        old = index.expansion_search
+        index.expansion_search = max(MIN_EXPANSION, fetch)
+        try:
+            matches = index.search(q, fetch)
+        finally:
+            index.expansion_search = old
+    return np.asarray(matches.keys, dtype=np.int64)
+
+
+def top_k(
+    snap: Snapshot,
+    q: np.ndarray,
+    need: int,
+    mask: np.ndarray | None = None,
+    exclude: Iterable[int] = (),
+    *,
+    force: str | None = None,
+) -> SearchResult:
+    """The `need` titles closest to unit vector `q` among those passing `mask`, minus `exclude`, best first.
+
+    `force` ("exact" or "hnsw") overrides the planner (bench/ and tests compare the plans)."""
+    q = np.asarray(q, dtype=np.float32).reshape(-1)
+    exclude = sorted({int(k) for k in exclude})
+    n_pass = snap.n if mask is None else int(np.count_nonzero(mask))
+    if mask is None:
+        n_pass -= len(exclude)
+    else:
+        n_pass -= int(np.count_nonzero(mask[exclude])) if exclude else 0
+    need = max(0, int(need))
+    if need == 0 or n_pass <= 0:
+        return SearchResult(np.empty(0, np.int64), np.empty(0, np.float32), "exact", n_pass <= 0)
+    fraction = n_pass / snap.n
+    fetch = math.ceil((need + len(exclude)) / fraction * OVERFETCH) + MIN_FETCH
+    small = n_pass <= EXACT_MAX_ROWS or fraction <= EXACT_MAX_FRACTION or fetch > MAX_FETCH
+    if force == "exact" or (force is None and (snap.index is None or small)):
+        return _exact(snap, q, need, mask, exclude)
+    fetch = min(fetch, snap.n)
+    keys = _hnsw(snap, q, fetch)
+    if mask is not None:
+        keys = keys[mask[keys]]
+    if exclude:
+        keys = keys[~np.isin(keys, exclude)]
+    if len(keys) >= need:
+        # HNSW order comes from f16 distances: rescore a margin past `need`, then cut.
+        return _rescore(snap, q, keys[: need * 2], "hnsw", exhausted=False).cut(need)
+    if fetch >= snap.n:  # the walk saw everything there is
+        return _rescore(snap, q, keys, "hnsw", exhausted=True)
+    return _exact(snap, q, need, mask, exclude).replan("hnsw>exact")
+
+
+def brute_force(snap: Snapshot, q: np.ndarray, need: int, mask: np.ndarray | None = None, exclude=()) -> np.ndarray:
+    """Reference answer (tests, bench): f32 numpy over every passing row."""
+    vecs = np.asarray(snap.vectors, dtype=np.float32)
+    scores = vecs @ np.asarray(q, dtype=np.float32)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    if exclude:
+        scores[list(exclude)] = -np.inf
+    n_ok = int(np.isfinite(scores).sum())
+    need = min(need, n_ok)
+    top = np.argpartition(-scores, need - 1)[:need] if need else np.empty(0, np.int64)
+    return top[np.lexsort((top, -scores[top]))]

@@ -1,0 +1,460 @@
+"""One published build, held in memory the compact way: what every query needs, as numpy arrays.
+
+Memory is the constraint (the bot idles under 300 MB with the full catalog): vectors stay memory-mapped (f16),
+metadata that filters and ranking touch lives in small typed arrays, people are interned into ids (CSR
+arrays), and full cards (overview, poster, full cast) are read from the build's SQLite file on demand and kept
+in a small LRU cache. A Snapshot never changes after it is built; a hot reload builds a new one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import numpy as np
+
+from bot.engine.franchise import group_ids, people_links
+from bot.engine.types import TitleCard
+
+if TYPE_CHECKING:
+    from usearch.index import Index
+
+    from bot.engine.resolve import TitleResolver
+
+KIND_CODES = {"movie": 0, "show": 1}
+KIND_NAMES = ("movie", "show")
+LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
+CARD_CACHE = 4096
+
+_LOAD_COLUMNS = (
+    "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
+    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title'
+)
+
+
+@dataclass
+class People:
+    """Per-title people lists as CSR arrays over interned name ids (a few MB for the whole catalog)."""
+
+    ptr: np.ndarray  # int32, len n+1
+    ids: np.ndarray  # int32
+
+    def of(self, key: int) -> np.ndarray:
+        return self.ids[self.ptr[key] : self.ptr[key + 1]]
+
+    def inverted(self, n_people: int) -> People:
+        """person id -> title keys."""
+        counts = np.diff(self.ptr)
+        keys = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        ids = self.ids
+        order = np.argsort(ids, kind="stable")
+        ptr = np.zeros(n_people + 1, dtype=np.int32)
+        np.cumsum(np.bincount(ids, minlength=n_people), out=ptr[1:])
+        return People(ptr, keys[order])
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> People:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int32)
+    np.cumsum([len(x) for x in lists], out=ptr[1:])
+    flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
+    return People(ptr, flat)
+
+
+def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
+    if trakt_slug:
+        return f"https://trakt.tv/{'shows' if kind == 'show' else 'movies'}/{quote(trakt_slug)}"
+    if imdb_id:
+        return f"https://www.imdb.com/title/{quote(imdb_id)}/"
+    if tmdb_id:
+        return f"https://www.themoviedb.org/{'tv' if kind == 'show' else 'movie'}/{tmdb_id}"
+    if wikipedia:
+        return f"https://en.wikipedia.org/wiki/{quote(wikipedia.replace(' ', '_'))}"
+    return None
+
+
+def _private_view(vectors: np.ndarray) -> np.ndarray:
+    """A separate memory map of the same file for one-off scans at load: unmapped when dropped, so the pages it
+    touched do not stay in the bot's resident memory."""
+    filename = getattr(vectors, "filename", None)
+    if isinstance(vectors, np.memmap) and filename:
+        try:
+            return np.load(filename, mmap_mode="r")
+        except (OSError, ValueError):
+            pass
+    return vectors
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by the load's temporary Python objects back to the OS (glibc keeps it otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class Snapshot:
+    """An immutable view of one build. Build with `Snapshot.load(published)` (or the constructor for synthetic
+    data in bench/)."""
+
+    def __init__(
+        self,
+        *,
+        build_id: str,
+        manifest: dict,
+        vectors: np.ndarray,
+        index: Index | None,
+        ids: list[str],
+        refs: list[str],
+        titles: list[str],
+        kinds: np.ndarray,
+        years: np.ndarray,
+        runtimes: np.ndarray,
+        ratings: np.ndarray,
+        votes: np.ndarray,
+        popularity: np.ndarray,
+        lang_codes: np.ndarray,
+        languages: list[str],
+        genre_bits: np.ndarray,
+        genre_names: list[str],
+        cast: People,
+        directors: People,
+        people_names: list[str],
+        collections: list[str | None] | None = None,
+        extra: dict | None = None,
+        norms: list[str] | None = None,
+        db_path: Path | None = None,
+        build_dir: Path | None = None,
+    ) -> None:
+        self.build_id = build_id
+        self.manifest = manifest
+        self.build_dir = build_dir
+        self.vectors = vectors
+        self.index = index
+        self.n = len(ids)
+        self.ids, self.refs, self.titles = ids, refs, titles
+        self.kinds, self.years, self.runtimes = kinds, years, runtimes
+        self.ratings, self.votes, self.popularity = ratings, votes, popularity
+        self.lang_codes, self.languages = lang_codes, languages
+        self.genre_bits, self.genre_names = genre_bits, genre_names
+        self.genre_bit = {g: 1 << i for i, g in enumerate(genre_names)}
+        self.cast, self.directors, self.people_names = cast, directors, people_names
+        self.collections = collections
+        self.extra = extra or {}  # id fields the resolver needs (imdb/trakt/tmdb), per key
+        self.key_by_id = {v: i for i, v in enumerate(ids)}
+        self.key_by_ref = {v: i for i, v in enumerate(refs)}
+        links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
+        self.groups = group_ids(titles, collections, links, norms)
+        grouped = np.flatnonzero(self.groups >= 0)
+        order = grouped[np.argsort(self.groups[grouped], kind="stable")]
+        ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(self.groups[grouped], minlength=len(ptr) - 1), out=ptr[1:])
+        self.group_members = People(ptr.astype(np.int32), order.astype(np.int32))  # group id -> keys
+        n_people = len(people_names)
+        self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
+        self.director_titles = directors.inverted(n_people)
+        self.db_path = db_path
+        self._db: sqlite3.Connection | None = None
+        self._db_lock = threading.Lock()
+        self._cards: OrderedDict[int, TitleCard] = OrderedDict()
+        self._resolver: TitleResolver | None = None
+        self._resolver_lock = threading.Lock()
+        self.filter_cache: OrderedDict = OrderedDict()  # Filters -> (mask, passing keys); see search.filter_mask
+        self.passing_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.filter_lock = threading.Lock()
+        self.search_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
+
+    # -- loading ---------------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, published) -> Snapshot:
+        """Read a `indexer.published.Published` build into memory (vectors and index stay mapped)."""
+        con = sqlite3.connect(f"file:{published.db_path}?mode=ro&immutable=1", uri=True)
+        try:
+            rows = con.execute(f"SELECT {_LOAD_COLUMNS} FROM titles ORDER BY key").fetchall()
+        finally:
+            con.close()
+        n = len(rows)
+        if n != len(published.vectors) or (n and (rows[0][0], rows[-1][0]) != (0, n - 1)):
+            raise ValueError(
+                f"build {published.build_id}: catalog keys do not match the {len(published.vectors)} vectors"
+            )
+        people: dict[str, int] = {}
+        genre_idx: dict[str, int] = {}
+        lang_idx: dict[str, int] = {}
+        cast_lists, dir_lists, genre_lists = [], [], []
+        ids, refs, titles, collections, extra, norms = [], [], [], [], [], []
+        kinds = np.zeros(n, dtype=np.int8)
+        years = np.zeros(n, dtype=np.int16)
+        runtimes = np.full(n, -1, dtype=np.int32)
+        ratings = np.full(n, np.nan, dtype=np.float32)
+        votes = np.full(n, -1, dtype=np.int64)
+        popularity = np.zeros(n, dtype=np.float32)
+        lang_codes = np.full(n, -1, dtype=np.int16)
+        intern = people.setdefault
+        for i, r in enumerate(rows):
+            (_, tid, ref, kind, title, original, year, runtime, _genres, rating, vote, lang, pop, _cast, _dirs,
+             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm) = r  # fmt: skip
+            norms.append(norm)
+            ids.append(tid)
+            refs.append(ref)
+            titles.append(title)
+            collections.append(coll)
+            extra.append((original, imdb_id, tmdb_id, trakt_id, trakt_slug))
+            kinds[i] = KIND_CODES.get(kind, 0)
+            if year is not None:
+                years[i] = year
+            if runtime is not None:
+                runtimes[i] = runtime
+            if rating is not None:
+                ratings[i] = rating
+            if vote is not None:
+                votes[i] = vote
+            popularity[i] = pop or 0.0
+            if lang:
+                lang_codes[i] = lang_idx.setdefault(lang.lower(), len(lang_idx))
+        # One JSON parse per column (a C call over one string) instead of three json.loads per title.
+        genre_col = json.loads("[" + ",".join(r[8] for r in rows) + "]")
+        cast_col = json.loads("[" + ",".join(r[13] for r in rows) + "]")
+        dir_col = json.loads("[" + ",".join(r[14] for r in rows) + "]")
+        for gl, cl, dl in zip(genre_col, cast_col, dir_col, strict=True):
+            genre_lists.append([genre_idx.setdefault(g, len(genre_idx)) for g in gl])
+            cast_lists.append([intern(p, len(people)) for p in cl])
+            dir_lists.append([intern(p, len(people)) for p in dl])
+        del rows, genre_col, cast_col, dir_col
+        if len(genre_idx) > 64:
+            raise ValueError(f"build {published.build_id} has {len(genre_idx)} genres; the engine handles 64")
+        genre_bits = np.zeros(n, dtype=np.uint64)
+        for i, gl in enumerate(genre_lists):
+            bits = 0
+            for g in gl:
+                bits |= 1 << g
+            genre_bits[i] = bits
+        snap = cls(
+            build_id=published.build_id,
+            manifest=published.manifest,
+            vectors=published.vectors,
+            index=published.index,
+            ids=ids,
+            refs=refs,
+            titles=titles,
+            kinds=kinds,
+            years=years,
+            runtimes=runtimes,
+            ratings=ratings,
+            votes=votes,
+            popularity=popularity,
+            lang_codes=lang_codes,
+            languages=list(lang_idx),
+            genre_bits=genre_bits,
+            genre_names=list(genre_idx),
+            cast=_csr(cast_lists),
+            directors=_csr(dir_lists),
+            people_names=list(people),
+            collections=collections if any(collections) else None,
+            extra={"rows": extra},
+            norms=norms,
+            db_path=Path(published.db_path),
+            build_dir=Path(published.build_dir),
+        )
+        release_freed_memory()
+        return snap
+
+    @classmethod
+    def synthetic(
+        cls,
+        vectors: np.ndarray,
+        index: Index | None,
+        *,
+        titles: list[str] | None = None,
+        kinds: np.ndarray | None = None,
+        years: np.ndarray | None = None,
+        runtimes: np.ndarray | None = None,
+        ratings: np.ndarray | None = None,
+        votes: np.ndarray | None = None,
+        lang_codes: np.ndarray | None = None,
+        languages: Sequence[str] = (),
+        genre_bits: np.ndarray | None = None,
+        genre_names: Sequence[str] = (),
+    ) -> Snapshot:
+        """A snapshot over generated data (bench/, planner tests): ids are "syn-<key>", no people, no DB."""
+        n = len(vectors)
+        ids = [f"syn-{i}" for i in range(n)]
+        empty = People(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
+        return cls(
+            build_id="synthetic",
+            manifest={"model": "synthetic", "count": n, "dimensions": int(vectors.shape[1])},
+            vectors=vectors,
+            index=index,
+            ids=ids,
+            refs=[f"{i:010d}" for i in range(n)],
+            titles=titles if titles is not None else ids,
+            kinds=kinds if kinds is not None else np.zeros(n, np.int8),
+            years=years if years is not None else np.zeros(n, np.int16),
+            runtimes=runtimes if runtimes is not None else np.full(n, -1, np.int32),
+            ratings=ratings if ratings is not None else np.full(n, np.nan, np.float32),
+            votes=votes if votes is not None else np.full(n, -1, np.int64),
+            popularity=np.zeros(n, np.float32),
+            lang_codes=lang_codes if lang_codes is not None else np.full(n, -1, np.int16),
+            languages=list(languages),
+            genre_bits=genre_bits if genre_bits is not None else np.zeros(n, np.uint64),
+            genre_names=list(genre_names),
+            cast=empty,
+            directors=empty,
+            people_names=[],
+        )
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    def key_of(self, id_or_ref: str) -> int | None:
+        if not isinstance(id_or_ref, str):
+            return None
+        text = id_or_ref.strip()
+        key = self.key_by_id.get(text)
+        return key if key is not None else self.key_by_ref.get(text.lower())
+
+    def vector(self, key: int) -> np.ndarray:
+        return np.asarray(self.vectors[key], dtype=np.float32)
+
+    def genres_of(self, key: int) -> list[str]:
+        bits = int(self.genre_bits[key])
+        return [g for i, g in enumerate(self.genre_names) if bits >> i & 1]
+
+    def lead_cast(self, key: int) -> np.ndarray:
+        return self.cast.of(key)[:LEAD_CAST]
+
+    def card(self, key: int) -> TitleCard:
+        return self.cards([key])[0]
+
+    def cards(self, keys: Sequence[int]) -> list[TitleCard]:
+        """Cards for `keys`, in order: cached ones from the LRU, the rest read in one SQLite query."""
+        keys = [int(k) for k in keys]
+        with self._db_lock:
+            found: dict[int, TitleCard] = {}
+            for k in keys:
+                hit = self._cards.get(k)
+                if hit is not None:
+                    self._cards.move_to_end(k)
+                    found[k] = hit
+            missing = sorted({k for k in keys if k not in found})
+            if missing:
+                for k, card in self._read_cards(missing):
+                    found[k] = card
+                    self._cards[k] = card
+                while len(self._cards) > CARD_CACHE:
+                    self._cards.popitem(last=False)
+            return [found[k] for k in keys]
+
+    def _read_cards(self, keys: list[int]) -> list[tuple[int, TitleCard]]:
+        if self.db_path is None:  # synthetic snapshot (bench): what the arrays know
+            return [(k, self._array_card(k)) for k in keys]
+        if self._db is None:
+            # immutable=1: a published build never changes, so SQLite skips locking; the file may be pruned
+            # later and this open handle keeps reading it.
+            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        rows = self._db.execute(
+            "SELECT key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, "
+            'country, overview, "cast", directors, imdb_id, trakt_slug, tmdb_id, wikipedia, poster FROM titles '
+            f"WHERE key IN ({','.join('?' * len(keys))})",
+            keys,
+        ).fetchall()
+        out = []
+        for row in rows:
+            (key, tid, ref, kind, title, original, year, runtime, genres, rating, votes, language, country,
+             overview, cast, directors, imdb_id, trakt_slug, tmdb_id, wikipedia, poster) = row  # fmt: skip
+            card = TitleCard(
+                id=tid,
+                ref=ref,
+                kind=kind,
+                title=title,
+                original_title=original,
+                year=year,
+                runtime=runtime,
+                genres=tuple(json.loads(genres)),
+                rating=rating,
+                votes=votes,
+                language=language,
+                country=country,
+                overview=overview,
+                cast=tuple(json.loads(cast)),
+                directors=tuple(json.loads(directors)),
+                url=title_url(kind, imdb_id, trakt_slug, tmdb_id, wikipedia),
+                poster=poster,
+            )
+            out.append((key, card))
+        return out
+
+    def _array_card(self, key: int) -> TitleCard:
+        def opt(v, missing):
+            return None if v == missing else v.item()
+
+        rating = float(self.ratings[key])
+        lang = int(self.lang_codes[key])
+        return TitleCard(
+            id=self.ids[key],
+            ref=self.refs[key],
+            kind=KIND_NAMES[int(self.kinds[key])],
+            title=self.titles[key],
+            original_title=None,
+            year=opt(self.years[key], 0),
+            runtime=opt(self.runtimes[key], -1),
+            genres=tuple(self.genres_of(key)),
+            rating=None if np.isnan(rating) else rating,
+            votes=opt(self.votes[key], -1),
+            language=self.languages[lang] if lang >= 0 else None,
+            country=None,
+            overview=None,
+            cast=tuple(self.people_names[p] for p in self.cast.of(key)),
+            directors=tuple(self.people_names[p] for p in self.directors.of(key)),
+            url=None,
+            poster=None,
+        )
+
+    # -- resolution ------------------------------------------------------------------------------------------
+    @property
+    def resolver(self) -> TitleResolver:
+        if self._resolver is None:
+            with self._resolver_lock:
+                if self._resolver is None:
+                    self._resolver = self._build_resolver()
+                    self.extra = {}  # the resolver keeps its own copy of the id fields
+                    release_freed_memory()
+        return self._resolver
+
+    def _build_resolver(self) -> TitleResolver:
+        from bot.engine.resolve import ResolverRow, TitleResolver
+
+        extra_rows = self.extra.get("rows")
+        rows = []
+        for key in range(self.n):
+            original, imdb_id, tmdb_id, trakt_id, trakt_slug = extra_rows[key] if extra_rows else (None,) * 5
+            votes = int(self.votes[key])
+            rows.append(
+                ResolverRow(
+                    key=key,
+                    id=self.ids[key],
+                    title=self.titles[key],
+                    original_title=original,
+                    year=int(self.years[key]) or None,
+                    kind=KIND_NAMES[int(self.kinds[key])],
+                    popularity=float(max(votes, 0)) + float(self.popularity[key]),
+                    imdb_id=imdb_id,
+                    trakt_id=trakt_id,
+                    trakt_slug=trakt_slug,
+                    tmdb_id=tmdb_id,
+                )
+            )
+        return TitleResolver(rows)
+
+    def close(self) -> None:
+        with self._db_lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None

@@ -1,0 +1,158 @@
+"""The engine's public values: what every face (Discord, REST, terminal) receives and passes in.
+
+All frozen, so a face can cache or share them across threads without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KIND_CHOICES = ("movie", "show")
+
+
+class EngineError(Exception):
+    """The engine cannot do what was asked; the message is one sentence a person can act on."""
+
+
+class FilterError(EngineError, ValueError):
+    """A filter value is unusable; `field` names the filter so an API can say which parameter is wrong."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class TitleCard:
+    id: str
+    ref: str
+    kind: str
+    title: str
+    original_title: str | None
+    year: int | None
+    runtime: int | None
+    genres: tuple[str, ...]
+    rating: float | None
+    votes: int | None
+    language: str | None
+    country: str | None
+    overview: str | None
+    cast: tuple[str, ...]
+    directors: tuple[str, ...]
+    url: str | None
+    poster: str | None
+
+    @property
+    def label(self) -> str:
+        """ "Heat (1995)": how a title is named in lists and pickers."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True)
+class Candidate:
+    card: TitleCard
+    score: float  # 0..100, higher is a closer match to what was typed
+    matched: str  # the text that matched (title, original title, id…)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    candidates: list[Candidate] = field(default_factory=list)
+    clear: TitleCard | None = None  # set when one candidate is the unambiguous answer
+
+
+def _opt_number(name: str, value, kind: type, lo: float, hi: float):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FilterError(name, f"{name} must be a number, got {value!r}")
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise FilterError(name, f"{name} must be a whole number, got {value!r}")
+        value = int(value)
+    else:
+        value = float(value)
+    if not lo <= value <= hi:
+        raise FilterError(name, f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
+    return value
+
+
+def _genre_tuple(name: str, value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    out: list[str] = []
+    for g in value:
+        if not isinstance(g, str) or not g.strip():
+            raise FilterError(name, f"{name} must be genre names, got {g!r}")
+        slug = g.strip().lower().replace(" ", "-")
+        if slug not in out:
+            out.append(slug)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every filter is optional; all given ones must hold (genres: the title has ALL of `genres`, NONE of
+    `exclude_genres`). A title whose value is unknown (no runtime, no rating…) fails a filter on that value."""
+
+    kind: str | None = None  # "movie", "show", or None/"both"
+    genres: tuple[str, ...] = ()
+    exclude_genres: tuple[str, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    runtime_min: int | None = None
+    runtime_max: int | None = None
+    language: str | None = None  # ISO 639-1, e.g. "fr"
+    rating_min: float | None = None
+    votes_min: int | None = None
+
+    def __post_init__(self) -> None:
+        kind = self.kind
+        if kind is not None:
+            if not isinstance(kind, str) or kind.strip().lower() not in (*KIND_CHOICES, "both", "all", ""):
+                raise FilterError("kind", f"kind must be movie, show or both, got {kind!r}")
+            kind = kind.strip().lower()
+            object.__setattr__(self, "kind", kind if kind in KIND_CHOICES else None)
+        object.__setattr__(self, "genres", _genre_tuple("genres", self.genres))
+        object.__setattr__(self, "exclude_genres", _genre_tuple("exclude_genres", self.exclude_genres))
+        both = set(self.genres) & set(self.exclude_genres)
+        if both:
+            raise FilterError("exclude_genres", f"genre {sorted(both)[0]!r} is both required and excluded")
+        for name in ("year_min", "year_max"):
+            object.__setattr__(self, name, _opt_number(name, getattr(self, name), int, 1800, 2200))
+        for name in ("runtime_min", "runtime_max"):
+            object.__setattr__(self, name, _opt_number(name, getattr(self, name), int, 0, 100_000))
+        object.__setattr__(self, "rating_min", _opt_number("rating_min", self.rating_min, float, 0, 10))
+        object.__setattr__(self, "votes_min", _opt_number("votes_min", self.votes_min, int, 0, 10**12))
+        for lo, hi in (("year_min", "year_max"), ("runtime_min", "runtime_max")):
+            a, b = getattr(self, lo), getattr(self, hi)
+            if a is not None and b is not None and a > b:
+                raise FilterError(lo, f"{lo} ({a}) is greater than {hi} ({b})")
+        lang = self.language
+        if lang is not None:
+            if not isinstance(lang, str) or not lang.strip().isalpha() or len(lang.strip()) > 8:
+                raise FilterError("language", f"language must be a language code such as 'en', got {lang!r}")
+            object.__setattr__(self, "language", lang.strip().lower())
+
+    @property
+    def active(self) -> bool:
+        return self != Filters()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    card: TitleCard
+    score: float  # ranking score: cosine similarity, plus the boost when the boost is on
+    why: str  # one short line: shared genres, shared people, similarity %
+
+
+@dataclass(frozen=True)
+class SimilarPage:
+    query: TitleCard | None  # the title asked about (None for free text and blends)
+    items: list[Recommendation]
+    page: int
+    k: int
+    has_more: bool
+    series: list[TitleCard] = field(default_factory=list)  # the query's own series, when franchise handling is on

@@ -1,0 +1,143 @@
+"""Series detection: stems, groups and the sibling rules, on plain title lists (no index needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.franchise import group_ids, is_sibling, title_stem
+
+
+@pytest.mark.parametrize(
+    ("title", "stem", "number", "subtitled"),
+    [
+        ("Now You See Me 2", "now you see me", 2, False),
+        ("Now You See Me", "now you see me", None, False),
+        ("The Godfather Part II", "godfather", 2, False),
+        ("The Godfather Part III", "godfather", 3, False),
+        ("Back to the Future Part II", "back to the future", 2, False),
+        ("Rocky III", "rocky", 3, False),
+        ("Frozen II", "frozen", 2, False),
+        ("Toy Story 4", "toy story", 4, False),
+        ("John Wick: Chapter 2", "john wick", None, True),
+        ("The Lord of the Rings: The Two Towers", "lord of the rings", None, True),
+        ("Mission: Impossible - Fallout", "mission", None, True),
+        ("Rambo III: Into the Fire", "rambo", 3, True),
+        ("Kill Bill: Vol. 2", "kill bill", None, True),
+        ("Harry Potter and the Chamber of Secrets", "harry potter and the chamber of secrets", None, False),
+        # not sequel markers
+        ("Malcolm X", "malcolm x", None, False),  # a lone X or V is a word, not a numeral
+        ("Apollo 13", "apollo 13", None, False),  # numbers past 12 are rarely sequel numbers
+        ("2001: A Space Odyssey", "2001", None, True),
+        ("Se7en", "se7en", None, False),
+        ("Amélie", "amelie", None, False),
+    ],
+)
+def test_title_stem(title, stem, number, subtitled):
+    got = title_stem(title)
+    assert (got.stem, got.number, got.subtitled) == (stem, number, subtitled)
+
+
+def test_groups_join_a_series_and_leave_others_alone():
+    titles = [
+        "Now You See Me",
+        "Now You See Me 2",
+        "Heat",
+        "The Godfather",
+        "The Godfather Part II",
+        "The Godfather Part III",
+        "Disco Godfather",
+        "Amélie",
+        "Heat",
+    ]
+    groups = group_ids(titles)
+    assert groups[0] == groups[1] >= 0
+    assert groups[3] == groups[4] == groups[5] >= 0
+    assert groups[2] == groups[8] >= 0  # same-titled works are grouped (one per list); siblings need more
+    assert groups[6] == -1 and groups[7] == -1
+    assert len({int(groups[i]) for i in (0, 2, 3)}) == 3
+
+
+def test_collection_groups_titles_with_unrelated_names():
+    titles = ["Dr. No", "Goldfinger", "Thunderball", "Heat"]
+    groups = group_ids(titles, ["James Bond", "James Bond", "james bond", None])
+    assert groups[0] == groups[1] == groups[2] >= 0 and groups[3] == -1
+
+
+def test_numbered_sequel_is_a_sibling_of_the_first_film():
+    assert is_sibling("Now You See Me", "Now You See Me 2", year_a=2013, year_b=2016)
+    assert is_sibling("The Godfather Part II", "The Godfather Part III")
+    assert not is_sibling("Now You See Me", "Now You See Them")
+
+
+def test_same_number_twice_is_two_works_unless_people_say_otherwise():
+    assert not is_sibling("Apollo 9", "Apollo 9", year_a=1990, year_b=2005)
+    assert is_sibling("Apollo 9", "Apollo 9", year_a=1990, year_b=2005, shared_people=True)
+
+
+def test_subtitle_needs_a_distinctive_stem_or_shared_people():
+    assert is_sibling("Alien", "Alien: Covenant")
+    assert is_sibling("John Wick", "John Wick: Chapter 2")
+    assert not is_sibling("Love", "Love: A Story")  # a common short word is not a franchise
+    assert is_sibling("Love", "Love: A Story", shared_people=True)
+
+
+def test_remake_needs_another_year_and_close_content_or_shared_people():
+    assert is_sibling("The Thing", "The Thing", year_a=1982, year_b=2011, cosine=0.7)
+    assert not is_sibling("Heat", "Heat", year_a=1986, year_b=1995, cosine=0.3)
+    assert is_sibling("Heat", "Heat", year_a=1986, year_b=1995, cosine=0.3, shared_people=True)
+    # same title, same year: different films ("Alone" 2020 has four)
+    assert not is_sibling("Alone", "Alone", year_a=2020, year_b=2020, cosine=0.9)
+
+
+def test_collection_wins_over_names():
+    assert is_sibling("Dr. No", "Goldfinger", same_collection=True)
+    assert not is_sibling("Dr. No", "Goldfinger")
+
+
+def _csr(lists):
+    from bot.engine.snapshot import _csr as build
+
+    return build(lists)
+
+
+def test_people_links_need_enough_people_and_close_content():
+    import numpy as np
+
+    from bot.engine.franchise import people_links
+
+    # 0-1: three leads in common, loosely similar content -> linked
+    # 0-2: two leads in common but unrelated content -> not linked
+    # 3-4: two in common (a lead and the director) and close content -> linked
+    # 5-6: one lead in common, identical content -> not linked
+    cast = _csr([[1, 2, 3], [1, 2, 3, 9], [1, 2], [4, 8], [4], [5], [5]])
+    directors = _csr([[], [], [], [7], [7], [], []])
+    v = np.zeros((7, 4), dtype=np.float32)
+    v[0] = [1, 0, 0, 0]
+    v[1] = [0.45, np.sqrt(1 - 0.45**2), 0, 0]
+    v[2] = [0, 0, 1, 0]
+    v[3] = v[4] = [0, 0, 0.6, 0.8]
+    v[5] = v[6] = [0, 1, 0, 0]
+    links = {tuple(p) for p in people_links(cast, directors, v.astype(np.float16), 7).tolist()}
+    assert links == {(0, 1), (3, 4)}
+
+
+def test_people_links_join_groups_of_unrelated_names():
+    import numpy as np
+
+    groups = group_ids(["Harry Potter and the Philosopher's Stone", "Harry Potter and the Chamber of Secrets", "Heat"],
+                       links=np.array([[0, 1]]))  # fmt: skip
+    assert groups[0] == groups[1] >= 0 and groups[2] == -1
+    assert is_sibling("Harry Potter and the Philosopher's Stone", "Harry Potter and the Chamber of Secrets",
+                      people_link=True)  # fmt: skip
+    assert not is_sibling("Harry Potter and the Philosopher's Stone", "Harry Potter and the Chamber of Secrets")
+
+
+def test_links_merge_transitively_into_one_group():
+    import numpy as np
+
+    titles = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
+    links = np.array([[4, 3], [0, 1], [2, 1]])  # 0-1-2 form one chain, 3-4 another, 5 stays alone
+    groups = group_ids(titles, links=links)
+    assert groups[0] == groups[1] == groups[2] >= 0
+    assert groups[3] == groups[4] >= 0 and groups[3] != groups[0]
+    assert groups[5] == -1
