@@ -44,11 +44,12 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
+from indexer import native
 from indexer.native import preload_cxx_runtime
 
-# True when usearch was loaded before any other C++ runtime: OpenVINO may then fail in this process.
-_USEARCH_LOADED_FIRST = "usearch.compiled" in sys.modules and not ({"torch", "openvino"} & set(sys.modules))
-preload_cxx_runtime()
+preload_cxx_runtime()  # a no-op when the `indexer` package already did it (the usual case)
+# True when usearch's C++ runtime was loaded before the system one: OpenVINO may then fail in this process.
+_USEARCH_LOADED_FIRST = not native.loaded_before_usearch
 
 import numpy as np  # noqa: E402
 
@@ -508,31 +509,42 @@ class _OpenVinoRunner:
         return self._pool(hidden, mask)
 
     def embed_all(self, batches: list[list[str]], store: Callable[[int, np.ndarray], None]) -> None:
-        """Keeps `requests` batches in flight (OpenVINO's throughput streams) while the next ones tokenize."""
-        import openvino as ov
+        """Keeps `requests` batches in flight (OpenVINO's throughput streams) while the next ones tokenize.
 
+        No Python runs on OpenVINO's threads (no completion callbacks): a callback there can trigger Python's
+        garbage collector, which may destroy an old compiled model whose destructor then joins the very thread it
+        runs on ("Resource deadlock avoided", an abort). Requests are reused round-robin and each result is
+        collected on the calling thread before its request is started again.
+        """
         if len(batches) == 1 or self.requests == 1:
             for i, batch in enumerate(batches):
                 store(i, self.embed(batch))
             return
-        errors: list[BaseException] = []
-        queue = ov.AsyncInferQueue(self.compiled, self.requests)
         output = self.meta["output"]
+        requests = [self.compiled.create_infer_request() for _ in range(self.requests)]
+        pending: list[tuple[int, np.ndarray] | None] = [None] * len(requests)
 
-        def done(request, userdata) -> None:
-            i, mask = userdata
-            try:
-                store(i, self._pool(request.get_output_tensor(output).data, mask))
-            except BaseException as exc:  # surfaced after wait_all; raising here would be lost in OpenVINO's thread
-                errors.append(exc)
+        def collect(slot: int) -> None:
+            index, mask = pending[slot]
+            requests[slot].wait()
+            store(index, self._pool(requests[slot].get_output_tensor(output).data, mask))
+            pending[slot] = None
 
-        queue.set_callback(done)
-        for i, batch in enumerate(batches):
-            feed, mask = self._features(batch)
-            queue.start_async(feed, (i, mask))
-        queue.wait_all()
-        if errors:
-            raise errors[0]
+        try:
+            for i, batch in enumerate(batches):
+                slot = i % len(requests)
+                if pending[slot] is not None:
+                    collect(slot)
+                feed, mask = self._features(batch)
+                requests[slot].start_async(feed)
+                pending[slot] = (i, mask)
+            for slot in range(len(requests)):
+                if pending[slot] is not None:
+                    collect(slot)
+        finally:
+            for slot, request in enumerate(requests):
+                if pending[slot] is not None:
+                    request.wait()  # never leave a request running on buffers we are about to drop
 
 
 def _runtime_problem(exc: Exception) -> str:

@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import sys
 
+# Whether the runtime was loaded before usearch's extension: if not, OpenVINO may fail in this process.
+loaded_before_usearch: bool | None = None
+
 
 def preload_cxx_runtime() -> None:
+    global loaded_before_usearch
+    if loaded_before_usearch is None:
+        loaded_before_usearch = "usearch.compiled" not in sys.modules
     if sys.platform.startswith("linux"):
         import ctypes
 

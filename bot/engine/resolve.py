@@ -330,7 +330,9 @@ class TitleResolver:
         if exact:
             # An exact hit needs no typo search; its neighbours by prefix ("Now You See Me 2") are the
             # alternatives worth offering, scored by how much of them was typed.
-            for key, _ in self._suggest(query, limit + len(exact), None, typos=False):
+            # Sized by `limit`, not by the same-title count: a title shared by thousands of rows must not
+            # make the neighbour lookup thousands long (the same-title rows are all offered anyway).
+            for key, _ in self._suggest(query, limit + min(len(exact), limit), None, typos=False):
                 if key not in scored:
                     scored[key] = (
                         self._fuzzy_score(query, self._norm_of(key)) + self._popularity_bonus(key),
