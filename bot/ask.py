@@ -186,11 +186,7 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
             card.id, filters, k=args.k, page=args.page, franchise=not args.no_franchise, boost=args.boost
         )
     except (UsageError, FilterError) as exc:
-        message = str(exc)
-        if isinstance(exc, FilterError):
-            message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
-        print(f"error: {message}", file=err)
-        return EXIT_USAGE
+        return _usage_error(exc, err)
     if args.json:
         body = page_json(page)
         body["resolution"] = resolution_json(text, res)
@@ -199,6 +195,15 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
     else:
         render_page(page, out)
     return EXIT_OK
+
+
+def _usage_error(exc: UsageError | FilterError, err: TextIO) -> int:
+    """One sentence naming the command-line option at fault, and the usage exit code."""
+    message = str(exc)
+    if isinstance(exc, FilterError):
+        message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
+    print(f"error: {message}", file=err)
+    return EXIT_USAGE
 
 
 def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -211,11 +216,7 @@ def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: Tex
             raise UsageError('describe what you want to watch, e.g. "a heist by stage magicians"')
         page = engine.discover(text, filters, k=args.k, page=args.page)
     except (UsageError, FilterError) as exc:
-        message = str(exc)
-        if isinstance(exc, FilterError):
-            message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
-        print(f"error: {message}", file=err)
-        return EXIT_USAGE
+        return _usage_error(exc, err)
     if args.json:
         body = page_json(page)
         body["text"] = text
