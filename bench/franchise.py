@@ -30,6 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.results import write_section  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from indexer.config import Config  # noqa: E402
 
@@ -209,17 +210,6 @@ def measure(engine, queries: list[int], series: dict[str, list[int]] | None, lab
         "repeat_off": rep_off / n,
         "worst_off": int(max(max_off)) if max_off else 0,
     }
-
-
-def write_section(path: Path, name: str, text: str) -> None:
-    begin, end = f"<!-- begin:{name} -->", f"<!-- end:{name} -->"
-    old = path.read_text() if path.exists() else ""
-    block = f"{begin}\n{text}\n{end}"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + block + old[old.index(end) + len(end) :]
-    else:
-        new = (old.rstrip() + "\n\n" if old.strip() else "") + block + "\n"
-    path.write_text(new)
 
 
 def main(argv: list[str] | None = None) -> None:

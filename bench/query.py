@@ -31,6 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.results import write_section  # noqa: E402
 from bot.engine import Engine, Filters  # noqa: E402
 from bot.engine.search import filter_mask  # noqa: E402
 from bot.engine.snapshot import Snapshot  # noqa: E402
@@ -441,18 +442,6 @@ def main(argv: list[str] | None = None) -> None:
         text = report(f"Queries on a synthetic {info['n']:,}-title index", args, started, load_before, notes, rows)
         print(text)
         write_section(Path(args.out), "query-1m", text)
-
-
-def write_section(path: Path, name: str, text: str) -> None:
-    """Replace this script's section of the results file, keeping the other scripts' sections."""
-    begin, end = f"<!-- begin:{name} -->", f"<!-- end:{name} -->"
-    old = path.read_text() if path.exists() else ""
-    block = f"{begin}\n{text}\n{end}"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + block + old[old.index(end) + len(end) :]
-    else:
-        new = (old.rstrip() + "\n\n" if old.strip() else "") + block + "\n"
-    path.write_text(new)
 
 
 if __name__ == "__main__":

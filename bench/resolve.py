@@ -35,21 +35,7 @@ def load_rows(path: Path) -> list[ResolverRow]:
                 t = parse_record(json.loads(line))
             except RecordError:
                 continue
-            rows.append(
-                ResolverRow(
-                    key=len(rows),
-                    id=t.id,
-                    title=t.title,
-                    original_title=t.original_title,
-                    year=t.year,
-                    kind=t.kind,
-                    popularity=t.popularity or 0.0,
-                    imdb_id=t.imdb_id,
-                    trakt_id=t.trakt_id,
-                    trakt_slug=t.trakt_slug,
-                    tmdb_id=t.tmdb_id,
-                )
-            )
+            rows.append(ResolverRow.from_title(t, len(rows)))
     return rows
 
 

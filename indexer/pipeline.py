@@ -50,6 +50,13 @@ class BuildSummary:
     total_seconds: float = 0.0
     trakt: object | None = None
 
+    def skip(self, path: Path, line_no: int, reason: str) -> None:
+        """Count a skipped catalog line; the first few are kept (and logged) with their line number."""
+        self.bad_lines += 1
+        if len(self.bad_examples) < MAX_REPORTED_BAD_LINES:
+            self.bad_examples.append((line_no, reason))
+            log.warning("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, reason)
+
     def lines(self) -> list[str]:
         rate = self.encoded / self.encode_seconds if self.encode_seconds else 0.0
         out = [
@@ -76,16 +83,10 @@ async def import_file(
     with tqdm(desc="import", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for line_no, item in read_catalog(path):
             if isinstance(item, RecordError):
-                summary.bad_lines += 1
-                if len(summary.bad_examples) < MAX_REPORTED_BAD_LINES:
-                    summary.bad_examples.append((line_no, str(item)))
-                    log.warning("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, item)
+                summary.skip(path, line_no, str(item))
                 continue
             if item.id in seen:
-                summary.bad_lines += 1
-                if len(summary.bad_examples) < MAX_REPORTED_BAD_LINES:
-                    summary.bad_examples.append((line_no, f"duplicate id {item.id!r}"))
-                    log.warning("skipped duplicate id file=%s line=%d id=%s", path.name, line_no, item.id)
+                summary.skip(path, line_no, f"duplicate id {item.id!r}")
                 continue
             seen[item.id] = None
             batch.append(item)

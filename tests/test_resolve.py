@@ -27,19 +27,7 @@ TRAKT_HEAT = "trakt-movie-1102"
 
 
 def _row(t, key: int) -> ResolverRow:
-    return ResolverRow(
-        key=key,
-        id=t.id,
-        title=t.title,
-        original_title=t.original_title,
-        year=t.year,
-        kind=t.kind,
-        popularity=t.popularity or 0.0,
-        imdb_id=t.imdb_id,
-        trakt_id=t.trakt_id,
-        trakt_slug=t.trakt_slug,
-        tmdb_id=t.tmdb_id,
-    )
+    return ResolverRow.from_title(t, key)
 
 
 @pytest.fixture(scope="module")

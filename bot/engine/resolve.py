@@ -41,7 +41,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from indexer.normalize import normalize_title
-from indexer.records import title_ref
+from indexer.records import Title, title_ref
 
 MATCH_ID = "id"
 MATCH_TITLE = "title"
@@ -87,6 +87,23 @@ class ResolverRow:
     trakt_id: int | None
     trakt_slug: str | None
     tmdb_id: int | None
+
+    @classmethod
+    def from_title(cls, title: Title, key: int) -> ResolverRow:
+        """The resolver's view of a catalog row (bench and tests build resolvers straight from catalog files)."""
+        return cls(
+            key=key,
+            id=title.id,
+            title=title.title,
+            original_title=title.original_title,
+            year=title.year,
+            kind=title.kind,
+            popularity=title.popularity or 0.0,
+            imdb_id=title.imdb_id,
+            trakt_id=title.trakt_id,
+            trakt_slug=title.trakt_slug,
+            tmdb_id=title.tmdb_id,
+        )
 
 
 @dataclass(frozen=True)
