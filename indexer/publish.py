@@ -28,8 +28,9 @@ from usearch.index import Index
 from indexer.config import IndexSettings
 from indexer.normalize import normalize_title
 from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from indexer.text import story_chars
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: titles.story_chars
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
@@ -59,7 +60,8 @@ CREATE TABLE titles (
     rating_source TEXT, popularity REAL, "cast" TEXT NOT NULL, directors TEXT NOT NULL, keywords TEXT NOT NULL,
     collection TEXT, imdb_id TEXT, tmdb_id INTEGER, trakt_id INTEGER, trakt_slug TEXT, tvdb_id INTEGER,
     wikipedia TEXT, seasons INTEGER, poster TEXT, sources TEXT NOT NULL,
-    norm_title TEXT NOT NULL, norm_original_title TEXT
+    norm_title TEXT NOT NULL, norm_original_title TEXT,
+    story_chars INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX titles_norm_title ON titles (norm_title, year);
 CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);
@@ -72,7 +74,7 @@ def _title_row(key: int, title: Title) -> list:
     for name in TITLE_FIELDS[1:]:
         value = getattr(title, name)
         row.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
-    row += [normalize_title(title.title), normalize_title(title.original_title) or None]
+    row += [normalize_title(title.title), normalize_title(title.original_title) or None, story_chars(title)]
     return row
 
 
@@ -96,7 +98,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title]) -> None:
     con = sqlite3.connect(path)
     try:
         con.executescript(_SNAPSHOT_SCHEMA)
-        columns = ["key", "id", "ref", *TITLE_FIELDS[1:], "norm_title", "norm_original_title"]
+        columns = ["key", "id", "ref", *TITLE_FIELDS[1:], "norm_title", "norm_original_title", "story_chars"]
         sql = f"INSERT INTO titles ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) VALUES "
         sql += f"({', '.join('?' * len(columns))})"
         with con:

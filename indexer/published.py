@@ -45,7 +45,9 @@ def current_build_id(state_dir: str | Path) -> str | None:
     return build.name if build else None
 
 
-def open_published(state_dir: str | Path, expect_model: str | None = None) -> Published:
+def open_published(
+    state_dir: str | Path, expect_model: str | None = None, expect_recipe: str | None = None
+) -> Published:
     published = published_dir_of(state_dir)
     build = current_build(published)
     if build is None:
@@ -65,6 +67,12 @@ def open_published(state_dir: str | Path, expect_model: str | None = None) -> Pu
         raise PublishedError(
             f"The published index was built with model '{manifest.get('model')}' but bot.toml sets "
             f"'{expect_model}': rebuild with `python -m indexer build` or change [model] name back."
+        )
+    if expect_recipe is not None and manifest.get("text_recipe") != expect_recipe:
+        # Same model, other text: query vectors (free text, blends) and stored ones would not be comparable.
+        raise PublishedError(
+            f"The published index was built with text recipe '{manifest.get('text_recipe')}' but bot.toml sets "
+            f"'{expect_recipe}': rebuild with `python -m indexer build` or change [model] text_recipe back."
         )
     try:
         vectors = np.load(build / VECTORS_FILE, mmap_mode="r")

