@@ -250,6 +250,12 @@ async def test_malformed_items_are_skipped_and_counted(store):
 
     assert summary.completed and summary.malformed == len(bad) + 1
     assert await store.count("movie") == 60 and await store.count("show") == 10
+    # Each is named the way an operator looks it up on Trakt (id and slug), with where it was and why.
+    named = "\n".join(summary.lines())
+    assert "skipped movie trakt_id=9001 slug=y: 'title' must be a string" in named
+    assert "skipped movie trakt_id=? slug=x: 'ids.trakt' must be a positive integer, got 'abc'" in named
+    assert "skipped show trakt_id=9004 slug=?: 'first_aired' must be a string" in named and "list rank 4" in named
+    assert summary.skipped_total == 7 and named.count("\n  skipped ") == 7
 
 
 async def test_bad_or_missing_key_is_one_clear_sentence(fake, store):
@@ -293,6 +299,68 @@ async def test_request_cap_stops_cleanly_and_rerun_continues(fake, store):
     for page in (1, 2):
         assert fake.page_hits("/movies/popular", page) == 1 and fake.page_hits("/shows/popular", page) == 1
     assert set(await stored_ids(store)) == all_ids()
+
+
+async def test_a_finished_limited_crawl_is_extended_without_refetching(fake, store):
+    first = await crawl(store, settings(fake, people_top_n=0), KEY, limit=120)  # movies 1-60, shows 1-60
+    assert first.completed and await store.count() == 120
+    served = len(fake.log)
+    assert (await crawl(store, settings(fake, people_top_n=0), KEY, limit=100)).already_complete
+    assert len(fake.log) == served  # a smaller limit is covered: nothing fetched
+
+    more = await crawl(store, settings(fake, people_top_n=0), KEY, limit=300)
+
+    assert more.completed and more.resumed and (more.inserted, more.unchanged) == (180, 0)
+    assert await store.count("movie") == 180 and await store.count("show") == 120
+    again = fake.log[served:]
+    assert ("/movies/popular", 1) not in again and ("/shows/popular", 1) not in again
+    assert again.count(("/movies/popular", 2)) == 1  # page 2 was cut at item 10: read on from there
+    assert set(await stored_ids(store)) == {f"trakt-movie-{i}" for i in range(1, 181)} | {
+        f"trakt-show-{i}" for i in range(1, 121)
+    }
+
+
+async def test_a_finished_crawl_that_stored_nothing_or_read_another_api_is_not_kept(store):
+    async with FakeTrakt(make_catalog(0, 0), client_id=KEY) as empty:
+        assert (await crawl(store, settings(empty), KEY)).stored == 0
+    async with FakeTrakt(make_catalog(3, 2), client_id=KEY) as server:
+        again = await crawl(store, settings(server), KEY)  # the same state dir, now with titles to read
+        assert again.completed and not again.already_complete and again.inserted == 5
+        assert (await crawl(store, settings(server), KEY)).already_complete
+    async with FakeTrakt(make_catalog(4, 2), client_id=KEY) as other:  # another base_url: its own crawl
+        assert (await crawl(store, settings(other), KEY)).inserted == 1
+
+
+async def test_a_cap_too_low_for_one_page_says_so_before_spending_requests(fake, store):
+    with pytest.raises(TraktError) as err:
+        await crawl(store, settings(fake, max_requests=3, people_top_n=5), KEY)
+    message = str(err.value)
+    assert message.startswith("[trakt] max_requests = 3 is too low to store even one page")
+    assert "costs up to 6 requests" in message and "set max_requests to at least 6" in message
+    assert fake.hits.total() == 0 and await store.count() == 0  # nothing spent on a run that cannot progress
+
+    fake.fail("/movies/popular", page=1, status=503, times=5)  # retries eat a cap that fits one page
+    with pytest.raises(TraktError, match=r"max_requests = 2 ran out before one page could be stored \(1 retries"):
+        await crawl(store, settings(fake, max_requests=2, people_top_n=0), KEY)
+
+
+async def test_a_checkpoint_with_a_bad_page_limit_is_not_inherited(fake, store):
+    stale = {"status": "running", "started_at": "2026-01-01T00:00:00Z", "page_limit": 0,
+             "pages": {"movie": 2, "show": 2}, "done": {"movie": False, "show": False},
+             "taken": {"movie": 20, "show": 20}}  # fmt: skip
+    await store.set_state(trakt.CRAWL_KEY, json.dumps(stale))
+
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and not summary.resumed
+    assert json.loads(await store.get_state(trakt.CRAWL_KEY))["page_limit"] == PAGE
+    assert [fake.page_hits("/movies/popular", p) for p in range(1, 7)] == [1, 1, 1, 1, 1, 0]  # pages of 50
+
+
+@pytest.mark.parametrize("base_url", ["api.trakt.tv", "ftp://api.trakt.tv", "https://"])
+def test_a_base_url_without_http_and_host_is_one_sentence(base_url):
+    with pytest.raises(TraktError, match=r"^\[trakt\] base_url = .* is not an http:// or https:// URL with a host"):
+        TraktClient(TraktSettings(base_url=base_url), KEY)
 
 
 CRAWL_SCRIPT = """

@@ -209,6 +209,8 @@ class TraktClient:
             if self.requests >= self.max_requests:
                 raise CapReached
             self.requests += 1
+            if attempt:
+                self.retries += 1  # counted when the retry is sent, not when it is planned
             wait: float | None = None
             try:
                 async with self._session.get(url, params=params, headers=headers) as resp:
@@ -248,7 +250,6 @@ class TraktClient:
                     )
                 )
             delay = wait if wait is not None else self._backoff(attempt)
-            self.retries += 1
             level = logging.WARNING if delay >= 10 else logging.INFO
             log.log(level, "trakt retry path=%s reason=%s attempt=%d wait_s=%.2f", path, reason, attempt, delay)
             await asyncio.sleep(delay)

@@ -121,6 +121,7 @@ def _fresh_state(settings: TraktSettings) -> dict:
         "status": "running",
         "started_at": iso(now()),
         "page_limit": settings.page_limit,
+        "base_url": settings.base_url.rstrip("/"),
         "next": {k: [1, 0] for k in KINDS},  # the next list position per kind: page, items of it already used
         "done": {k: False for k in KINDS},  # the kind's list was read to its end
         "taken": {k: 0 for k in KINDS},  # titles stored per kind (what a limit counts)
@@ -154,6 +155,8 @@ def _usable(state: dict | None) -> dict | None:
 
 def covers(state: dict, limit: int | None) -> bool:
     """Whether a completed crawl already holds what a crawl with `limit` would fetch."""
+    if not sum(state["taken"].values()):
+        return False  # it stored nothing (Trakt sent empty lists): nothing to keep, try again
     if all(state["done"].values()):
         return True  # both lists were read to their end
     return limit is not None and limit <= sum(state["taken"].values())
@@ -178,6 +181,9 @@ async def crawl(
         raise ValueError("limit must be >= 0")
     client = TraktClient(settings, client_id)
     state = None if fresh else _usable(load_json(await store.get_state(CRAWL_KEY)))
+    if state is not None and state.get("base_url", client.base_url) != client.base_url:
+        log.info("trakt crawl_restart reason=base_url_changed old=%s", state["base_url"])
+        state = None  # a crawl of another API is not this one's
     if state is not None and state["status"] == "completed":
         if covers(state, limit):
             summary.completed = summary.already_complete = True
