@@ -166,7 +166,7 @@ class EngineSettings:
 @_section
 class ApiSettings:
     host: Host = "127.0.0.1"
-    port: Int[1, 65535] = 8080
+    port: Int[0, 65535] = 8080  # 0: any free port (the API prints the one it got)
 
 
 @_section

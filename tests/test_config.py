@@ -57,7 +57,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
             "[discord] page_size = 11 is not allowed: it must be a whole number from 1 to 10",
         ),
         ("[discord]\npage_size = 0\n", "page_size = 0 is not allowed: it must be a whole number from 1 to 10"),
-        ("[api]\nport = 0\n", "[api] port = 0 is not allowed: it must be a whole number from 1 to 65535"),
+        ("[api]\nport = -1\n", "[api] port = -1 is not allowed: it must be a whole number from 0 to 65535"),
         ("[api]\nport = 70000\n", "[api] port = 70000 is not allowed"),
         ('[api]\nhost = "my host"\n', '[api] host = "my host" is not allowed: it must be a host name or IP address'),
         (
