@@ -159,6 +159,31 @@ async def test_titles_moving_between_pages_while_the_sync_reads_are_not_lost(fak
     assert summary.held_at is None
 
 
+async def test_malformed_items_and_titles_moving_between_pages_together_lose_nothing(fake, store):
+    start = datetime.now(UTC) - timedelta(hours=10)
+    await crawled(fake, store, start)
+    touched = list(range(1, 131))
+    for i in touched:
+        fake.catalog.touch("movie", i, at=start + timedelta(hours=1, seconds=i), overview=f"v1 of {i}")
+    for i in (5, 49, 50, 51, 77, 120):  # broken in the feed only, around the page boundaries too
+        fake.catalog.corrupt_update(
+            "movie", i, lambda item: item | {"ids": {"trakt": item["ids"]["trakt"]}, "title": []}
+        )
+
+    def editor():
+        for i in (1, 3, 52):
+            fake.catalog.touch("movie", i, overview=f"v2 of {i}")
+
+    fake.fail("/movies/updates/*", "call", page=2, fn=editor)
+    fake.fail("/movies/updates/*", "call", page=3, fn=lambda: fake.catalog.touch("movie", 60, overview="v2 of 60"))
+
+    summary = await sync(store, settings(fake), KEY)
+
+    await assert_store_matches_trakt(fake, store, "movie", touched)
+    assert summary.completed and summary.rereads >= 1 and summary.refetched >= 6 and summary.skipped_total == 0
+    assert summary.held_at is None
+
+
 async def test_a_sync_paused_at_its_cap_loses_nothing_when_titles_move_before_it_resumes(fake, store):
     start = datetime.now(UTC) - timedelta(hours=10)
     await crawled(fake, store, start)
