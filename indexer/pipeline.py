@@ -5,6 +5,11 @@ publishes exactly the titles in the file, and titles that left the file are drop
 source accumulates: the crawl's rows (`trakt-…` ids) are published, and a file build leaves them alone.
 Encoding is incremental: each title's text hash is cached with its vector, so a rebuild re-encodes only titles
 whose text changed, and an encode killed midway resumes from the last saved batch.
+
+Every phase resumes where it stopped: a finished crawl is not fetched again, cached vectors are not encoded
+again, and an unchanged build is not published again. One writer at a time holds the state dir's lock
+(indexer/lock.py). A build never shrinks the published index by surprise: publishing fewer titles than the
+current build from another source, or under `--limit`, is refused unless `allow_shrink` says so.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer.config import Config
-from indexer.publish import publish
+from indexer.lock import StateLock
+from indexer.publish import PublishError, publish, published_manifest
 from indexer.records import RecordError, Title
 from indexer.sources import read_catalog
 from indexer.store import Store, UpsertStats
@@ -51,11 +57,12 @@ class BuildSummary:
     trakt: object | None = None
 
     def skip(self, path: Path, line_no: int, reason: str) -> None:
-        """Count a skipped catalog line; the first few are kept (and logged) with their line number."""
+        """Count a skipped catalog line; the first few are kept with their line number for the summary (which the
+        CLI prints once), every one is logged at INFO (-v)."""
         self.bad_lines += 1
         if len(self.bad_examples) < MAX_REPORTED_BAD_LINES:
             self.bad_examples.append((line_no, reason))
-            log.warning("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, reason)
+        log.info("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, reason)
 
     def lines(self) -> list[str]:
         rate = self.encoded / self.encode_seconds if self.encode_seconds else 0.0
@@ -70,7 +77,8 @@ class BuildSummary:
             f"total: {self.total_seconds:.1f} s",
         ]
         if self.trakt is not None:
-            out.insert(1, f"trakt: {self.trakt}")
+            trakt_lines = self.trakt.lines()
+            out[1:1] = [f"trakt: {trakt_lines[0]}", *trakt_lines[1:]]
         return out
 
 
@@ -146,45 +154,86 @@ async def build(
     *,
     progress: bool = True,
     trakt_client_id: str | None = None,
+    recrawl: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildSummary:
-    """Import `source` (bundled | trakt | a file path), encode what changed and publish a new build."""
+    """Import `source` (bundled | trakt | a file path), encode what changed and publish a new build.
+
+    `recrawl` starts a finished Trakt crawl over; `allow_shrink` publishes even when the build has fewer titles
+    than the current one from another source or under `limit` (otherwise PublishError says so)."""
     started = time.perf_counter()
     summary = BuildSummary(source=source)
-    store = await Store.open(config.store_path)
-    try:
-        if source == "trakt":
-            from indexer.trakt import crawl
+    with StateLock(config.state_dir):
+        store = await Store.open(config.store_path)
+        try:
+            if source == "trakt":
+                from indexer.trakt import crawl
 
-            summary.trakt = await crawl(store, config.trakt, trakt_client_id or "", limit=limit, progress=progress)
-            ids = await _ids_by_popularity(store, limit)
-        else:
-            path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
-            ids = await import_file(store, path, limit, summary, progress)
-            if limit is None:
+                summary.trakt = await crawl(
+                    store, config.trakt, trakt_client_id or "", limit=limit, progress=progress, fresh=recrawl
+                )
+                ids = await _ids_by_popularity(store, limit)
+                source_id, empty = (
+                    "trakt",
+                    ("Trakt sent no titles (its popular movie and show lists were empty); check [trakt] base_url"),
+                )
+            else:
+                path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
+                ids = await import_file(store, path, limit, summary, progress)
+                source_id = "bundled" if source == "bundled" else str(path.resolve())
+                empty = f"{path} has no valid titles ({summary.bad_lines} bad lines)"
+            _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink)
+            if source != "trakt" and limit is None:
                 # Trakt rows are the crawl's state (sync updates them): a file catalog never deletes them.
                 summary.removed = await store.remove_except(set(ids), protect_prefix=TRAKT_PREFIX)
-        await _encode_and_publish(store, config, ids, summary, source, progress)
-    finally:
-        await store.close()
+            await _encode_and_publish(store, config, ids, summary, source_id, progress, empty)
+        finally:
+            await store.close()
     summary.total_seconds = time.perf_counter() - started
     return summary
 
 
-async def sync(config: Config, *, progress: bool = True, trakt_client_id: str | None = None) -> BuildSummary:
+async def sync(
+    config: Config, *, progress: bool = True, trakt_client_id: str | None = None, allow_shrink: bool = False
+) -> BuildSummary:
     """Trakt incremental sync, then encode and publish what changed."""
     from indexer.trakt import sync as trakt_sync
 
     started = time.perf_counter()
     summary = BuildSummary(source="trakt (sync)")
-    store = await Store.open(config.store_path)
-    try:
-        summary.trakt = await trakt_sync(store, config.trakt, trakt_client_id or "", progress=progress)
-        ids = await _ids_by_popularity(store, None)
-        await _encode_and_publish(store, config, ids, summary, "trakt", progress)
-    finally:
-        await store.close()
+    with StateLock(config.state_dir):
+        store = await Store.open(config.store_path)
+        try:
+            summary.trakt = await trakt_sync(store, config.trakt, trakt_client_id or "", progress=progress)
+            ids = await _ids_by_popularity(store, None)
+            _refuse_surprise_shrink(config, "trakt", len(ids), None, allow_shrink)
+            await _encode_and_publish(store, config, ids, summary, "trakt", progress, "the store holds no Trakt titles")
+        finally:
+            await store.close()
     summary.total_seconds = time.perf_counter() - started
     return summary
+
+
+def _refuse_surprise_shrink(config: Config, source: str, count: int, limit: int | None, allow_shrink: bool) -> None:
+    """PublishError when this build would replace the published index with fewer titles, unasked.
+
+    A file catalog is authoritative (titles it dropped leave the index), so the same source without a limit may
+    shrink; another source, or a `--limit`, shrinking the index is almost always a mistake worth a sentence."""
+    current = published_manifest(config.published_dir)
+    before = current.get("count") if current else None
+    if allow_shrink or not isinstance(before, int) or count >= before:
+        return
+    old_source = current.get("source")
+    if old_source != source:
+        why = f"the published index holds {before} titles from {old_source}, this build has {count} from {source}"
+    elif limit is not None:
+        why = f"--limit {limit} would publish {count} of the {before} titles the published index holds"
+    else:
+        return
+    raise PublishError(
+        f"Not published, so the index does not shrink by surprise: {why}; pass --allow-shrink to publish it anyway "
+        "(or keep each source in its own [paths] state_dir)."
+    )
 
 
 async def _ids_by_popularity(store: Store, limit: int | None) -> list[str]:
@@ -194,10 +243,12 @@ async def _ids_by_popularity(store: Store, limit: int | None) -> list[str]:
 
 
 async def _encode_and_publish(
-    store: Store, config: Config, ids: list[str], summary: BuildSummary, source: str, progress: bool
+    store: Store, config: Config, ids: list[str], summary: BuildSummary, source: str, progress: bool, empty: str
 ) -> None:
     wanted = set(ids)
     titles = [t async for t in store.iter_titles() if t.id in wanted]  # id order: deterministic keys
+    if not titles:
+        raise PublishError(f"Nothing to publish: {empty}; the published index is unchanged.")
     encoder = await encode_missing(store, titles, config, summary, default_encoder_factory(config), progress)
     dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(config.model.name)
     vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)

@@ -136,6 +136,27 @@ def current_build(published_dir: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
+def published_manifest(published_dir: Path) -> dict | None:
+    """The manifest of the build `current` points at, or None when there is none (or it cannot be read)."""
+    live = current_build(published_dir)
+    if live is None:
+        return None
+    try:
+        manifest = json.loads((live / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _index_settings(settings: IndexSettings) -> dict:
+    """The HNSW settings a build is made (and searched) with; a change makes a new build."""
+    return {
+        "connectivity": settings.connectivity,
+        "expansion_add": settings.expansion_add,
+        "expansion_search": settings.expansion_search,
+    }
+
+
 def publish(
     published_dir: Path,
     titles: Sequence[Title],
@@ -158,20 +179,19 @@ def publish(
     checksum = catalog_checksum(titles)
     published_dir.mkdir(parents=True, exist_ok=True)
     live = current_build(published_dir)
-    if live is not None:
-        try:
-            manifest = json.loads((live / MANIFEST_FILE).read_text())
-            same = (
-                manifest.get("catalog_sha256"),
-                manifest.get("model"),
-                manifest.get("dtype"),
-                manifest.get("text_recipe"),
-                manifest.get("format"),
-            )
-            if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION):
-                return PublishResult(manifest["build_id"], live, len(titles), time.perf_counter() - started, True)
-        except (OSError, ValueError, KeyError):
-            pass  # an unreadable current build is simply replaced
+    manifest = published_manifest(published_dir)
+    if live is not None and manifest is not None and "build_id" in manifest:
+        same = (
+            manifest.get("catalog_sha256"),
+            manifest.get("model"),
+            manifest.get("dtype"),
+            manifest.get("text_recipe"),
+            manifest.get("format"),
+            manifest.get("index"),
+        )
+        if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION, _index_settings(settings)):
+            return PublishResult(manifest["build_id"], live, len(titles), time.perf_counter() - started, True)
+    # (an unreadable current build is simply replaced)
 
     builds = published_dir / BUILDS
     builds.mkdir(exist_ok=True)
@@ -195,6 +215,7 @@ def publish(
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "catalog_sha256": checksum,
             "source": source,
+            "index": _index_settings(settings),  # the reader searches with expansion_search (bot/engine/search.py)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE):

@@ -1,7 +1,11 @@
 """Reading a published build: the bot's (and bench's) view of what the indexer published.
 
 `open_published` resolves the `current` symlink once and opens every file from that one build folder, so the
-DB, the vectors and the index always belong together, whatever a concurrent publish does.
+DB, the vectors and the index always belong together, whatever a concurrent publish does. The open handles keep
+the build readable even after a later publish prunes its folder.
+
+Each resource has one owner: the `Published` until something takes it over (`take_db`, as `Snapshot.load`
+does), and whoever opens a `Published` closes it (`with open_published(...) as pub:`) or hands it on.
 """
 
 from __future__ import annotations
@@ -26,13 +30,31 @@ class Published:
     build_dir: Path
     manifest: dict
     db_path: Path
-    db: sqlite3.Connection  # opened with the build: its files stay readable even if a later publish prunes them
+    db: sqlite3.Connection | None  # opened with the build: its files stay readable if a later publish prunes them
     vectors: np.ndarray  # memory-mapped, row i = key i, L2-normalised
     index: Index  # memory-mapped view
 
     @property
     def build_id(self) -> str:
         return self.manifest["build_id"]
+
+    def take_db(self) -> sqlite3.Connection:
+        """Hand the open catalog connection to a new owner (who closes it); this Published no longer holds it."""
+        if self.db is None:
+            raise PublishedError(f"The connection to build {self.build_id} was already handed over or closed.")
+        db, self.db = self.db, None
+        return db
+
+    def close(self) -> None:
+        if self.db is not None:
+            db, self.db = self.db, None
+            db.close()
+
+    def __enter__(self) -> Published:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def published_dir_of(state_dir: str | Path) -> Path:
@@ -79,9 +101,15 @@ def open_published(
         index = Index.restore(str(build / INDEX_FILE), view=True)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        db.execute("SELECT 1 FROM titles LIMIT 1")
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
         raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
-    if index is None or len(index) != manifest["count"] or vectors.shape != (manifest["count"], manifest["dimensions"]):
+    try:
+        db.execute("SELECT 1 FROM titles LIMIT 1")  # reads the schema now, while the file is surely there
+    except sqlite3.Error as exc:
+        db.close()
+        raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
+    shape = (manifest["count"], manifest["dimensions"])
+    if index is None or len(index) != manifest["count"] or vectors.shape != shape:
+        db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
     return Published(build, manifest, build / DB_FILE, db, vectors, index)

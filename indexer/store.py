@@ -254,6 +254,12 @@ class Store:
     async def delete_state(self, prefix: str) -> None:
         await self._db.execute("DELETE FROM sync_state WHERE key LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))
 
+    async def state_with_prefix(self, prefix: str) -> dict[str, str]:
+        cursor = await self._db.execute(
+            "SELECT key, value FROM sync_state WHERE key LIKE ? ESCAPE '\\' ORDER BY key", (_like_prefix(prefix),)
+        )
+        return {r[0]: r[1] for r in await cursor.fetchall()}
+
     async def all_state(self) -> dict[str, str]:
         rows = await (await self._db.execute("SELECT key, value FROM sync_state ORDER BY key")).fetchall()
         return {r[0]: r[1] for r in rows}

@@ -258,11 +258,10 @@ async def test_genres(api, engine):
 
 
 async def test_unexpected_failure_is_a_json_500_without_traceback(small_published, tmp_path):
-    # A build whose catalog file is destroyed under a running server: a real failure, not a patched one.
+    # A build whose catalog connection is gone under a running server: a real failure, not a patched one.
     state = copy_state(small_published, tmp_path)
     broken = Engine.open(make_config(state))
-    db = next((state / "published").glob("builds/*/catalog.sqlite"))
-    db.write_bytes(b"this is not a database" * 100)
+    broken.snapshot.close()
     runner, base = await start(create_app(broken))
     try:
         async with aiohttp.ClientSession() as session, session.get(f"{base}/v1/titles/{HEAT_1995}") as resp:

@@ -56,9 +56,13 @@ def test_bad_config_is_one_sentence_and_exit_2(tmp_path):
     path.write_text("[api]\nport = 'eighty'\n", encoding="utf-8")
     proc = bot("--config", str(path), "ask", "Heat")
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: [api] port must be int, got 'eighty'"
+    assert proc.stderr.strip() == (
+        f'error: {path}: [api] port = "eighty" is not allowed: it must be a whole number from 0 to 65535'
+    )
     proc = bot("ask", "Heat", "--config", str(path))  # --config after the subcommand works too
-    assert proc.stderr.strip() == "error: [api] port must be int, got 'eighty'"
+    assert proc.stderr.strip() == (
+        f'error: {path}: [api] port = "eighty" is not allowed: it must be a whole number from 0 to 65535'
+    )
     proc = bot("--config", str(tmp_path / "missing.toml"), "ask", "Heat")
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr

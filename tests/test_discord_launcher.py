@@ -68,6 +68,20 @@ async def test_run_starts_the_bot_serves_and_reports_how_it_stopped(state, tmp_p
         assert "closed the gateway connection (code 4004)" in err and "good-token-5678" not in err
 
 
+async def test_a_refused_command_sync_is_one_sentence_not_a_traceback(state, tmp_path, monkeypatch, capsys):
+    config = make_config(copy_state(state, tmp_path), discord={"guild_id": fd.GUILD_ID})
+    async with running_fake() as fake:
+        fake.refuse_command_sync = True  # Discord: 403 Missing Access (invited without applications.commands)
+        monkeypatch.setenv("DISCORD_TOKEN", "good-token-5678")
+        assert await asyncio.to_thread(launcher.run, config) == 1
+        assert [v.split(": ", 1)[1] for v in fake.take_violations()] == ["403 50001 Missing Access"]  # the refusal
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().count("\n") == 0, err
+    assert f"Discord refused to register the slash commands in guild {fd.GUILD_ID} (HTTP 403" in err
+    assert "scope=bot+applications.commands" in err and "member of that guild" in err
+    assert "good-token-5678" not in err
+
+
 async def test_sharded_bot_serves_commands_and_never_logs_the_token(state, tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.INFO, logger="discord")

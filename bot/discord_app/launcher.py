@@ -79,6 +79,22 @@ def run(config) -> int:
     except discord.PrivilegedIntentsRequired:
         print("Discord refused the requested gateway intents for this bot.", file=sys.stderr)
         return 1
+    except discord.Forbidden as exc:
+        # Raised while the bot starts: syncing the slash commands is the only call that can be refused there.
+        where = f"in guild {config.discord.guild_id}" if config.discord.guild_id else "globally"
+        print(
+            f"Discord refused to register the slash commands {where} (HTTP 403: {exc.text or 'Missing Access'}): "
+            "invite the bot with the applications.commands scope "
+            f"({invite_url(application_id())}), check that DISCORD_TOKEN is the bot token of that application"
+            + (", and that the bot is a member of that guild." if config.discord.guild_id else "."),
+            file=sys.stderr,
+        )
+        return 1
+    except discord.HTTPException as exc:
+        print(
+            f"Discord answered HTTP {exc.status} while the bot started ({exc.text}); the bot stopped.", file=sys.stderr
+        )
+        return 1
     except discord.ConnectionClosed as exc:
         print(f"Discord closed the gateway connection (code {exc.code}); the bot stopped.", file=sys.stderr)
         return 1

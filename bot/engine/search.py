@@ -189,7 +189,7 @@ def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int) -> np.ndarray:
     with snap.search_lock:
         index = snap.index
         old = index.expansion_search
-        index.expansion_search = max(MIN_EXPANSION, fetch)
+        index.expansion_search = max(snap.expansion_search, fetch)  # [index] expansion_search of the build
         try:
             matches = index.search(q, fetch)
         finally:

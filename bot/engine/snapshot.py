@@ -4,6 +4,10 @@ Memory is the constraint (the bot idles under 300 MB with the full catalog): vec
 metadata that filters and ranking touch lives in small typed arrays, people are interned into ids (CSR
 arrays), and full cards (overview, poster, full cast) are read from the build's SQLite file on demand and kept
 in a small LRU cache. A Snapshot never changes after it is built; a hot reload builds a new one.
+
+A loaded Snapshot owns its build's catalog connection, opened once with the build (so the cards stay readable
+even after a later publish prunes the build's folder) and closed by `close()` or, at the latest, when the last
+user of the snapshot lets go of it (a hot reload leaves in-flight answers on the old snapshot).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import gc
 import json
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +39,7 @@ KIND_CODES = {"movie": 0, "show": 1}
 KIND_NAMES = ("movie", "show")
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 CARD_CACHE = 4096
+DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
 
 _LOAD_COLUMNS = (
     "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
@@ -135,6 +141,8 @@ class Snapshot:
         story: np.ndarray | None = None,
         db_path: Path | None = None,
         build_dir: Path | None = None,
+        db: sqlite3.Connection | None = None,
+        expansion_search: int | None = None,
     ) -> None:
         self.build_id = build_id
         self.manifest = manifest
@@ -171,7 +179,13 @@ class Snapshot:
         self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
         self.director_titles = directors.inverted(n_people)
         self.db_path = db_path
-        self._db: sqlite3.Connection | None = None
+        # HNSW search breadth (at least this many candidates per query): [index] expansion_search of the build
+        index_settings = manifest.get("index") if isinstance(manifest.get("index"), dict) else {}
+        self.expansion_search = int(
+            expansion_search or index_settings.get("expansion_search") or DEFAULT_EXPANSION_SEARCH
+        )
+        self._db = db
+        self._db_closer = weakref.finalize(self, db.close) if db is not None else None
         self._db_lock = threading.Lock()
         self._cards: OrderedDict[int, TitleCard] = OrderedDict()
         self._resolver: TitleResolver | None = None
@@ -184,12 +198,20 @@ class Snapshot:
     # -- loading ---------------------------------------------------------------------------------------------
     @classmethod
     def load(cls, published) -> Snapshot:
-        """Read a `indexer.published.Published` build into memory (vectors and index stay mapped)."""
-        con = sqlite3.connect(f"file:{published.db_path}?mode=ro&immutable=1", uri=True)
+        """Read a `indexer.published.Published` build into memory (vectors and index stay mapped).
+
+        The snapshot takes over the build's open catalog connection: it reads the arrays from it now and the
+        cards from it later, and closes it (`close()`, or when the snapshot is dropped)."""
+        con = published.take_db()
         try:
-            rows = con.execute(f"SELECT {_LOAD_COLUMNS} FROM titles ORDER BY key").fetchall()
-        finally:
+            return cls._load(published, con)
+        except BaseException:
             con.close()
+            raise
+
+    @classmethod
+    def _load(cls, published, con: sqlite3.Connection) -> Snapshot:
+        rows = con.execute(f"SELECT {_LOAD_COLUMNS} FROM titles ORDER BY key").fetchall()
         n = len(rows)
         if n != len(published.vectors) or (n and (rows[0][0], rows[-1][0]) != (0, n - 1)):
             raise ValueError(
@@ -275,6 +297,7 @@ class Snapshot:
             story=story,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
+            db=con,
         )
         release_freed_memory()
         return snap
@@ -367,9 +390,7 @@ class Snapshot:
         if self.db_path is None:  # synthetic snapshot (bench): what the arrays know
             return [(k, self._array_card(k)) for k in keys]
         if self._db is None:
-            # immutable=1: a published build never changes, so SQLite skips locking; the file may be pruned
-            # later and this open handle keeps reading it.
-            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            raise RuntimeError(f"snapshot of build {self.build_id} is closed")
         rows = self._db.execute(
             "SELECT key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, "
             'country, overview, "cast", directors, imdb_id, trakt_slug, tmdb_id, wikipedia, poster FROM titles '
@@ -465,7 +486,8 @@ class Snapshot:
         return TitleResolver(rows)
 
     def close(self) -> None:
+        """Close the build's catalog connection now (cards can no longer be read)."""
         with self._db_lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            if self._db_closer is not None:
+                self._db_closer()  # closes once; the finalizer is spent
+            self._db = None

@@ -370,6 +370,7 @@ class FakeDiscord:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every REST call
         self.commands: dict[int | None, list[dict]] = {}  # guild id (None: global) -> registered commands
         self.command_puts = 0
+        self.refuse_command_sync = False  # answer a command sync 403 Missing Access (no applications.commands)
         self.interactions: dict[int, FakeInteraction] = {}
         self.by_token: dict[str, FakeInteraction] = {}
         self.messages: dict[int, dict] = {}
@@ -485,7 +486,7 @@ class FakeDiscord:
 
     # ---- command sync ----------------------------------------------------------------------------------------
     async def _put_commands(self, request: web.Request, app: str, guild: str | None = None) -> web.Response:
-        if int(app) != APP_ID:
+        if int(app) != APP_ID or self.refuse_command_sync:
             raise DiscordError(403, 50001, "Missing Access")
         commands = await self._json(request)
         check_commands(commands)

@@ -13,8 +13,14 @@ a wrong `trakt-api-version` is 400, a missing JSON content type is 412.
 
 Faults can be injected per path (glob) and page: an HTTP status (429 with Retry-After and X-Ratelimit, 500, 502,
 503, ...), a dropped connection (headers and half the body, then the socket is closed), a delay (to trigger client
-timeouts) and a hang (blocks until released; used to SIGKILL a crawl at a known point). Every request is counted
-per path and logged with its page.
+timeouts), a hang (blocks until released; used to SIGKILL a crawl at a known point) and a call (runs a function,
+e.g. an editor touching titles, just before the request is answered). Every request is counted per path and
+logged with its page.
+
+The updates feed behaves as documented: one item per title changed since `start_date`, oldest first, paginated
+by offset, so a title touched while a client pages through moves to the end and every later item shifts one place
+back (the page drift a client must survive). `Catalog.corrupt_update` serves a title's feed item malformed while
+`/movies/{id}` still answers it well formed; `Catalog.raw_update` adds a feed item that belongs to no title.
 
 Standalone (demo for `python -m indexer build --source trakt`):
     python -m tests.fakes.trakt_server --port 8765 --client-id demo [--bundled data/catalog.jsonl.gz]
@@ -180,6 +186,8 @@ class Catalog:
     movies: list[Any] = field(default_factory=list)
     shows: list[Any] = field(default_factory=list)
     people: dict[tuple[str, int], dict] = field(default_factory=dict)
+    feed_mutations: dict[tuple[str, int], Any] = field(default_factory=dict)  # (kind, id) -> fn(item) -> item
+    raw_updates: list[tuple[str, datetime, Any]] = field(default_factory=list)  # (kind, when, raw feed item)
 
     def items(self, kind: str) -> list[Any]:
         return self.movies if kind == "movie" else self.shows
@@ -201,6 +209,14 @@ class Catalog:
         obj.update(changes)
         obj["updated_at"] = _iso(at or datetime.now(UTC))
         return obj
+
+    def corrupt_update(self, kind: str, trakt_id: int, mutate) -> None:
+        """Serve this title's updates-feed item as `mutate(copy of the movie/show object)` returns it."""
+        self.feed_mutations[(kind, trakt_id)] = mutate
+
+    def raw_update(self, kind: str, item: Any, at: datetime) -> None:
+        """A feed item (`{"updated_at", kind: ...}` or anything else) that belongs to no catalog title."""
+        self.raw_updates.append((kind, at, item))
 
 
 def make_catalog(n_movies: int, n_shows: int, *, seed: int = 7, updated_at: datetime | None = None) -> Catalog:
@@ -268,12 +284,13 @@ def catalog_from_bundled(path: str | Path, n_movies: int, n_shows: int) -> Catal
 @dataclass
 class Fault:
     path: str  # glob on the request path, e.g. "/movies/popular" or "/movies/*/people"
-    action: str  # "status" | "drop" | "delay" | "hang" | "exhaust" (200 with X-Ratelimit remaining 0)
+    action: str  # "status" | "drop" | "delay" | "hang" | "call" | "exhaust" (200 with X-Ratelimit remaining 0)
     page: int | None = None  # only requests for this page (None: any)
     times: int = 1  # how many matching requests it hits
     status: int = 503
     retry_after: int | None = None
     delay: float = 0.0
+    fn: Any = None  # "call": run before the request is answered
     hits: int = 0
 
     def matches(self, path: str, page: int | None) -> bool:
@@ -377,6 +394,9 @@ class FakeTrakt:
         if fault.action == "delay":
             await asyncio.sleep(fault.delay)
             return await handler(request)
+        if fault.action == "call":
+            fault.fn()
+            return await handler(request)
         if fault.action == "hang":
             self.hung.set()
             await self.release.wait()
@@ -439,8 +459,14 @@ class FakeTrakt:
             stamp = obj.get("updated_at") if isinstance(obj, dict) else None
             when = _parse_start_date(stamp) if isinstance(stamp, str) else None
             if when is not None and when >= start:
-                changed.append((when, {"updated_at": stamp, kind: self._view(obj, extended)}))
-        changed.sort(key=lambda pair: pair[0])
+                view = self._view(obj, extended)
+                trakt_id = obj.get("ids", {}).get("trakt") if isinstance(obj.get("ids"), dict) else None
+                mutate = self.catalog.feed_mutations.get((kind, trakt_id))
+                changed.append((when, {"updated_at": stamp, kind: mutate(view) if mutate else view}))
+        for raw_kind, when, item in self.catalog.raw_updates:
+            if raw_kind == kind and when >= start:
+                changed.append((when, copy.deepcopy(item)))
+        changed.sort(key=lambda pair: pair[0])  # oldest first; a touched title moves to the end
         return self._paginate(request, [item for _, item in changed])
 
     async def _summary(self, request: web.Request) -> web.Response:

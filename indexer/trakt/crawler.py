@@ -1,0 +1,318 @@
+"""The full crawl: Trakt's popular movies and shows into the working store, resumable at every point.
+
+`/movies/popular` and `/shows/popular` (the most complete lists ordered by popularity, so `--limit N` keeps the
+most useful titles), pages interleaved movie/show; a limit is shared half and half between movies and shows (a
+kind whose list runs out leaves the rest to the other). Each page is upserted together with its checkpoint in ONE
+transaction, so a crawl killed at any point resumes after the last committed page: nothing is lost and nothing
+is stored twice (ids are stable, upserts idempotent). The checkpoint records the next list position per kind
+(page and offset), so a crawl cut short by its limit can later be extended without refetching what it has.
+
+Cast and directors are fetched for the `people_top_n` most popular movies and the `people_top_n` most popular
+shows (by list rank), before their page is committed. Titles outside the top N keep any people already stored.
+`popularity` is derived from the list rank (`rank_popularity`), as Trakt publishes no popularity figure.
+
+A completed crawl is not redone: a rerun (a build killed while encoding or publishing, say) goes straight on to
+the next phase. `sync` keeps a crawled catalog current; `fresh=True` (`--recrawl`) starts over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tqdm import tqdm
+
+from indexer.config import TRAKT_MAX_PAGE_LIMIT, TraktSettings
+from indexer.records import RecordError, Title
+from indexer.trakt.client import CapReached, TraktClient, TraktError
+from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
+from indexer.trakt.runs import (
+    CRAWL_KEY,
+    KINDS,
+    SINCE_KEY,
+    Skipped,
+    TraktRunSummary,
+    cap_without_progress,
+    check_budget,
+    iso,
+    load_json,
+    now,
+    parse_iso,
+)
+
+log = logging.getLogger("morelike.trakt")
+FORMAT = 2
+
+
+def progress_bar(enabled: bool, desc: str) -> tqdm:
+    return tqdm(total=None, unit="title", desc=desc, disable=not enabled, dynamic_ncols=True, leave=True)
+
+
+@dataclass
+class Run:
+    """One run's working parts: the store, the client, the summary and the progress bar."""
+
+    store: Any
+    client: TraktClient
+    summary: TraktRunSummary
+    bar: tqdm
+    known_totals: dict[str, int] = field(default_factory=dict)
+
+    def set_total(self, kind: str, item_count: int | None, limit: int | None) -> None:
+        if item_count is None:
+            return
+        self.known_totals[kind] = item_count
+        total = sum(self.known_totals.values())
+        self.bar.total = min(total, limit) if limit is not None else total
+        self.bar.refresh()
+
+    def parse(self, kind: str, objs: Sequence[tuple[int, Any]]) -> list[tuple[int, Title]]:
+        """(rank, Title) for every well-formed item; the rest is counted and named (id, slug), never fatal."""
+        out: list[tuple[int, Title]] = []
+        seen: set[str] = set()
+        for rank, obj in objs:
+            try:
+                title = trakt_title(kind, obj)
+            except RecordError as exc:
+                self.summary.malformed += 1
+                trakt_id, slug = item_ids(obj)
+                self.summary.skip(Skipped(kind, trakt_id, slug, f"{exc} (list rank {rank})", "not stored"))
+                continue
+            if title.id not in seen:
+                seen.add(title.id)
+                out.append((rank, title))
+        return out
+
+    async def people(self, kind: str, trakt_id: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        body = await self.client.get_people(kind, trakt_id)
+        self.summary.people += 1
+        if body is None:
+            return None
+        try:
+            return parse_people(body)
+        except RecordError as exc:
+            log.info("trakt people_malformed kind=%s trakt_id=%s reason=%s", kind, trakt_id, exc)
+            return None
+
+    async def with_people(self, kind: str, ranked: Sequence[tuple[int, Title]], top_n: int | None) -> list[Title]:
+        """Attach popularity (from the rank) and people: fetched for ranks <= top_n, else kept from the stored row."""
+        out: list[Title] = []
+        for rank, title in ranked:
+            title = replace(title, popularity=rank_popularity(rank))
+            people = None
+            if top_n is not None and rank <= top_n and title.trakt_id is not None:
+                people = await self.people(kind, title.trakt_id)
+            if people is None:
+                stored = await self.store.get(title.id)
+                if stored is not None:
+                    people = (stored.cast, stored.directors)
+            if people is not None:
+                title = replace(title, cast=tuple(people[0]), directors=tuple(people[1]))
+            out.append(title)
+        return out
+
+
+def _fresh_state(settings: TraktSettings) -> dict:
+    return {
+        "format": FORMAT,
+        "status": "running",
+        "started_at": iso(now()),
+        "page_limit": settings.page_limit,
+        "base_url": settings.base_url.rstrip("/"),
+        "next": {k: [1, 0] for k in KINDS},  # the next list position per kind: page, items of it already used
+        "done": {k: False for k in KINDS},  # the kind's list was read to its end
+        "taken": {k: 0 for k in KINDS},  # titles stored per kind (what a limit counts)
+    }
+
+
+def _usable(state: dict | None) -> dict | None:
+    """A checkpoint this code can continue, upgraded from the first format; None when it must start over."""
+    if state is None or state.get("status") not in ("running", "completed"):
+        return None
+    page_limit = state.get("page_limit")
+    if not isinstance(page_limit, int) or isinstance(page_limit, bool) or not 1 <= page_limit <= TRAKT_MAX_PAGE_LIMIT:
+        log.warning("trakt crawl_checkpoint_discarded reason=page_limit=%r: starting the crawl over", page_limit)
+        return None
+    try:
+        if state.get("format") != FORMAT:  # first format: whole pages only, no recorded limit
+            state = {
+                **state,
+                "format": FORMAT,
+                "next": {k: [int(state["pages"][k]) + 1, 0] for k in KINDS},
+            }
+            state.pop("pages", None)
+        state["next"] = {k: [int(state["next"][k][0]), int(state["next"][k][1])] for k in KINDS}
+        state["done"] = {k: bool(state["done"][k]) for k in KINDS}
+        state["taken"] = {k: int(state["taken"][k]) for k in KINDS}
+    except (KeyError, TypeError, ValueError, IndexError):
+        log.warning("trakt crawl_checkpoint_discarded reason=unreadable: starting the crawl over")
+        return None
+    return state
+
+
+def covers(state: dict, limit: int | None) -> bool:
+    """Whether a completed crawl already holds what a crawl with `limit` would fetch."""
+    if not sum(state["taken"].values()):
+        return False  # it stored nothing (Trakt sent empty lists): nothing to keep, try again
+    if all(state["done"].values()):
+        return True  # both lists were read to their end
+    return limit is not None and limit <= sum(state["taken"].values())
+
+
+async def crawl(
+    store: Any,
+    settings: TraktSettings,
+    client_id: str | None,
+    *,
+    limit: int | None = None,
+    progress: bool = False,
+    fresh: bool = False,
+) -> TraktRunSummary:
+    """Crawl Trakt's popular movies and shows into `store`, resuming an unfinished crawl where it stopped.
+
+    A completed crawl that covers `limit` is not fetched again (`already_complete`); a larger limit extends it.
+    Stops cleanly (checkpoint saved, `stopped_by_cap`) when `settings.max_requests` is reached; a rerun
+    continues. A completed crawl records its start time, from which `sync` picks up changes."""
+    summary = TraktRunSummary("crawl")
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be >= 0")
+    client = TraktClient(settings, client_id)
+    state = None if fresh else _usable(load_json(await store.get_state(CRAWL_KEY)))
+    if state is not None and state.get("base_url", client.base_url) != client.base_url:
+        log.info("trakt crawl_restart reason=base_url_changed old=%s", state["base_url"])
+        state = None  # a crawl of another API is not this one's
+    if state is not None and state["status"] == "completed":
+        if covers(state, limit):
+            summary.completed = summary.already_complete = True
+            log.info("trakt crawl_already_complete started_at=%s taken=%s", state["started_at"], state["taken"])
+            return summary
+        # A larger limit than the finished crawl had: continue its lists from where it stopped.
+        since = await store.get_state(SINCE_KEY)
+        state = {**state, "status": "running", "started_at": iso(now()), "since_floor": since}
+        summary.resumed = new_start = True
+        log.info("trakt crawl_extend next=%s taken=%s limit=%s", state["next"], state["taken"], limit)
+    elif state is not None:
+        summary.resumed, new_start = True, False
+        log.info("trakt crawl_resume next=%s taken=%s", state["next"], state["taken"])
+    else:
+        state, new_start = _fresh_state(settings), True
+    async with client:
+        with progress_bar(progress, "trakt crawl") as bar:
+            run = Run(store, client, summary, bar)
+            try:
+                await _crawl_pages(run, state, settings, limit, new_start)
+            except CapReached:
+                error = cap_without_progress(client, summary)
+                if error is not None:
+                    summary.requests, summary.retries = client.requests, client.retries
+                    error.summary = summary
+                    raise error from None
+                summary.stopped_by_cap = True
+                log.warning(
+                    "trakt request_cap_reached max_requests=%d next=%s: rerun to continue",
+                    client.max_requests,
+                    state["next"],
+                )
+            except TraktError as exc:
+                exc.summary = summary
+                raise
+            finally:
+                summary.requests, summary.retries = client.requests, client.retries
+    log.info("%s", summary.line())
+    return summary
+
+
+def _completion_since(state: dict) -> str:
+    """Where the next sync starts: this crawl's start, or earlier when it only extended an older crawl."""
+    started = state["started_at"]
+    floor = state.get("since_floor")
+    if floor:
+        return min(started, floor, key=parse_iso)
+    return started
+
+
+async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: int | None, new_start: bool) -> None:
+    page_limit = int(state["page_limit"])  # a resumed crawl keeps its page size, so page numbers stay valid
+    top_n = settings.people_top_n
+    taken = state["taken"]
+
+    def quota(kind: str) -> float:
+        """A limit is shared half and half, and a kind whose list ran out leaves the rest to the other."""
+        if limit is None:
+            return float("inf")
+        other = "show" if kind == "movie" else "movie"
+        if state["done"][other]:
+            return limit - taken[other]
+        return (limit + 1) // 2 if kind == "movie" else limit // 2
+
+    def kind_done(kind: str) -> bool:
+        return state["done"][kind] or taken[kind] >= quota(kind)
+
+    def finished() -> bool:
+        return all(kind_done(k) for k in KINDS)
+
+    def checkpoint() -> dict[str, str]:
+        done = finished()
+        out = {CRAWL_KEY: json.dumps({**state, "status": "completed" if done else "running"})}
+        if done:
+            out[SINCE_KEY] = _completion_since(state)
+        return out
+
+    first_response = new_start
+    committed = False
+    while not finished():
+        for kind in KINDS:
+            if kind_done(kind):
+                continue
+            page_no, offset = state["next"][kind]
+            served = int(state.get("served_limit", {}).get(kind, page_limit))  # Trakt may clamp the page size
+            start = (page_no - 1) * served + offset
+            cost = 1 + max(0, min(top_n, page_no * served) - start)  # the list, then people for ranks <= top_n
+            if not check_budget(run.client, run.summary, cost, f"the next page ({kind}s page {page_no})"):
+                raise CapReached
+            page = await run.client.get_page(f"/{kind}s/popular", page_no, page_limit)
+            if first_response and page.server_time is not None:
+                # Trakt's clock dates its updates: a sync from our clock's hour could miss some if ours runs fast.
+                state["started_at"] = min(state["started_at"], iso(page.server_time), key=parse_iso)
+            first_response = False
+            state.setdefault("served_limit", {})[kind] = page.limit
+            if kind not in run.known_totals:
+                run.set_total(kind, page.item_count, limit)
+            base = (page_no - 1) * page.limit
+            ranked = run.parse(kind, list(enumerate(page.items[offset:], start=base + offset + 1)))
+            used = len(page.items)  # list items of this page consumed after this commit
+            if limit is not None:
+                room = max(0, int(quota(kind) - taken[kind]))
+                if len(ranked) > room:
+                    ranked = ranked[:room]
+                    used = ranked[-1][0] - base if ranked else offset
+            titles = await run.with_people(kind, ranked, top_n)
+            taken[kind] += len(titles)
+            if used >= len(page.items):
+                state["next"][kind] = [page_no + 1, 0]
+                state["done"][kind] = page.is_last
+            else:
+                state["next"][kind] = [page_no, used]
+            stats = await run.store.upsert_titles(titles, state=checkpoint())
+            committed = True
+            run.summary.add(stats)
+            run.summary.pages += 1
+            run.bar.update(len(titles))
+            log.debug(
+                "trakt page kind=%s page=%d/%s items=%d stored=%d inserted=%d updated=%d",
+                kind,
+                page_no,
+                page.page_count,
+                len(page.items),
+                len(titles),
+                stats.inserted,
+                stats.updated,
+            )
+    if not committed:
+        # Reached without committing a page in this run (limit=0, or the limit was already met on resume).
+        for key, value in checkpoint().items():
+            await run.store.set_state(key, value)
+    run.summary.completed = True
