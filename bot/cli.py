@@ -14,6 +14,7 @@ import sys
 
 from indexer.config import ConfigError, load_config
 from indexer.logs import configure_logging
+from indexer.shutdown import handles_sigterm
 
 EXIT_USAGE = 2
 COMMANDS = ("run", "api", "ask", "discover")
@@ -60,6 +61,7 @@ def _open_engine(config):
         return None
 
 
+@handles_sigterm  # SIGTERM (docker stop) is Ctrl-C: the gateway is closed, exit 0 or 143
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()

@@ -13,6 +13,7 @@ import sys
 
 from indexer.config import ConfigError, load_config, trakt_client_id
 from indexer.logs import configure_logging
+from indexer.shutdown import handles_sigterm
 
 EXIT_USAGE = 2
 
@@ -45,6 +46,7 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+@handles_sigterm  # SIGTERM (docker stop) is Ctrl-C: the current write commits, exit 143
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from indexer.config import Config
 from indexer.lock import StateLock
+from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
 from indexer.publish import PublishError, publish, published_manifest
 from indexer.records import RecordError, Title
+from indexer.shutdown import finish
 from indexer.sources import read_catalog
 from indexer.store import Store, UpsertStats
 from indexer.text import document_text, text_hash
@@ -34,6 +35,11 @@ from indexer.text import document_text, text_hash
 log = logging.getLogger("morelike.indexer")
 IMPORT_BATCH = 1000
 ENCODE_BATCHES_PER_CHUNK = 16  # vectors are cached after each chunk of batches: the unit of resume for a killed encode
+# A chunk is also the unit of a clean stop: Ctrl-C or SIGTERM (docker stop, 10 s before its SIGKILL) lets the chunk
+# under way finish and be saved. So chunks are sized to take about this long here (2 to 16 batches), from the
+# speed measured on the previous chunk.
+ENCODE_CHUNK_TARGET_S = 2.0
+ENCODE_MIN_BATCHES_PER_CHUNK = 2  # keeps OpenVINO's parallel infer requests busy
 MAX_REPORTED_BAD_LINES = 20
 TRAKT_PREFIX = "trakt-"  # ids of titles that came from the Trakt crawl
 
@@ -100,12 +106,12 @@ async def import_file(
             batch.append(item)
             bar.update()
             if len(batch) >= IMPORT_BATCH:
-                summary.upserts += await store.upsert_titles(batch)
+                summary.upserts += await finish(store.upsert_titles(batch))
                 batch.clear()
             if limit is not None and len(seen) >= limit:
                 break
         if batch:
-            summary.upserts += await store.upsert_titles(batch)
+            summary.upserts += await finish(store.upsert_titles(batch))
     summary.read = len(seen)
     return list(seen)
 
@@ -127,12 +133,20 @@ async def encode_missing(
     encoder = encoder_factory()
     started = time.perf_counter()
     with tqdm(total=len(todo), desc="encode", unit="title", disable=not progress, dynamic_ncols=True) as bar:
-        step = max(1, encoder.batch_size) * ENCODE_BATCHES_PER_CHUNK
-        for start in range(0, len(todo), step):
-            chunk = todo[start : start + step]
+        batch = max(1, encoder.batch_size)
+        batches, start = ENCODE_MIN_BATCHES_PER_CHUNK, 0
+        while start < len(todo):
+            chunk = todo[start : start + batch * batches]
+            began = time.perf_counter()
             vectors = encoder.encode([text for _, _, text in chunk])
-            await store.put_embeddings(model, [(tid, h, v) for (tid, h, _), v in zip(chunk, vectors, strict=True)])
+            per_batch = max((time.perf_counter() - began) / -(-len(chunk) // batch), 1e-6)
+            rows = [(tid, h, v) for (tid, h, _), v in zip(chunk, vectors, strict=True)]
+            await finish(store.put_embeddings(model, rows))  # a stop (Ctrl-C, SIGTERM) keeps this chunk
             bar.update(len(chunk))
+            start += len(chunk)
+            batches = max(
+                ENCODE_MIN_BATCHES_PER_CHUNK, min(ENCODE_BATCHES_PER_CHUNK, int(ENCODE_CHUNK_TARGET_S / per_batch))
+            )
     summary.encoded = len(todo)
     summary.encode_seconds = time.perf_counter() - started
     return encoder

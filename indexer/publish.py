@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 from usearch.index import Index
 
 from indexer.config import IndexSettings
 from indexer.normalize import normalize_title
+from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
 from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
 from indexer.text import story_chars
 

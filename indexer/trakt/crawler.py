@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tqdm import tqdm
+from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
 
 from indexer.config import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 from indexer.records import RecordError, Title

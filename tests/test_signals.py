@@ -1,0 +1,328 @@
+"""SIGTERM (what `docker stop`, systemd and Kubernetes send) stops the bot, the API and the indexer like Ctrl-C.
+
+Real processes get a real SIGTERM: the REST API on 127.0.0.1, the Discord bot against the fake Discord, and an
+indexer build of the small catalog stopped mid-encode (the store stays intact and a rerun resumes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from indexer.shutdown import EXIT_INTERRUPTED, EXIT_TERMINATED, finish, handles_sigterm
+from tests.conftest import REPO
+from tests.fakes import discord_server as fd
+
+STOP_WITHIN_S = 30  # generous: a stop that hangs is what fails, not a slow machine
+
+
+def write_config(path: Path, state_dir: Path, extra: str = "") -> Path:
+    path.write_text(f'[paths]\nstate_dir = "{state_dir}"\ncatalog = "{REPO / "data" / "catalog.jsonl.gz"}"\n{extra}')
+    return path
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(PYTHONPATH=str(REPO), **extra)
+    return env
+
+
+class Lines:
+    """Collects a pipe's lines on a thread; `wait_for` a line containing some text."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in iter(stream.readline, ""):
+            with self._cond:
+                self.lines.append(line)
+                self._cond.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self.lines:
+                    if text in line:
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no line with {text!r} in {timeout} s; got: {''.join(self.lines)[-2000:]}")
+                self._cond.wait(left)
+
+    def text(self) -> str:
+        self._thread.join(10)
+        return "".join(self.lines)
+
+
+def start(args: list[str], **env: str) -> tuple[subprocess.Popen, Lines, Lines]:
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=REPO,
+        env=child_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, Lines(proc.stdout), Lines(proc.stderr)
+
+
+def stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=STOP_WITHIN_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"still running {STOP_WITHIN_S} s after SIGTERM") from None
+
+
+# ---- the decorator and finish() ---------------------------------------------------------------------------------
+
+
+def test_sigterm_during_asyncio_run_cancels_the_main_task_like_ctrl_c_and_exits_143():
+    cleaned = []
+
+    async def serve():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0)  # an async cleanup step still runs
+            cleaned.append(True)
+
+    @handles_sigterm
+    def main() -> int:
+        try:
+            asyncio.run(serve())
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        return 0
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert main() == EXIT_TERMINATED
+    assert cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is before  # restored
+
+
+def test_a_clean_exit_stays_0_and_ctrl_c_stays_130():
+    @handles_sigterm
+    def clean() -> int:
+        return 0
+
+    @handles_sigterm
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    assert clean() == 0
+    assert interrupted() == EXIT_INTERRUPTED
+
+
+async def test_finish_lets_a_write_commit_when_its_caller_is_cancelled():
+    done: list[str] = []
+
+    async def write(name: str) -> None:
+        await asyncio.sleep(0.2)
+        done.append(name)
+
+    async def caller(wrapped: bool) -> None:
+        await (finish(write("kept")) if wrapped else write("lost"))
+
+    for wrapped in (True, False):
+        task = asyncio.create_task(caller(wrapped))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await asyncio.sleep(0.3)
+    assert done == ["kept"]  # the unwrapped write was cut short: that is what finish() prevents
+
+
+# ---- real processes ---------------------------------------------------------------------------------------------
+
+
+def test_the_api_server_stops_cleanly_on_sigterm(small_published, tmp_path):
+    config = write_config(tmp_path / "bot.toml", small_published)
+    proc, out, err = start(["-m", "bot", "--config", str(config), "api", "--port", "0"])
+    line = out.wait_for("MoreLike API on http://127.0.0.1:")
+    port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/titles/search?q=heat", timeout=30) as response:
+        assert response.status == 200
+    code = stop(proc)
+    stderr = err.text()
+    assert code in (0, EXIT_TERMINATED), stderr
+    assert "Traceback" not in stderr
+
+
+class RecordingDiscord(fd.FakeDiscord):
+    """The fake Discord, remembering how each gateway connection ended (1000: the client closed it cleanly)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.close_codes: list[int | None] = []
+
+    async def _gateway(self, request):
+        ws = await super()._gateway(request)
+        self.close_codes.append(ws.close_code)
+        return ws
+
+
+BOT_CHILD = """
+import sys, discord, yarl
+discord.http.Route.BASE = sys.argv[1]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
+from bot.cli import main
+sys.exit(main(["--config", sys.argv[3], "run"]))
+"""
+
+
+async def test_the_discord_bot_closes_the_gateway_and_exits_0_on_sigterm(small_published, tmp_path):
+    state = tmp_path / "state"
+    shutil.copytree(small_published, state, symlinks=True)
+    config = write_config(tmp_path / "bot.toml", state, f"[discord]\nguild_id = {fd.GUILD_ID}\n")
+    fake = RecordingDiscord()
+    await fake.start()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            BOT_CHILD,
+            fake.api_base,
+            fake.gateway_url,
+            str(config),
+            cwd=REPO,
+            env=child_env(DISCORD_TOKEN="good-token-5678"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        ready = asyncio.create_task(asyncio.wait_for(fake.identified.wait(), 180))
+        exited = asyncio.create_task(proc.wait())
+        await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done() or ready.exception() is not None:
+            ready.cancel()
+            if proc.returncode is None:
+                proc.kill()
+            raise AssertionError(f"the bot never synced its commands: {(await proc.communicate())[1].decode()[-2000:]}")
+        assert fake.commands_synced.is_set()  # setup finished before the gateway connection
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), STOP_WITHIN_S)
+        for _ in range(100):  # the fake's handler records the close once its side has finished
+            if fake.close_codes:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await fake.stop()
+    text = stderr.decode()
+    assert proc.returncode == 0, text
+    assert fake.close_codes == [1000], text  # closed by the client, not dropped (1006) with the process
+    assert "Traceback" not in text
+
+
+def count_embeddings(store: Path) -> int:
+    if not store.exists():
+        return 0
+    db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        return db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+    finally:
+        db.close()
+
+
+def test_an_indexer_build_stops_cleanly_on_sigterm_mid_encode_and_a_rerun_resumes(
+    small_published, small_catalog_path, tmp_path
+):
+    state = tmp_path / "state"
+    state.mkdir()
+    shutil.copytree(small_published / "models", state / "models")  # the OpenVINO export, not the vectors
+    # Batch size 1: 16 titles per saved chunk, so on any CPU the signal lands with most of the 402 titles to go.
+    config = write_config(tmp_path / "bot.toml", state, "[model]\nbatch_size = 1\n")
+    store = state / "morelike.sqlite"
+    args = ["-m", "indexer", "--config", str(config), "build", "--source", str(small_catalog_path)]
+    proc, _out, err = start(args, MORELIKE_PROGRESS_INTERVAL="0")
+    deadline = time.monotonic() + 300
+    while count_embeddings(store) == 0:
+        assert proc.poll() is None, err.text()
+        assert time.monotonic() < deadline, "no embeddings saved in 300 s"
+        time.sleep(0.1)
+    code = stop(proc)
+    stderr = err.text()
+    assert code == EXIT_TERMINATED, stderr
+    assert "interrupted: progress so far is saved" in stderr and "Traceback" not in stderr
+    assert "\r" not in stderr and "encode: " in stderr  # plain progress lines when stderr is not a terminal
+    db = sqlite3.connect(store)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    saved = count_embeddings(store)
+    assert 0 < saved < 402
+    assert not (state / "published" / "current").exists()
+
+    rerun = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"encode: {402 - saved} encoded" in rerun.stdout and f"{saved} reused from cache" in rerun.stdout
+    assert "publish: 402 titles" in rerun.stdout
+
+
+class ClockedEncoder:
+    """A stand-in encoder whose every batch takes `per_batch` seconds on a fake clock (no real waiting)."""
+
+    def __init__(self, per_batch: float, clock: list[float], batch_size: int = 1) -> None:
+        self.batch_size = batch_size
+        self.dimensions = 4
+        self.per_batch = per_batch
+        self.clock = clock
+        self.chunks: list[int] = []
+
+    def encode(self, texts):
+        import numpy as np
+
+        self.chunks.append(len(texts))
+        self.clock[0] += self.per_batch * -(-len(texts) // self.batch_size)
+        return np.ones((len(texts), self.dimensions), dtype=np.float32)
+
+
+@pytest.mark.parametrize(("per_batch", "expected"), [(0.5, 4), (0.01, 16), (5.0, 2)])
+async def test_encode_chunks_are_sized_so_a_stop_waits_about_two_seconds(
+    per_batch, expected, small_catalog_path, tmp_path, monkeypatch
+):
+    from indexer import pipeline
+    from indexer.store import Store
+    from tests.conftest import make_config
+
+    clock = [0.0]
+    monkeypatch.setattr(pipeline.time, "perf_counter", lambda: clock[0])
+    store = await Store.open(tmp_path / "store.sqlite")
+    try:
+        summary = pipeline.BuildSummary(source="test")
+        await pipeline.import_file(store, small_catalog_path, 60, summary)
+        titles = [t async for t in store.iter_titles()]
+        encoder = ClockedEncoder(per_batch, clock)
+        await pipeline.encode_missing(store, titles, make_config(tmp_path), summary, lambda: encoder)
+    finally:
+        await store.close()
+    assert summary.encoded == 60 and sum(encoder.chunks) == 60
+    assert encoder.chunks[0] == pipeline.ENCODE_MIN_BATCHES_PER_CHUNK  # the first chunk measures the speed
+    assert set(encoder.chunks[1:-1]) == {expected}  # then about ENCODE_CHUNK_TARGET_S of work per chunk
