@@ -23,9 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
-
 from indexer.config import TRAKT_MAX_PAGE_LIMIT, TraktSettings
+from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
 from indexer.records import RecordError, Title
 from indexer.trakt.client import CapReached, TraktClient, TraktError
 from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
