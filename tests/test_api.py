@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import os
 import re
+import shlex
 import shutil
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 import pytest
@@ -19,6 +23,7 @@ from tests.conftest import copy_state, make_config
 
 NYSM, NYSM2 = "tmdb-movie-75656", "tmdb-movie-291805"
 HEAT_1995 = "tmdb-movie-949"
+REPO = Path(__file__).resolve().parents[1]
 HEATS = {"tmdb-movie-949", "wiki-Heat_(1972_film)", "wiki-Heat_(1986_film)"}
 
 
@@ -627,3 +632,50 @@ async def test_schemathesis_fuzzes_the_live_server(engine, tmp_path):
     selected = re.search(r"Selected: (\d+)/(\d+)", text)
     tested = re.search(r"Tested: (\d+)", text)
     assert selected and tested and int(tested[1]) == int(selected[2]) >= 17, text[-3000:]
+
+
+# ------------------------------------------------------------------------------- the README's examples
+def readme_examples(prefix: str) -> list[str]:
+    """The lines starting with `prefix` in the README's "REST API and terminal" code block."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### REST API and terminal", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.startswith(prefix)]
+
+
+@pytest.fixture(scope="module")
+def bundled_ids() -> set[str]:
+    with gzip.open(REPO / "data" / "catalog.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return {json.loads(line)["id"] for line in fh}
+
+
+def curl_request(line: str) -> tuple[str, str, list[tuple[str, str]]]:
+    args = shlex.split(line)[1:]
+    method = "head" if "-I" in args else "get"
+    url = urlsplit("http://" + next(a for a in args if a.startswith("localhost:")))
+    return method, url.path, parse_qsl(url.query)
+
+
+def test_the_readme_shows_every_kind_of_call():
+    requests = [curl_request(line) for line in readme_examples("curl ")]
+    paths = [path for _, path, _ in requests]
+    assert any(p.endswith("/similar") for p in paths) and {"/v1/discover", "/v1/blend"} <= set(paths)
+    assert ("head", "/healthz", []) in requests
+
+
+@pytest.mark.parametrize("line", readme_examples("curl "))
+async def test_readme_curl_examples_run(api, bundled_ids, line):
+    """Each README call names titles the bundled catalog has, and answers 200 with results on the test index
+    (whose catalog is a slice of the bundled one, Heat and Now You See Me included)."""
+    method, path, query = curl_request(line)
+    named = [v for k, v in query if k == "id"]
+    if path.startswith("/v1/titles/") and path.count("/") >= 3 and not path.endswith(("/search", "/suggest")):
+        named.append(path.split("/")[3])
+    assert set(named) <= bundled_ids, f"{line}: ids not in data/catalog.jsonl.gz"
+    async with api.session.request(method, api.base + path, params=query) as resp:
+        assert resp.status == 200, line
+        if method == "get":
+            body = await resp.json()
+            if "items" in body:
+                assert body["items"], line
+            if "candidates" in body:
+                assert body["candidates"], line
