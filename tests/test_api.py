@@ -292,6 +292,7 @@ async def test_hot_reload_serves_a_newly_published_build(small_published, small_
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{base}/healthz") as resp:
                 before = await resp.json()
+                old_tag = resp.headers["ETag"]
             assert before["count"] == 402
             extra = tmp_path / "extra.jsonl"
             shutil.copy(small_catalog_path, extra)
@@ -311,6 +312,9 @@ async def test_hot_reload_serves_a_newly_published_build(small_published, small_
                 await asyncio.sleep(0.05)
             assert after["count"] == 403
             assert after["build_id"] != before["build_id"]
+            async with session.get(f"{base}/healthz", headers={"If-None-Match": old_tag}) as resp:
+                assert resp.status == 200  # the old build's tag confirms nothing now
+                assert resp.headers["ETag"] != old_tag and after["build_id"] in resp.headers["ETag"]
             async with session.get(f"{base}/v1/titles/test-new-title") as resp:
                 assert resp.status == 200
     finally:
@@ -465,9 +469,11 @@ async def test_get_answers_carry_a_build_etag_and_304_on_a_match(api, engine):
     async with api.session.get(api.base + "/v1/titles/nope") as resp:  # errors are never cached
         assert resp.status == 404 and "ETag" not in resp.headers and resp.headers["Cache-Control"] == "no-store"
     async with api.session.get(api.base + "/v1/titles/nope", headers={"If-None-Match": etag}) as resp:
-        assert resp.status == 304  # same build, same answer: the client's copy (had it one) is current
+        assert resp.status == 404  # RFC 9110: a precondition never hides an error
     async with api.session.get(api.base + "/v2/nothing", headers={"If-None-Match": "*"}) as resp:
-        assert resp.status == 404  # no route: nothing to confirm
+        assert resp.status == 404
+    async with api.session.get(url, headers={"If-None-Match": "*"}) as resp:
+        assert resp.status == 304
 
 
 # ----------------------------------------------------------------------------- parameters: strict forms

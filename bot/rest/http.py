@@ -7,8 +7,8 @@
   text, and logs a traceback at ERROR. `ApiRunner` serves through a protocol whose `handle_error` answers the same
   JSON error body and logs one INFO line; there is no public hook for this (aio-libs/aiohttp#3287).
 - `conditional_get`: every GET/HEAD answer of the served build carries an ETag keyed by the build id (and the API
-  version), with `Cache-Control: no-cache` so caches revalidate; an `If-None-Match` naming the current tag is a
-  304 answered before the handler runs. A hot reload changes the tag, so nothing stale is ever confirmed.
+  version), with `Cache-Control: no-cache` so caches revalidate; an `If-None-Match` naming the current tag turns
+  a 200 into a 304 (errors stay errors). A hot reload changes the tag, so nothing stale is ever confirmed.
 - Connections: `keepalive_timeout` closes a connection that has not completed a request within that time, from
   its opening or its last answer; an idle client and one dribbling its headers alike (aiohttp starts the timer at
   `connection_made`). Request lines and header fields are capped at 8,190 bytes, and 128 headers.
@@ -86,18 +86,17 @@ def build_etag(build_id: str) -> str:
 
 @web.middleware
 async def conditional_get(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD) or request.match_info.http_exception is not None:
+    if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
         return await handler(request)
     # The tag is taken before the handler runs: if a reload lands meanwhile, the answer is newer than its tag,
     # which costs one revalidation later but never confirms a stale copy.
     etag = build_etag(request.app[ENGINE_KEY].build_id)
+    resp = await handler(request)
+    if resp.status != 200:  # RFC 9110 13.2.1: preconditions only apply to what would be a 2xx
+        return resp
     wanted = request.if_none_match
     if wanted and any(tag.value in (etag, "*") for tag in wanted):
-        resp: web.StreamResponse = web.Response(status=304)
-    else:
-        resp = await handler(request)
-        if resp.status != 200:
-            return resp
+        resp = web.Response(status=304)
     resp.etag = etag
     resp.headers[hdrs.CACHE_CONTROL] = "no-cache"
     return resp
