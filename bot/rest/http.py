@@ -110,7 +110,7 @@ def _unparsable_reason(exc: BaseException | None, status: int) -> str:
         return "Unknown HTTP method; this API answers GET and HEAD."
     if isinstance(exc, BadHttpMessage):
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "Bad Request"
-        return f"The request is not valid HTTP/1.1: {first[:200]}."
+        return f"The request is not valid HTTP/1.1: {first[:200].rstrip(' :.')}."
     return "The request could not be read." if status < 500 else "Internal error; the server log has the details."
 
 

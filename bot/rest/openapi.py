@@ -134,7 +134,7 @@ def document(routes: tuple[Route, ...], genres: list[str]) -> dict:
                 "blend's two or three ids naming different titles (an id and its ref are one title)."
             ),
         },
-        "servers": [{"url": "http://127.0.0.1:8080", "description": "the default `python -m bot api`"}],
+        "servers": [{"url": "/", "description": "where this document was fetched from"}],
         "paths": paths,
         "components": {
             "schemas": {
