@@ -19,6 +19,7 @@ import logging
 from aiohttp import web
 
 from bot.engine import Engine
+from bot.engine.languages import codes as language_codes
 from bot.rest.http import (
     API_VERSION,
     ENGINE_KEY,
@@ -69,6 +70,7 @@ def create_app(engine: Engine, settings: Config | None = None) -> web.Applicatio
     """The API over `engine`; `settings` (default: the engine's config) gives the reload interval.
     Serve it with `ApiRunner` (as `serve` does) for the connection limits and JSON answers to unparsable requests."""
     config = settings or engine.config
+    language_codes()  # read pycountry's tables now, not on the event loop at the first language filter
     app = web.Application(middlewares=[json_errors, conditional_get])
     app[ENGINE_KEY] = engine
     app[CONFIG_KEY] = config
