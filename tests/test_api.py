@@ -495,6 +495,8 @@ async def test_get_answers_carry_a_build_etag_and_304_on_a_match(api, engine):
         (f"/v1/titles/{NYSM}/similar", "rating_min=inf", "rating_min", "plain digits"),
         (f"/v1/titles/{NYSM}/similar", "runtime_max=100001", "runtime_max", "at most 100000"),
         ("/v1/titles/search", "q=x&limit=%EF%BC%95", "limit", "plain digits"),  # full-width five
+        ("/v1/discover", "q=heist&genre=", "genre", "must not be empty"),  # found by schemathesis
+        ("/v1/blend", "id=&id=tmdb-movie-949", "id", "must not be empty"),
         ("/healthz", "verbose=1", "verbose", "unknown parameter"),
         ("/openapi.json", "format=yaml", "format", "unknown parameter"),
         ("/v1/genres", "x=1", "x", "unknown parameter"),

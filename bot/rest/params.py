@@ -162,6 +162,8 @@ BLEND_PARAMS = (
 def _values(request: web.Request, spec: Param) -> list[str]:
     raw = request.query.getall(spec.name, [])
     if spec.repeat:
+        if any(not value.strip() for value in raw):  # `genre=`: a value was meant and none given
+            raise ParamError(spec.name, "must not be empty")
         parts = (part for value in raw for part in (value.split(",") if spec.commas else [value]))
         return [part.strip() for part in parts if part.strip()]
     if len(raw) > 1:
