@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import textwrap
 from typing import TextIO
 
 from bot.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
+from bot.engine.languages import iso639_1
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
@@ -38,21 +40,39 @@ class UsageError(Exception):
     """Bad input from the command line; one sentence."""
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_NUMBER = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+
+
+def whole_number(text: str) -> int:
+    """An argparse type: plain ASCII digits with an optional '-' (Python's int() also takes '1_0', '٥', '+5')."""
+    if not _INTEGER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a whole number in plain digits, got {text!r}")
+    return int(text)
+
+
+def plain_number(text: str) -> float:
+    """An argparse type: a decimal number in plain ASCII digits (no '1e3', 'nan', 'inf', '٥')."""
+    if not _NUMBER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a number in plain digits (e.g. 7.5), got {text!r}")
+    return float(text)
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=("movie", "show", "both"), help="movies, shows or both (default)")
     parser.add_argument("--genre", action="append", default=[], help="required genre (repeat or comma-separate)")
     parser.add_argument(
         "--exclude-genre", action="append", default=[], help="excluded genre (repeat or comma-separate)"
     )
-    parser.add_argument("--year-min", type=int, metavar="YEAR")
-    parser.add_argument("--year-max", type=int, metavar="YEAR")
-    parser.add_argument("--runtime-min", type=int, metavar="MIN", help="minutes")
-    parser.add_argument("--runtime-max", type=int, metavar="MIN", help="minutes")
+    parser.add_argument("--year-min", type=whole_number, metavar="YEAR")
+    parser.add_argument("--year-max", type=whole_number, metavar="YEAR")
+    parser.add_argument("--runtime-min", type=whole_number, metavar="MIN", help="minutes")
+    parser.add_argument("--runtime-max", type=whole_number, metavar="MIN", help="minutes")
     parser.add_argument("--language", metavar="CODE", help="original language, ISO 639-1 (fr, ja, …)")
-    parser.add_argument("--rating-min", type=float, metavar="R", help="0-10")
-    parser.add_argument("--votes-min", type=int, metavar="N")
-    parser.add_argument("-k", type=int, default=5, help="results per page (default 5)")
-    parser.add_argument("--page", type=int, default=0, help="page number from 0")
+    parser.add_argument("--rating-min", type=plain_number, metavar="R", help="0-10")
+    parser.add_argument("--votes-min", type=whole_number, metavar="N")
+    parser.add_argument("-k", type=whole_number, default=5, metavar="N", help="results per page (default 5)")
+    parser.add_argument("--page", type=whole_number, default=0, metavar="N", help="page number from 0")
     parser.add_argument("--json", action="store_true", help="print JSON (the REST API's shapes)")
 
 
@@ -81,6 +101,7 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
             if genre.lower().replace(" ", "-") not in known:
                 raise UsageError(f"{option}: unknown genre {genre!r} (known: {', '.join(sorted(known))})")
     try:
+        language = None if args.language is None else iso639_1(args.language)
         return Filters(
             kind=args.kind,
             genres=genres,
@@ -89,7 +110,7 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
             year_max=args.year_max,
             runtime_min=args.runtime_min,
             runtime_max=args.runtime_max,
-            language=args.language,
+            language=language,
             rating_min=args.rating_min,
             votes_min=args.votes_min,
         )
@@ -166,11 +187,17 @@ def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err
 
 # -------------------------------------------------------------------------------------------- commands
 def _json_out(body: dict, out: TextIO) -> None:
-    print(json.dumps(body, ensure_ascii=False, indent=2), file=out)
+    """JSON as UTF-8 text where `out` can carry it; else \\u escapes, still the same JSON (never '?' in data)."""
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    try:
+        text.encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(body, ensure_ascii=True, indent=2)
+    print(text, file=out)
 
 
 def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
-    from bot.api import card_json, page_json, resolution_json
+    from bot.rest.shapes import card_json, page_json, resolution_json
 
     text = " ".join(args.title).strip()
     try:
@@ -207,7 +234,7 @@ def _usage_error(exc: UsageError | FilterError, err: TextIO) -> int:
 
 
 def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.api import page_json
+    from bot.rest.shapes import page_json
 
     text = " ".join(args.text).strip()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,10 @@ def config_file(small_published, tmp_path_factory) -> Path:
     return path
 
 
-def bot(config_file: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+def bot(
+    config_file: Path, *args: str | bytes, stdin: str | None = None, env_extra: dict | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env_extra or {})}
     env.pop("DISCORD_TOKEN", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config_file), *args],
@@ -123,6 +126,7 @@ def test_json_output(config_file):
         (["--year-min", "2010", "--year-max", "1990"], "error: --year-min: year_min (2010) is greater than year_max"),
         (["--genre", "notagenre"], "error: --genre: unknown genre 'notagenre'"),
         (["--language", "e1"], "error: --language:"),
+        (["--language", "english"], "error: --language: language must be a two-letter ISO 639-1 code"),
         (["-k", "0"], "error: -k:"),
         (["--rating-min", "12"], "error: --rating-min:"),
     ],
@@ -162,3 +166,41 @@ def test_json_with_the_picker_keeps_stdout_pure_json(config_file):
     assert body["picked"]["id"] == candidates[2]["title"]["id"]
     assert body["query"]["id"] == candidates[2]["title"]["id"]
     assert "Which one? [1-3] 3" in proc.stderr
+
+
+def test_argv_that_is_not_utf8_still_answers(config_file):
+    proc = bot(config_file, "discover", b"heist\xff", "-k", "2")  # $'heist\xff' in a shell
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("Titles for 'heist\ufffd':") and len(result_lines(proc.stdout)) == 2
+
+
+def test_a_stdout_that_cannot_show_the_text_gets_question_marks_not_a_crash(config_file):
+    ascii_out = {"PYTHONIOENCODING": "ascii"}
+    proc = bot(config_file, "ask", "Now You See Me", "-k", "2", env_extra=ascii_out)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("More like Now You See Me (2013) ? movie ? ")
+    # JSON stays exact: what the encoding cannot carry is escaped, not replaced.
+    utf8 = json.loads(bot(config_file, "ask", "Amelie", "--json", "-k", "3").stdout)
+    proc = bot(config_file, "ask", "Amelie", "--json", "-k", "3", env_extra=ascii_out)
+    assert proc.returncode == 0 and proc.stdout.isascii()
+    assert json.loads(proc.stdout) == utf8
+    assert not json.dumps(utf8, ensure_ascii=False).isascii()  # the answer does hold non-ASCII text
+
+
+def readme_terminal_examples() -> list[list[str]]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### REST API and terminal", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines = [line.split("  #", 1)[0] for line in block.splitlines()]
+    return [shlex.split(line)[3:] for line in lines if line.startswith(("python -m bot ask", "python -m bot discover"))]
+
+
+def test_the_readme_shows_both_terminal_commands():
+    assert {args[0] for args in readme_terminal_examples()} == {"ask", "discover"}
+
+
+@pytest.mark.parametrize("args", readme_terminal_examples(), ids=" ".join)
+def test_readme_terminal_examples_run(config_file, args):
+    proc = bot(config_file, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert result_lines(proc.stdout) and "Traceback" not in proc.stderr

@@ -22,7 +22,7 @@ def env_without_token() -> dict[str, str]:
     return env
 
 
-def bot(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def bot(*args: str | bytes, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         stdin=subprocess.DEVNULL,
@@ -79,6 +79,7 @@ def test_usage_errors_come_from_argparse_with_exit_2(empty_config):
     proc = bot("--config", str(empty_config), "nosuchcommand")
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+    assert proc.stderr.endswith("(see python -m bot --help)\n") and len(proc.stderr.splitlines()) == 1
     proc = bot("--config", str(empty_config), "api", "--port", "70000")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: --port must be 0-65535, got 70000"
@@ -108,3 +109,59 @@ def test_api_command_serves_until_stopped(small_published, tmp_path):
         proc.wait(timeout=30)
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["ask", "heat", "--k", "10"], "error: unrecognized arguments: --k 10 (see python -m bot ask --help)"),
+        (["ask", "heat", "--ki", "movie"], "error: unrecognized arguments: --ki movie (see python -m bot ask --help)"),
+        (["ask", "heat", "--rating", "5"], "error: unrecognized arguments: --rating 5 (see python -m bot ask --help)"),
+        (
+            ["discover", "a heist", "--year", "1990"],
+            "error: unrecognized arguments: --year 1990 (see python -m bot discover --help)",
+        ),
+        (["api", "--ho", "0.0.0.0"], "error: unrecognized arguments: --ho 0.0.0.0 (see python -m bot api --help)"),
+        (
+            ["ask", "heat", "--kind", "film"],
+            "error: argument --kind: invalid choice: 'film' (choose from 'movie', "
+            "'show', 'both') (see python -m bot ask --help)",
+        ),
+        (
+            ["ask", "heat", "-k", "1_0"],
+            "error: argument -k: must be a whole number in plain digits, got '1_0' (see python -m bot ask --help)",
+        ),
+        (
+            ["ask", "heat", "-k", "\u0665"],
+            "error: argument -k: must be a whole number in plain digits, got '\u0665' (see python -m bot ask --help)",
+        ),
+        (
+            ["ask", "heat", "-k", "+5"],
+            "error: argument -k: must be a whole number in plain digits, got '+5' (see python -m bot ask --help)",
+        ),
+        (
+            ["ask", "heat", "--rating-min", "nan"],
+            "error: argument --rating-min: must be a number in plain digits "
+            "(e.g. 7.5), got 'nan' (see python -m bot ask --help)",
+        ),
+        (
+            ["api", "--port", "8O80"],
+            "error: argument --port: must be a whole number in plain digits, got '8O80' (see python -m bot api --help)",
+        ),
+        (["ask"], "error: the following arguments are required: title (see python -m bot ask --help)"),
+    ],
+)
+def test_options_are_never_abbreviated_and_usage_errors_are_one_line(empty_config, args, error):
+    proc = bot("--config", str(empty_config), *args)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [error]
+    assert proc.stdout == ""
+
+
+def test_argv_that_is_not_utf8_is_no_traceback(empty_config):
+    proc = bot("--config", str(empty_config), "ask", b"heist\xff", "--kind", b"mo\xffvie")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "error: argument --kind: invalid choice: 'mo\ufffdvie' (choose from 'movie', 'show', 'both') "
+        "(see python -m bot ask --help)"
+    ]

@@ -1,0 +1,146 @@
+"""The OpenAPI 3.1 document (`/openapi.json`), built from the route table and the parameter declarations.
+
+3.1 because its schemas are plain JSON Schema: `null` is a type (`["string", "null"]`, `anyOf` with a `$ref`),
+where 3.0's `nullable` beside a `$ref` is ignored by validators. What the server enforces across parameters
+(year_min <= year_max, (page + 1) * k <= 1000, blend's different titles) cannot be said in a schema and is said
+in the descriptions. The genre enum is the served build's genres, so the document is per build, like its ETag.
+The tests check the document with openapi-spec-validator and every answer against it with openapi-core.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.engine.languages import codes as language_codes
+from bot.rest.http import API_VERSION
+from bot.rest.params import Param
+from bot.rest.shapes import schemas
+
+if TYPE_CHECKING:
+    from bot.rest.routes import Route
+
+HEAT_1995 = "tmdb-movie-949"  # in the bundled catalog (data/README.md)
+
+_ERROR_TEXT = {
+    400: "a bad parameter (`parameter` names it)",
+    404: "no such title",
+    500: "an internal error (no details)",
+    503: "the engine cannot answer now (e.g. the model cannot be loaded)",
+}
+_CACHE_HEADERS = {
+    "ETag": {
+        "description": "the served build's tag: send it back as If-None-Match for a 304 while the build is served",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "no-cache (store, but revalidate)", "schema": {"type": "string"}},
+}
+
+
+def param_schema(param: Param) -> dict:
+    schema: dict[str, Any] = {"type": param.type}
+    for key, name in (("minimum", "minimum"), ("maximum", "maximum"), ("default", "default")):
+        if getattr(param, key) is not None:
+            schema[name] = getattr(param, key)
+    if param.type == "string":
+        schema["minLength"] = 1
+        if param.max_length is not None:
+            schema["maxLength"] = param.max_length
+    if param.enum:
+        schema["enum"] = list(param.enum)
+    if param.genre:
+        schema = {"$ref": "#/components/schemas/Genre"}
+    if param.language:
+        schema = {"$ref": "#/components/schemas/Language"}
+    if param.repeat:
+        schema = {"type": "array", "items": schema}
+        if param.min_items is not None:
+            schema.update(minItems=param.min_items, uniqueItems=True)
+        if param.max_items is not None:
+            schema["maxItems"] = param.max_items
+    return schema
+
+
+def param_object(param: Param) -> dict:
+    out: dict[str, Any] = {
+        "name": param.name,
+        "in": "query",
+        "description": param.description,
+        "schema": param_schema(param),
+    }
+    if param.required:
+        out["required"] = True
+    if param.repeat:
+        out.update(style="form", explode=True)
+    if param.example is not None:
+        out["example"] = param.example
+    return out
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(route: Route, head: bool) -> dict:
+    params = [param_object(p) for p in route.params]
+    if route.path_id:
+        params.insert(
+            0,
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "description": "a title id (URL-encoded) or its ref",
+                "schema": {"type": "string", "minLength": 1},
+                "example": HEAT_1995,
+            },
+        )
+    ok: dict[str, Any] = {"description": "OK", "headers": _CACHE_HEADERS}
+    if not head:
+        ok["content"] = _json({"$ref": f"#/components/schemas/{route.schema}"})
+    responses: dict[str, Any] = {
+        "200": ok,
+        "304": {"description": "Not Modified: If-None-Match named the current ETag", "headers": _CACHE_HEADERS},
+    }
+    for status in (*route.responses, 500, 503):
+        responses[str(status)] = {"description": _ERROR_TEXT[status]}
+        if not head:
+            responses[str(status)]["content"] = _json({"$ref": "#/components/schemas/Error"})
+    name = route.handler.__name__
+    op: dict[str, Any] = {
+        "summary": route.summary if not head else f"{route.summary} (headers only)",
+        "operationId": f"{name}_head" if head else name,
+        "responses": responses,
+    }
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def document(routes: tuple[Route, ...], genres: list[str]) -> dict:
+    paths: dict[str, dict] = {}
+    for route in routes:
+        path = route.path.replace("{id:.+}", "{id}")
+        paths[path] = {"get": _operation(route, head=False), "head": _operation(route, head=True)}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MoreLike API",
+            "version": API_VERSION,
+            "description": (
+                "Content-based 'more like this' recommendations for movies and TV shows. No authentication: serve "
+                "it on localhost, or behind a reverse proxy that adds authentication and TLS. Every answer is "
+                "JSON, errors included. Across parameters the server also enforces: year_min <= year_max, "
+                "runtime_min <= runtime_max, no genre both required and excluded, (page + 1) * k <= 1000, and "
+                "blend's two or three ids naming different titles (an id and its ref are one title)."
+            ),
+        },
+        "servers": [{"url": "/", "description": "where this document was fetched from"}],
+        "paths": paths,
+        "components": {
+            "schemas": {
+                **schemas(),
+                "Genre": {"type": "string", "enum": list(genres), "description": "a genre of the served build"},
+                "Language": {"type": "string", "enum": sorted(language_codes()), "description": "ISO 639-1"},
+            }
+        },
+    }

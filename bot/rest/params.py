@@ -1,0 +1,254 @@
+"""Query parameters: declared once per route (`Param`), parsed and typed from that declaration, and described
+from the same declaration in the OpenAPI document, so what the server enforces and what it documents agree.
+
+Integers are plain ASCII digits with an optional leading '-' (`k=1_0`, `k=٥`, `k=+5` and `k=5.0` are refused,
+although Python's `int()` takes them); numbers add an optional decimal part. Strings are stripped and must not be
+empty. A route refuses parameters it does not declare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.engine import FilterError, Filters
+from bot.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
+from bot.engine.languages import iso639_1
+
+MAX_SEARCH = 50
+MAX_RUNTIME = 100_000  # the bounds `Filters` enforces, declared here so the document states them
+MAX_VOTES = 10**12
+YEAR_MIN, YEAR_MAX = 1800, 2200
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_NUMBER = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+# Engine filter field -> the query parameter a client sent it as.
+FIELD_TO_PARAM = {"genres": "genre", "exclude_genres": "exclude_genre", "ids": "id"}
+
+
+class ParamError(Exception):
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A client's value quoted for an error message, shortened: the message must stay one readable line."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # "string" | "integer" | "number" | "boolean"
+    description: str
+    repeat: bool = False  # may be given several times (and, with `commas`, comma-separated)
+    commas: bool = True
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    enum: tuple[str, ...] | None = None
+    genre: bool = False  # the value is a genre of the served build (the document lists them)
+    language: bool = False  # an ISO 639-1 code
+    default: Any = None
+    example: Any = None
+
+
+# ---------------------------------------------------------------------------------------------- tables
+FILTER_PARAMS = (
+    Param("kind", "string", "movie, show or both (default both)", enum=("movie", "show", "both")),
+    Param(
+        "genre",
+        "string",
+        "genre every result must have (repeat or comma-separate for several); /v1/genres lists them",
+        repeat=True,
+        genre=True,
+        example=["crime"],
+    ),
+    Param(
+        "exclude_genre",
+        "string",
+        "genre no result may have (repeat or comma-separate); not one of the required genres",
+        repeat=True,
+        genre=True,
+    ),
+    Param("year_min", "integer", "earliest release year; at most year_max", minimum=YEAR_MIN, maximum=YEAR_MAX),
+    Param("year_max", "integer", "latest release year; at least year_min", minimum=YEAR_MIN, maximum=YEAR_MAX),
+    Param("runtime_min", "integer", "shortest runtime in minutes; at most runtime_max", minimum=0, maximum=MAX_RUNTIME),
+    Param("runtime_max", "integer", "longest runtime in minutes; at least runtime_min", minimum=0, maximum=MAX_RUNTIME),
+    Param("language", "string", "original language, an ISO 639-1 code (e.g. fr)", language=True, example="fr"),
+    Param("rating_min", "number", "lowest rating, 0-10", minimum=0, maximum=10),
+    Param("votes_min", "integer", "fewest votes behind the rating (a popularity floor)", minimum=0, maximum=MAX_VOTES),
+)
+PAGE_PARAMS = (
+    Param("k", "integer", "results per page", minimum=1, maximum=MAX_K, default=5),
+    Param(
+        "page",
+        "integer",
+        f"page number, from 0; pages reach the first {MAX_RANK} results, so (page + 1) * k is at most {MAX_RANK}",
+        minimum=0,
+        maximum=MAX_RANK - 1,
+        default=0,
+    ),
+)
+SEARCH_PARAMS = (
+    Param(
+        "q",
+        "string",
+        "what was typed: a title (typos, missing accents, a year hint) or an id/URL",
+        required=True,
+        max_length=MAX_TEXT,
+        example="heat",
+    ),
+    Param(
+        "limit",
+        "integer",
+        "most candidates (same-title entries are all kept)",
+        minimum=1,
+        maximum=MAX_SEARCH,
+        default=10,
+    ),
+)
+SUGGEST_PARAMS = (
+    Param("q", "string", "the prefix typed so far", required=True, max_length=MAX_TEXT, example="now you"),
+    Param("limit", "integer", "most suggestions", minimum=1, maximum=MAX_SEARCH, default=25),
+    Param("kind", "string", "movie or show only", enum=("movie", "show", "both")),
+)
+SIMILAR_PARAMS = (
+    *FILTER_PARAMS,
+    *PAGE_PARAMS,
+    Param("franchise", "boolean", "the title's own series as a separate list, one title per other series"),
+    Param("boost", "boolean", "rank titles sharing the director or lead cast higher"),
+)
+DISCOVER_PARAMS = (
+    Param(
+        "q",
+        "string",
+        "a description of what to watch",
+        required=True,
+        max_length=MAX_TEXT,
+        example="a heist by stage magicians",
+    ),
+    *FILTER_PARAMS,
+    *PAGE_PARAMS,
+)
+BLEND_PARAMS = (
+    Param(
+        "id",
+        "string",
+        "two or three different titles, by id or ref (repeat the parameter; a value that is not an id is also "
+        "read as a comma-separated list)",
+        repeat=True,
+        commas=False,
+        required=True,
+        min_items=2,
+        max_items=3,
+        example=["tmdb-movie-75656", "tmdb-movie-949"],
+    ),
+    *FILTER_PARAMS,
+    *PAGE_PARAMS,
+)
+
+
+# ------------------------------------------------------------------------------------------------- parse
+def _values(request: web.Request, spec: Param) -> list[str]:
+    raw = request.query.getall(spec.name, [])
+    if spec.repeat:
+        if any(not value.strip() for value in raw):  # `genre=`: a value was meant and none given
+            raise ParamError(spec.name, "must not be empty")
+        parts = (part for value in raw for part in (value.split(",") if spec.commas else [value]))
+        return [part.strip() for part in parts if part.strip()]
+    if len(raw) > 1:
+        raise ParamError(spec.name, "must be given once")
+    return [raw[0].strip()] if raw else []
+
+
+def parse_params(request: web.Request, specs: tuple[Param, ...]) -> dict[str, Any]:
+    """Query parameters by `specs`, typed; ParamError names the first bad one."""
+    known = {s.name for s in specs}
+    for name in request.query:
+        if name not in known:
+            takes = f"this route takes: {', '.join(sorted(known))}" if known else "this route takes none"
+            raise ParamError(name[:40], f"unknown parameter ({takes})")
+    out: dict[str, Any] = {}
+    for spec in specs:
+        values = _values(request, spec)
+        if not values:
+            if spec.required:
+                raise ParamError(spec.name, "is required")
+            out[spec.name] = [] if spec.repeat else spec.default
+            continue
+        typed = [convert(spec, v) for v in values]
+        out[spec.name] = typed if spec.repeat else typed[0]
+    return out
+
+
+def convert(spec: Param, value: str) -> Any:
+    number: Any
+    if spec.type == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise ParamError(spec.name, f"must be a whole number in plain digits, got {shown(value)}")
+        number = int(value)
+    elif spec.type == "number":
+        if not _NUMBER.fullmatch(value):
+            raise ParamError(spec.name, f"must be a number in plain digits (e.g. 7.5), got {shown(value)}")
+        number = float(value)
+    elif spec.type == "boolean":
+        folded = value.lower()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        raise ParamError(spec.name, f"must be true or false, got {shown(value)}")
+    else:
+        if not value:
+            raise ParamError(spec.name, "must not be empty")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise ParamError(spec.name, f"is {len(value)} characters long; the most is {spec.max_length}")
+        if spec.enum:
+            if value.lower() not in spec.enum:
+                raise ParamError(spec.name, f"must be one of {', '.join(spec.enum)}, got {shown(value)}")
+            return value.lower()
+        if spec.language:
+            try:
+                return iso639_1(value, spec.name)
+            except FilterError as exc:
+                raise ParamError(spec.name, str(exc)) from None
+        return value
+    if spec.minimum is not None and number < spec.minimum:
+        raise ParamError(spec.name, f"must be at least {spec.minimum:g}, got {value}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise ParamError(spec.name, f"must be at most {spec.maximum:g}, got {value}")
+    return number
+
+
+def filters_from(params: dict[str, Any], known_genres: list[str]) -> Filters:
+    known = set(known_genres)
+    for name in ("genre", "exclude_genre"):
+        for genre in params[name]:
+            slug = genre.strip().lower().replace(" ", "-")
+            if slug not in known:
+                raise ParamError(name, f"unknown genre {shown(genre)} (known: {', '.join(sorted(known))})")
+    try:
+        return Filters(
+            kind=params["kind"],
+            genres=tuple(params["genre"]),
+            exclude_genres=tuple(params["exclude_genre"]),
+            year_min=params["year_min"],
+            year_max=params["year_max"],
+            runtime_min=params["runtime_min"],
+            runtime_max=params["runtime_max"],
+            language=params["language"],
+            rating_min=params["rating_min"],
+            votes_min=params["votes_min"],
+        )
+    except FilterError as exc:
+        raise ParamError(FIELD_TO_PARAM.get(exc.field, exc.field), str(exc)) from None
