@@ -191,6 +191,16 @@ async def test_paging_forward_and_back(env):
     assert titles_in(msg) == first and "page 1" in msg["content"]
 
 
+async def test_the_largest_page_size_pages_through_every_result(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID, page_size=9)
+    async with running_fake() as fake, running_bot(fake, config, engine, tmp_path / "sync.json"):
+        msg = (await fake.command("similar", {"title": "The Matrix"})).message
+        assert [t.split(".")[0] for t in titles_in(msg)] == [str(n) for n in range(1, 10)]
+        _, nxt = page_buttons(msg)
+        await fake.click(msg, nxt)
+        assert [t.split(".")[0] for t in titles_in(msg)] == [str(n) for n in range(10, 19)]
+
+
 async def test_refine_by_kind_and_genre(env, engine):
     fake, _ = env
     msg = (await fake.command("similar", {"title": "The Matrix"})).message

@@ -26,6 +26,7 @@ from bot.discord_app.cogs.help import HelpCog
 from bot.discord_app.cogs.similar import SimilarCog
 from bot.discord_app.cogs.title import TitleCog
 from bot.discord_app.components import DYNAMIC_ITEMS
+from bot.discord_app.layouts import check_page_size
 
 log = logging.getLogger("bot.discord_app")
 
@@ -201,5 +202,8 @@ def create_bot(
 ) -> commands.Bot:
     """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
     `time.perf_counter()` of the process start, for the READY time logged once connected."""
+    bad_setting = check_page_size(config.discord.page_size)
+    if bad_setting:  # pages would silently skip the results that do not fit one message
+        raise ValueError(bad_setting)
     cls = MoreLikeShardedBot if config.discord.shard_count > 0 else MoreLikeBot
     return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, **options)
