@@ -535,10 +535,15 @@ async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, 
                 await fake.wait_acknowledged(inter)
             autocomplete, similar, title = fake.ready_interactions
             assert not any(i.expired for i in fake.ready_interactions)
-            assert any(c["name"] == "Toy Story (1995) · Movie" for c in autocomplete.choices)
-            assert "More like [Toy Story (1995)]" in similar.message["content"]
-            assert title.message["content"].startswith("Which one? 3 titles")
-    builder.join()
+            assert builder.is_alive()  # connected and answering while the resolver was still being built
+            # Autocomplete answers at once with what is ready (nothing yet); the commands defer, then deliver.
+            assert autocomplete.response_type == fd.AUTOCOMPLETE_RESULT
+            assert similar.response_type == title.response_type == fd.DEFERRED_MESSAGE
+            assert "More like [Toy Story (1995)]" in (await similar.final())["content"]
+            assert (await title.final())["content"].startswith("Which one? 3 titles")
+            builder.join()
+            later = await fake.autocomplete("similar", "title", "toy st")
+            assert any(c["name"] == "Toy Story (1995) · Movie" for c in later.choices)
 
 
 async def test_an_unexpected_failure_still_gets_an_ephemeral_answer(state, engine, tmp_path):

@@ -1,8 +1,9 @@
 """The bot object: the engine, the cogs, the dynamic components, command sync and index hot-reload.
 
-Start-up order matters for Discord's 3-second deadline: `setup_hook` runs after login and before the gateway
-connection, so it waits there (off the event loop) until the engine's title resolver is built. Interactions only
-arrive once the bot is connected, so none can find autocomplete or title lookup still warming up.
+Start-up and Discord's 3-second deadline: `Engine.open` returns with similar search ready while the title
+resolver (autocomplete, typed titles) goes on building in a thread, seconds on the full catalog. The bot connects
+at once and never waits for it on the event loop: until `resolver_ready` is set, /similar and /title defer and
+resolve in a worker thread, and autocomplete answers with no choices (the next keystroke asks again).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class _MoreLike:
         self.cooldowns = UserCooldowns()
         self.launched_at = launched_at if launched_at is not None else time.perf_counter()
         self._seen: OrderedDict[int, None] = OrderedDict()
+        self.resolver_ready = asyncio.Event()  # set once the engine's title resolver is built (see warm_up)
+        self._warm_task: asyncio.Task | None = None
         self._reload = tasks.loop(seconds=max(config.engine.reload_interval_s, 0.01))(self._reload_once)
 
     def first_delivery(self, interaction: discord.Interaction) -> bool:
@@ -92,17 +95,18 @@ class _MoreLike:
         for cog in (SimilarCog, DiscoverCog, TitleCog, HelpCog):
             await self.add_cog(cog(self))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self._warm_task = asyncio.create_task(self.warm_up())  # runs on while the bot connects
         await self.sync_commands()
-        await self.warm_up()
         if self.config.engine.reload_interval_s > 0:
             self._reload.start()
 
     async def warm_up(self) -> None:
         """Wait, in a worker thread, for what handlers need beyond similar search: the title resolver, which
-        `Engine.open` started building in the background (it ran alongside login and the command sync)."""
-        started = time.perf_counter()
+        `Engine.open` started building in the background. A hot reload swaps in snapshots whose resolver is
+        already built, so once set, `resolver_ready` stays true."""
         await asyncio.to_thread(lambda: self.engine.snapshot.resolver)
-        log.info("event=engine_warm waited_s=%.2f", time.perf_counter() - started)
+        self.resolver_ready.set()
+        log.info("event=engine_warm seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
 
     async def on_ready(self) -> None:
         log.info("event=ready seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
@@ -170,6 +174,8 @@ class _MoreLike:
 
     async def close(self) -> None:
         self._reload.cancel()
+        if self._warm_task is not None and not self._warm_task.done():
+            self._warm_task.cancel()  # its worker thread finishes the build on its own
         await super().close()
 
 

@@ -40,6 +40,13 @@ OPTION_NAMES = {
 ALREADY_ANSWERED, UNKNOWN_INTERACTION = 40060, 10062
 
 
+def warming(bot) -> bool:
+    """True while the engine's title resolver is still being built (the first seconds after start): work that
+    resolves typed titles must then run off the event loop, deferred, or not at all (autocomplete)."""
+    ready = getattr(bot, "resolver_ready", None)
+    return ready is not None and not ready.is_set()
+
+
 def user_text(exc: EngineError) -> str:
     """An engine error as one sentence in Discord's terms: the option names people typed, not the engine's."""
     if isinstance(exc, FilterError) and exc.field == "page":
@@ -155,8 +162,12 @@ def discover_reply(bot, description: str, filters: Filters) -> Reply:
     )
 
 
-def title_choices(engine, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars."""
+def title_choices(bot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars.
+    None while the resolver is still being built: an empty list now beats "This interaction failed"."""
+    if warming(bot):
+        return []
+    engine = bot.engine
     try:
         cards = engine.suggest(current.strip(), limit=25)
     except Exception as exc:  # no choices beats "Loading options failed"; the command still resolves typed text

@@ -262,7 +262,8 @@ class TitleResolver:
             if orig and orig != norm:
                 norm_keys[orig].append((row.key, MATCH_ORIGINAL))
         for entries in norm_keys.values():  # most popular first within a same-title set
-            entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
+            if len(entries) > 1:  # most titles are unique: no Python sort call for them
+                entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
         self._norm_keys: dict[str, list[tuple[int, str]]] = dict(norm_keys)
         self._norms: list[str] = list(self._norm_keys)
         self._norm_best_pop = np.array([self._popularity[self._norm_keys[n][0][0]] for n in self._norms])

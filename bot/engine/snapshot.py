@@ -451,6 +451,7 @@ class Snapshot:
                     trakt_id=trakt_id,
                     trakt_slug=trakt_slug,
                     tmdb_id=tmdb_id,
+                    ref=self.refs[key],  # stored in the build: the resolver need not hash 57k ids again
                 )
             )
         return TitleResolver(rows)

@@ -96,11 +96,13 @@ class SimilarCog(commands.Cog):
             await flows.send_error(interaction, flows.user_text(exc))
             return
         bot = self.bot
-        await flows.answer(interaction, lambda: flows.similar_for_text(bot, title, filters), ephemeral=private)
+        await flows.answer(
+            interaction, lambda: flows.similar_for_text(bot, title, filters), ephemeral=private, slow=flows.warming(bot)
+        )
 
     @similar.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction, current: str):
-        return flows.title_choices(self.bot.engine, current)
+        return flows.title_choices(self.bot, current)
 
     @similar.autocomplete("genre")
     @similar.autocomplete("exclude_genre")
