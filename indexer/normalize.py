@@ -17,6 +17,8 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # most titles: nothing to decompose (a C check instead of a Python loop per character)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
+import threading
+import time
 
 import pytest
 
 from bot.discord_app import embeds, ids
 from bot.discord_app.client import create_bot
 from bot.engine import Engine
+from bot.engine.snapshot import Snapshot
+from indexer.published import open_published
 from tests.conftest import make_config
 from tests.fakes import discord_server as fd
 from tests.fakes.discord_server import running_client, running_fake
@@ -83,7 +88,28 @@ async def test_commands_are_synced_to_the_guild_once(state, engine, tmp_path):
         global_config = bot_config(state)  # no guild id: global sync, a new scope
         async with running_bot(fake, global_config, engine, tmp_path / "sync.json") as bot:
             assert bot.synced
-        assert fake.command_puts == 2 and sorted(c["name"] for c in fake.commands[None]) == names
+        assert sorted(c["name"] for c in fake.commands[None]) == names
+
+
+async def test_syncing_to_one_scope_clears_the_other(state, engine, tmp_path):
+    marker = tmp_path / "sync.json"
+    names = ["discover", "help", "similar", "title"]
+    async with running_fake() as fake:
+        async with running_bot(fake, bot_config(state), engine, marker):  # global first, as in production
+            pass
+        assert fake.visible_commands() == names
+        async with running_bot(fake, bot_config(state, guild_id=fd.GUILD_ID), engine, marker):
+            pass
+        # Listed once in the server, not once from the guild scope and once from the global one.
+        assert fake.visible_commands() == names and fake.commands[None] == []
+        async with running_bot(fake, bot_config(state), engine, marker):  # and back to global
+            pass
+        assert fake.visible_commands() == names and fake.commands[fd.GUILD_ID] == []
+        # A state dir without the marker (a fresh deployment) still finds the global commands to clear.
+        marker.unlink()
+        async with running_bot(fake, bot_config(state, guild_id=fd.GUILD_ID), engine, marker):
+            pass
+        assert fake.visible_commands() == names and fake.commands[None] == []
 
 
 async def test_autocomplete_offers_labelled_titles(env, engine):
@@ -165,6 +191,16 @@ async def test_paging_forward_and_back(env):
     assert titles_in(msg) == first and "page 1" in msg["content"]
 
 
+async def test_the_largest_page_size_pages_through_every_result(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID, page_size=9)
+    async with running_fake() as fake, running_bot(fake, config, engine, tmp_path / "sync.json"):
+        msg = (await fake.command("similar", {"title": "The Matrix"})).message
+        assert [t.split(".")[0] for t in titles_in(msg)] == [str(n) for n in range(1, 10)]
+        _, nxt = page_buttons(msg)
+        await fake.click(msg, nxt)
+        assert [t.split(".")[0] for t in titles_in(msg)] == [str(n) for n in range(10, 19)]
+
+
 async def test_refine_by_kind_and_genre(env, engine):
     fake, _ = env
     msg = (await fake.command("similar", {"title": "The Matrix"})).message
@@ -193,9 +229,96 @@ async def test_filters_from_options_and_bad_filters(env):
     )
     assert "movies only · from 1990 · ≤ 150 min" in inter.message["content"]
     bad = await fake.command("similar", {"title": "The Matrix", "year_from": 2000, "year_to": 1990})
-    assert bad.ephemeral and "greater than" in bad.message["content"]
+    assert bad.ephemeral and "is after year_to" in bad.message["content"]
     unknown = await fake.command("similar", {"title": "The Matrix", "genre": "nonsense"})
     assert unknown.ephemeral and "Unknown genre" in unknown.message["content"]
+
+
+async def test_same_title_entries_are_the_choices_and_identical_labels_are_told_apart(env):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "The Thing"})).message
+    labels = [c["label"] for row in msg["components"] for c in row["components"]]
+    # The two films of that exact title, as buttons; no looser match ("Stranger Things") among them.
+    assert labels == ["The Thing (1982) · Movie", "The Thing (2011) · Movie"]
+    assert msg["content"].startswith("Which one? 2 titles")
+    msg = (await fake.command("similar", {"title": "Cinderella"})).message
+    (select,) = [c for row in msg["components"] for c in row["components"]]
+    option_labels = [o["label"] for o in select["options"]]
+    assert len(set(option_labels)) == len(option_labels) == 11
+    of_2021 = sorted(label for label in option_labels if label.startswith("Cinderella (2021)"))
+    assert len(of_2021) == 4 and all(label != "Cinderella (2021) · Movie" for label in of_2021[1:])
+    # Autocomplete tells them apart the same way.
+    choices = (await fake.autocomplete("similar", "title", "cinderella")).choices
+    names = [c["name"] for c in choices]
+    assert len(set(names)) == len(names)
+
+
+async def test_autocomplete_answers_empty_ids_links_and_year_hints(env, engine):
+    fake, _ = env
+    first = (await fake.autocomplete("similar", "title", "")).choices  # what Discord sends when the field opens
+    assert len(first) == 25
+    toy_story = engine.resolve("toy story 1995").clear
+    for typed in (
+        "toy story 1995",
+        "Toy Story (1995)",
+        "tt0114709",
+        "https://www.imdb.com/title/tt0114709/",
+        "https://trakt.tv/movies/toy-story-1995",
+    ):
+        choices = (await fake.autocomplete("similar", "title", typed)).choices
+        assert choices and choices[0] == {"name": "Toy Story (1995) · Movie", "value": toy_story.id}, typed
+    assert (await fake.autocomplete("title", "title", "https://www.imdb.com/title/tt1670345/")).choices == []
+
+
+async def test_an_unknown_id_or_link_is_said_plainly(env):
+    fake, _ = env
+    for typed, words in (
+        ("https://www.imdb.com/title/tt1670345/", "the IMDb id tt1670345"),
+        ("tt1670345", "the IMDb id tt1670345"),
+        ("https://www.themoviedb.org/movie/999999999", "the TMDB movie 999999999"),
+    ):
+        inter = await fake.command("similar", {"title": typed})
+        content = inter.message["content"]
+        assert inter.ephemeral and content.startswith(f"No title in the catalog has {words}."), content
+        assert "Did you mean" not in content
+
+
+async def test_long_option_values_are_bounded_and_echoes_shortened(env):
+    fake, _ = env
+    # Discord's client enforces each string option's max_length before anything is sent: declare them.
+    with pytest.raises(AssertionError, match="length outside its bounds"):
+        await fake.command("similar", {"title": "Heat", "genre": "d" * 1990})
+    with pytest.raises(AssertionError, match="length outside its bounds"):
+        await fake.command("discover", {"description": "heist", "genre": "d" * 1990})
+    longest = "d" * 40
+    for options in ({"title": "The Matrix", "genre": longest}, {"title": "The Matrix", "exclude_genre": longest}):
+        inter = await fake.command("similar", options)
+        content = inter.message["content"]
+        assert inter.ephemeral and content.startswith("Unknown genre “ddd") and len(content) < 200
+    inter = await fake.command("similar", {"title": "q" * 200})
+    assert inter.ephemeral and len(inter.message["content"]) <= 2000
+
+
+async def test_error_texts_use_the_options_people_typed(env):
+    fake, _ = env
+    cases = [
+        ({"year_from": 2000, "year_to": 1990}, "year_from (2000) is after year_to (1990)"),
+        ({"genre": "drama", "exclude_genre": "drama"}, "is both the genre and the exclude_genre"),
+        ({"language": "english"}, "language takes a two-letter code such as en, fr or ja, not “english”"),
+        ({"language": "é1"}, "language takes a two-letter code"),
+    ]
+    for options, words in cases:
+        inter = await fake.command("similar", {"title": "The Matrix", **options})
+        content = inter.message["content"]
+        assert inter.ephemeral and words in content, content
+        for jargon in ("year_min", "year_max", "custom_id", "exclude_genres", "runtime_max"):
+            assert jargon not in content
+
+
+async def test_a_percent_encoded_wikipedia_name_is_linked_once_encoded(env):
+    fake, _ = env
+    inter = await fake.command("title", {"title": "Don't Tell Everything"})
+    assert inter.message["embeds"][0]["url"] == "https://en.wikipedia.org/wiki/Don%27t_Tell_Everything"
 
 
 async def test_no_match_gets_ephemeral_suggestions(env):
@@ -224,17 +347,90 @@ async def test_a_button_still_works_after_a_restart(state, engine, tmp_path):
 async def test_a_stale_button_gets_a_clear_ephemeral_message(env):
     fake, _ = env
     msg = (await fake.command("similar", {"title": "The Matrix"})).message
+    _, nxt = page_buttons(msg)
     # The same message as a rebuild would leave it: its title's ref is no longer in the index.
     stale = ids.similar_id("aaaaaaaaaa", 1, ids.Filters())
-    msg["components"][0]["components"][1]["custom_id"] = stale
+    fake.forge(msg, nxt, stale)
     click = await fake.click(msg, stale)
     assert click.response_type == fd.MESSAGE and click.ephemeral
     assert click.message["content"] == embeds.STALE_TEXT
-    # A custom_id that matches no format at all is not ours: nothing may break on it either.
+    # A custom_id whose filters no longer decode: the same sentence.
     outdated = "ml:sim:aaaaaaaaaa:1:zz9"
-    msg["components"][0]["components"][1]["custom_id"] = outdated
+    fake.forge(msg, stale, outdated)
     click = await fake.click(msg, outdated)
-    assert click.ephemeral
+    assert click.ephemeral and click.message["content"] == embeds.STALE_TEXT
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "ml:sim:{ref}:1000:",  # an older format: four-digit pages
+        "ml:pick:{ref}",  # truncated
+        "ml:card:{ref}:x",
+        "ml:nope",
+        "not-ours-at-all",
+    ],
+)
+async def test_a_custom_id_in_no_known_format_still_gets_an_answer(env, engine, forged):
+    fake, _ = env
+    msg = (await fake.command("similar", {"title": "The Matrix"})).message
+    _, nxt = page_buttons(msg)
+    custom_id = forged.format(ref=ref_of(engine, "The Matrix", 1999))
+    fake.forge(msg, nxt, custom_id)
+    click = await fake.click(msg, custom_id)  # the fake fails the test on an unanswered click
+    assert click.response_type == fd.MESSAGE and click.ephemeral
+    assert click.message["content"] == embeds.STALE_TEXT
+    assert "page 1" in fake.messages[int(msg["id"])]["content"]  # the results are left as they were
+
+
+async def test_a_second_delivery_of_an_interaction_is_dropped_quietly(env, caplog):
+    fake, _ = env
+    caplog.set_level(logging.INFO, logger="bot.discord_app")
+    inter = await fake.command("similar", {"title": "The Matrix"})
+    msg = inter.message
+    _, nxt = page_buttons(msg)
+    click = await fake.click(msg, nxt)
+    typed = await fake.autocomplete("similar", "title", "matr")
+    for again in (inter, click, typed):
+        caplog.clear()
+        await fake.redeliver(again)
+        for _ in range(200):  # until the bot has seen it (it answers nothing, so wait for its log line)
+            if "event=duplicate_interaction" in caplog.text or fake.violations or fake.error_records:
+                break
+            await asyncio.sleep(0.02)
+        assert f"event=duplicate_interaction id={again.id}" in caplog.text
+    assert "page 2" in fake.messages[int(msg["id"])]["content"] and len(inter.responses) == 1
+    # running_fake fails the test on any 40060 the bot provoked and on any ERROR it logged
+
+
+async def test_only_the_user_who_asked_changes_a_public_result(env, engine):
+    fake, _ = env
+    owner, other = fd.DEFAULT_USER_ID, fd.DEFAULT_USER_ID + 7
+    msg = (await fake.command("similar", {"title": "The Matrix"}, user=owner)).message
+    first = titles_in(msg)
+    _, nxt = page_buttons(msg)
+    click = await fake.click(msg, nxt, user=other)
+    # The other user gets page 2 as their own ephemeral copy; the channel's message stays on page 1.
+    assert click.response_type == fd.MESSAGE and click.ephemeral and click.message_id != int(msg["id"])
+    assert "page 2" in click.message["content"] and titles_in(click.message)[0].startswith("6. ")
+    assert titles_in(fake.messages[int(msg["id"])]) == first
+    # ...and can page on from their copy.
+    _, their_next = page_buttons(click.message)
+    again = await fake.click(click.message, their_next, user=other)
+    assert again.response_type == fd.UPDATE_MESSAGE and "page 3" in click.message["content"]
+    refine = next(cid for cid in fd.FakeDiscord.custom_ids(msg) if cid.startswith("ml:ref:"))
+    picked = await fake.select(msg, refine, ["k:show"], user=other)
+    assert picked.ephemeral and "shows only" in picked.message["content"]
+    assert titles_in(fake.messages[int(msg["id"])]) == first
+    # The user who asked keeps full control of the public message.
+    mine = await fake.click(msg, nxt, user=owner)
+    assert mine.response_type == fd.UPDATE_MESSAGE and "page 2" in fake.messages[int(msg["id"])]["content"]
+    # A public "Which one?": a pick by someone else answers them alone.
+    which = (await fake.command("similar", {"title": "Heat"}, user=owner)).message
+    pick = ids.pick_id(ref_of(engine, "Heat", 1986), ids.Filters())
+    theirs = await fake.click(which, pick, user=other)
+    assert theirs.ephemeral and "More like [Heat (1986)]" in theirs.message["content"]
+    assert fake.messages[int(which["id"])]["content"].startswith("Which one?")
 
 
 async def test_discover_is_deferred_then_edited(env):
@@ -310,6 +506,44 @@ async def test_fifty_concurrent_similar_all_answered_in_time(env):
     )
     assert all(i.acknowledged and not i.expired for i in inters)
     assert all(i.response_type == fd.MESSAGE and i.message["content"] for i in inters)
+
+
+async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, tmp_path):
+    """Users who typed while the bot was starting: their interactions land right behind READY. The title resolver
+    is still being built then (on the full catalog it takes seconds); nobody may see "This interaction failed"."""
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    snapshot = Snapshot.load(open_published(config.state_dir))  # similar search ready, no resolver yet
+    engine = Engine(config, snapshot)
+    building = threading.Event()
+    hold_s = fd.RESPONSE_DEADLINE_S + 0.5  # a build that outlasts Discord's deadline
+
+    def slow_build():  # what Engine.open's background thread does, only slower
+        with snapshot._resolver_lock:
+            building.set()
+            time.sleep(hold_s)
+        snapshot.resolver  # noqa: B018
+
+    builder = threading.Thread(target=slow_build, daemon=True)
+    builder.start()
+    building.wait()
+    async with running_fake() as fake:
+        fake.at_ready(lambda: fake.autocomplete("similar", "title", "toy st", wait=False))
+        fake.at_ready(lambda: fake.command("similar", {"title": "Toy Story"}, wait=False))
+        fake.at_ready(lambda: fake.command("title", {"title": "Heat"}, wait=False))
+        async with running_bot(fake, config, engine, tmp_path / "sync.json"):
+            for inter in fake.ready_interactions:
+                await fake.wait_acknowledged(inter)
+            autocomplete, similar, title = fake.ready_interactions
+            assert not any(i.expired for i in fake.ready_interactions)
+            assert builder.is_alive()  # connected and answering while the resolver was still being built
+            # Autocomplete answers at once with what is ready (nothing yet); the commands defer, then deliver.
+            assert autocomplete.response_type == fd.AUTOCOMPLETE_RESULT
+            assert similar.response_type == title.response_type == fd.DEFERRED_MESSAGE
+            assert "More like [Toy Story (1995)]" in (await similar.final())["content"]
+            assert (await title.final())["content"].startswith("Which one? 3 titles")
+            builder.join()
+            later = await fake.autocomplete("similar", "title", "toy st")
+            assert any(c["name"] == "Toy Story (1995) · Movie" for c in later.choices)
 
 
 async def test_an_unexpected_failure_still_gets_an_ephemeral_answer(state, engine, tmp_path):

@@ -165,6 +165,49 @@ def test_result_page_names_the_title_and_shows_each_result():
     assert later[0].title.startswith("11. ") and all(e.title != "Same series" for e in later)
 
 
+def test_a_page_shows_every_result_it_is_given_and_page_size_is_bounded_by_the_layout():
+    cards = [simple_card(title=f"Film {i}", year=2000 + i) for i in range(10)]
+    # The largest page the layout holds: every result numbered, plus the series list, in 10 embeds.
+    built = embeds.results_embeds(page_of(cards[:9], k=9, page=1, series=[]))
+    assert [e.title.split(".")[0] for e in built] == [str(n) for n in range(10, 19)]
+    full = embeds.results_embeds(page_of(cards[:9], k=9, series=[simple_card(title="Heat 2")]))
+    assert len(full) == 10 and full[-1].title == "Same series"
+    with pytest.raises(ValueError, match="at most 9"):  # never a silent cut that the next page would skip
+        embeds.results_embeds(page_of(cards, k=10))
+    assert layouts.MAX_PAGE_SIZE == 9
+    for ok in (1, 5, 9):
+        assert layouts.check_page_size(ok) is None
+    for bad in (0, -1, 10, 25, True, 2.5):
+        assert "page_size must be a whole number from 1 to 9" in layouts.check_page_size(bad)
+
+
+def test_identical_labels_gain_what_tells_the_entries_apart():
+    base = {"title": "Cinderella", "year": 2021, "kind": "movie"}
+    cards = [
+        card_from({**base, "id": "imdb-tt10155932", "runtime": 113}),
+        card_from({**base, "id": "imdb-tt8907882", "runtime": 122}),
+        card_from({**base, "id": "wiki-Cinderella_(2021_American_film)", "cast": ["screenwriter)", "Camila Cabello"]}),
+        card_from({**base, "id": "tmdb-movie-593910"}),
+        card_from({**base, "id": "tmdb-movie-1", "title": "Cinderella", "year": 1950}),
+    ]
+    labels = embeds.distinct_labels(cards, embeds.BUTTON_LABEL)
+    assert labels == [
+        "Cinderella (2021) · Movie · 1 h 53 min",
+        "Cinderella (2021) · Movie · 2 h 02 min",
+        "Cinderella (2021) · Movie · with Camila Cabello",
+        "Cinderella (2021) · Movie",
+        "Cinderella (1950) · Movie",
+    ]
+    twins = [card_from({**base, "id": "imdb-tt1"}), card_from({**base, "id": "imdb-tt2"})]
+    assert embeds.distinct_labels(twins, 80) == [
+        "Cinderella (2021) · Movie · entry 1",
+        "Cinderella (2021) · Movie · entry 2",
+    ]
+    long = [card_from({**base, "id": f"tmdb-movie-{i}", "title": "A " * 60, "runtime": 90 + i}) for i in range(2)]
+    assert all(len(label) <= 80 for label in embeds.distinct_labels(long, 80))
+    assert embeds.distinct_labels([], 80) == []
+
+
 def test_empty_page_says_so():
     page = page_of([], has_more=False)
     assert "Nothing matches these filters." in embeds.results_header(page, Filters(genres=("war",)))

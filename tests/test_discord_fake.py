@@ -128,9 +128,43 @@ async def test_fake_expires_interactions_not_answered_in_time():
                 if fake.violations and fake.error_records:
                     break
                 await asyncio.sleep(0.05)
-        assert any("10062" in v for v in fake.take_violations())
+        violations = fake.take_violations()
+        assert any("10062" in v for v in violations)
+        assert any("'late') got no response within 0.2 s" in v for v in violations)  # "This interaction failed"
         assert any("late" in r.getMessage() for r in fake.error_records)
         fake.error_records.clear()
+
+
+async def test_fake_delivers_duplicates_early_interactions_and_metadata_like_discord():
+    async with running_fake() as fake:
+        fake.at_ready(lambda: fake.command("echo", {"text": "early"}, wait=False))
+        async with running_client(fake, EchoBot()):
+            # Dispatched right behind READY: the bot answers it like any other.
+            (early,) = fake.ready_interactions
+            await fake.wait_acknowledged(early)
+            assert early.message["content"] == "early"
+            # Messages name who ran the command (discord.py reads it as Message.interaction_metadata).
+            inter = await fake.command("echo", {"text": "hi"}, user=fd.DEFAULT_USER_ID + 5)
+            meta = inter.message["interaction_metadata"]
+            assert meta["user"]["id"] == str(fd.DEFAULT_USER_ID + 5) and meta["id"] == str(inter.id)
+            # The same INTERACTION_CREATE again: a bot that answers it twice is refused with 40060.
+            await fake.redeliver(inter)
+            for _ in range(200):
+                if fake.violations:
+                    break
+                await asyncio.sleep(0.02)
+            assert any("40060" in v for v in fake.take_violations())
+            await asyncio.sleep(0.1)  # EchoBot logs its failed second answer right after the 400
+            fake.error_records.clear()
+            # A component as an older bot version left it: clicking it sends the forged custom_id.
+            fake.forge(inter.message, "echo:again", "echo:old-format")
+            with pytest.raises(AssertionError, match="no component 'echo:again'"):
+                await fake.click(inter.message, "echo:again")
+            assert "echo:old-format" in fd.FakeDiscord.custom_ids(inter.message)
+        # What a member sees: guild and global commands together, so a command in both scopes shows twice.
+        fake.commands[None] = [dict(fake.commands[fd.GUILD_ID][0])]
+        name = fake.commands[None][0]["name"]
+        assert fake.visible_commands().count(name) == 2 and fake.visible_commands(None) == [name]
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,17 @@ def test_without_an_index_it_says_so_and_fails(monkeypatch, capsys, tmp_path):
     assert err.startswith("Cannot start the Discord bot: No index published yet") and "not-a-real-token" not in err
 
 
+@pytest.mark.parametrize("page_size", [0, 10])
+def test_a_page_size_the_layout_cannot_show_is_refused_at_start(state, monkeypatch, capsys, page_size):
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    config = make_config(state, discord={"page_size": page_size})
+    assert launcher.run(config) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot start the Discord bot: [discord] page_size must be a whole number from 1 to 9")
+    with pytest.raises(ValueError, match="page_size"):
+        create_bot(config, None)
+
+
 async def test_run_starts_the_bot_serves_and_reports_how_it_stopped(state, tmp_path, monkeypatch, capsys):
     own = copy_state(state, tmp_path)
     config = make_config(own, discord={"guild_id": fd.GUILD_ID, "cooldown_rate": 0}, engine={"reload_interval_s": 0})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.resolve import ResolverRow, TitleResolver
+from bot.engine.resolve import ResolverRow, TitleResolver, parse_reference
 from indexer.normalize import normalize_title
 from indexer.records import parse_record, title_ref
 
@@ -250,8 +250,65 @@ def test_suggest_article_words_and_typos(rows, resolver):
     assert "The Thing" in {rows[k].title for k, _ in resolver.suggest("thin")}
     assert "Taxi Driver" in {rows[k].title for k, _ in resolver.suggest("driv")}  # a later word
     assert "The Godfather" in {rows[k].title for k, _ in resolver.suggest("godfah")}  # a typo
-    assert resolver.suggest("") == []
-    assert resolver.suggest("   ") == []
+
+
+def test_suggest_with_nothing_typed_offers_the_best_known_titles(rows, resolver):
+    # Discord asks for choices as soon as the field is focused, with an empty value.
+    got = resolver.suggest("")
+    assert len(got) == 25 and resolver.suggest("   ") == got
+    pops = [rows[k].popularity for k, _ in got]
+    assert pops == sorted(pops, reverse=True)
+    assert pops[0] == max(r.popularity for r in rows)
+    assert all(rows[k].kind == "show" for k, _ in resolver.suggest("", kind="show"))
+
+
+@pytest.mark.parametrize(
+    "text", ["tt0075314", "https://www.imdb.com/title/tt0075314/", "https://www.themoviedb.org/movie/103-taxi-driver"]
+)
+def test_suggest_offers_the_title_an_id_or_link_names(rows, resolver, text):
+    assert resolver.suggest(text) == [(key_of(rows, "Taxi Driver", 1976), 100.0)]
+
+
+def test_suggest_reads_a_trakt_link_and_a_year_hint(rows, resolver):
+    assert resolver.suggest("https://trakt.tv/movies/heat-1995-trakt") == [(len(rows) - 1, 100.0)]
+    # An unknown slug is the title and year, as Trakt builds slugs.
+    assert rows[resolver.suggest("https://trakt.tv/movies/the-thing-1982")[0][0]].year == 1982
+    got = resolver.suggest("heat 1986")
+    assert got[0] == (key_of(rows, "Heat", 1986), 100.0)
+    assert {key_of(rows, "Heat", y) for y in (1972, 1995)} <= {k for k, _ in got}
+    assert rows[resolver.suggest("The Thing (1982)")[0][0]].year == 1982
+    assert resolver.suggest("tt9999999") == [] and resolver.suggest("https://www.imdb.com/title/tt9999999/") == []
+
+
+def test_literal_title_ranks_before_one_that_only_normalises_alike(resolver):
+    rows = [
+        ResolverRow(0, "x-0", "The Heat", None, 2013, "movie", 900.0, None, None, None, None),
+        ResolverRow(1, "x-1", "Heat", None, 1995, "movie", 500.0, None, None, None, None),
+        ResolverRow(2, "x-2", "Heat", None, 1986, "movie", 5.0, None, None, None, None),
+    ]
+    res = TitleResolver(rows).resolve("Heat")
+    assert [k for k, _, _ in res.candidates] == [1, 2, 0]  # "The Heat" is more popular but is not what was typed
+    assert all(score == 100.0 and m == "title" for _, score, m in res.candidates)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("https://www.imdb.com/title/tt1670345/", "the IMDb id tt1670345"),
+        ("TT1670345", "the IMDb id tt1670345"),
+        ("https://m.imdb.com/name/nm0000134/", "the IMDb page https://m.imdb.com/name/nm0000134/"),
+        ("https://trakt.tv/shows/1102", "the Trakt show 1102"),
+        ("trakt.tv/movies/heat-1995/watchers", "the Trakt movie heat-1995"),
+        ("tmdb-movie-949", "the TMDB movie 949"),
+    ],
+)
+def test_references_are_told_apart_from_titles(text, words):
+    assert str(parse_reference(text)) == words
+
+
+@pytest.mark.parametrize("text", ["Heat", "heat 1995", "AC/DC: Let There Be Rock", "https://example.com/heat", ""])
+def test_plain_titles_and_other_links_are_no_reference(text):
+    assert parse_reference(text) is None
 
 
 def test_suggest_kind_filter(rows, resolver):
@@ -267,3 +324,12 @@ def test_empty_catalog_answers_nothing():
     assert empty.resolve("heat").candidates == []
     assert empty.resolve("tt0075314").candidates == []
     assert empty.suggest("hea") == []
+
+
+def test_a_popular_sequel_never_outranks_the_exact_title():
+    rows = [
+        ResolverRow(0, "x-0", "Now You See Me", None, 2013, "movie", 10.0, None, None, None, None),
+        ResolverRow(1, "x-1", "Now You See Me 2", None, 2016, "movie", 1e6, None, None, None, None),
+    ]
+    res = TitleResolver(rows).resolve("Now You See Me")
+    assert res.candidates[0] == (0, 100.0, "title") and res.candidates[1][1] < 100

@@ -1,17 +1,24 @@
-"""The bot object: the engine, the cogs, the dynamic components, command sync and index hot-reload."""
+"""The bot object: the engine, the cogs, the dynamic components, command sync and index hot-reload.
+
+Start-up and Discord's 3-second deadline: `Engine.open` returns with similar search ready while the title
+resolver (autocomplete, typed titles) goes on building in a thread, seconds on the full catalog. The bot connects
+at once and never waits for it on the event loop: until `resolver_ready` is set, /similar and /title defer and
+resolve in a worker thread, and autocomplete answers with no choices (the next keystroke asks again).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.discord_app import embeds
 from bot.discord_app.cogs import UserCooldowns
@@ -20,22 +27,33 @@ from bot.discord_app.cogs.help import HelpCog
 from bot.discord_app.cogs.similar import SimilarCog
 from bot.discord_app.cogs.title import TitleCog
 from bot.discord_app.components import DYNAMIC_ITEMS
+from bot.discord_app.layouts import check_page_size
 
 log = logging.getLogger("bot.discord_app")
 
 SYNC_MARKER = "discord_commands.json"  # under the state dir: hash of the command tree last synced, per scope
+SEEN_INTERACTIONS = 4096  # interaction ids remembered to drop a second delivery (they arrive seconds apart)
 
 
 class MoreLikeTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Commands and autocomplete run once per interaction, however often Discord delivers it."""
+        first = getattr(self.client, "first_delivery", None)
+        return first is None or first(interaction)
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure gets an ephemeral sentence; only the unexpected ones are logged as errors."""
         name = interaction.command.name if interaction.command else "that command"
+        original = getattr(error, "original", error)
+        if isinstance(original, discord.HTTPException) and original.code in (40060, 10062):
+            # Already answered or expired: there is no one left to tell, and nothing is broken.
+            log.warning("event=answer_dropped command=%s code=%s", name, original.code)
+            return
         if isinstance(error, app_commands.CommandOnCooldown):
             text = embeds.cooldown_text(name, error.retry_after)
         elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
             text = str(error) or embeds.ERROR_TEXT
         else:
-            original = getattr(error, "original", error)
             log.error("event=command_failed command=%s error=%r", name, original, exc_info=original)
             text = embeds.ERROR_TEXT
         try:
@@ -50,22 +68,48 @@ class MoreLikeTree(app_commands.CommandTree):
 class _MoreLike:
     """Shared by the single-shard and the auto-sharded bot."""
 
-    def _init_morelike(self, config, engine, sync_marker: Path | None) -> None:
+    def _init_morelike(self, config, engine, sync_marker: Path | None, launched_at: float | None) -> None:
         self.config = config
         self.engine = engine
         self.sync_marker = sync_marker if sync_marker is not None else config.state_dir / SYNC_MARKER
         self.synced = False  # whether the last start pushed the command tree to Discord
-        self._reload_task: asyncio.Task | None = None
         self.cooldowns = UserCooldowns()
+        self.launched_at = launched_at if launched_at is not None else time.perf_counter()
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self.resolver_ready = asyncio.Event()  # set once the engine's title resolver is built (see warm_up)
+        self._warm_task: asyncio.Task | None = None
+        self._reload = tasks.loop(seconds=max(config.engine.reload_interval_s, 0.01))(self._reload_once)
+
+    def first_delivery(self, interaction: discord.Interaction) -> bool:
+        """False for an interaction already delivered (Discord may send one twice, e.g. replayed after a resume):
+        its answer was given the first time, and a second would only be refused as already acknowledged."""
+        if interaction.id in self._seen:
+            log.info("event=duplicate_interaction id=%s", interaction.id)
+            return False
+        self._seen[interaction.id] = None
+        if len(self._seen) > SEEN_INTERACTIONS:
+            self._seen.popitem(last=False)
+        return True
 
     async def setup_hook(self) -> None:
         for cog in (SimilarCog, DiscoverCog, TitleCog, HelpCog):
             await self.add_cog(cog(self))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self._warm_task = asyncio.create_task(self.warm_up())  # runs on while the bot connects
         await self.sync_commands()
-        interval = self.config.engine.reload_interval_s
-        if interval > 0:
-            self._reload_task = asyncio.create_task(self._reload_loop(interval))
+        if self.config.engine.reload_interval_s > 0:
+            self._reload.start()
+
+    async def warm_up(self) -> None:
+        """Wait, in a worker thread, for what handlers need beyond similar search: the title resolver, which
+        `Engine.open` started building in the background. A hot reload swaps in snapshots whose resolver is
+        already built, so once set, `resolver_ready` stays true."""
+        await asyncio.to_thread(lambda: self.engine.snapshot.resolver)
+        self.resolver_ready.set()
+        log.info("event=engine_warm seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
+
+    async def on_ready(self) -> None:
+        log.info("event=ready seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
 
     def _scope(self) -> tuple[discord.Object | None, str]:
         guild_id = self.config.discord.guild_id
@@ -78,57 +122,73 @@ class _MoreLike:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     async def sync_commands(self) -> bool:
-        """Push the command tree to the guild (instant) or globally, only when it changed since the last push."""
+        """Push the command tree to the guild (instant) or globally, only when it changed since the last push,
+        and clear it from every other scope: a server that sees the commands both from its own scope and
+        globally lists each one twice."""
         guild, scope = self._scope()
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        digest = self.tree_digest()
+            self.tree.clear_commands(guild=None)  # the guild copy serves; the global scope must stay empty
         try:
             marker = json.loads(self.sync_marker.read_text())
         except (OSError, ValueError):
             marker = {}
+        stale = [s for s in marker if s != scope]
+        if guild is not None and "global" not in stale and await self.tree.fetch_commands():
+            stale.append("global")  # synced globally by a run that left no marker here
+        for other in stale:
+            target = None if other == "global" else discord.Object(int(other.removeprefix("guild:")))
+            try:
+                await self.tree.sync(guild=target)  # nothing registered there in this tree: clears it
+                log.info("event=commands_cleared scope=%s", other)
+            except discord.HTTPException as exc:  # e.g. the bot was removed from that server
+                log.warning("event=commands_clear_failed scope=%s status=%s", other, exc.status)
+            marker.pop(other, None)
+        digest = self.tree_digest()
         if marker.get(scope) == digest:
             log.info("event=commands_unchanged scope=%s", scope)
             self.synced = False
+            if stale:
+                self._write_marker(marker)
             return False
         await self.tree.sync(guild=guild)
         marker[scope] = digest
-        self.sync_marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.sync_marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps(marker, indent=1))
-        tmp.replace(self.sync_marker)
+        self._write_marker(marker)
         log.info("event=commands_synced scope=%s count=%d", scope, len(self.tree.get_commands(guild=guild)))
         self.synced = True
         return True
 
-    async def _reload_loop(self, interval: float) -> None:
+    def _write_marker(self, marker: dict) -> None:
+        self.sync_marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.sync_marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps(marker, indent=1))
+        tmp.replace(self.sync_marker)
+
+    async def _reload_once(self) -> None:
         """Hot-load a newly published index; interactions keep using the old one until the swap."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                if await asyncio.to_thread(self.engine.reload_if_changed):
-                    log.info("event=index_reloaded")
-            except Exception as exc:  # a bad build must not stop the bot; it keeps serving the current one
-                log.warning("event=index_reload_failed error=%s", exc)
+        try:
+            if await asyncio.to_thread(self.engine.reload_if_changed):
+                log.info("event=index_reloaded")
+        except Exception as exc:  # a bad build must not stop the bot; it keeps serving the current one
+            log.warning("event=index_reload_failed error=%s", exc)
 
     async def close(self) -> None:
-        if self._reload_task is not None:
-            self._reload_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reload_task
+        self._reload.cancel()
+        if self._warm_task is not None and not self._warm_task.done():
+            self._warm_task.cancel()  # its worker thread finishes the build on its own
         await super().close()
 
 
 class MoreLikeBot(_MoreLike, commands.Bot):
-    def __init__(self, config, engine, *, sync_marker: Path | None = None, **options) -> None:
+    def __init__(self, config, engine, *, sync_marker: Path | None = None, launched_at=None, **options) -> None:
         super().__init__(**_bot_options(options))
-        self._init_morelike(config, engine, sync_marker)
+        self._init_morelike(config, engine, sync_marker, launched_at)
 
 
 class MoreLikeShardedBot(_MoreLike, commands.AutoShardedBot):
-    def __init__(self, config, engine, *, sync_marker: Path | None = None, **options) -> None:
+    def __init__(self, config, engine, *, sync_marker: Path | None = None, launched_at=None, **options) -> None:
         super().__init__(shard_count=config.discord.shard_count, **_bot_options(options))
-        self._init_morelike(config, engine, sync_marker)
+        self._init_morelike(config, engine, sync_marker, launched_at)
 
 
 def _bot_options(options: dict) -> dict:
@@ -143,7 +203,13 @@ def _bot_options(options: dict) -> dict:
     }
 
 
-def create_bot(config, engine, *, sync_marker: Path | None = None, **options) -> commands.Bot:
-    """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot."""
+def create_bot(
+    config, engine, *, sync_marker: Path | None = None, launched_at: float | None = None, **options
+) -> commands.Bot:
+    """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
+    `time.perf_counter()` of the process start, for the READY time logged once connected."""
+    bad_setting = check_page_size(config.discord.page_size)
+    if bad_setting:  # pages would silently skip the results that do not fit one message
+        raise ValueError(bad_setting)
     cls = MoreLikeShardedBot if config.discord.shard_count > 0 else MoreLikeBot
-    return cls(config, engine, sync_marker=sync_marker, **options)
+    return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, **options)

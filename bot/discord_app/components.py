@@ -2,7 +2,13 @@
 
 Registered once with `bot.add_dynamic_items(*DYNAMIC_ITEMS)`, they answer clicks on any message the bot ever
 sent, including messages sent before a restart. A custom_id that no longer decodes (hand-made, or from an
-older format) or that names a title a rebuild removed gets a clear ephemeral message, never a silent failure.
+older format), that matches no format at all (`UnknownComponent`), or that names a title a rebuild removed gets
+one clear ephemeral message, never a silent failure.
+
+Every item's `interaction_check` (discord.py's hook, run before the callback) lets only the user who ran the
+command change a public message: anyone else clicking it gets the same answer as their own ephemeral copy, so
+paging someone else's results never changes what the whole channel sees. It also drops a second delivery of an
+interaction already answered.
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from bot.engine.types import Filters
 
 
 class _StatefulItem:
-    """Shared decoding: a bad custom_id is kept as `state_error` and answered in the callback."""
+    """Shared by every component: the author check, the reply a click computes, and its delivery.
+
+    Subclasses implement `reply(bot) -> flows.Reply` (sync, like the engine); a bad custom_id is kept as
+    `state_error` and answered with the outdated-message sentence."""
 
     state_error: str | None = None
 
@@ -27,6 +36,33 @@ class _StatefulItem:
             return ids.decode_filters(match["filters"]), None
         except ids.StateError as exc:
             return Filters(), str(exc)
+
+    def reply(self, bot):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def _reply(self, bot):
+        from bot.discord_app import flows
+
+        return flows.error_reply(flows.OUTDATED_TEXT) if self.state_error else self.reply(bot)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        from bot.discord_app import flows
+
+        bot = interaction.client
+        first = getattr(bot, "first_delivery", None)
+        if first is not None and not first(interaction):
+            return False
+        if flows.may_change(interaction):
+            return True
+        # Someone else's public message: their own ephemeral copy of what the click shows, to page from there.
+        await flows.answer(interaction, lambda: self._reply(bot), ephemeral=True)
+        return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        from bot.discord_app import flows
+
+        bot = interaction.client
+        await flows.answer(interaction, lambda: self._reply(bot), update=True)
 
 
 class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_TEMPLATE):
@@ -51,16 +87,10 @@ class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_
         obj.state_error = error
         return obj
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
-        if self.state_error:
-            await flows.send_error(interaction, flows.OUTDATED_TEXT)
-            return
-        bot = interaction.client
-        await flows.answer(
-            interaction, lambda: flows.similar_for_ref(bot, self.ref, self.page, self.filters), update=True
-        )
+        return flows.similar_for_ref(bot, self.ref, self.page, self.filters)
 
 
 class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_TEMPLATE):
@@ -91,18 +121,14 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
         obj.state_error = error
         return obj
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
         try:
-            if self.state_error:
-                raise ids.StateError(self.state_error)
             filters = ids.apply_refine(self.filters, self.item.values[0])
         except (ids.StateError, ValueError, IndexError):
-            await flows.send_error(interaction, flows.OUTDATED_TEXT)
-            return
-        bot = interaction.client
-        await flows.answer(interaction, lambda: flows.similar_for_ref(bot, self.ref, 0, filters), update=True)
+            return flows.error_reply(flows.OUTDATED_TEXT)
+        return flows.similar_for_ref(bot, self.ref, 0, filters)
 
 
 class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEMPLATE):
@@ -127,14 +153,10 @@ class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEM
         obj.state_error = error
         return obj
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
-        if self.state_error:
-            await flows.send_error(interaction, flows.OUTDATED_TEXT)
-            return
-        bot = interaction.client
-        await flows.answer(interaction, lambda: flows.similar_for_ref(bot, self.ref, 0, self.filters), update=True)
+        return flows.similar_for_ref(bot, self.ref, 0, self.filters)
 
 
 class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SELECT_TEMPLATE):
@@ -161,19 +183,16 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
         obj.state_error = error
         return obj
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
         values = self.item.values
-        if self.state_error or not values or not re.fullmatch(ids.REF, values[0]):
-            await flows.send_error(interaction, flows.OUTDATED_TEXT)
-            return
-        bot = interaction.client
-        ref = values[0]
-        await flows.answer(interaction, lambda: flows.similar_for_ref(bot, ref, 0, self.filters), update=True)
+        if not values or not re.fullmatch(ids.REF, values[0]):
+            return flows.error_reply(flows.OUTDATED_TEXT)
+        return flows.similar_for_ref(bot, values[0], 0, self.filters)
 
 
-class CardButton(ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
+class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
     """One candidate of /title's "Which one?": its card, same message."""
 
     def __init__(self, ref: str, *, label: str, row: int | None = None) -> None:
@@ -184,14 +203,13 @@ class CardButton(ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
         return cls(match["ref"], label=item.label or "Pick")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
-        bot = interaction.client
-        await flows.answer(interaction, lambda: flows.card_for_ref(bot, self.ref), update=True)
+        return flows.card_for_ref(bot, self.ref)
 
 
-class CardSelect(ui.DynamicItem[ui.Select], template=ids.CARD_SELECT_TEMPLATE):
+class CardSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SELECT_TEMPLATE):
     """/title's "Which one?" with more than five candidates (the option values are refs)."""
 
     def __init__(self, options: list[discord.SelectOption] | None = None, select: ui.Select | None = None) -> None:
@@ -205,15 +223,31 @@ class CardSelect(ui.DynamicItem[ui.Select], template=ids.CARD_SELECT_TEMPLATE):
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
         return cls(select=item)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    def reply(self, bot):
         from bot.discord_app import flows
 
         values = self.item.values
         if not values or not re.fullmatch(ids.REF, values[0]):
-            await flows.send_error(interaction, flows.OUTDATED_TEXT)
-            return
-        bot, ref = interaction.client, values[0]
-        await flows.answer(interaction, lambda: flows.card_for_ref(bot, ref), update=True)
+            return flows.error_reply(flows.OUTDATED_TEXT)
+        return flows.card_for_ref(bot, values[0])
 
 
-DYNAMIC_ITEMS = (PageButton, RefineSelect, PickButton, PickSelect, CardButton, CardSelect)
+class UnknownComponent(_StatefulItem, ui.DynamicItem[ui.Item], template=ids.UNKNOWN_TEMPLATE):
+    """Any custom_id in none of the formats above (an older bot version's, a truncated or hand-edited one).
+    discord.py calls every dynamic item whose template matches, so this template excludes the known formats:
+    each click reaches exactly one handler, and none is left without an answer."""
+
+    def __init__(self, item: ui.Item) -> None:
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item, match: re.Match[str]):
+        return cls(item)
+
+    def reply(self, bot):
+        from bot.discord_app import flows
+
+        return flows.error_reply(flows.OUTDATED_TEXT)
+
+
+DYNAMIC_ITEMS = (PageButton, RefineSelect, PickButton, PickSelect, CardButton, CardSelect, UnknownComponent)

@@ -9,6 +9,7 @@ message content 2000; choice names 100; button labels 80; select option labels a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 import discord
@@ -25,6 +26,11 @@ BUTTON_LABEL = 80
 OPTION_TEXT = 100
 OVERVIEW_IN_LIST = 300  # per result: enough to recognise a title, five of them stay readable
 OVERVIEW_ON_CARD = 1500
+MAX_EMBEDS = 10  # Discord: embeds per message
+# One embed per result, one kept for the "Same series" list: the most results one page (one message) can show.
+# `[discord] page_size` must stay within 1..MAX_RESULTS, or pages would skip the results that do not fit.
+MAX_RESULTS = MAX_EMBEDS - 1
+ECHO = 60  # what a person typed, repeated back in a sentence
 ACCENT = discord.Colour(0x5865F2)
 ELLIPSIS = "…"
 
@@ -137,10 +143,14 @@ def embed_length(embed: discord.Embed) -> int:
     return len(embed)
 
 
-def _result_embed(number: int, card: TitleCard, why: str, overview_limit: int) -> discord.Embed:
-    title = shorten(f"{number}. {title_label(card)}", EMBED_TITLE)
-    facts = shorten(facts_line(card), 300)
-    why_line = f"*{shorten(why, 300)}*" if why else ""
+def _result_embed(
+    number: int, card: TitleCard, why: str, overview_limit: int, *, compact: bool = False
+) -> discord.Embed:
+    # `compact`: the fallback when nine results with absurdly long titles and reasons would pass 6000 even with
+    # no overview at all; each part then has a share small enough that the page always fits, whole.
+    title = shorten(f"{number}. {title_label(card)}", 120 if compact else EMBED_TITLE)
+    facts = shorten(facts_line(card), 150 if compact else 300)
+    why_line = f"*{shorten(why, 150 if compact else 300)}*" if why else ""
     overview = shorten(card.overview, overview_limit) if overview_limit > 0 else ""
     description = "\n".join(p for p in (facts, overview, why_line) if p)
     embed = discord.Embed(title=title, url=card.url or None, description=description, colour=ACCENT)
@@ -182,22 +192,27 @@ def results_embeds(page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST)
     """One embed per recommendation (numbered across pages), plus "Same series" on the first page.
 
     Overviews shrink until the message fits Discord's 6000-character total, so long overviews and long titles
-    never make a send fail.
+    never make a send fail. Every result of the page is shown: a page holds at most MAX_RESULTS (the page size is
+    checked at start), so none is dropped to fit and the next page starts right after this one's last.
     """
-    items = page.items[:9]  # 10 embeds a message at most, one kept for the series
+    items = page.items
+    if len(items) > MAX_RESULTS:
+        raise ValueError(f"a result page shows at most {MAX_RESULTS} titles, got {len(items)}")
     series = page.series if page.page == 0 else []
     start = page.page * page.k
     limit = overview_limit
+    compact = False
     while True:
-        embeds = [_result_embed(start + i + 1, r.card, r.why, limit) for i, r in enumerate(items)]
+        embeds = [_result_embed(start + i + 1, r.card, r.why, limit, compact=compact) for i, r in enumerate(items)]
         if series:
             embeds.append(series_embed(series))
         total = sum(embed_length(e) for e in embeds)
-        if total <= EMBED_TOTAL or limit == 0:
+        if total <= EMBED_TOTAL or compact:
             break
-        limit = max(0, limit - max(20, (total - EMBED_TOTAL) // max(1, len(items)) + 1))
-    while sum(embed_length(e) for e in embeds) > EMBED_TOTAL and embeds:  # only with absurd titles: drop the tail
-        embeds.pop()
+        if limit == 0:
+            compact = True  # 9 x (120 + 150 + 152) + the series' 1000 stays under 6000
+        else:
+            limit = max(0, limit - max(20, (total - EMBED_TOTAL) // max(1, len(items)) + 1))
     return embeds
 
 
@@ -231,17 +246,84 @@ def which_one_text(text: str, count: int) -> str:
     return f"Which one? {count} titles match “{shorten(text, 200)}”."
 
 
+def _lead(card: TitleCard) -> str | None:
+    """The first billed name that reads as a name (scraped cast lists carry stray words like "screenwriter)")."""
+    for name in card.cast[:3]:
+        if name[:1].isupper() and not any(ch in name for ch in "()[]"):
+            return name
+    return None
+
+
+SOURCE_NAMES = {"imdb": "IMDb", "tmdb": "TMDB", "wiki": "Wikipedia", "jw": "JustWatch", "trakt": "Trakt"}
+
+
+def _facets(card: TitleCard) -> list[str | None]:
+    """What can tell two entries of one label apart, in the order a person would look: director, lead, runtime,
+    then where the entry comes from (the id's prefix: imdb-, tmdb-, wiki-, jw-, trakt-)."""
+    director = card.directors[0] if card.directors else None
+    lead = _lead(card)
+    return [
+        f"dir. {director}" if director else None,
+        f"with {lead}" if lead else None,
+        runtime_text(card.runtime),
+        SOURCE_NAMES.get(card.id.split("-", 1)[0], None),
+    ]
+
+
+def distinct_labels(cards: Sequence[TitleCard], limit: int) -> list[str]:
+    """`choice_label`s, with what tells entries apart added where labels collide: four "Cinderella (2021) ·
+    Movie" become "… · 1 h 53 min", "… · 2 h 02 min", "… · with Camila Cabello" and one left bare. A facet is
+    added to a group of still-equal labels only when it differs inside that group; each label fits `limit`."""
+    n = len(cards)
+    bases = [choice_label(c, limit) for c in cards]
+    facets = [_facets(c) for c in cards]
+    extras: list[list[str]] = [[] for _ in range(n)]
+
+    def groups() -> list[list[int]]:
+        out: dict[tuple, list[int]] = defaultdict(list)
+        for i in range(n):
+            out[(bases[i], *extras[i])].append(i)
+        return [members for members in out.values() if len(members) > 1]
+
+    for f in range(len(facets[0]) if n else 0):
+        for members in groups():
+            if len({facets[i][f] for i in members}) > 1:
+                for i in members:
+                    if facets[i][f]:
+                        extras[i].append(facets[i][f])
+    for members in groups():  # true duplicates: nothing in the data tells them apart
+        for number, i in enumerate(members, 1):
+            extras[i].append(f"entry {number}")
+    labels = []
+    for card, base, extra in zip(cards, bases, extras, strict=True):
+        tail = "".join(f" · {e}" for e in extra)
+        labels.append(base + tail if len(base) + len(tail) <= limit else choice_label(card, limit - len(tail)) + tail)
+    return labels
+
+
 def candidate_button_label(card: TitleCard) -> str:
     return choice_label(card, BUTTON_LABEL)
 
 
-def candidate_option(candidate: Candidate) -> tuple[str, str]:
-    """(label, description) of a "Which one?" select option."""
+def candidate_option(candidate: Candidate, label: str | None = None) -> tuple[str, str]:
+    """(label, description) of a "Which one?" select option (`label`: one made distinct from its neighbours)."""
     card = candidate.card
-    label = choice_label(card, OPTION_TEXT)
+    label = label or choice_label(card, OPTION_TEXT)
     extra = [p for p in (runtime_text(card.runtime), genres_text(card.genres[:3])) if p]
     description = shorten(" · ".join(extra) or (card.overview or ""), OPTION_TEXT)
     return label, description
+
+
+def unknown_reference_text(reference: str) -> str:
+    """An id or link that names no title: said plainly, no guesses built from the letters of a URL."""
+    return (
+        f"No title in the catalog has {shorten(reference, 150)}. The catalog may know that title under another "
+        "source: type its name instead."
+    )
+
+
+def unknown_genre_text(genre: str, option: str) -> str:
+    return f"Unknown genre “{shorten(genre, ECHO)}” in {option}. Pick one from the list that appears while you type."
 
 
 def no_match_text(text: str, suggestions: Sequence[TitleCard]) -> str:
@@ -254,9 +336,11 @@ def no_match_text(text: str, suggestions: Sequence[TitleCard]) -> str:
     return shorten(out, CONTENT, keep_lines=True)
 
 
+# One sentence for every button or menu the bot can no longer follow: its title left the catalog in a rebuild, or
+# it comes from an older version of the bot, or its custom_id was edited by hand.
 STALE_TEXT = (
-    "That title is no longer in the catalog (the index was rebuilt since this message was sent). "
-    "Run /similar again to get fresh results."
+    "This message is out of date: the catalog or the bot has changed since it was sent. "
+    "Run the command again for fresh results."
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,12 +18,44 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, layouts
-from bot.engine.types import EngineError, Filters, TitleCard
+from bot.engine.resolve import MATCH_ORIGINAL, MATCH_TITLE, parse_reference
+from bot.engine.types import EngineError, FilterError, Filters, TitleCard
 
 log = logging.getLogger("bot.discord_app")
 
 MAX_ID_IN_CHOICE = 100
-OUTDATED_TEXT = "This button comes from an outdated message. Run the command again for fresh results."
+# Stale refs, states that no longer decode and custom_ids in no known format all get this one sentence.
+OUTDATED_TEXT = embeds.STALE_TEXT
+# Discord's option names for the engine's filter fields: what people typed, so what error messages must say.
+OPTION_NAMES = {
+    "genres": "genre",
+    "exclude_genres": "exclude_genre",
+    "year_min": "year_from",
+    "year_max": "year_to",
+    "runtime_max": "max_runtime",
+    "rating_min": "min_rating",
+    "q": "description",
+}
+# Discord error codes that mean "this interaction was already answered, or is gone": nothing left to tell anyone.
+ALREADY_ANSWERED, UNKNOWN_INTERACTION = 40060, 10062
+
+
+def warming(bot) -> bool:
+    """True while the engine's title resolver is still being built (the first seconds after start): work that
+    resolves typed titles must then run off the event loop, deferred, or not at all (autocomplete)."""
+    ready = getattr(bot, "resolver_ready", None)
+    return ready is not None and not ready.is_set()
+
+
+def user_text(exc: EngineError) -> str:
+    """An engine error as one sentence in Discord's terms: the option names people typed, not the engine's."""
+    if isinstance(exc, FilterError) and exc.field == "page":
+        return "That page is past the first 1,000 results: narrow the search with filters instead."
+    text = str(exc)
+    if isinstance(exc, FilterError):
+        for engine_name, option in OPTION_NAMES.items():
+            text = re.sub(rf"\b{engine_name}\b", option, text)
+    return embeds.shorten(text, 500)
 
 
 @dataclass
@@ -66,9 +99,10 @@ def similar_for_ref(bot, ref: str, page: int, filters: Filters) -> Reply:
 
 def check_genres(bot, filters: Filters) -> None:
     known = set(bot.engine.genres())
-    for g in (*filters.genres, *filters.exclude_genres):
-        if g not in known:
-            raise EngineError(f"Unknown genre “{g}”. Pick one from the list that appears while you type.")
+    for option, values in (("genre", filters.genres), ("exclude_genre", filters.exclude_genres)):
+        for g in values:
+            if g not in known:
+                raise EngineError(embeds.unknown_genre_text(g, option))
 
 
 def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tuple[TitleCard | None, Reply | None]:
@@ -81,9 +115,17 @@ def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tu
     if resolution.clear is not None:
         return resolution.clear, None
     candidates = resolution.candidates
+    # Entries of exactly that title ("Heat" 1972, 1986, 1995) are what "Which one?" is for: when there are
+    # some, looser matches ("Red Heat", "Heat Wave") would only bury them.
+    same_title = [c for c in candidates if c.matched in (MATCH_TITLE, MATCH_ORIGINAL)]
+    if same_title:
+        candidates = same_title
     if len(candidates) == 1:
         return candidates[0].card, None
     if not candidates:
+        reference = parse_reference(text)
+        if reference is not None:  # an id or link the catalog does not know: no guesses from its letters
+            return None, error_reply(embeds.unknown_reference_text(str(reference)))
         suggestions = bot.engine.suggest(text, limit=5)
         if not suggestions and text:
             suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
@@ -120,17 +162,22 @@ def discover_reply(bot, description: str, filters: Filters) -> Reply:
     )
 
 
-def title_choices(engine, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars."""
+def title_choices(bot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars.
+    None while the resolver is still being built: an empty list now beats "This interaction failed"."""
+    if warming(bot):
+        return []
+    engine = bot.engine
     try:
         cards = engine.suggest(current.strip(), limit=25)
     except Exception as exc:  # no choices beats "Loading options failed"; the command still resolves typed text
         log.warning("event=autocomplete_failed error=%r", exc)
         return []
+    cards = cards[:25]
     out: list[app_commands.Choice[str]] = []
-    for card in cards[:25]:
+    for card, label in zip(cards, embeds.distinct_labels(cards, embeds.CHOICE_NAME), strict=True):
         value = card.id if len(card.id) <= MAX_ID_IN_CHOICE else card.ref
-        out.append(app_commands.Choice(name=embeds.choice_label(card), value=value))
+        out.append(app_commands.Choice(name=label, value=value))
     return out
 
 
@@ -143,8 +190,24 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
 # ---- delivering (async, on the loop) -------------------------------------------------------------------------
 
 
+def may_change(interaction: discord.Interaction) -> bool:
+    """Whether a click may change the message it was made on: its own (ephemeral) copy, or a public message of
+    the user who ran the command. Anyone else gets a copy of their own instead (see components)."""
+    message = interaction.message
+    if message is None or message.flags.ephemeral:
+        return True
+    meta = message.interaction_metadata
+    return meta is None or meta.user.id == interaction.user.id
+
+
+def _fit(text: str | None) -> str | None:
+    """Message content within Discord's 2000 characters, whatever was echoed into it."""
+    return None if text is None else embeds.shorten(text, embeds.CONTENT, keep_lines=True)
+
+
 async def send_error(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral message, whatever state the interaction is in."""
+    text = _fit(text) or embeds.ERROR_TEXT
     if not interaction.response.is_done():
         await interaction.response.send_message(text, ephemeral=True)
     else:
@@ -165,40 +228,47 @@ async def answer(
     costs more than the work, as the worker then waits for the GIL behind the event loop. `slow` work (free
     text: the model may have to load) is deferred first, then computed off the loop, then edited in.
     """
-    if slow:
-        if update:
-            await interaction.response.defer()
-        else:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     try:
-        reply = await asyncio.to_thread(compute) if slow else compute()
-    except EngineError as exc:  # FilterError included: one sentence a person can act on
-        reply = error_reply(str(exc))
-    except Exception:
-        log.exception("event=answer_failed interaction=%s", interaction.id)
-        reply = error_reply(embeds.ERROR_TEXT)
-    await deliver(interaction, reply, update=update, ephemeral=ephemeral, deferred=slow)
+        if slow:
+            if update:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            reply = await asyncio.to_thread(compute) if slow else compute()
+        except EngineError as exc:  # FilterError included: one sentence a person can act on
+            reply = error_reply(user_text(exc))
+        except Exception:
+            log.exception("event=answer_failed interaction=%s", interaction.id)
+            reply = error_reply(embeds.ERROR_TEXT)
+        await deliver(interaction, reply, update=update, ephemeral=ephemeral, deferred=slow)
+    except discord.HTTPException as exc:
+        if exc.code not in (ALREADY_ANSWERED, UNKNOWN_INTERACTION):
+            raise
+        # Answered already (a second delivery of the same interaction) or expired: nobody is waiting for this.
+        log.warning("event=answer_dropped interaction=%s code=%s", interaction.id, exc.code)
 
 
 async def deliver(
     interaction: discord.Interaction, reply: Reply, *, update: bool, ephemeral: bool, deferred: bool
 ) -> None:
+    content = _fit(reply.content)
     if reply.error:
         if deferred and not update:
             if ephemeral:
-                await interaction.edit_original_response(content=reply.content, embeds=[], view=None)
+                await interaction.edit_original_response(content=content, embeds=[], view=None)
                 return
             await interaction.delete_original_response()  # a public "thinking…" must not become a public error
-        await send_error(interaction, reply.content or embeds.ERROR_TEXT)
+        await send_error(interaction, content or embeds.ERROR_TEXT)
         return
     if deferred:
-        await interaction.edit_original_response(content=reply.content, embeds=reply.embeds, view=reply.view)
+        await interaction.edit_original_response(content=content, embeds=reply.embeds, view=reply.view)
     elif update:
-        await interaction.response.edit_message(content=reply.content, embeds=reply.embeds, view=reply.view)
+        await interaction.response.edit_message(content=content, embeds=reply.embeds, view=reply.view)
     else:
         kwargs: dict = {"ephemeral": ephemeral}
         if reply.embeds:
             kwargs["embeds"] = reply.embeds
         if reply.view is not None:
             kwargs["view"] = reply.view
-        await interaction.response.send_message(reply.content, **kwargs)
+        await interaction.response.send_message(content, **kwargs)

@@ -33,6 +33,16 @@ PICK_TEMPLATE = rf"ml:pick:(?P<ref>{REF}):(?P<filters>{FILTERS})"
 PICK_SELECT_TEMPLATE = rf"ml:picks:(?P<filters>{FILTERS})"
 CARD_TEMPLATE = rf"ml:card:(?P<ref>{REF})"
 CARD_SELECT_TEMPLATE = r"ml:cards"
+_KNOWN_FORMATS = (
+    SIMILAR_TEMPLATE,
+    REFINE_TEMPLATE,
+    PICK_TEMPLATE,
+    PICK_SELECT_TEMPLATE,
+    CARD_TEMPLATE,
+    CARD_SELECT_TEMPLATE,
+)
+# Every custom_id that is in none of the formats above (fullmatch: the lookahead refuses exactly the known ones).
+UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in _KNOWN_FORMATS))
 
 _KINDS = {"movie": "m", "show": "s"}
 _KIND_CODES = {v: k for k, v in _KINDS.items()}
@@ -43,9 +53,14 @@ class StateError(EngineError, ValueError):
     """State that cannot be carried in, or read back from, a custom_id; the message is one sentence."""
 
 
+_VALUE_WORDS = {"genre": "genre", "exclude_genre": "genre", "language": "language code"}
+
+
 def _check_value(key: str, value: str) -> str:
     if not FILTERS_VALUE.match(value):
-        raise StateError(f"filter {key} value {value!r} cannot be stored in a custom_id")
+        # Said to a person (a result list cannot be built with it): in their words, not the codec's.
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise StateError(f"“{shown}” is not a {_VALUE_WORDS.get(key, key)} I can filter by ({key}).")
     return value
 
 
@@ -109,7 +124,8 @@ def decode_filters(text: str) -> Filters:
 
 def _checked(custom_id: str) -> str:
     if len(custom_id) > MAX_CUSTOM_ID:
-        raise StateError(f"custom_id of {len(custom_id)} characters exceeds Discord's {MAX_CUSTOM_ID}")
+        # Only reachable with every filter set to its longest value; said to a person, so in their words.
+        raise StateError("That is more filters than a result list can carry on its buttons: leave one or two out.")
     return custom_id
 
 

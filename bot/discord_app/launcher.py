@@ -15,6 +15,7 @@ import time
 import discord
 
 from bot.discord_app.client import create_bot
+from bot.discord_app.layouts import check_page_size
 from bot.engine import Engine, EngineError
 from indexer.config import discord_token
 
@@ -63,14 +64,20 @@ def run(config) -> int:
         print(missing_token_help(application_id()), file=sys.stderr)
         return 2
     started = time.perf_counter()
+    bad_setting = check_page_size(config.discord.page_size)
+    if bad_setting:
+        print(f"Cannot start the Discord bot: {bad_setting}", file=sys.stderr)
+        return 1
     try:
+        # Similar search is ready on return; the title resolver goes on building in a thread while the bot logs
+        # in and syncs its commands, and the bot connects only once it is built (client.warm_up).
         engine = Engine.open(config)
     except EngineError as exc:
         print(f"Cannot start the Discord bot: {exc}", file=sys.stderr)
         return 1
     log.info("event=engine_ready seconds=%.2f", time.perf_counter() - started)
     try:
-        asyncio.run(_serve(config, engine, token))
+        asyncio.run(_serve(config, engine, token, started))
     except KeyboardInterrupt:
         return 0
     except discord.LoginFailure:
@@ -104,7 +111,7 @@ def run(config) -> int:
     return 0
 
 
-async def _serve(config, engine, token: str) -> None:
-    bot = create_bot(config, engine)
+async def _serve(config, engine, token: str, launched_at: float) -> None:
+    bot = create_bot(config, engine, launched_at=launched_at)
     async with bot:
         await bot.start(token)

@@ -17,6 +17,21 @@ from bot.engine.types import Candidate, Filters, SimilarPage, TitleCard
 
 MAX_BUTTONS = 5
 MAX_OPTIONS = 25  # Discord's limit for a select
+# Titles one result page can show: one embed each, one kept for "Same series" (Discord: 10 embeds a message).
+# `[discord] page_size` is checked against it at start (see `check_page_size`).
+MAX_PAGE_SIZE = embeds.MAX_RESULTS
+
+
+def check_page_size(page_size: int) -> str | None:
+    """None when `[discord] page_size` fits the result layout, else the sentence saying why it does not."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        return (
+            f"[discord] page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}: a result page "
+            f"is one Discord message of at most 10 embeds, one result each and one for the series list."
+        )
+    return None
+
+
 # The refine select offers the most relevant genres, not all of them (/similar's genre option reaches every
 # genre): a shorter list is easier to scan, and every click re-sends and re-parses the whole select.
 MAX_REFINE_OPTIONS = 16
@@ -71,9 +86,9 @@ def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool 
         if c.card.ref not in {u.card.ref for u in unique}:
             unique.append(c)
     unique = unique[:MAX_OPTIONS]
+    cards_ = [c.card for c in unique]
     if len(unique) <= MAX_BUTTONS:
-        for c in unique:
-            label = embeds.candidate_button_label(c.card)
+        for c, label in zip(unique, embeds.distinct_labels(cards_, embeds.BUTTON_LABEL), strict=True):
             view.add_item(
                 CardButton(c.card.ref, label=label, row=0)
                 if cards
@@ -81,8 +96,8 @@ def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool 
             )
     else:
         options = []
-        for c in unique:
-            label, description = embeds.candidate_option(c)
+        for c, distinct in zip(unique, embeds.distinct_labels(cards_, embeds.OPTION_TEXT), strict=True):
+            label, description = embeds.candidate_option(c, distinct)
             options.append(discord.SelectOption(label=label, value=c.card.ref, description=description or None))
         view.add_item(CardSelect(options) if cards else PickSelect(filters, options))
     return view

@@ -140,8 +140,9 @@ class Engine:
         return None if key is None else snap.card(key)
 
     def suggest(self, prefix: str, limit: int = 25, kind: str | None = None) -> list[TitleCard]:
+        """Autocomplete; an empty prefix gives the best-known titles (what a just-focused field is offered)."""
         snap = self._snap
-        if not isinstance(prefix, str) or not prefix.strip():
+        if not isinstance(prefix, str):
             return []
         return snap.cards([key for key, _ in snap.resolver.suggest(prefix, limit=limit, kind=kind)])
 

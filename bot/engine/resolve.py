@@ -22,7 +22,12 @@ How a query is answered (`resolve`):
    two-letter titles at 90-100 for any query and cost 35-65 ms over the catalog; token_set_ratio gives 100 to
    every title containing the query ("heat" → "big heat").
 
-`suggest` (autocomplete) never scans: prefix lookups by bisect over sorted arrays built once (whole normalised
+What an id or link names is read by `parse_reference` (pure, no catalog needed), so a face can say "no title has
+the IMDb id tt1670345" instead of guessing titles from the letters of a URL.
+
+`suggest` (autocomplete) answers what people send: nothing yet (Discord asks as soon as the field is focused:
+the best-known titles), a pasted id or link (its title), a title with a year ("heat 1995": that entry first),
+and prefixes. Prefixes never scan: prefix lookups by bisect over sorted arrays built once (whole normalised
 titles, then every word-start suffix "you see me", "see me"), the best by popularity taken with numpy
 `argpartition`; a `fuzz.ratio` pass fills the list only when prefixes find fewer than `limit` titles.
 """
@@ -87,6 +92,7 @@ class ResolverRow:
     trakt_id: int | None
     trakt_slug: str | None
     tmdb_id: int | None
+    ref: str | None = None  # the published build stores it; computed from `id` when not given
 
     @classmethod
     def from_title(cls, title: Title, key: int) -> ResolverRow:
@@ -118,6 +124,57 @@ class _IdQuery:
 
     key: int | None
     title_text: str | None = None
+
+
+_SOURCE_WORDS = {"imdb": "IMDb", "trakt": "Trakt", "tmdb": "TMDB"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An id or link to a title on another site, as typed or pasted: `source` "imdb" | "trakt" | "tmdb", `kind`
+    "movie" | "show" | None, `value` the id (tt0113277, 1102) or a Trakt slug (`slug`: True)."""
+
+    source: str
+    kind: str | None
+    value: str
+    slug: bool = False
+
+    def __str__(self) -> str:
+        """ "the IMDb id tt1670345", "the Trakt movie heat-1995": how a sentence names it."""
+        site = _SOURCE_WORDS[self.source]
+        if self.source == "imdb":
+            return f"the IMDb id {self.value}" if _IMDB_ID.match(self.value) else f"the IMDb page {self.value}"
+        return f"the {site} {self.kind or 'title'} {self.value}"
+
+
+def parse_reference(text: str) -> Reference | None:
+    """What an IMDb / Trakt / TMDB id or URL names; None for text that is no such reference (a title, our own id,
+    a link to another site). Pure: it says what was asked for, not whether the catalog has it."""
+    text = (text or "").strip()
+    if m := _IMDB_ID.match(text):
+        return Reference("imdb", None, m.group(1).lower())
+    if m := _TRAKT_ID.match(text):
+        return Reference("trakt", m.group(1).lower(), m.group(2))
+    if m := _TMDB_ID.match(text):
+        return Reference("tmdb", "movie", m.group(1))
+    if "/" not in text or " " in text:
+        return None
+    url = urlsplit(text if "://" in text else "https://" + text)
+    host = (url.hostname or "").removeprefix("www.").removeprefix("m.")
+    parts = [unquote(p) for p in url.path.split("/") if p]
+    if host == "imdb.com" or host.endswith(".imdb.com"):
+        for part in parts:
+            if m := _IMDB_ID.match(part):
+                return Reference("imdb", None, m.group(1).lower())
+        return Reference("imdb", None, text)  # an IMDb page that names no title (a person, a list)
+    if (host == "trakt.tv" or host.endswith(".trakt.tv")) and len(parts) >= 2 and parts[0] in ("movies", "shows"):
+        kind = "movie" if parts[0] == "movies" else "show"
+        ident = parts[1].casefold()
+        return Reference("trakt", kind, ident, slug=not ident.isdigit())
+    if (host == "themoviedb.org" or host.endswith(".themoviedb.org")) and len(parts) >= 2 and parts[0] == "movie":
+        digits = re.match(r"\d+", parts[1])
+        return Reference("tmdb", "movie", digits.group() if digits else parts[1])
+    return None
 
 
 class _PrefixArray:
@@ -189,7 +246,7 @@ class TitleResolver:
             self._year[row.key] = row.year
             self._row_text[row.key] = (row.title, row.original_title)
             self._by_id[row.id.casefold()] = row.key
-            self._by_ref[title_ref(row.id)] = row.key
+            self._by_ref[row.ref or title_ref(row.id)] = row.key
             if row.imdb_id:
                 self._by_imdb[row.imdb_id.casefold()] = row.key
             if row.trakt_id is not None:
@@ -205,7 +262,8 @@ class TitleResolver:
             if orig and orig != norm:
                 norm_keys[orig].append((row.key, MATCH_ORIGINAL))
         for entries in norm_keys.values():  # most popular first within a same-title set
-            entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
+            if len(entries) > 1:  # most titles are unique: no Python sort call for them
+                entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
         self._norm_keys: dict[str, list[tuple[int, str]]] = dict(norm_keys)
         self._norms: list[str] = list(self._norm_keys)
         self._norm_best_pop = np.array([self._popularity[self._norm_keys[n][0][0]] for n in self._norms])
@@ -215,6 +273,8 @@ class TitleResolver:
         self._by_len_idx = np.asarray(order, dtype=np.int64)
         self._by_len_norms = [self._norms[i] for i in order]
         self._by_len_lens = [len(norm) for norm in self._by_len_norms]
+        # Best known first (ties by key, so the order is stable): what autocomplete offers before anything is typed.
+        self._by_popularity = np.lexsort((np.arange(size), -self._popularity)) if size else np.zeros(0, np.int64)
         self._build_word_index()
         self._build_prefix_arrays()
 
@@ -257,8 +317,46 @@ class TitleResolver:
 
     # ------------------------------------------------------------------------------------------ suggest
     def suggest(self, prefix: str, limit: int = 25, kind: str | None = None) -> list[tuple[int, float]]:
-        """Autocomplete: up to `limit` (key, score) best first: exact title, title prefix, word prefix, fuzzy."""
-        return self._suggest(prefix, limit, kind, typos=True)
+        """Autocomplete: up to `limit` (key, score) best first. Nothing typed: the best-known titles. An id or
+        link: its title. Else exact title, a year hint's pick ("heat 1995"), title prefix, word prefix, fuzzy."""
+        kind_code = self._kind_codes.get(kind) if kind else None
+        if limit <= 0:
+            return []
+        text = (prefix or "")[:_MAX_QUERY_CHARS].strip()
+        if not text:
+            return self._popular(limit, kind_code)
+        id_query = self._parse_id(text)
+        if id_query is not None:
+            if id_query.key is not None:
+                keep = kind_code is None or self._kinds[id_query.key] == kind_code
+                return [(id_query.key, _SUGGEST_EXACT)] if keep else []
+            if id_query.title_text is None:
+                return []  # an id that names nothing here: offering look-alike titles would mislead
+            text = id_query.title_text
+        out = self._suggest(text, limit, kind, typos=True)
+        hinted = self._year_hinted(text, kind_code)
+        if hinted:
+            # "heat 1995": the entry of that title and year first; prefixes of the whole text rarely match.
+            seen = {k for k, _ in hinted}
+            out = (hinted + [(k, s) for k, s in out if k not in seen])[:limit]
+        return out
+
+    def _popular(self, limit: int, kind_code: int | None) -> list[tuple[int, float]]:
+        order = self._by_popularity
+        if kind_code is not None:
+            order = order[self._kinds[order] == kind_code]
+        return [(int(k), _SUGGEST_WORD) for k in order[:limit]]
+
+    def _year_hinted(self, text: str, kind_code: int | None) -> list[tuple[int, float]]:
+        """Same-title entries of "title year" text, the one of that year first (none when it is no such text)."""
+        m = _YEAR_TAIL.match(text)
+        if not m:
+            return []
+        year = int(m.group("year"))
+        entries = self._norm_keys.get(normalize_title(m.group("rest")), ())
+        keys = [k for k, _ in entries if kind_code is None or self._kinds[k] == kind_code]
+        keys.sort(key=lambda k: self._year_penalty(k, year))  # stable: popularity order within a penalty
+        return [(k, _SUGGEST_EXACT - self._year_penalty(k, year)) for k in keys]
 
     def _suggest(self, prefix: str, limit: int, kind: str | None, *, typos: bool) -> list[tuple[int, float]]:
         prefix = prefix[:_MAX_QUERY_CHARS]
@@ -352,7 +450,7 @@ class TitleResolver:
             for key, _ in self._suggest(query, limit + min(len(exact), limit), None, typos=False):
                 if key not in scored:
                     scored[key] = (
-                        self._fuzzy_score(query, self._norm_of(key)) + self._popularity_bonus(key),
+                        self._near(self._fuzzy_score(query, self._norm_of(key)), key),
                         MATCH_FUZZY,
                     )
         else:
@@ -362,7 +460,17 @@ class TitleResolver:
             scored = {k: (s - self._year_penalty(k, year), m) for k, (s, m) in scored.items()}
 
         exact_keys = {k for k, _ in exact}
-        ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], -self._popularity[kv[0]], kv[0]))
+        # Among equal scores, entries whose title is exactly what was typed come before those that only normalise
+        # alike ("Heat" before "The Heat", whose article the normaliser drops), then the most popular.
+        typed = normalize_title(m.group("rest") if hinted and m else raw, drop_article=False)
+        literal = {
+            k
+            for k, matched in exact
+            if normalize_title(self._row_text[k][1 if matched == MATCH_ORIGINAL else 0], drop_article=False) == typed
+        }
+        ranked = sorted(
+            scored.items(), key=lambda kv: (-kv[1][0], kv[0] not in literal, -self._popularity[kv[0]], kv[0])
+        )
         # Same-title entries are all offered, even past `limit`.
         keep = [kv for i, kv in enumerate(ranked) if i < limit or kv[0] in exact_keys]
         candidates = [(key, round(max(score, 0.0), 2), matched) for key, (score, matched) in keep]
@@ -400,6 +508,11 @@ class TitleResolver:
 
     def _popularity_bonus(self, key: int) -> float:
         return float(self._bonus[key]) if self._bonus is not None else 0.0
+
+    def _near(self, score: float, key: int) -> float:
+        """A fuzzy score with its popularity bonus, kept under an exact match's: "Now You See Me 2" must never
+        rank above "Now You See Me" for that typed title, however popular it is."""
+        return min(score + self._popularity_bonus(key), _EXACT - 0.01)
 
     def _norm_of(self, key: int) -> str:
         return normalize_title(self._row_text[key][0])
@@ -475,7 +588,7 @@ class TitleResolver:
             if base < _FUZZY_CUTOFF:
                 continue
             for key, _ in self._norm_keys[norm]:
-                out.append((key, base + self._popularity_bonus(key)))
+                out.append((key, self._near(base, key)))
         out.sort(key=lambda ks: (-ks[1], -self._popularity[ks[0]], ks[0]))
         return out
 
@@ -488,34 +601,18 @@ class TitleResolver:
             return _IdQuery(self._by_id[folded])
         if _REF.match(text) and text in self._by_ref:
             return _IdQuery(self._by_ref[text])
-        if m := _IMDB_ID.match(text):
-            return _IdQuery(self._by_imdb.get(m.group(1).casefold()))
-        if m := _TRAKT_ID.match(text):
-            return _IdQuery(self._by_trakt.get((m.group(1).lower(), int(m.group(2)))))
-        if m := _TMDB_ID.match(text):
-            return _IdQuery(self._by_tmdb.get(int(m.group(1))))
-        if "/" not in text or " " in text:
+        ref = parse_reference(text)
+        if ref is None:
             return None
-        url = urlsplit(text if "://" in text else "https://" + text)
-        host = (url.hostname or "").removeprefix("www.").removeprefix("m.")
-        parts = [unquote(p) for p in url.path.split("/") if p]
-        if host.endswith("imdb.com"):
-            for part in parts:
-                if m := _IMDB_ID.match(part):
-                    return _IdQuery(self._by_imdb.get(m.group(1).casefold()))
-            return _IdQuery(None)
-        if host.endswith("trakt.tv") and len(parts) >= 2 and parts[0] in ("movies", "shows"):
-            kind = "movie" if parts[0] == "movies" else "show"
-            ident = parts[1].casefold()
-            if ident.isdigit():
-                return _IdQuery(self._by_trakt.get((kind, int(ident))))
-            if ident in self._by_slug:
-                return _IdQuery(self._by_slug[ident])
-            # Trakt slugs are the title in kebab case, plus "-<year>" when needed: read it as a title query.
-            m = _SLUG_YEAR.match(ident)
-            words = (m.group("rest") if m else ident).replace("-", " ")
-            return _IdQuery(None, f"{words} {m.group('year')}" if m else words)
-        if host.endswith("themoviedb.org") and len(parts) >= 2 and parts[0] == "movie":
-            digits = re.match(r"\d+", parts[1])
-            return _IdQuery(self._by_tmdb.get(int(digits.group())) if digits else None)
-        return None
+        if ref.source == "imdb":
+            return _IdQuery(self._by_imdb.get(ref.value))
+        if ref.source == "tmdb":
+            return _IdQuery(self._by_tmdb.get(int(ref.value)) if ref.value.isdigit() else None)
+        if not ref.slug:
+            return _IdQuery(self._by_trakt.get((ref.kind, int(ref.value))))
+        if ref.value in self._by_slug:
+            return _IdQuery(self._by_slug[ref.value])
+        # Trakt slugs are the title in kebab case, plus "-<year>" when needed: read it as a title query.
+        m = _SLUG_YEAR.match(ref.value)
+        words = (m.group("rest") if m else ref.value).replace("-", " ")
+        return _IdQuery(None, f"{words} {m.group('year')}" if m else words)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 
@@ -83,7 +83,9 @@ def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
     if tmdb_id:
         return f"https://www.themoviedb.org/{'tv' if kind == 'show' else 'movie'}/{tmdb_id}"
     if wikipedia:
-        return f"https://en.wikipedia.org/wiki/{quote(wikipedia.replace(' ', '_'))}"
+        # Catalog names come both raw ("Don't_Tell") and already percent-encoded ("Don%27t_Tell"): decode first,
+        # so an encoded one is not encoded twice ("%2527").
+        return f"https://en.wikipedia.org/wiki/{quote(unquote(wikipedia).replace(' ', '_'))}"
     return None
 
 
@@ -481,6 +483,7 @@ class Snapshot:
                     trakt_id=trakt_id,
                     trakt_slug=trakt_slug,
                     tmdb_id=tmdb_id,
+                    ref=self.refs[key],  # stored in the build: the resolver need not hash 57k ids again
                 )
             )
         return TitleResolver(rows)

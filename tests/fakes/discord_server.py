@@ -14,7 +14,16 @@ ENFORCES Discord's documented rules instead of accepting anything:
   <= 100, placeholder <= 150;
 - autocomplete: at most 25 choices, name and value 1..100 characters;
 - commands: names and descriptions within limits, required options first, at most 25 options/choices;
-- a test can only click enabled components that exist in the message state the fake handed out.
+- a test can only click enabled components that exist in the message state the fake handed out;
+- an interaction with no answer within 3 s is a broken rule too (the user saw "This interaction failed"), whatever
+  the cause: a handler blocking the event loop, a click on a custom_id no handler matches, a crash;
+- messages sent as interaction responses carry `interaction_metadata` (who ran the command or clicked), as
+  Discord's do, so a bot can tell the invoking user from others.
+
+Discord behaviours a test can trigger: `redeliver` (the same INTERACTION_CREATE again, same id and token, as after
+a gateway resume), `at_ready` (interactions dispatched in the same breath as READY: users who clicked while the
+bot was starting), `forge` (a component custom_id as an older bot version or a hand-edited message left it), and
+`visible_commands` (what a member sees in the command picker: guild and global commands together).
 
 A broken rule is answered the way Discord answers it (a 4xx JSON error) AND recorded in `fake.violations`; an
 unknown route is answered 404 and recorded in `fake.unknown_routes`. `running_fake()` asserts at exit that both
@@ -376,6 +385,8 @@ class FakeDiscord:
         self.messages: dict[int, dict] = {}
         self.gateways: list[_Gateway] = []
         self.identified = asyncio.Event()  # a bot completed IDENTIFY
+        self._at_ready: list = []  # coroutine factories dispatched right after the next READY
+        self.ready_interactions: list[FakeInteraction] = []  # what they dispatched
         self.commands_synced = asyncio.Event()  # a bot pushed its command tree
         self.deadline_s = RESPONSE_DEADLINE_S
         self.routes = [
@@ -545,6 +556,11 @@ class FakeDiscord:
                         },
                     )
                     gw.ready.set()
+                    # Users who acted while the bot was starting: their interactions arrive right behind READY,
+                    # before the bot has read anything else from the socket.
+                    pending, self._at_ready = self._at_ready, []
+                    for factory in pending:
+                        self.ready_interactions.append(await factory())
                     self.identified.set()
                 elif op == 6:  # resume: not supported, make the client identify again
                     await ws.send_str(json.dumps({"op": 9, "d": False}))
@@ -693,9 +709,35 @@ class FakeDiscord:
         return inter
 
     def _expire(self, inter: FakeInteraction) -> None:
-        if inter.response_type is None:
+        if inter.response_type is None and not inter.expired:
             inter.expired = True
+            what = inter.payload["data"].get("custom_id") or inter.payload["data"].get("name")
+            self.violation(
+                f"interaction {inter.id} (type {inter.type}, {what!r}) got no response within {self.deadline_s:g} s:"
+                " the user saw 'This interaction failed'"
+            )
             inter.changed.set()
+
+    async def redeliver(self, inter: FakeInteraction) -> None:
+        """Deliver the same INTERACTION_CREATE again (same id and token), as Discord may after a resume."""
+        gw = self._gateway_for(int(inter.payload["guild_id"]) if inter.payload.get("guild_id") else None)
+        await gw.dispatch("INTERACTION_CREATE", inter.payload)
+
+    def at_ready(self, factory) -> None:
+        """`factory()` (e.g. `lambda: fake.command("similar", {...}, wait=False)`) runs right after the next READY
+        is sent; the interaction it returns lands in `ready_interactions`."""
+        self._at_ready.append(factory)
+
+    def forge(self, message: dict, old: str, new: str) -> None:
+        """Give a component of a message the fake handed out another custom_id: what an older version of the bot,
+        or a hand-edited client, leaves behind."""
+        self.component(self.messages[int(message["id"])], old)["custom_id"] = new
+
+    def visible_commands(self, guild_id: int | None = GUILD_ID) -> list[str]:
+        """Command names a member sees in the picker: the guild's commands and the global ones, listed together
+        (a command registered in both scopes shows twice)."""
+        scopes = [None] + ([guild_id] if guild_id is not None else [])
+        return sorted(c["name"] for scope in scopes for c in self.commands.get(scope, []))
 
     async def wait_acknowledged(self, inter: FakeInteraction) -> FakeInteraction:
         while inter.response_type is None and not inter.expired:
@@ -725,10 +767,11 @@ class FakeDiscord:
         *,
         user: int = DEFAULT_USER_ID,
         guild: bool = True,
+        wait: bool = True,
     ) -> FakeInteraction:
         """A user types `value` into option `focused` of /name."""
         data = self._command_data(name, {**(options or {}), focused: value}, guild, focused=focused)
-        return await self._dispatch(self._base_interaction(4, data, user, guild), True)
+        return await self._dispatch(self._base_interaction(4, data, user, guild), wait)
 
     def _component(self, message: dict | int, custom_id: str) -> tuple[dict, dict]:
         mid = message if isinstance(message, int) else int(message["id"])
@@ -818,11 +861,29 @@ class FakeDiscord:
             "webhook_id": str(APP_ID),
             "application_id": str(APP_ID),
             "_guild": "guild_id" in inter.payload,
+            "interaction_metadata": self._metadata(inter),
         }
         if "guild_id" in inter.payload:
             msg["guild_id"] = inter.payload["guild_id"]
         self.messages[mid] = msg
         return msg
+
+    @staticmethod
+    def _metadata(inter: FakeInteraction) -> dict:
+        """Discord's message interaction metadata: which interaction made the message, and whose it was."""
+        payload = inter.payload
+        user = (payload.get("member") or {}).get("user") or payload.get("user")
+        meta: dict[str, Any] = {
+            "id": str(inter.id),
+            "type": inter.type,
+            "user": user,
+            "authorizing_integration_owners": payload.get("authorizing_integration_owners", {}),
+        }
+        if inter.type == 3:
+            meta["interacted_message_id"] = payload["message"]["id"]
+        if inter.message_id is not None:  # a followup: the interaction's first message already exists
+            meta["original_response_message_id"] = str(inter.message_id)
+        return meta
 
     async def _callback(self, request: web.Request, iid: str, token: str) -> web.Response:
         body = await self._json(request)

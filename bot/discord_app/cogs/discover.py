@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.discord_app import flows
 from bot.discord_app.cogs import user_cooldown
-from bot.discord_app.cogs.similar import KIND_CHOICES, make_filters
+from bot.discord_app.cogs.similar import KIND_CHOICES, Genre, make_filters
 from bot.engine.types import EngineError
 
 
@@ -30,13 +30,13 @@ class DiscoverCog(commands.Cog):
         interaction: discord.Interaction,
         description: app_commands.Range[str, 3, 300],
         kind: str | None = None,
-        genre: str | None = None,
+        genre: Genre | None = None,
         private: bool = False,
     ) -> None:
         try:
             filters = make_filters(kind=kind, genre=genre)
         except EngineError as exc:
-            await flows.send_error(interaction, str(exc))
+            await flows.send_error(interaction, flows.user_text(exc))
             return
         bot = self.bot
         # The model may have to load first (seconds): always defer, then edit.

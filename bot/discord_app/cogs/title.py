@@ -19,8 +19,10 @@ class TitleCog(commands.Cog):
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200], private: bool = False
     ) -> None:
         bot = self.bot
-        await flows.answer(interaction, lambda: flows.title_card_reply(bot, title), ephemeral=private)
+        await flows.answer(
+            interaction, lambda: flows.title_card_reply(bot, title), ephemeral=private, slow=flows.warming(bot)
+        )
 
     @title.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction, current: str):
-        return flows.title_choices(self.bot.engine, current)
+        return flows.title_choices(self.bot, current)
