@@ -173,7 +173,7 @@ class ApiSettings:
 class DiscordSettings:
     guild_id: Int[0, 2**64 - 1] = 0  # 0: sync commands globally; else to this guild only (instant)
     shard_count: Int[0, 10_000] = 0  # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
-    page_size: Int[1, 10] = 5
+    page_size: Int[1, 9] = 5  # one embed per title plus the "Same series" one, in a message of at most 10
     cooldown_rate: Int[0, 1000] = 5  # /similar and /discover uses per user ... (0: no cooldown)
     cooldown_per_s: FloatAbove[0, 86_400] = 30.0  # ... per this many seconds
 

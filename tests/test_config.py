@@ -53,10 +53,10 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
         ('[index]\ndtype = "f64"\n', '[index] dtype = "f64" is not allowed: it must be one of "f16", "f32", "i8"'),
         # ranges
         (
-            "[discord]\npage_size = 11\n",
-            "[discord] page_size = 11 is not allowed: it must be a whole number from 1 to 10",
+            "[discord]\npage_size = 10\n",
+            "[discord] page_size = 10 is not allowed: it must be a whole number from 1 to 9",
         ),
-        ("[discord]\npage_size = 0\n", "page_size = 0 is not allowed: it must be a whole number from 1 to 10"),
+        ("[discord]\npage_size = 0\n", "page_size = 0 is not allowed: it must be a whole number from 1 to 9"),
         ("[api]\nport = -1\n", "[api] port = -1 is not allowed: it must be a whole number from 0 to 65535"),
         ("[api]\nport = 70000\n", "[api] port = 70000 is not allowed"),
         ('[api]\nhost = "my host"\n', '[api] host = "my host" is not allowed: it must be a host name or IP address'),
@@ -96,12 +96,12 @@ def test_bad_settings_are_refused_with_one_sentence(tmp_path, text, sentence):
 def test_good_values_at_the_edges_are_accepted(tmp_path):
     path = tmp_path / "bot.toml"
     path.write_text(
-        '[discord]\npage_size = 10\ncooldown_rate = 0\n[api]\nport = 65535\nhost = "0.0.0.0"\n'
+        '[discord]\npage_size = 9\ncooldown_rate = 0\n[api]\nport = 65535\nhost = "0.0.0.0"\n'
         '[trakt]\npage_limit = 250\nbase_url = "http://127.0.0.1:8765/"\nmax_retries = 0\n'
         '[engine]\nboost_weight = 1\nreload_interval_s = 0\n[log]\nlevel = "info"\n'
     )
     config = load_config(path)
-    assert (config.discord.page_size, config.api.port, config.trakt.page_limit) == (10, 65535, 250)
+    assert (config.discord.page_size, config.api.port, config.trakt.page_limit) == (9, 65535, 250)
     assert config.engine.boost_weight == 1.0 and isinstance(config.engine.boost_weight, float)  # an int for a float
     assert config.log.level == "INFO"  # case does not matter; the logging module gets the canonical name
 
