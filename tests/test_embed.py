@@ -231,6 +231,7 @@ def test_the_default_model_is_static_distilled_once_and_cached(tmp_path):
     vectors = encoder.encode(TEXTS)
     assert vectors.dtype == np.float32 and vectors.shape == (len(TEXTS), 256)
     assert np.allclose(np.linalg.norm(vectors[:7], axis=1), 1.0, atol=1e-5)
+    assert np.isfinite(vectors).all() and not vectors[TEXTS.index("")].any()  # no token: the zero vector, not NaN
     assert np.allclose(vectors, encoder.encode(TEXTS), atol=1e-6)  # same vectors (summation order may vary)
     again = load_encoder(settings, tmp_path / "cache")
     assert again.artifact_path == encoder.artifact_path

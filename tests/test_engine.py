@@ -9,12 +9,14 @@ import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from bot.engine import Candidate, Engine, EngineError, FilterError, Filters, SimilarPage, TitleCard, explain
 from bot.engine.franchise import siblings
+from bot.engine.rank import boosted
 from indexer.config import IndexSettings
 from indexer.publish import publish
 from indexer.sources import read_catalog
@@ -135,34 +137,24 @@ def test_series_siblings_agree_with_the_engine(engine):
 # -- boost and explanations -----------------------------------------------------------------------------------
 
 
-def _boosted_brute_force(engine, qk: int, weight: float, n: int) -> list[int]:
-    snap = engine.snapshot
-    cos = np.asarray(snap.vectors, dtype=np.float32) @ snap.vector(qk)
-    q_dirs = set(snap.directors.of(qk).tolist())
-    q_lead = snap.cast.of(qk)[:3].tolist()
-    score = cos.copy()
-    for k in range(snap.n):
-        d = bool(q_dirs & set(snap.directors.of(k).tolist()))
-        c = sum(p in set(snap.cast.of(k).tolist()) for p in q_lead) / len(q_lead) if q_lead else 0
-        score[k] += weight * (0.6 * d + 0.4 * c)
-    score[qk] = -np.inf
-    return sorted(range(snap.n), key=lambda k: (-score[k], k))[:n]
-
-
 def test_boost_raises_titles_sharing_director_or_lead_cast(engine):
     snap = engine.snapshot
     query = _id(engine, "Batman Begins", 2005)
     qk = snap.key_of(query)
-    plain = engine.similar(query, k=10, franchise=False)
-    boosted = engine.similar(query, k=10, franchise=False, boost=True)
-    plain_ids = [r.card.id for r in plain.items]
-    boosted_ids = [r.card.id for r in boosted.items]
-    assert plain_ids != boosted_ids
-    risen = [r for r in boosted.items if r.card.id not in plain_ids]
-    assert risen and all(r.card.id in set(snap.ids[k] for k in explain.people_sharing(snap, qk)) for r in risen)
-    assert all(("same director" in r.why) or ("also stars" in r.why) for r in risen)
-    weight = engine.config.engine.boost_weight
-    assert [snap.key_of(i) for i in boosted_ids] == _boosted_brute_force(engine, qk, weight, 10)
+    sharing = set(explain.people_sharing(snap, qk).tolist())
+    plain = [snap.key_of(r.card.id) for r in engine.similar(query, k=10, franchise=False).items]
+    page = engine.similar(query, k=10, franchise=False, boost=True)
+    got = [snap.key_of(r.card.id) for r in page.items]
+    assert len(sharing & set(got)) >= len(sharing & set(plain))
+    assert all(("same director" in r.why.lower()) or ("also stars" in r.why.lower())
+               for r in page.items if snap.key_of(r.card.id) in sharing)  # fmt: skip
+    # The boost is the fitted ranking with people weighted more: the same as scoring every title that way.
+    heavy = boosted(engine.ranker, engine.config.engine.boost_weight)
+    everything = Engine(engine.config, snap, replace(heavy, pool_content=snap.n, pool_prior=snap.n))
+    assert got == [snap.key_of(r.card.id) for r in everything.similar(query, k=10, franchise=False).items]
+    lifted = Engine(engine.config, snap, boosted(engine.ranker, 5.0))
+    top = [snap.key_of(r.card.id) for r in lifted.similar(query, k=5, franchise=False).items]
+    assert set(top) <= sharing  # a heavy boost puts people-sharing titles first
 
 
 def test_boost_is_off_by_default_and_weight_zero_changes_nothing(small_published):
@@ -178,14 +170,18 @@ def test_every_result_explains_itself(engine):
     toy = _id(engine, "Toy Story", 1995)
     page = engine.similar(toy, k=10)
     query = page.query
+    snap = engine.snapshot
+    q = snap.vector(snap.key_of(toy))
     for r in page.items:
-        assert f"{round(r.score * 100)}% similar" in r.why
-        assert len(r.why) < 140
-        if r.why.startswith("Shared genres: "):
-            named = r.why.split(" · ")[0].removeprefix("Shared genres: ").split(", ")
-            assert all(g in query.genres and g in r.card.genres for g in named)
+        cosine = float(snap.vector(snap.key_of(r.card.id)) @ q)
+        assert r.why.endswith(f"story {round(cosine * 100)}% alike") or r.why == f"Story {round(cosine * 100)}% alike"
+        assert len(r.why) < 160
+        for part in r.why.split(" · "):
+            if part.lower().startswith("shared: "):
+                named = part[len("shared: ") :].split(", ")
+                assert all(g in query.genres and g in r.card.genres for g in named)
     lasseter = [r for r in page.items if "John Lasseter" in r.card.directors]
-    assert lasseter and "same director: John Lasseter" in lasseter[0].why
+    assert lasseter and "same director: john lasseter" in lasseter[0].why.lower()
 
 
 # -- free text and blend --------------------------------------------------------------------------------------
@@ -216,10 +212,12 @@ def test_blend_is_close_to_both_and_leaves_out_the_inputs_and_their_series(engin
     assert not excluded & set(got) and len(got) == 8
     q = snap.vector(snap.key_of(toy)) + snap.vector(snap.key_of(thing))
     q /= np.linalg.norm(q)
-    for r in page.items:
-        assert r.score == pytest.approx(float(snap.vector(snap.key_of(r.card.id)) @ q), abs=1e-4)
-    # each blended result sits closer to the pair than it does to at least one of them alone
-    assert any(snap.vector(k) @ snap.vector(snap.key_of(toy)) < r.score for k, r in zip(got, page.items, strict=True))
+    to_pair = np.asarray(snap.vectors, dtype=np.float32) @ q
+    # every result is among the titles closest to the pair (the top tenth of the catalog) ...
+    assert all(to_pair[k] >= np.percentile(to_pair, 90) for k in got)
+    # ... and the blend is not just one of its inputs' list
+    alone = {snap.key_of(r.card.id) for r in engine.similar(toy, k=8).items}
+    assert set(got) != alone
 
 
 def test_blend_takes_two_or_three_titles(engine):
@@ -285,7 +283,7 @@ def test_hot_reload_swaps_to_the_new_build(small_published, small_catalog_path, 
         [titles[i] for i in keep],
         vectors[keep],
         model=config.model.name,
-        text_recipe="flixrec",
+        text_recipe=config.model.text_recipe,
         source="test",
         settings=IndexSettings(),
     )
@@ -309,7 +307,7 @@ def test_reload_refuses_a_build_of_another_model_and_keeps_serving(small_publish
         titles,
         vectors,
         model="some-other-model",
-        text_recipe="flixrec",
+        text_recipe=config.model.text_recipe,
         source="test",
         settings=IndexSettings(),
     )
@@ -370,7 +368,7 @@ def test_reload_while_querying_never_mixes_builds(small_published, small_catalog
         [titles[i] for i in order],
         vectors[order],
         model=config.model.name,
-        text_recipe="flixrec",
+        text_recipe=config.model.text_recipe,
         source="test",
         settings=IndexSettings(),
     )

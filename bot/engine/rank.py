@@ -25,7 +25,7 @@ pool does not depend on the page asked for, so pages are consecutive slices of o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,12 +48,12 @@ FEATURES = (
     "cast",
     "language",
 )
-CONTENT = (0, 1)  # the features that need the vectors; the rest make the prior
 F = {name: i for i, name in enumerate(FEATURES)}
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
 NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query has one
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
+MEDIAN_OF = 100
 
 
 class RankerError(ValueError):
@@ -154,6 +154,16 @@ class Ranker:
         }
 
 
+def boosted(ranker: Ranker, weight: float) -> Ranker:
+    """The cast/director boost (`[engine] boost`): a shared director adds `weight` x the content weight (0.15: as
+    much as 15% of a perfect content match), each shared lead half that, on top of the fitted weights."""
+    w = ranker.weights.copy()
+    extra = weight * abs(float(w[F["content"]]))
+    w[F["director"]] += extra
+    w[F["cast"]] += extra / 2
+    return replace(ranker, weights=w)
+
+
 def _people_hits(snap, people: tuple[int, ...], inverted) -> np.ndarray:
     """Per title, how many of `people` it lists (float32 over the whole catalog)."""
     out = np.zeros(snap.n, dtype=np.float32)
@@ -179,11 +189,11 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["genres"]] = inter / np.maximum(union, 1.0)
         out[:, F["genres_shared"]] = np.minimum(inter, MAX_SHARED)
     if profile.year:
-        years = snap.years[sel].astype(np.float32)
-        gap = np.abs(years - profile.year)
+        years = snap.years[sel]
+        gap = np.minimum(np.abs(years.astype(np.int32) - profile.year), 255)
         known = years > 0
-        out[:, F["era"]] = np.where(known, np.exp(-gap / ERA_SCALE), 0.0)
-        out[:, F["era_close"]] = np.where(known, np.exp(-gap / ERA_CLOSE_SCALE), 0.0)
+        out[:, F["era"]] = np.where(known, _ERA_TABLE[gap], 0.0)
+        out[:, F["era_close"]] = np.where(known, _ERA_CLOSE_TABLE[gap], 0.0)
     out[:, F["votes"]] = snap.log_votes[sel]
     out[:, F["rated"]] = snap.rated[sel]
     out[:, F["rating"]] = snap.rating0[sel]
@@ -196,6 +206,52 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles)[sel], MAX_SHARED)
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
+    return out
+
+
+_GAPS = np.arange(256, dtype=np.float32)
+_ERA_TABLE = np.exp(-_GAPS / ERA_SCALE).astype(np.float32)  # |Δyear| -> feature, looked up instead of exp()
+_ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
+
+
+def _static_prior(snap, ranker: Ranker) -> np.ndarray:
+    """The query-independent part of the prior (votes, rating, story), once per build and weights."""
+    cache = snap.rank_cache
+    key = ("static", ranker.weights.tobytes())
+    hit = cache.get(key)
+    if hit is None:
+        w = ranker.weights
+        hit = (w[F["votes"]] * snap.log_votes + w[F["rated"]] * snap.rated + w[F["rating"]] * snap.rating0
+               + w[F["story"]] * snap.story).astype(np.float32)  # fmt: skip
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = hit
+    return hit
+
+
+def prior(snap, ranker: Ranker, profile: Profile) -> np.ndarray:
+    """`features(snap, profile, None, None) @ weights` for every title, without the (n, F) matrix: the same
+    numbers (tests/test_rank.py checks it), computed as a sum of vectors over the whole catalog."""
+    w = ranker.weights
+    out = _static_prior(snap, ranker).copy()
+    if profile.genre_bits:
+        q = np.uint64(profile.genre_bits)
+        inter = np.bitwise_count(snap.genre_bits & q).astype(np.float32)
+        union = np.bitwise_count(snap.genre_bits | q).astype(np.float32)
+        out += w[F["genres"]] * (inter / np.maximum(union, 1.0))
+        out += w[F["genres_shared"]] * np.minimum(inter, MAX_SHARED)
+    if profile.year:
+        gap = np.minimum(np.abs(snap.years.astype(np.int32) - profile.year), 255)
+        era = w[F["era"]] * _ERA_TABLE[gap] + w[F["era_close"]] * _ERA_CLOSE_TABLE[gap]
+        out += np.where(snap.years > 0, era, np.float32(0.0))
+    if profile.kind >= 0:
+        out += w[F["same_kind"]] * (snap.kinds == profile.kind)
+    if profile.directors:
+        out += w[F["director"]] * (_people_hits(snap, profile.directors, snap.director_titles) > 0)
+    if profile.lead_cast:
+        out += w[F["cast"]] * np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles), MAX_SHARED)
+    if profile.language >= 0:
+        out += w[F["language"]] * (snap.lang_codes == profile.language)
     return out
 
 
@@ -220,15 +276,13 @@ def rank(
     content = top_k(snap, q, min(ranker.pool_content, n_allowed), mask, exclude).keys
     parts = [content]
     if ranker.pool_prior > 0:
-        w = ranker.weights.copy()
-        w[list(CONTENT)] = 0.0
-        prior = features(snap, profile, None, None) @ w
+        scores = prior(snap, ranker, profile)
         if ranker.sink_no_story and profile.story:
-            prior -= NO_STORY_SINK * (~snap.story)
-        prior[~allowed] = -np.inf
+            scores -= NO_STORY_SINK * (~snap.story)
+        scores[~allowed] = -np.inf
         m = min(ranker.pool_prior, n_allowed)
-        best = np.argpartition(-prior, m - 1)[:m] if m < snap.n else np.arange(snap.n)
-        parts.append(best[np.isfinite(prior[best])])
+        best = np.argpartition(-scores, m - 1)[:m] if m < snap.n else np.arange(snap.n)
+        parts.append(best[np.isfinite(scores[best])])
     keys = np.unique(np.concatenate(parts).astype(np.int64))
     order = np.argsort(keys)  # memmap gathers read faster in key order (unique already sorts)
     cosines = np.asarray(snap.vectors[keys[order]], dtype=np.float32) @ q
@@ -237,5 +291,8 @@ def rank(
     if ranker.sink_no_story and profile.story:
         scores = scores - NO_STORY_SINK * (~snap.story[keys])
     best = np.lexsort((keys, -scores))
-    median = np.median(feats, axis=0) if len(keys) else np.zeros(len(FEATURES), np.float32)
+    # What "stands out" is measured against: the median of the best MEDIAN_OF candidates (the company a result
+    # keeps on its page, not the whole pool).
+    top = feats[best[:MEDIAN_OF]]
+    median = np.median(top, axis=0) if len(top) else np.zeros(len(FEATURES), np.float32)
     return Ranked(keys[best], scores[best].astype(np.float32), cosines[best], feats[best], median.astype(np.float32))

@@ -195,6 +195,7 @@ class Snapshot:
         self.filter_cache: OrderedDict = OrderedDict()  # Filters -> (mask, passing keys); see search.filter_mask
         self.passing_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.filter_lock = threading.Lock()
+        self.rank_cache: dict = {}  # per-weights arrays of the ranking (bot/engine/rank.py), small
         self.search_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
 
     # -- loading ---------------------------------------------------------------------------------------------
