@@ -278,9 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- Load: before {load_before}; after {load_after}. The machine is shared, so every configuration encoded "
         f"each of {args.chunks} chunks in turn (rotating order) and absolute rates move with the load; the "
         "speed-ups are the comparable figures.",
-        f"- Sample: {len(texts)} titles of {args.catalog.name}, seed {args.seed}, the default text recipe (story), the same "
-        f"texts for every configuration; default model "
-        f"`{args.model}`.",
+        f"- Sample: {len(texts)} titles of {args.catalog.name}, seed {args.seed}, the default text recipe (story), "
+        f"the same texts for every configuration; default model `{args.model}`.",
         "- Bar: speed-up >= 3x FlixRec's encoder, mean cosine >= 0.99 and mean 10-NN overlap >= 90% against the "
         "same model's plain fp32 vectors.",
         *[f"- {n}" for n in notes],

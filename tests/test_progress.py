@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import shutil
 
 from tqdm import tqdm as real_tqdm
 
