@@ -8,6 +8,7 @@ and idles small.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -34,6 +35,8 @@ from indexer.config import Config
 from indexer.published import PublishedError, current_build_id, open_published
 
 log = logging.getLogger("morelike.engine")
+# Free text and blends: content similarity alone, and never a title without a story.
+CONTENT_RANKER = dataclasses.replace(Ranker.cosine_only(), sink_no_story=True)
 
 MAX_K = 50
 MAX_RANK = 1_000  # page * k + k: deeper than anyone scrolls, and it bounds the work of one call
@@ -222,11 +225,11 @@ class Engine:
         q = self.encode(text.strip())
         if q.shape[0] != snap.vectors.shape[1]:
             raise EngineError(f"The model gives {q.shape[0]} dimensions but the index has {snap.vectors.shape[1]}.")
-        # A description has no genres, era or people of its own: content and the known-title prior rank it, and
-        # titles without a story never answer a description.
+        # A description has no genres, era or people of its own, and the fitted weights were fitted on title pairs:
+        # content alone ranks it (the prior outweighed a weak match), and titles without a story never answer it.
         ranked, rows, has_more = self._page(
             snap, q, Profile(story=True), mask, exclude=[], k=k, page=page,
-            one_per_series=self.config.engine.franchise,
+            one_per_series=self.config.engine.franchise, ranker=CONTENT_RANKER,
         )  # fmt: skip
         items = [
             self._recommendation(snap, card, ranked, i, [], free_text=True)
@@ -264,6 +267,7 @@ class Engine:
             k=k,
             page=page,
             one_per_series=use_franchise,
+            ranker=CONTENT_RANKER,  # a point between two stories: content decides, as for free text
         )
         items = [
             self._recommendation(snap, card, ranked, i, keys)
@@ -289,13 +293,14 @@ class Engine:
         one_per_series: bool,
         own_group: int = -1,
         boost: bool = False,
+        ranker: Ranker | None = None,
     ) -> tuple[Ranked, list[int], bool]:
         """One page of the ranking: (the ranking, the rows of it shown on this page, whether more follow).
 
         The ranking does not depend on the page, and the series rule walks it from the top every time, so page
         p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps one title per *other* series;
         titles of the query's own group that are not confirmed siblings stay (they may well be its sequels)."""
-        ranked = rank(snap, self._ranker_for(boost), q, profile, mask, list(exclude))
+        ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude))
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
         seen: set[int] = set()

@@ -32,6 +32,7 @@ def similarity_pct(score: float) -> int:
 # The ranking's features, grouped into the reasons a person would give (bot/engine/rank.py).
 REASON_GROUPS = {
     "people": ("director", "cast"),
+    "series": ("series",),
     "genres": ("genres", "genres_shared"),
     "content": ("content", "content_sq"),
     "era": ("era", "era_close"),
@@ -88,6 +89,9 @@ def why(
             people.append("also stars " + _names(snap, cast, 2))
         if people:
             phrases["people"] = " · ".join(people)
+        group = int(snap.groups[key])
+        if group >= 0 and any(int(snap.groups[s]) == group for s in sources):
+            phrases["series"] = "same series"
         years = [int(snap.years[s]) for s in sources if int(snap.years[s]) > 0]
         year = int(snap.years[key])
         if years and year and min(abs(year - y) for y in years) <= 5:
@@ -102,8 +106,9 @@ def why(
         order = ["genres", "people"]
     else:
         order = sorted((g for g in phrases if contributions.get(g, 0.0) > 0), key=lambda g: -contributions[g])
-        if "people" in phrases and "people" not in order:
-            order.insert(0, "people")  # a shared director or star is always worth saying
+        for always in ("people", "series"):  # a shared director or star, or the same series, is always worth saying
+            if always in phrases and always not in order:
+                order.insert(0, always)
     parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
     parts.append(content)
     text = " · ".join(parts)

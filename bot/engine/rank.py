@@ -13,6 +13,7 @@ linear model over features a film fan would name, with weights fitted on public 
     same_kind             movie for a movie, show for a show
     director, cast        shares a director; lead cast of the query billed in it (up to 3)
     language              same original language (where both are known)
+    series                in the query's series group (shared title stem, collection or leads; franchise.py)
 
 On top of the weights, one rule: when the query has a story, titles without one come after every title with
 one (a row that is a title plus one genre word is never a good answer to a plot).
@@ -47,6 +48,7 @@ FEATURES = (
     "director",
     "cast",
     "language",
+    "series",
 )
 F = {name: i for i, name in enumerate(FEATURES)}
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -71,6 +73,7 @@ class Profile:
     directors: tuple[int, ...] = ()
     lead_cast: tuple[int, ...] = ()
     story: bool = False  # the query has a synopsis: titles without one sink
+    group: int = -1  # the query's series group (snapshot.groups), -1: none
 
     @classmethod
     def of(cls, snap, keys: list[int]) -> Profile:
@@ -78,6 +81,7 @@ class Profile:
         years = [int(snap.years[k]) for k in keys if int(snap.years[k]) > 0]
         kinds = {int(snap.kinds[k]) for k in keys}
         langs = {int(snap.lang_codes[k]) for k in keys}
+        groups = {int(snap.groups[k]) for k in keys}
         bits = 0
         directors: list[int] = []
         lead: list[int] = []
@@ -93,6 +97,7 @@ class Profile:
             directors=tuple(directors),
             lead_cast=tuple(lead),
             story=any(bool(snap.story[k]) for k in keys),
+            group=groups.pop() if len(groups) == 1 else -1,
         )
 
 
@@ -206,6 +211,8 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles)[sel], MAX_SHARED)
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
+    if profile.group >= 0:
+        out[:, F["series"]] = snap.groups[sel] == profile.group
     return out
 
 
@@ -252,6 +259,8 @@ def prior(snap, ranker: Ranker, profile: Profile) -> np.ndarray:
         out += w[F["cast"]] * np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles), MAX_SHARED)
     if profile.language >= 0:
         out += w[F["language"]] * (snap.lang_codes == profile.language)
+    if profile.group >= 0:
+        out += w[F["series"]] * (snap.groups == profile.group)
     return out
 
 
