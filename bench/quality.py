@@ -99,7 +99,7 @@ def bench_config(base, setup: Setup):
     return config
 
 
-def ensure_built(config) -> None:
+def ensure_built(config) -> bool:
     """Build (or refresh) the index with the indexer's own CLI; a no-op when it is current."""
     env = dict(os.environ)
     toml = Path(config.state_dir) / "bench.toml"
@@ -110,8 +110,11 @@ def ensure_built(config) -> None:
         encoding="utf-8",
     )
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "indexer", "--config", str(toml), "build"], check=True, env=env, cwd=REPO)
+    done = subprocess.run([sys.executable, "-m", "indexer", "--config", str(toml), "build"], env=env, cwd=REPO)
+    if done.returncode != 0:  # the indexer said why in one sentence above
+        return False
     print(f"  index {config.state_dir}: ready in {time.perf_counter() - started:.0f} s", flush=True)
+    return True
 
 
 def title_words(title: str) -> set[str]:
@@ -223,7 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     for setup in chosen:
         config = bench_config(base, setup)
         if setup.state not in built:
-            ensure_built(config)
+            if not ensure_built(config):
+                print(f"{setup.name}: skipped, its index could not be built", flush=True)
+                continue
             built.add(setup.state)
         snap = Engine._load(config)
         engine = Engine(config, snap, setup.ranker)

@@ -163,3 +163,29 @@ def test_filtered_answers_are_the_whole_catalog_ranking_under_the_filter(engine,
     b = everything.similar(qid, f, k=10)
     assert [r.card.id for r in a.items] == [r.card.id for r in b.items]
     assert len(a.items) >= 2
+
+
+def test_deep_pages_are_one_ranking_on_an_index_big_enough_for_hnsw(tmp_path):
+    """The defect as it was seen on the full catalog: each page asked the HNSW walk for a different number of
+    results, so page 19 and page 20 could both hold "Hard Tide". A synthetic 20k-title index takes that path."""
+    from usearch.index import Index
+
+    from bot.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(3)
+    n, dim = 20_000, 64
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)  # no clusters: hard for a graph walk, like real text
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = Index(ndim=dim, metric="cos", dtype="f16", connectivity=4, expansion_add=16)  # a sparse graph
+    index.add(np.arange(n, dtype=np.uint64), vecs)
+    snap = Snapshot.synthetic(vecs.astype(np.float16), index)
+    eng = Engine(make_config(tmp_path), snap)
+    for q in rng.choice(n, 3, replace=False).tolist():
+        whole = []  # past the HNSW walk's minimum breadth (300), where each page's walk differed
+        for page in range(8):
+            whole += [r.card.id for r in eng.similar(snap.ids[q], k=50, page=page, franchise=False).items]
+        paged = []
+        for page in range(80):
+            paged += [r.card.id for r in eng.similar(snap.ids[q], k=5, page=page, franchise=False).items]
+        assert paged == whole
+        assert len(set(paged)) == len(paged) == 400
