@@ -140,7 +140,7 @@ def render_page(page: SimilarPage, out: TextIO) -> None:
     if not page.items:
         print("  Nothing matches these filters.", file=out)
     for i, rec in enumerate(page.items, start=page.page * page.k + 1):
-        print(f"{i:>3}. {rec.card.label}  [{rec.card.kind}]  score {rec.score:.3f}", file=out)
+        print(f"{i:>3}. {rec.card.label}  [{rec.card.kind}]", file=out)  # the why line says what made it rank
         print(f"     {rec.why}", file=out)
     if page.has_more:
         print(f"  (more: --page {page.page + 1})", file=out)

@@ -48,7 +48,9 @@ def test_clear_title_with_a_typo_prints_results_and_series(config_file):
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("More like Now You See Me (2013)")
     assert len(result_lines(proc.stdout)) == 3
-    assert "score" in result_lines(proc.stdout)[0]
+    assert "score" not in result_lines(proc.stdout)[0]  # a raw ranking score means nothing to a reader...
+    after_first = proc.stdout.split(result_lines(proc.stdout)[0], 1)[1].splitlines()[1]
+    assert "% alike" in after_first  # ... the why line under each title says what made it rank
     assert "Same series:" in proc.stdout
     series = proc.stdout.split("Same series:")[1]
     assert "Now You See Me 2 (2016)" in series

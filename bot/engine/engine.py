@@ -194,7 +194,7 @@ class Engine:
             k=k,
             page=page,
             one_per_series=use_franchise,
-            own_group=int(snap.groups[key]),
+            own_group=int(snap.name_groups[key]),
             boost=use_boost,
         )
         ranked, rows, has_more = shown
@@ -299,7 +299,8 @@ class Engine:
 
         The ranking does not depend on the page, and the series rule walks it from the top every time, so page
         p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps one title per *other* series;
-        titles of the query's own group that are not confirmed siblings stay (they may well be its sequels)."""
+        titles of the query's own named series that are not confirmed siblings stay (they may well be its
+        sequels); `own_group` is that named series (snapshot.name_groups)."""
         ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude))
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
@@ -307,7 +308,7 @@ class Engine:
         for i, key in enumerate(ranked.keys.tolist()):
             if one_per_series:
                 g = int(snap.groups[key])
-                if g >= 0 and g != own_group:
+                if g >= 0 and (own_group < 0 or int(snap.name_groups[key]) != own_group):
                     if g in seen:
                         continue
                     seen.add(g)

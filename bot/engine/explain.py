@@ -89,8 +89,8 @@ def why(
             people.append("also stars " + _names(snap, cast, 2))
         if people:
             phrases["people"] = " · ".join(people)
-        group = int(snap.groups[key])
-        if group >= 0 and any(int(snap.groups[s]) == group for s in sources):
+        group = int(snap.name_groups[key])
+        if group >= 0 and any(int(snap.name_groups[s]) == group for s in sources):
             phrases["series"] = "same series"
         years = [int(snap.years[s]) for s in sources if int(snap.years[s]) > 0]
         year = int(snap.years[key])

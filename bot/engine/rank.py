@@ -13,7 +13,7 @@ linear model over features a film fan would name, with weights fitted on public 
     same_kind             movie for a movie, show for a show
     director, cast        shares a director; lead cast of the query billed in it (up to 3)
     language              same original language (where both are known)
-    series                in the query's series group (shared title stem, collection or leads; franchise.py)
+    series                in the query's named series (a shared title stem or collection; franchise.py)
 
 On top of the weights, one rule: when the query has a story, titles without one come after every title with
 one (a row that is a title plus one genre word is never a good answer to a plot).
@@ -73,7 +73,7 @@ class Profile:
     directors: tuple[int, ...] = ()
     lead_cast: tuple[int, ...] = ()
     story: bool = False  # the query has a synopsis: titles without one sink
-    group: int = -1  # the query's series group (snapshot.groups), -1: none
+    group: int = -1  # the query's named series (snapshot.name_groups), -1: none
 
     @classmethod
     def of(cls, snap, keys: list[int]) -> Profile:
@@ -81,7 +81,7 @@ class Profile:
         years = [int(snap.years[k]) for k in keys if int(snap.years[k]) > 0]
         kinds = {int(snap.kinds[k]) for k in keys}
         langs = {int(snap.lang_codes[k]) for k in keys}
-        groups = {int(snap.groups[k]) for k in keys}
+        groups = {int(snap.name_groups[k]) for k in keys}
         bits = 0
         directors: list[int] = []
         lead: list[int] = []
@@ -212,7 +212,7 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
     if profile.group >= 0:
-        out[:, F["series"]] = snap.groups[sel] == profile.group
+        out[:, F["series"]] = snap.name_groups[sel] == profile.group
     return out
 
 
@@ -260,7 +260,7 @@ def prior(snap, ranker: Ranker, profile: Profile) -> np.ndarray:
     if profile.language >= 0:
         out += w[F["language"]] * (snap.lang_codes == profile.language)
     if profile.group >= 0:
-        out += w[F["series"]] * (snap.groups == profile.group)
+        out += w[F["series"]] * (snap.name_groups == profile.group)
     return out
 
 

@@ -172,6 +172,10 @@ class Snapshot:
         links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
         self.norms = norms  # normalised titles (indexer.normalize), when the build has them
         self.groups = group_ids(titles, collections, links, norms)
+        # Named series only (a shared title stem or collection, no people links): what the ranking's `series`
+        # feature and the own-series exemption go by. A people link alone ("Now You See Me" and "Zombieland" share
+        # two leads) keeps a list varied, but does not make a title the query's series.
+        self.name_groups = group_ids(titles, collections, None, norms)
         grouped = np.flatnonzero(self.groups >= 0)
         order = grouped[np.argsort(self.groups[grouped], kind="stable")]
         ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
