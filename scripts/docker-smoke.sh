@@ -9,7 +9,7 @@
 #     next start resumes it and serves.
 #
 #   scripts/docker-smoke.sh            # the index of the first INDEX_LIMIT=400 catalog titles: a few minutes
-#   INDEX_LIMIT= scripts/docker-smoke.sh   # the whole bundled catalog (about 30 min on a 2-core CPU)
+#   INDEX_LIMIT= scripts/docker-smoke.sh   # the whole bundled catalog (a few minutes more with the static default)
 #
 # Environment: IMAGE (default morelike:smoke); INDEX_LIMIT; DOCKER_BUILD_ARGS (more `docker build` arguments);
 # TORCH_WHEEL_DIR: a folder holding the torch wheel, served to the build over the docker bridge when the PyTorch

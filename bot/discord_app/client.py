@@ -176,6 +176,12 @@ class _MoreLike:
         self._reload.cancel()
         if self._warm_task is not None and not self._warm_task.done():
             self._warm_task.cancel()  # its worker thread finishes the build on its own
+        # A stop between READY and discord.py's delayed "ready" dispatch (it waits for guilds to stream in) left that
+        # task to dispatch on a closed client: "'_MissingSentinel' object has no attribute 'create_task'" and a
+        # traceback on SIGTERM. discord.py cancels it itself only on the next READY; cancel it here.
+        ready_task = getattr(self._connection, "_ready_task", None)
+        if ready_task is not None and not ready_task.done():
+            ready_task.cancel()
         await super().close()
 
 
