@@ -61,6 +61,16 @@ def small_published(tmp_path_factory, small_catalog_path) -> Path:
 
 
 @pytest.fixture
+async def store(tmp_path):
+    """A real, empty working store in this test's folder (closed after the test)."""
+    from indexer.store import Store
+
+    s = await Store.open(tmp_path / "morelike.sqlite")
+    yield s
+    await s.close()
+
+
+@pytest.fixture
 def small_config(small_published):
     """Config pointing at the shared small index (read-only)."""
     return make_config(small_published)

@@ -35,13 +35,6 @@ async def fake():
     await server.stop()
 
 
-@pytest.fixture
-async def store(tmp_path):
-    s = await Store.open(tmp_path / "morelike.sqlite")
-    yield s
-    await s.close()
-
-
 def settings(fake: FakeTrakt, **overrides) -> TraktSettings:
     values = dict(base_url=fake.base_url, page_limit=PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
     values |= dict(people_top_n=5, max_requests=1000)

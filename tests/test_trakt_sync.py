@@ -14,7 +14,6 @@ import pytest
 
 from indexer import trakt
 from indexer.config import TraktSettings
-from indexer.store import Store
 from indexer.trakt import TraktError, crawl, sync
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
@@ -27,13 +26,6 @@ async def fake():
     await server.start()
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = await Store.open(tmp_path / "morelike.sqlite")
-    yield s
-    await s.close()
 
 
 def settings(fake: FakeTrakt, **overrides) -> TraktSettings:

@@ -115,24 +115,8 @@ def why(
     return text[:1].upper() + text[1:]
 
 
-def boost_bonus(snap: Snapshot, query: int, keys: np.ndarray, weight: float) -> np.ndarray:
-    """The boost added to each key's cosine: `weight` x (0.6 for a shared director + 0.4 x the share of the
-    query's lead cast that appears in the title)."""
-    q_dirs = set(snap.directors.of(query).tolist())
-    q_lead = snap.lead_cast(query).tolist()
-    out = np.zeros(len(keys), dtype=np.float32)
-    if not q_dirs and not q_lead:
-        return out
-    for i, k in enumerate(keys.tolist()):
-        d = bool(q_dirs.intersection(snap.directors.of(k).tolist()))
-        cast = set(snap.cast.of(k).tolist())
-        c = sum(1 for p in q_lead if p in cast) / len(q_lead) if q_lead else 0.0
-        out[i] = weight * (0.6 * d + 0.4 * c)
-    return out
-
-
 def people_sharing(snap: Snapshot, query: int) -> np.ndarray:
-    """Every title sharing a director or a lead-cast name with `query` (the boost's candidate set)."""
+    """Every title sharing a director or a lead-cast name with `query`."""
     parts = [snap.director_titles.of(int(p)) for p in snap.directors.of(query)]
     parts += [snap.cast_titles.of(int(p)) for p in snap.lead_cast(query)]  # billed anywhere in the title
     if not parts:

@@ -33,7 +33,6 @@ EXACT_MARGIN = 8
 OVERFETCH = 1.5  # HNSW asks for this many times the expected number of hits
 MIN_FETCH = 64
 MAX_FETCH = 4_096  # beyond this an HNSW walk costs more than the exact scan it tries to avoid
-MIN_EXPANSION = 300  # HNSW walk breadth: real embeddings need ~300 for recall@20 >= 0.99 (bench/)
 
 
 @dataclass
