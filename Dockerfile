@@ -39,6 +39,7 @@ RUN useradd --create-home --uid 10001 --user-group morelike && mkdir -p /app/var
 # The indexer and its inputs, then the index (before the bot's code, so bot changes don't rebuild the index).
 COPY bot.toml ./
 COPY data ./data
+COPY morelike ./morelike
 COPY indexer ./indexer
 USER morelike
 # BUILD_INDEX=0: build at first start instead (e.g. when /app/var is a volume). INDEX_LIMIT=N: only the first N

@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from indexer.config import load_config  # noqa: E402
-from indexer.published import PublishedError, open_published  # noqa: E402
+from morelike.build.reader import PublishedError, open_published  # noqa: E402
+from morelike.settings import load_config  # noqa: E402
 
 
 def serve_bot(port: int, state: str) -> None:
@@ -44,7 +44,7 @@ def serve_bot(port: int, state: str) -> None:
     import yarl
 
     from bot.discord_app.client import create_bot
-    from bot.engine import Engine
+    from morelike.engine import Engine
 
     discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway/")

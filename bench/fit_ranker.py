@@ -1,10 +1,10 @@
-"""Fit the ranking's weights (bot/engine/ranker_weights.json) on the development set, reproducibly.
+"""Fit the ranking's weights (morelike/engine/ranker_weights.json) on the development set, reproducibly.
 
     python bench/fit_ranker.py [--config bot.toml] [--eval PATH] [--write]
 
 For every judged query of the development set (bench/judgments.py) the training rows are the titles people
 found similar (positives) against 400 random titles (negatives; see HARD_NEGATIVES for why no others), each described
-by the same feature function the engine ranks with (`bot.engine.rank.features`). A logistic regression on
+by the same feature function the engine ranks with (`morelike.engine.rank.features`). A logistic regression on
 standardised features gives the weights (in raw feature units: coefficient / standard deviation).
 
 It is scored the way it is used: 5-fold by query, each fold's weights answer that fold's queries through
@@ -28,10 +28,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import judgments  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.engine.rank import FEATURES, WEIGHTS_FILE, Profile, Ranker, features  # noqa: E402
-from bot.engine.search import top_k  # noqa: E402
-from indexer.config import load_config  # noqa: E402
+from morelike.engine import Engine  # noqa: E402
+from morelike.engine.rank import FEATURES, WEIGHTS_FILE, Profile, Ranker, features  # noqa: E402
+from morelike.engine.search import top_k  # noqa: E402
+from morelike.settings import load_config  # noqa: E402
 
 SEED = 20261201
 RANDOM_NEGATIVES = 400

@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.results import write_section  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from indexer.config import Config  # noqa: E402
+from morelike.engine import Engine  # noqa: E402
+from morelike.settings import Config  # noqa: E402
 
 RESULTS = REPO / "bench" / "results_query.md"
 K = 10

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.normalize import normalize_title
+from morelike.catalog.normalize import normalize_title
 
 REPO = Path(__file__).resolve().parent.parent
 DEV_SET = REPO.parent / "shared" / "eval" / "tmdb_recommendations_dev.json"

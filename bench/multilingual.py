@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.results import write_section  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from indexer.config import load_config  # noqa: E402
+from morelike.engine import Engine  # noqa: E402
+from morelike.settings import load_config  # noqa: E402
 
 LANGS = ("en", "es", "fr", "de", "ja")
 DESCRIPTIONS = [

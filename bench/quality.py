@@ -39,10 +39,10 @@ sys.path.insert(0, str(REPO))
 from bench import judgments  # noqa: E402
 from bench.franchise import labelled_series  # noqa: E402
 from bench.results import write_section  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.engine.rank import FEATURES, Ranker  # noqa: E402
-from indexer.config import load_config  # noqa: E402
-from indexer.normalize import normalize_title  # noqa: E402
+from morelike.catalog.normalize import normalize_title  # noqa: E402
+from morelike.engine import Engine  # noqa: E402
+from morelike.engine.rank import FEATURES, Ranker  # noqa: E402
+from morelike.settings import load_config  # noqa: E402
 
 RESULTS = REPO / "bench" / "results_quality.md"
 SEED = 20261201

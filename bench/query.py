@@ -32,10 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.results import write_section  # noqa: E402
-from bot.engine import Engine, Filters  # noqa: E402
-from bot.engine.search import filter_mask  # noqa: E402
-from bot.engine.snapshot import Snapshot  # noqa: E402
-from indexer.config import Config  # noqa: E402
+from morelike.engine import Engine, Filters  # noqa: E402
+from morelike.engine.search import filter_mask  # noqa: E402
+from morelike.engine.snapshot import Snapshot  # noqa: E402
+from morelike.settings import Config  # noqa: E402
 
 K = 20
 FLIXREC_TOPN = 69
@@ -213,8 +213,8 @@ def startup_and_memory(state: Path) -> dict:
 import json, sys, time
 t = time.perf_counter()
 sys.path.insert(0, {str(REPO)!r})
-from bot.engine import Engine
-from indexer.config import Config
+from morelike.engine import Engine
+from morelike.settings import Config
 config = Config(base_dir={str(REPO)!r})
 config.paths.state_dir = {str(state)!r}
 engine = Engine.open(config)

@@ -2,7 +2,8 @@
 
     python -m bench.resolve [--catalog data/catalog.jsonl.gz] [--queries 2000] [--seed 7]
 
-Rows come straight from the catalog through `indexer.records.parse_record`, keyed in file order like a published
+Rows come straight from the catalog through `morelike.catalog.records.parse_record`, keyed in file order like a
+published
 build. Autocomplete queries are what a person types: prefixes (1 to 12 characters) of random titles, weighted
 toward popular ones, typed lower-case without accents. Resolve queries are whole titles with the three kinds of
 damage people do: exact, one dropped/swapped letter, and a trailing year hint. Also printed: top-1 accuracy of
@@ -22,9 +23,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.engine.resolve import ResolverRow, TitleResolver
-from indexer.normalize import normalize_title
-from indexer.records import RecordError, parse_record
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import RecordError, parse_record
+from morelike.engine.resolve import ResolverRow, TitleResolver
 
 
 def load_rows(path: Path) -> list[ResolverRow]:
@@ -112,7 +113,7 @@ def main() -> None:
             f"  top-1 {hits / len(samples):.3f}"
         )
 
-    # The scorer comparison behind the choice in bot/engine/resolve.py: rapidfuzz scorers over unique titles.
+    # The scorer comparison behind the choice in morelike/engine/resolve.py: rapidfuzz scorers over unique titles.
     norms = sorted({normalize_title(r.title) for r in rows})
     sample = [typo(r.title, rng) for r in picks[:200]]
     truth = [normalize_title(r.title) for r in picks[:200]]

@@ -1,3 +1,3 @@
-"""MoreLike's bot: the engine and its faces (Discord, REST API, terminal)."""
+"""MoreLike's faces over the engine (morelike.engine): Discord, the REST API and the terminal."""
 
-import indexer  # noqa: F401 - loads the system C++ runtime before usearch (indexer/native.py)
+import morelike  # noqa: F401 - process set-up (C++ runtime before usearch, no OpenVINO telemetry)

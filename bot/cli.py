@@ -18,9 +18,9 @@ import os
 import sys
 from typing import NoReturn
 
-from indexer.config import ConfigError, load_config
-from indexer.logs import configure_logging
-from indexer.shutdown import handles_sigterm
+from morelike.logs import configure_logging
+from morelike.settings import ConfigError, load_config
+from morelike.shutdown import handles_sigterm
 
 EXIT_USAGE = 2
 COMMANDS = ("run", "api", "ask", "discover")
@@ -38,7 +38,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bot.ask import add_ask_arguments, add_discover_arguments, whole_number
+    from bot.terminal import add_ask_arguments, add_discover_arguments, whole_number
 
     parser = Parser(prog="python -m bot", description="MoreLike: 'more like this' for movies and TV shows.")
     parser.add_argument("--config", help="path to bot.toml (default: ./bot.toml or $MORELIKE_CONFIG)")
@@ -92,7 +92,7 @@ def _fail(message: str) -> int:
 
 
 def _open_engine(config):
-    from bot.engine import Engine, EngineError
+    from morelike.engine import Engine, EngineError
 
     try:
         return Engine.open(config)
@@ -124,14 +124,14 @@ def main(argv: list[str] | None = None) -> int:
             engine = _open_engine(config)
             if engine is None:
                 return EXIT_USAGE
-            from bot.api import serve
+            from bot.rest.app import serve
 
             asyncio.run(serve(engine, config, args.host, args.port))
             return 0
         engine = _open_engine(config)
         if engine is None:
             return EXIT_USAGE
-        from bot.ask import run_ask, run_discover
+        from bot.terminal import run_ask, run_discover
 
         if command == "ask":
             return run_ask(engine, args, sys.stdin, sys.stdout, sys.stderr)

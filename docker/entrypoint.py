@@ -9,7 +9,7 @@
 
 Why a program and not a shell script: as PID 1 a shell ignores SIGTERM and SIGINT, so `docker stop` waited 10 s and
 SIGKILLed a first-start build. Here the command is exec'd (it becomes PID 1 and handles SIGTERM itself, see
-indexer/shutdown.py), and a first-start build runs as a child to which SIGTERM and SIGINT are forwarded; the
+morelike/shutdown.py), and a first-start build runs as a child to which SIGTERM and SIGINT are forwarded; the
 entrypoint then exits with the build's code (143 after a SIGTERM), the store intact, and the next start resumes.
 
 Before anything long: the bot without DISCORD_TOKEN says so and how to get one (exit 2) instead of first building
@@ -82,7 +82,7 @@ def run_build(limit: str) -> int:
 
 def ensure_index(args: list[str]) -> int:
     """0 when a published index is there (or was just built); otherwise the exit code to stop with."""
-    from indexer.config import ConfigError, load_config
+    from morelike.settings import ConfigError, load_config
 
     try:
         config = load_config(config_path(args))

@@ -1,7 +1,3 @@
-"""MoreLike's indexer: catalog -> SQLite + embeddings -> published usearch index."""
+"""MoreLike's indexer: catalog -> working store (SQLite) + embeddings -> a published build (morelike.build)."""
 
-from indexer.native import preload_cxx_runtime
-from indexer.telemetry import opt_out as _no_telemetry
-
-_no_telemetry()  # before anything imports openvino: see indexer/telemetry.py
-preload_cxx_runtime()  # before anything imports usearch: see indexer/native.py
+import morelike  # noqa: F401 - process set-up (C++ runtime before usearch, no OpenVINO telemetry)

@@ -11,9 +11,9 @@ import asyncio
 import json
 import sys
 
-from indexer.config import ConfigError, load_config, trakt_client_id
-from indexer.logs import configure_logging
-from indexer.shutdown import handles_sigterm
+from morelike.logs import configure_logging
+from morelike.settings import ConfigError, load_config, trakt_client_id
+from morelike.shutdown import handles_sigterm
 
 EXIT_USAGE = 2
 
@@ -66,13 +66,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(args, config) -> int:
-    from indexer.embed import ModelError
     from indexer.lock import StateLockedError
-    from indexer.publish import PublishError
-    from indexer.published import PublishedError
     from indexer.sources import SourceError
     from indexer.store import StoreError
     from indexer.trakt import TraktError
+    from morelike.build.reader import PublishedError
+    from morelike.build.writer import PublishError
+    from morelike.encoders.loader import ModelError
 
     expected = (
         SourceError,
@@ -127,9 +127,9 @@ async def _run(args, config) -> int:
 
 
 async def _stats(config, as_json: bool) -> int:
-    from indexer.published import PublishedError, open_published
     from indexer.store import Store
     from indexer.trakt import SEEN_PREFIX
+    from morelike.build.reader import PublishedError, open_published
 
     report: dict = {"state_dir": str(config.state_dir)}
     if config.store_path.exists():

@@ -23,15 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.config import Config
 from indexer.lock import StateLock
-from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
-from indexer.publish import PublishError, publish, published_manifest
-from indexer.records import RecordError, Title
-from indexer.shutdown import finish
 from indexer.sources import read_catalog
 from indexer.store import Store, UpsertStats
-from indexer.text import document_text, text_hash
+from morelike.build.writer import PublishError, publish, published_manifest
+from morelike.catalog.documents import document_text, text_hash
+from morelike.catalog.records import RecordError, Title
+from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
+from morelike.settings import Config
+from morelike.shutdown import finish
 
 log = logging.getLogger("morelike.indexer")
 IMPORT_BATCH = 1000
@@ -155,7 +155,7 @@ async def encode_missing(
 
 def default_encoder_factory(config: Config) -> Callable:
     def factory():
-        from indexer.embed import load_encoder  # torch is imported only when something needs encoding
+        from morelike.encoders.loader import load_encoder  # torch is imported only when something needs encoding
 
         return load_encoder(config.model, config.state_dir / "models")
 

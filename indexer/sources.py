@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.records import RecordError, Title, parse_record
+from morelike.catalog.records import RecordError, Title, parse_record
 
 
 class SourceError(RuntimeError):

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiosqlite
 import numpy as np
 
-from indexer.normalize import normalize_title
-from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title
 
 # Column order of the `titles` table after all migrations: every Title field, then derived lookup columns.
 DATA_COLUMNS = TITLE_FIELDS

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import indexer  # noqa: F401 - C++ runtime load order before any test imports usearch (indexer/native.py)
+import indexer  # noqa: F401 - C++ runtime load order before any test imports usearch (morelike/native.py)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-# The default model is distilled once (indexer/static_model.py): every index the suite builds shares that one
+# The default model is distilled once (morelike/encoders/static.py): every index the suite builds shares that one
 # distillation, kept between runs in the ignored var/ folder.
 os.environ.setdefault("MORELIKE_STATIC_CACHE", str(REPO / "var" / "test-models"))
 SMALL_CATALOG = REPO / "tests" / "data" / "small_catalog.jsonl"
@@ -27,7 +27,7 @@ SMALL_CATALOG = REPO / "tests" / "data" / "small_catalog.jsonl"
 
 def make_config(state_dir: Path, **sections):
     """A Config whose state lives in `state_dir`; keyword args override settings per section."""
-    from indexer.config import Config
+    from morelike.settings import Config
 
     config = Config(base_dir=REPO)
     config.paths.state_dir = str(state_dir)

@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.api import ROUTES, ApiRunner, build_etag, create_app
-from bot.engine import Engine
+from bot.rest.app import ROUTES, ApiRunner, build_etag, create_app
+from morelike.engine import Engine
 from tests.conftest import copy_state, make_config
 
 NYSM, NYSM2 = "tmdb-movie-75656", "tmdb-movie-291805"
@@ -557,7 +557,7 @@ EXCHANGES = [
 def spec(engine):
     from openapi_core import OpenAPI
 
-    from bot.api import openapi_document
+    from bot.rest.app import openapi_document
 
     return OpenAPI.from_dict(openapi_document(engine))
 
@@ -565,7 +565,7 @@ def spec(engine):
 def test_the_document_is_valid_openapi_3_1(engine):
     from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-    from bot.api import openapi_document
+    from bot.rest.app import openapi_document
 
     doc = openapi_document(engine)
     validate(doc, cls=OpenAPIV31SpecValidator)
@@ -587,7 +587,7 @@ async def test_every_answer_matches_the_document(api, spec, method, path, query,
 
 
 def test_the_document_states_what_the_server_enforces(engine):
-    from bot.api import openapi_document
+    from bot.rest.app import openapi_document
 
     doc = openapi_document(engine)
     similar = {p["name"]: p for p in doc["paths"]["/v1/titles/{id}/similar"]["get"]["parameters"]}

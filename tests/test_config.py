@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.config import Config, ConfigError, load_config
+from morelike.settings import Config, ConfigError, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 

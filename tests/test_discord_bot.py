@@ -14,9 +14,9 @@ import pytest
 
 from bot.discord_app import embeds, ids
 from bot.discord_app.client import create_bot
-from bot.engine import Engine
-from bot.engine.snapshot import Snapshot
-from indexer.published import open_published
+from morelike.build.reader import open_published
+from morelike.engine import Engine
+from morelike.engine.snapshot import Snapshot
 from tests.conftest import make_config
 from tests.fakes import discord_server as fd
 from tests.fakes.discord_server import running_client, running_fake

@@ -12,8 +12,8 @@ import discord
 import pytest
 
 from bot.discord_app import embeds, ids, layouts
-from bot.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
-from indexer.records import title_ref
+from morelike.catalog.records import title_ref
+from morelike.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
 from tests.fakes import discord_server as fd
 
 CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.jsonl.gz"

@@ -12,7 +12,7 @@ import pytest
 
 from bot.discord_app import launcher
 from bot.discord_app.client import MoreLikeBot, MoreLikeShardedBot, create_bot
-from bot.engine import Engine
+from morelike.engine import Engine
 from tests.conftest import copy_state, make_config
 from tests.fakes import discord_server as fd
 from tests.fakes.discord_server import running_client, running_fake

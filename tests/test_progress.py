@@ -8,7 +8,7 @@ import io
 from tqdm import tqdm as real_tqdm
 
 from indexer import pipeline
-from indexer.progress import LineProgress, tqdm
+from morelike.progress import LineProgress, tqdm
 from tests.conftest import make_config
 
 

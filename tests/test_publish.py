@@ -9,12 +9,12 @@ import threading
 import numpy as np
 import pytest
 
-from bot.engine.search import top_k
-from bot.engine.snapshot import Snapshot
-from indexer.config import IndexSettings
-from indexer.publish import BUILDS, PublishError, prune, publish
-from indexer.published import PublishedError, current_build_id, open_published
-from indexer.records import parse_record
+from morelike.build.reader import PublishedError, current_build_id, open_published
+from morelike.build.writer import BUILDS, PublishError, prune, publish
+from morelike.catalog.records import parse_record
+from morelike.engine.search import top_k
+from morelike.engine.snapshot import Snapshot
+from morelike.settings import IndexSettings
 
 
 def _catalog(n: int, tag: str):

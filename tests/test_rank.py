@@ -1,4 +1,4 @@
-"""The ranking (bot/engine/rank.py) and the text it ranks, on the small real index: the behaviours the quality
+"""The ranking (morelike/engine/rank.py) and the text it ranks, on the small real index: the behaviours the quality
 benchmark measured and that could regress."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from bot.engine import Engine, EngineError, Filters
-from bot.engine.rank import FEATURES, Profile, Ranker, RankerError, features, prior
-from indexer.records import parse_record
-from indexer.text import document_text, story_chars, synopsis
+from morelike.catalog.documents import document_text, story_chars, synopsis
+from morelike.catalog.records import parse_record
+from morelike.engine import Engine, EngineError, Filters
+from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, features, prior
 from tests.conftest import make_config
 
 
@@ -170,7 +170,7 @@ def test_deep_pages_are_one_ranking_on_an_index_big_enough_for_hnsw(tmp_path):
     results, so page 19 and page 20 could both hold "Hard Tide". A synthetic 20k-title index takes that path."""
     from usearch.index import Index
 
-    from bot.engine.snapshot import Snapshot
+    from morelike.engine.snapshot import Snapshot
 
     rng = np.random.default_rng(3)
     n, dim = 20_000, 64

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.resolve import ResolverRow, TitleResolver, parse_reference
-from indexer.normalize import normalize_title
-from indexer.records import parse_record, title_ref
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import parse_record, title_ref
+from morelike.engine.resolve import ResolverRow, TitleResolver, parse_reference
 
 CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog.jsonl.gz"
 WORDS = {

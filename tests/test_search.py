@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from usearch.index import Index
 
-from bot.engine import Engine, FilterError, Filters
-from bot.engine.rank import Ranker
-from bot.engine.search import brute_force, filter_mask, top_k
-from bot.engine.snapshot import Snapshot
+from morelike.engine import Engine, FilterError, Filters
+from morelike.engine.rank import Ranker
+from morelike.engine.search import brute_force, filter_mask, top_k
+from morelike.engine.snapshot import Snapshot
 from tests.conftest import make_config
 
 # -- the planner, on a synthetic catalog big enough for the HNSW path (real usearch index) ----------------------

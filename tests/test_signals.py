@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.shutdown import EXIT_INTERRUPTED, EXIT_TERMINATED, finish, handles_sigterm
+from morelike.shutdown import EXIT_INTERRUPTED, EXIT_TERMINATED, finish, handles_sigterm
 from tests.conftest import REPO
 from tests.fakes import discord_server as fd
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from indexer.records import RecordError, parse_record, title_ref
 from indexer.sources import SourceError, read_catalog
+from morelike.catalog.records import RecordError, parse_record, title_ref
 
 GOOD = {"id": "a1", "kind": "movie", "title": "Heat", "year": 1995, "genres": ["Crime", "drama"]}
 

@@ -2,8 +2,8 @@ import sqlite3
 
 import pytest
 
-from indexer.records import parse_record
 from indexer.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from morelike.catalog.records import parse_record
 
 
 def _title(**overrides):

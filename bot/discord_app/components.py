@@ -19,7 +19,7 @@ import discord
 from discord import ui
 
 from bot.discord_app import ids
-from bot.engine.types import Filters
+from morelike.engine.types import Filters
 
 
 class _StatefulItem:

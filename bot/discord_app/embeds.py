@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.engine.types import Candidate, Filters, SimilarPage, TitleCard
+from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256

@@ -18,8 +18,8 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, layouts
-from bot.engine.resolve import MATCH_ORIGINAL, MATCH_TITLE, parse_reference
-from bot.engine.types import EngineError, FilterError, Filters, TitleCard
+from morelike.engine.resolve import MATCH_ORIGINAL, MATCH_TITLE, parse_reference
+from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
 
 log = logging.getLogger("bot.discord_app")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.engine.types import EngineError, Filters
+from morelike.engine.types import EngineError, Filters
 
 MAX_CUSTOM_ID = 100
 MAX_PAGE = 999

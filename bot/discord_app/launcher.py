@@ -16,8 +16,8 @@ import discord
 
 from bot.discord_app.client import create_bot
 from bot.discord_app.layouts import check_page_size
-from bot.engine import Engine, EngineError
-from indexer.config import discord_token
+from morelike.engine import Engine, EngineError
+from morelike.settings import discord_token
 
 log = logging.getLogger("bot.discord_app")
 

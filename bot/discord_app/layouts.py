@@ -13,7 +13,7 @@ import discord
 
 from bot.discord_app import embeds, ids
 from bot.discord_app.components import CardButton, CardSelect, PageButton, PickButton, PickSelect, RefineSelect
-from bot.engine.types import Candidate, Filters, SimilarPage, TitleCard
+from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 
 MAX_BUTTONS = 5
 MAX_OPTIONS = 25  # Discord's limit for a select

@@ -1,2 +1,3 @@
-"""The REST API's parts: `params` (query parameters), `shapes` (JSON bodies and their schemas), `routes`,
-`openapi` (the document) and `http` (middlewares, connection limits, the runner). `bot.api` assembles them."""
+"""The REST API's parts: `params` (query parameters), `routes`,
+`openapi` (the document) and `http` (middlewares, connection limits, the runner). `bot.rest.app` assembles them.
+The JSON bodies and their schemas are the core's (`morelike.answers`), shared with the terminal."""

@@ -25,9 +25,9 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import BadHttpMessage, BadHttpMethod, LineTooLong
 
-from bot.engine import Engine, EngineError, FilterError
 from bot.rest.params import FIELD_TO_PARAM, ParamError
-from bot.rest.shapes import error_response
+from morelike.answers import error_body
+from morelike.engine import Engine, EngineError, FilterError
 
 log = logging.getLogger("morelike.api")
 
@@ -39,6 +39,14 @@ MAX_HEADERS = 128
 ENGINE_KEY: web.AppKey[Engine] = web.AppKey("engine", Engine)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(
+    status: int, message: str, parameter: str | None = None, headers: dict[str, str] | None = None
+) -> web.Response:
+    resp = web.json_response(error_body(status, message, parameter), status=status, headers=headers)
+    resp.headers["Cache-Control"] = "no-store"  # an error is about this moment (a reload may fix a 404)
+    return resp
 
 
 # ------------------------------------------------------------------------------------------ middlewares

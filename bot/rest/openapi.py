@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.engine.languages import codes as language_codes
 from bot.rest.http import API_VERSION
 from bot.rest.params import Param
-from bot.rest.shapes import schemas
+from morelike.answers import schemas
+from morelike.engine.languages import codes as language_codes
 
 if TYPE_CHECKING:
     from bot.rest.routes import Route

@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.engine import FilterError, Filters
-from bot.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
-from bot.engine.languages import iso639_1
+from morelike.engine import FilterError, Filters
+from morelike.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
+from morelike.engine.languages import iso639_1
 
 MAX_SEARCH = 50
 MAX_RUNTIME = 100_000  # the bounds `Filters` enforces, declared here so the document states them

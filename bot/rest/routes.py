@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.engine import Engine, TitleCard
-from bot.engine.engine import BLEND_MAX, BLEND_MIN
 from bot.rest import openapi
 from bot.rest.http import ENGINE_KEY, Handler
 from bot.rest.params import (
@@ -27,7 +25,9 @@ from bot.rest.params import (
     parse_params,
     shown,
 )
-from bot.rest.shapes import card_json, page_json, resolution_json
+from morelike.answers import card_json, page_json, resolution_json
+from morelike.engine import Engine, TitleCard
+from morelike.engine.engine import BLEND_MAX, BLEND_MIN
 
 
 def _engine(request: web.Request) -> Engine:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from indexer.config import TraktSettings
+from morelike.settings import TraktSettings
 
 log = logging.getLogger("morelike.trakt")
 

@@ -23,9 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indexer.config import TRAKT_MAX_PAGE_LIMIT, TraktSettings
-from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
-from indexer.records import RecordError, Title
 from indexer.trakt.client import CapReached, TraktClient, TraktError
 from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
 from indexer.trakt.runs import (
@@ -41,6 +38,9 @@ from indexer.trakt.runs import (
     now,
     parse_iso,
 )
+from morelike.catalog.records import RecordError, Title
+from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
+from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 
 log = logging.getLogger("morelike.trakt")
 FORMAT = 2

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from indexer.records import RecordError, Title, parse_record
+from morelike.catalog.records import RecordError, Title, parse_record
 
 MAX_CAST = 10  # same depth as the bundled catalog ("up to 10 names in billing order")
 

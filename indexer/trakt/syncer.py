@@ -30,8 +30,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from indexer.config import TRAKT_MAX_PAGE_LIMIT, TraktSettings
-from indexer.records import RecordError, Title
 from indexer.trakt.client import CapReached, NotFound, TraktClient, TraktError
 from indexer.trakt.crawler import Run, progress_bar
 from indexer.trakt.payload import item_ids, item_key, parse_time, trakt_title
@@ -50,6 +48,8 @@ from indexer.trakt.runs import (
     now,
     parse_iso,
 )
+from morelike.catalog.records import RecordError, Title
+from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 
 log = logging.getLogger("morelike.trakt")
 FORMAT = 2

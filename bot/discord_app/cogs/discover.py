@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.discord_app import flows
 from bot.discord_app.cogs import user_cooldown
 from bot.discord_app.cogs.similar import KIND_CHOICES, Genre, make_filters
-from bot.engine.types import EngineError
+from morelike.engine.types import EngineError
 
 
 class DiscoverCog(commands.Cog):

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.discord_app import embeds, flows
 from bot.discord_app.cogs import user_cooldown
-from bot.engine.types import EngineError, FilterError, Filters
+from morelike.engine.types import EngineError, FilterError, Filters
 
 KIND_CHOICES = [app_commands.Choice(name="Movies", value="movie"), app_commands.Choice(name="Shows", value="show")]
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.

@@ -7,7 +7,7 @@ builds the index, and cached under `state_dir/models` (written aside, then renam
 
 Why it is the CPU default (bench/README.md): encoding is a table lookup and a mean, about 100x the titles/s of
 the transformer on a 2-core CPU with or without AVX-512, so the README's first build takes minutes instead of
-half an hour. The ranking (bot/engine/rank.py) carries most of the quality: with it, the static model scored
+half an hour. The ranking (morelike/engine/rank.py) carries most of the quality: with it, the static model scored
 within the noise of the transformer on the quality benchmark, while alone it is weaker.
 
 The model loads through sentence-transformers' `StaticEmbedding` (the design's encoder: it runs on a GPU too).

@@ -1,7 +1,7 @@
 """The recommendation engine: pure, synchronous, no Discord. Faces use `Engine` and these types only."""
 
-from bot.engine.engine import Engine
-from bot.engine.types import (
+from morelike.engine.engine import Engine
+from morelike.engine.types import (
     Candidate,
     EngineError,
     FilterError,

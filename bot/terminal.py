@@ -14,8 +14,8 @@ import re
 import textwrap
 from typing import TextIO
 
-from bot.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
-from bot.engine.languages import iso639_1
+from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
+from morelike.engine.languages import iso639_1
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
@@ -197,7 +197,7 @@ def _json_out(body: dict, out: TextIO) -> None:
 
 
 def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
-    from bot.rest.shapes import card_json, page_json, resolution_json
+    from morelike.answers import card_json, page_json, resolution_json
 
     text = " ".join(args.title).strip()
     try:
@@ -234,7 +234,7 @@ def _usage_error(exc: UsageError | FilterError, err: TextIO) -> int:
 
 
 def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.rest.shapes import page_json
+    from morelike.answers import page_json
 
     text = " ".join(args.text).strip()
     try:

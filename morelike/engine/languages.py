@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from bot.engine.types import FilterError
+from morelike.engine.types import FilterError
 
 
 @cache

@@ -27,13 +27,13 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
-from bot.engine.franchise import group_ids, people_links
-from bot.engine.types import TitleCard
+from morelike.engine.franchise import group_ids, people_links
+from morelike.engine.types import TitleCard
 
 if TYPE_CHECKING:
     from usearch.index import Index
 
-    from bot.engine.resolve import TitleResolver
+    from morelike.engine.resolve import TitleResolver
 
 KIND_CODES = {"movie": 0, "show": 1}
 KIND_NAMES = ("movie", "show")
@@ -157,9 +157,9 @@ class Snapshot:
         self.ratings, self.votes, self.popularity = ratings, votes, popularity
         self.lang_codes, self.languages = lang_codes, languages
         self.genre_bits, self.genre_names = genre_bits, genre_names
-        # Whether each title has a real synopsis (indexer.text.story_chars); synthetic data: all do.
+        # Whether each title has a real synopsis (morelike.catalog.documents.story_chars); synthetic data: all do.
         self.story = story if story is not None else np.ones(self.n, dtype=bool)
-        # The ranking's per-title prior columns (bot/engine/rank.py), computed once per build.
+        # The ranking's per-title prior columns (morelike/engine/rank.py), computed once per build.
         self.rated = (votes > 0).astype(np.float32)
         self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
         self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
@@ -170,7 +170,7 @@ class Snapshot:
         self.key_by_id = {v: i for i, v in enumerate(ids)}
         self.key_by_ref = {v: i for i, v in enumerate(refs)}
         links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
-        self.norms = norms  # normalised titles (indexer.normalize), when the build has them
+        self.norms = norms  # normalised titles (morelike.catalog.normalize), when the build has them
         self.groups = group_ids(titles, collections, links, norms)
         # Named series only (a shared title stem or collection, no people links): what the ranking's `series`
         # feature and the own-series exemption go by. A people link alone ("Now You See Me" and "Zombieland" share
@@ -199,13 +199,13 @@ class Snapshot:
         self.filter_cache: OrderedDict = OrderedDict()  # Filters -> (mask, passing keys); see search.filter_mask
         self.passing_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.filter_lock = threading.Lock()
-        self.rank_cache: dict = {}  # per-weights arrays of the ranking (bot/engine/rank.py), small
+        self.rank_cache: dict = {}  # per-weights arrays of the ranking (morelike/engine/rank.py), small
         self.search_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
 
     # -- loading ---------------------------------------------------------------------------------------------
     @classmethod
     def load(cls, published) -> Snapshot:
-        """Read a `indexer.published.Published` build into memory (vectors and index stay mapped).
+        """Read a `morelike.build.reader.Published` build into memory (vectors and index stay mapped).
 
         The snapshot takes over the build's open catalog connection: it reads the arrays from it now and the
         cards from it later, and closes it (`close()`, or when the snapshot is dropped)."""
@@ -468,7 +468,7 @@ class Snapshot:
         return self._resolver
 
     def _build_resolver(self) -> TitleResolver:
-        from bot.engine.resolve import ResolverRow, TitleResolver
+        from morelike.engine.resolve import ResolverRow, TitleResolver
 
         extra_rows = self.extra.get("rows")
         rows = []

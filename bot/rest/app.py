@@ -1,4 +1,4 @@
-"""The REST API: a thin aiohttp face on `bot.engine.Engine` (`python -m bot api`).
+"""The REST API: a thin aiohttp face on `morelike.engine.Engine` (`python -m bot api`).
 
 Every answer is JSON, errors included: a bad parameter is a 400 naming the parameter and why, an unknown title
 or route a 404, a wrong method a 405 with `Allow`, a request aiohttp cannot parse a 400, anything unexpected a
@@ -18,8 +18,6 @@ import logging
 
 from aiohttp import web
 
-from bot.engine import Engine
-from bot.engine.languages import codes as language_codes
 from bot.rest.http import (
     API_VERSION,
     ENGINE_KEY,
@@ -31,8 +29,10 @@ from bot.rest.http import (
 )
 from bot.rest.openapi import document
 from bot.rest.routes import ROUTES
-from bot.rest.shapes import card_json, page_json, resolution_json
-from indexer.config import Config
+from morelike.answers import card_json, page_json, resolution_json
+from morelike.engine import Engine
+from morelike.engine.languages import codes as language_codes
+from morelike.settings import Config
 
 __all__ = [
     "API_VERSION",

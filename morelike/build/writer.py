@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from indexer.config import IndexSettings
-from indexer.normalize import normalize_title
-from indexer.progress import tqdm  # a bar on a terminal, plain lines in a log
-from indexer.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
-from indexer.text import story_chars
+from morelike.settings import IndexSettings
+from morelike.catalog.normalize import normalize_title
+from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
+from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.catalog.documents import story_chars
 
 FORMAT_VERSION = 2  # 2: titles.story_chars
 CURRENT = "current"
@@ -216,7 +216,7 @@ def publish(
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "catalog_sha256": checksum,
             "source": source,
-            "index": _index_settings(settings),  # the reader searches with expansion_search (bot/engine/search.py)
+            "index": _index_settings(settings),  # the reader searches with expansion_search (morelike/engine/search.py)
             "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")

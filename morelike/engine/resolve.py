@@ -9,7 +9,8 @@ How a query is answered (`resolve`):
    bare IMDb ids (`tt0113277`), and IMDb / Trakt / TMDB URLs. An id that names a title is the one clear winner;
    an id-shaped query that names nothing returns no candidates (guessing a film from "tt9999999" would mislead).
    A Trakt slug we do not know ("heat-1995") is read as a title plus a year hint, which is how Trakt builds slugs.
-2. Exact normalised title (`indexer.normalize.normalize_title`: case, accents, punctuation, one leading article)
+2. Exact normalised title (`morelike.catalog.normalize.normalize_title`: case, accents, punctuation, one leading
+   article)
    or normalised original title. Every title sharing it is offered ("Heat" 1972, 1986 and 1995), even beyond
    `limit`: same-title entries are never collapsed to one.
 3. A trailing year ("heat 1995", "The Thing (1982)") is a hint: it picks among same-title entries and reorders
@@ -45,8 +46,8 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from indexer.normalize import normalize_title
-from indexer.records import Title, title_ref
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import Title, title_ref
 
 MATCH_ID = "id"
 MATCH_TITLE = "title"

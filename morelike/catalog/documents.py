@@ -8,7 +8,7 @@ Two recipes (the manifest records which one built an index; the bot refuses a mi
   Wikipedia's lead boilerplate. The title's words made "Heat" match "White Heat" and "The Big Heat"; the lead
   ("X is a 1936 American comedy film directed by Y and starring Z.") made 22k pre-1960 rows alike whatever their
   plot. The lead's descriptor is kept ("A heist crime film."), credits and release sentences are dropped: people,
-  era and genres are ranking signals of their own (bot/engine/rank.py), not words for the encoder.
+  era and genres are ranking signals of their own (morelike/engine/rank.py), not words for the encoder.
 
 `synopsis(title)` is the cleaned overview; `story_chars` its length, published with each title so the engine
 can keep titles with no story (title + one genre) out of the answers to titles that have one.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from indexer.records import Title
+from morelike.catalog.records import Title
 
 RECIPES = ("story", "flixrec")
 DEFAULT_RECIPE = "story"

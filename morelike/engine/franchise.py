@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.normalize import normalize_title
+from morelike.catalog.normalize import normalize_title
 
 MAX_SERIES = 10  # titles shown in a series list
 REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash

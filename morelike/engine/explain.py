@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.engine.snapshot import Snapshot
+from morelike.engine.snapshot import Snapshot
 
 
 def _names(snap: Snapshot, ids: Sequence[int], limit: int) -> str:
@@ -29,7 +29,7 @@ def similarity_pct(score: float) -> int:
     return max(0, min(100, round(float(score) * 100)))
 
 
-# The ranking's features, grouped into the reasons a person would give (bot/engine/rank.py).
+# The ranking's features, grouped into the reasons a person would give (morelike/engine/rank.py).
 REASON_GROUPS = {
     "people": ("director", "cast"),
     "series": ("series",),
@@ -44,7 +44,7 @@ WELL_KNOWN_VOTES = 20_000
 
 def contributions(row: np.ndarray, median: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     """How much each reason lifted this title above the median candidate: sum of weight x (value - median)."""
-    from bot.engine.rank import F
+    from morelike.engine.rank import F
 
     delta = (np.asarray(row, dtype=np.float32) - median) * weights
     return {group: float(sum(delta[F[f]] for f in feats)) for group, feats in REASON_GROUPS.items()}

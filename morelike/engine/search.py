@@ -24,8 +24,8 @@ import numpy as np
 from usearch.index import MetricKind
 from usearch.index import search as exact_search
 
-from bot.engine.snapshot import KIND_CODES, Snapshot
-from bot.engine.types import FilterError, Filters
+from morelike.engine.snapshot import KIND_CODES, Snapshot
+from morelike.engine.types import FilterError, Filters
 
 EXACT_MAX_ROWS = 12_000  # at most this many passing rows: scan them exactly (about 1-3 ms here)
 EXACT_MAX_FRACTION = 0.02  # ... or at most this share of the catalog

@@ -1,4 +1,5 @@
-"""The JSON the API answers with, and the JSON Schema of each shape, side by side so they change together.
+"""The JSON the faces answer with (REST API, terminal `--json`), and the JSON Schema of each shape, side by side
+so they change together.
 
 The schemas are strict (every property listed and required, no others allowed) and the Title schema is derived
 from `TitleCard`'s own fields and types, so a field added to the engine's card appears in the document by itself.
@@ -12,10 +13,8 @@ import typing
 from dataclasses import asdict, fields
 from typing import Any
 
-from aiohttp import web
-
-from bot.engine import Resolution, SimilarPage, TitleCard
-from bot.engine.resolve import MATCH_FUZZY, MATCH_ID, MATCH_ORIGINAL, MATCH_TITLE
+from morelike.engine import Resolution, SimilarPage, TitleCard
+from morelike.engine.resolve import MATCH_FUZZY, MATCH_ID, MATCH_ORIGINAL, MATCH_TITLE
 
 
 # ------------------------------------------------------------------------------------------------- JSON
@@ -54,14 +53,6 @@ def error_body(status: int, message: str, parameter: str | None = None) -> dict:
     if parameter is not None:
         body["parameter"] = parameter
     return {"error": body}
-
-
-def error_response(
-    status: int, message: str, parameter: str | None = None, headers: dict[str, str] | None = None
-) -> web.Response:
-    resp = web.json_response(error_body(status, message, parameter), status=status, headers=headers)
-    resp.headers["Cache-Control"] = "no-store"  # an error is about this moment (a reload may fix a 404)
-    return resp
 
 
 # ---------------------------------------------------------------------------------------------- schemas

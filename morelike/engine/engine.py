@@ -16,12 +16,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.engine import explain
-from bot.engine.franchise import MAX_SERIES, siblings
-from bot.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank
-from bot.engine.search import filter_mask
-from bot.engine.snapshot import Snapshot
-from bot.engine.types import (
+from morelike.build.reader import PublishedError, current_build_id, open_published
+from morelike.engine import explain
+from morelike.engine.franchise import MAX_SERIES, siblings
+from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank
+from morelike.engine.search import filter_mask
+from morelike.engine.snapshot import Snapshot
+from morelike.engine.types import (
     Candidate,
     EngineError,
     FilterError,
@@ -31,8 +32,7 @@ from bot.engine.types import (
     SimilarPage,
     TitleCard,
 )
-from indexer.config import Config
-from indexer.published import PublishedError, current_build_id, open_published
+from morelike.settings import Config
 
 log = logging.getLogger("morelike.engine")
 # Free text and blends: content similarity alone, and never a title without a story.
@@ -337,7 +337,7 @@ class Engine:
         if self._encoder is None:
             with self._encoder_lock:
                 if self._encoder is None:
-                    from indexer.embed import load_encoder
+                    from morelike.encoders.loader import load_encoder
 
                     started = time.perf_counter()
                     try:
