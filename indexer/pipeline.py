@@ -26,7 +26,8 @@ import numpy as np
 from indexer.lock import StateLock
 from indexer.sources import read_catalog
 from indexer.store import Store, UpsertStats
-from morelike.build.writer import PublishError, publish, published_manifest
+from morelike.build.layout import published_manifest
+from morelike.build.writer import PublishError, publish
 from morelike.catalog.documents import document_text, text_hash
 from morelike.catalog.records import RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log

@@ -9,8 +9,9 @@ import threading
 import numpy as np
 import pytest
 
+from morelike.build.layout import BUILDS
 from morelike.build.reader import PublishedError, current_build_id, open_published
-from morelike.build.writer import BUILDS, PublishError, prune, publish
+from morelike.build.writer import PublishError, prune, publish
 from morelike.catalog.records import parse_record
 from morelike.engine.search import top_k
 from morelike.engine.snapshot import Snapshot

@@ -27,7 +27,6 @@ from indexer.trakt.client import CapReached, TraktClient, TraktError
 from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
 from indexer.trakt.runs import (
     CRAWL_KEY,
-    KINDS,
     SINCE_KEY,
     Skipped,
     TraktRunSummary,
@@ -38,7 +37,7 @@ from indexer.trakt.runs import (
     now,
     parse_iso,
 )
-from morelike.catalog.records import RecordError, Title
+from morelike.catalog.records import KINDS, RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 

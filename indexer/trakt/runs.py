@@ -12,7 +12,6 @@ from indexer.trakt.client import TraktClient, TraktError
 
 log = logging.getLogger("morelike.trakt")
 
-KINDS = ("movie", "show")
 CRAWL_KEY = "trakt.crawl"  # JSON checkpoint of the full crawl
 SYNC_KEY = "trakt.sync"  # JSON checkpoint of the incremental sync
 SINCE_KEY = "trakt.updates_since"  # ISO UTC hour the next sync reads updates from

@@ -34,7 +34,6 @@ from indexer.trakt.client import CapReached, NotFound, TraktClient, TraktError
 from indexer.trakt.crawler import Run, progress_bar
 from indexer.trakt.payload import item_ids, item_key, parse_time, trakt_title
 from indexer.trakt.runs import (
-    KINDS,
     SEEN_PREFIX,
     SINCE_KEY,
     SYNC_KEY,
@@ -48,7 +47,7 @@ from indexer.trakt.runs import (
     now,
     parse_iso,
 )
-from morelike.catalog.records import RecordError, Title
+from morelike.catalog.records import KINDS, RecordError, Title
 from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 
 log = logging.getLogger("morelike.trakt")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from morelike.build.writer import DB_FILE, FORMAT_VERSION, INDEX_FILE, MANIFEST_FILE, VECTORS_FILE, current_build
+from morelike.build.layout import DB_FILE, FORMAT_VERSION, INDEX_FILE, MANIFEST_FILE, VECTORS_FILE, current_build
 
 
 class PublishedError(RuntimeError):

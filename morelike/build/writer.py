@@ -24,17 +24,23 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from morelike.settings import IndexSettings
-from morelike.catalog.normalize import normalize_title
-from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
-from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.build.layout import (
+    BUILDS,
+    CURRENT,
+    DB_FILE,
+    DTYPES,
+    FORMAT_VERSION,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    VECTORS_FILE,
+    current_build,
+    published_manifest,
+)
 from morelike.catalog.documents import story_chars
-
-FORMAT_VERSION = 2  # 2: titles.story_chars
-CURRENT = "current"
-BUILDS = "builds"
-DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
-DTYPES = ("f16", "f32", "i8")
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
+from morelike.settings import IndexSettings
 
 
 class PublishError(RuntimeError):
@@ -126,26 +132,6 @@ def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, pro
             index.add(keys[start : start + step], vectors[start : start + step])
             bar.update(min(step, len(vectors) - start))
     index.save(str(path))
-
-
-def current_build(published_dir: Path) -> Path | None:
-    link = published_dir / CURRENT
-    if not link.is_symlink() and not link.exists():
-        return None
-    target = link.resolve()
-    return target if target.is_dir() else None
-
-
-def published_manifest(published_dir: Path) -> dict | None:
-    """The manifest of the build `current` points at, or None when there is none (or it cannot be read)."""
-    live = current_build(published_dir)
-    if live is None:
-        return None
-    try:
-        manifest = json.loads((live / MANIFEST_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
 
 
 def _index_settings(settings: IndexSettings) -> dict:

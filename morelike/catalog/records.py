@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 KINDS = ("movie", "show")
+# The small int a kind is held as in the engine's arrays (and only there: records and JSON keep the name).
+KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 LIST_FIELDS = ("genres", "cast", "directors", "keywords", "sources")
 MAX_TEXT = 20_000  # a synopsis longer than this is broken data, not a synopsis
 

@@ -46,10 +46,6 @@ class Stem:
     number: int | None  # sequel number when the title carried one
     subtitled: bool  # the title had a subtitle after ":" or " - "
 
-    @property
-    def marked(self) -> bool:
-        return self.number is not None or self.subtitled
-
 
 def _sequel_number(words: list[str]) -> tuple[list[str], int | None]:
     """Strip one trailing sequel marker ("2", "ii", "part 2", "part ii", "chapter two") from normalised words."""

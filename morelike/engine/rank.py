@@ -26,6 +26,7 @@ pool does not depend on the page asked for, so pages are consecutive slices of o
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class Profile:
 
     genre_bits: int = 0
     year: int = 0  # 0: unknown
-    kind: int = -1  # KIND_CODES value, -1: any
+    kind: int = -1  # catalog.records.KIND_CODE value, -1: any
     language: int = -1  # snapshot language code, -1: unknown
     directors: tuple[int, ...] = ()
     lead_cast: tuple[int, ...] = ()
@@ -221,9 +222,13 @@ _ERA_TABLE = np.exp(-_GAPS / ERA_SCALE).astype(np.float32)  # |Δyear| -> featur
 _ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
 
 
+# Per snapshot (weakly keyed, so it goes with the snapshot): query-independent arrays of the ranking, per weights.
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _static_prior(snap, ranker: Ranker) -> np.ndarray:
     """The query-independent part of the prior (votes, rating, story), once per build and weights."""
-    cache = snap.rank_cache
+    cache = _CACHES.setdefault(snap, {})
     key = ("static", ranker.weights.tobytes())
     hit = cache.get(key)
     if hit is None:

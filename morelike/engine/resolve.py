@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from morelike.catalog.normalize import normalize_title
-from morelike.catalog.records import Title, title_ref
+from morelike.catalog.records import KIND_CODE, Title, title_ref
 
 MATCH_ID = "id"
 MATCH_TITLE = "title"
@@ -228,10 +228,9 @@ class TitleResolver:
     def __init__(self, rows: Sequence[ResolverRow]) -> None:
         size = (max(r.key for r in rows) + 1) if rows else 0
         self._popularity = np.zeros(size, dtype=np.float64)
-        self._kinds = np.zeros(size, dtype=np.int8)
+        self._kinds = np.full(size, -1, dtype=np.int8)  # KIND_CODE, -1: unknown
         self._year: dict[int, int | None] = {}
         self._row_text: dict[int, tuple[str, str | None]] = {}
-        self._kind_codes = {"movie": 1, "show": 2}
         self._by_id: dict[str, int] = {}
         self._by_ref: dict[str, int] = {}
         self._by_imdb: dict[str, int] = {}
@@ -243,7 +242,7 @@ class TitleResolver:
         for row in rows:
             pop = row.popularity if row.popularity and math.isfinite(row.popularity) else 0.0
             self._popularity[row.key] = pop
-            self._kinds[row.key] = self._kind_codes.get(row.kind, 0)
+            self._kinds[row.key] = KIND_CODE.get(row.kind, -1)
             self._year[row.key] = row.year
             self._row_text[row.key] = (row.title, row.original_title)
             self._by_id[row.id.casefold()] = row.key
@@ -320,7 +319,7 @@ class TitleResolver:
     def suggest(self, prefix: str, limit: int = 25, kind: str | None = None) -> list[tuple[int, float]]:
         """Autocomplete: up to `limit` (key, score) best first. Nothing typed: the best-known titles. An id or
         link: its title. Else exact title, a year hint's pick ("heat 1995"), title prefix, word prefix, fuzzy."""
-        kind_code = self._kind_codes.get(kind) if kind else None
+        kind_code = KIND_CODE.get(kind) if kind else None
         if limit <= 0:
             return []
         text = (prefix or "")[:_MAX_QUERY_CHARS].strip()
@@ -364,7 +363,7 @@ class TitleResolver:
         query = normalize_title(prefix, drop_article=False)
         if limit <= 0 or not query:
             return []
-        kind_code = self._kind_codes.get(kind) if kind else None  # "both" or None: every kind
+        kind_code = KIND_CODE.get(kind) if kind else None  # "both" or None: every kind
         out: list[tuple[int, float]] = []
         seen: set[int] = set()
 

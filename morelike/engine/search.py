@@ -17,6 +17,9 @@ Every returned score is the exact cosine recomputed from the stored vectors, so 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,7 +27,8 @@ import numpy as np
 from usearch.index import MetricKind
 from usearch.index import search as exact_search
 
-from morelike.engine.snapshot import KIND_CODES, Snapshot
+from morelike.catalog.records import KIND_CODE
+from morelike.engine.snapshot import Snapshot
 from morelike.engine.types import FilterError, Filters
 
 EXACT_MAX_ROWS = 12_000  # at most this many passing rows: scan them exactly (about 1-3 ms here)
@@ -54,13 +58,39 @@ ROWS_CACHE_ENTRY = 10 << 20  # gathered vectors of one narrow filter, at most (1
 ROWS_CACHE_BUDGET = 32 << 20  # all cached rows of one snapshot together
 
 
+class _SearchState:
+    """What search keeps per snapshot: the filter masks it built, and the lock around the HNSW index.
+
+    Held here, weakly keyed by the snapshot, so it is dropped with the snapshot after a hot reload and the snapshot
+    itself stays plain data."""
+
+    def __init__(self) -> None:
+        self.filters: OrderedDict = OrderedDict()  # Filters -> [mask, passing keys, their vectors or None]
+        self.by_mask: dict[int, list] = {}  # id(mask) -> the same entry, for `_passing`
+        self.filter_lock = threading.Lock()
+        self.index_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
+
+
+_STATES: weakref.WeakKeyDictionary[Snapshot, _SearchState] = weakref.WeakKeyDictionary()
+_STATES_LOCK = threading.Lock()
+
+
+def _state(snap: Snapshot) -> _SearchState:
+    with _STATES_LOCK:
+        state = _STATES.get(snap)
+        if state is None:
+            state = _STATES[snap] = _SearchState()
+        return state
+
+
 def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:
     """The titles passing `f` as a read-only boolean array, or None when nothing is filtered. Cached per
     snapshot with the sorted keys that pass, which the exact scan reuses."""
     if not f.active:
         return None
-    cache = snap.filter_cache
-    with snap.filter_lock:
+    state = _state(snap)
+    cache = state.filters
+    with state.filter_lock:
         hit = cache.get(f)
         if hit is not None:
             cache.move_to_end(f)
@@ -74,13 +104,13 @@ def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:
     rows = None
     if 0 < len(keys) * row_bytes <= ROWS_CACHE_ENTRY:
         rows = np.asarray(snap.vectors[keys])
-    with snap.filter_lock:
+    with state.filter_lock:
         entry = [mask, keys, rows]
         cache[f] = entry
-        snap.passing_keys[id(mask)] = entry
+        state.by_mask[id(mask)] = entry
         while len(cache) > FILTER_CACHE:
             old_mask = cache.popitem(last=False)[1][0]
-            snap.passing_keys.pop(id(old_mask), None)
+            state.by_mask.pop(id(old_mask), None)
         total = sum(e[2].nbytes for e in cache.values() if e[2] is not None)
         for e in cache.values():  # oldest first: drop their rows until the cache fits its budget
             if total <= ROWS_CACHE_BUDGET:
@@ -93,8 +123,9 @@ def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:
 
 def _passing(snap: Snapshot, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Sorted keys passing `mask`, and their vectors when cached (masks from `filter_mask` are cached)."""
-    with snap.filter_lock:
-        hit = snap.passing_keys.get(id(mask))
+    state = _state(snap)
+    with state.filter_lock:
+        hit = state.by_mask.get(id(mask))
         if hit is not None and hit[0] is mask:
             return hit[1], hit[2]
     return np.flatnonzero(mask), None
@@ -108,7 +139,7 @@ def _build_mask(snap: Snapshot, f: Filters) -> np.ndarray:
         mask = cond if mask is None else (mask & cond)
 
     if f.kind is not None:
-        add(snap.kinds == KIND_CODES[f.kind])
+        add(snap.kinds == KIND_CODE[f.kind])
     if f.genres or f.exclude_genres:
         want = 0
         for name, genres in (("genres", f.genres), ("exclude_genres", f.exclude_genres)):
@@ -185,7 +216,7 @@ def _rescore(snap: Snapshot, q: np.ndarray, keys: np.ndarray, plan: str, exhaust
 
 
 def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int) -> np.ndarray:
-    with snap.search_lock:
+    with _state(snap).index_lock:
         index = snap.index
         old = index.expansion_search
         index.expansion_search = max(snap.expansion_search, fetch)  # [index] expansion_search of the build

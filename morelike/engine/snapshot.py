@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
+from morelike.catalog.records import KIND_CODE, KINDS
 from morelike.engine.franchise import group_ids, people_links
 from morelike.engine.types import TitleCard
 
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
     from morelike.engine.resolve import TitleResolver
 
-KIND_CODES = {"movie": 0, "show": 1}
-KIND_NAMES = ("movie", "show")
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 CARD_CACHE = 4096
 DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
@@ -48,8 +47,9 @@ _LOAD_COLUMNS = (
 
 
 @dataclass
-class People:
-    """Per-title people lists as CSR arrays over interned name ids (a few MB for the whole catalog)."""
+class IdLists:
+    """One list of int ids per row, as CSR arrays: title -> people (name ids), person -> titles, series -> titles.
+    A few MB for the whole catalog."""
 
     ptr: np.ndarray  # int32, len n+1
     ids: np.ndarray  # int32
@@ -57,22 +57,22 @@ class People:
     def of(self, key: int) -> np.ndarray:
         return self.ids[self.ptr[key] : self.ptr[key + 1]]
 
-    def inverted(self, n_people: int) -> People:
-        """person id -> title keys."""
+    def inverted(self, n_ids: int) -> IdLists:
+        """The other way round: id -> the rows that list it (person -> titles)."""
         counts = np.diff(self.ptr)
         keys = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
         ids = self.ids
         order = np.argsort(ids, kind="stable")
-        ptr = np.zeros(n_people + 1, dtype=np.int32)
-        np.cumsum(np.bincount(ids, minlength=n_people), out=ptr[1:])
-        return People(ptr, keys[order])
+        ptr = np.zeros(n_ids + 1, dtype=np.int32)
+        np.cumsum(np.bincount(ids, minlength=n_ids), out=ptr[1:])
+        return IdLists(ptr, keys[order])
 
 
-def _csr(lists: Sequence[Sequence[int]]) -> People:
+def _csr(lists: Sequence[Sequence[int]]) -> IdLists:
     ptr = np.zeros(len(lists) + 1, dtype=np.int32)
     np.cumsum([len(x) for x in lists], out=ptr[1:])
     flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
-    return People(ptr, flat)
+    return IdLists(ptr, flat)
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -134,8 +134,8 @@ class Snapshot:
         languages: list[str],
         genre_bits: np.ndarray,
         genre_names: list[str],
-        cast: People,
-        directors: People,
+        cast: IdLists,
+        directors: IdLists,
         people_names: list[str],
         collections: list[str | None] | None = None,
         extra: dict | None = None,
@@ -180,7 +180,7 @@ class Snapshot:
         order = grouped[np.argsort(self.groups[grouped], kind="stable")]
         ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
         np.cumsum(np.bincount(self.groups[grouped], minlength=len(ptr) - 1), out=ptr[1:])
-        self.group_members = People(ptr.astype(np.int32), order.astype(np.int32))  # group id -> keys
+        self.group_members = IdLists(ptr.astype(np.int32), order.astype(np.int32))  # group id -> keys
         n_people = len(people_names)
         self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
         self.director_titles = directors.inverted(n_people)
@@ -196,11 +196,6 @@ class Snapshot:
         self._cards: OrderedDict[int, TitleCard] = OrderedDict()
         self._resolver: TitleResolver | None = None
         self._resolver_lock = threading.Lock()
-        self.filter_cache: OrderedDict = OrderedDict()  # Filters -> (mask, passing keys); see search.filter_mask
-        self.passing_keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.filter_lock = threading.Lock()
-        self.rank_cache: dict = {}  # per-weights arrays of the ranking (morelike/engine/rank.py), small
-        self.search_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
 
     # -- loading ---------------------------------------------------------------------------------------------
     @classmethod
@@ -248,7 +243,7 @@ class Snapshot:
             titles.append(title)
             collections.append(coll)
             extra.append((original, imdb_id, tmdb_id, trakt_id, trakt_slug))
-            kinds[i] = KIND_CODES.get(kind, 0)
+            kinds[i] = KIND_CODE.get(kind, 0)
             if year is not None:
                 years[i] = year
             if runtime is not None:
@@ -329,7 +324,7 @@ class Snapshot:
         """A snapshot over generated data (bench/, planner tests): ids are "syn-<key>", no people, no DB."""
         n = len(vectors)
         ids = [f"syn-{i}" for i in range(n)]
-        empty = People(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
+        empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
         return cls(
             build_id="synthetic",
             manifest={"model": "synthetic", "count": n, "dimensions": int(vectors.shape[1])},
@@ -439,7 +434,7 @@ class Snapshot:
         return TitleCard(
             id=self.ids[key],
             ref=self.refs[key],
-            kind=KIND_NAMES[int(self.kinds[key])],
+            kind=KINDS[int(self.kinds[key])],
             title=self.titles[key],
             original_title=None,
             year=opt(self.years[key], 0),
@@ -482,7 +477,7 @@ class Snapshot:
                     title=self.titles[key],
                     original_title=original,
                     year=int(self.years[key]) or None,
-                    kind=KIND_NAMES[int(self.kinds[key])],
+                    kind=KINDS[int(self.kinds[key])],
                     popularity=float(max(votes, 0)) + float(self.popularity[key]),
                     imdb_id=imdb_id,
                     trakt_id=trakt_id,

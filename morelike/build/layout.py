@@ -1,0 +1,39 @@
+"""What a published build is on disk: the directory layout and file names both sides agree on.
+
+    <published>/current -> builds/<build_id>/   (a symlink, swapped atomically by the writer)
+    <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, manifest.json}
+
+The writer (`morelike.build.writer`) makes builds and the reader (`morelike.build.reader`) opens them; both take the
+names from here, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FORMAT_VERSION = 2  # 2: titles.story_chars
+CURRENT = "current"
+BUILDS = "builds"
+DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
+DTYPES = ("f16", "f32", "i8")
+
+
+def current_build(published_dir: Path) -> Path | None:
+    link = published_dir / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def published_manifest(published_dir: Path) -> dict | None:
+    """The manifest of the build `current` points at, or None when there is none (or it cannot be read)."""
+    live = current_build(published_dir)
+    if live is None:
+        return None
+    try:
+        manifest = json.loads((live / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
