@@ -110,10 +110,11 @@ def test_main_list_keeps_one_title_per_other_series(engine):
     for qk in range(snap.n):
         on = engine.similar(snap.ids[qk], k=10)
         keys = [snap.key_of(r.card.id) for r in on.items]
-        # The query's own named series may appear more than once: members that are not confirmed siblings stay in
-        # the main list (they may be its sequels); every OTHER series appears once.
-        own = int(snap.name_groups[qk])
-        grouped = [int(snap.groups[k]) for k in keys if snap.groups[k] >= 0 and (own < 0 or snap.name_groups[k] != own)]
+        # The query's own named series and its wider family (people links) may appear more than once: members that
+        # are not confirmed siblings stay in the main list (they may be its sequels); every OTHER series appears once.
+        own, family = int(snap.name_groups[qk]), int(snap.groups[qk])
+        other = [k for k in keys if snap.groups[k] not in (-1, family) and (own < 0 or snap.name_groups[k] != own)]
+        grouped = [int(snap.groups[k]) for k in other]
         assert len(grouped) == len(set(grouped))
         assert not {c.id for c in on.series} & {r.card.id for r in on.items}
         off = engine.similar(snap.ids[qk], k=10, franchise=False)

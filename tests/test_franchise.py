@@ -141,3 +141,59 @@ def test_links_merge_transitively_into_one_group():
     assert groups[0] == groups[1] == groups[2] >= 0
     assert groups[3] == groups[4] >= 0 and groups[3] != groups[0]
     assert groups[5] == -1
+
+
+def _series_catalog(named: dict[str, int], fillers: int = 400, seed: int = 5):
+    """Titles -> unit vectors: each title near the base story given by its number, fillers anywhere."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    bases = rng.standard_normal((max(named.values()) + 1, 32))
+    titles, rows = [], []
+    for title, story in named.items():
+        titles.append(title)
+        rows.append(bases[story] + 0.25 * rng.standard_normal(32))
+    for i in range(fillers):
+        titles.append(f"Filler {i} Xq{i}")
+        rows.append(rng.standard_normal(32))
+    vecs = np.asarray(rows, dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    return titles, vecs
+
+
+def test_a_title_that_starts_with_a_series_name_and_tells_its_story_joins_the_series():
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import phrase_series
+
+    titles, vecs = _series_catalog({
+        "The Terminator": 0, "Terminator 2: Judgment Day": 0,
+        "Terminator Salvation": 0,   # starts with the series name, same story: joins
+        "Terminal Velocity": 0,      # same story, but another name
+        "Terminator Dreams": 1,      # the name, but another story
+        "Rise of the Terminator": 0, # ends with a one-word series name: too weak a sign
+        "Spider-Man": 2, "Spider-Man 2": 2,
+        "The Amazing Spider-Man": 2, # ends with a two-word series name: joins
+        "Predator": 3, "Predator 2": 3,
+        "Predators": 3,              # the plural sequel: joins
+        "Hollywood": 4, "Hollywood: The Great Stars": 4,
+        "Hollywood Barn Dance": 4,   # one word with a single subtitle is a common word, not a series name
+    })  # fmt: skip
+    stem_of, links = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    at = {t: i for i, t in enumerate(titles)}
+    same = lambda a, b: stem_of[at[a]] >= 0 and stem_of[at[a]] == stem_of[at[b]]  # noqa: E731
+    assert same("Terminator Salvation", "The Terminator")
+    assert same("The Amazing Spider-Man", "Spider-Man")
+    assert same("Predators", "Predator 2")
+    for outsider in ("Terminal Velocity", "Terminator Dreams", "Rise of the Terminator", "Hollywood Barn Dance"):
+        assert stem_of[at[outsider]] == -1 or not same(outsider, "The Terminator"), outsider
+    assert stem_of[at["Hollywood Barn Dance"]] == -1
+    joined = {titles[b] for _, b in links.tolist()}
+    assert joined == {"Terminator Salvation", "The Amazing Spider-Man", "Predators"}
+    groups = group_ids(titles, links=links)
+    assert groups[at["Terminator Salvation"]] == groups[at["The Terminator"]] >= 0
+
+
+def test_a_series_name_alone_makes_no_sibling_without_the_story():
+    # The series-stem rule is a sibling rule only through phrase_series (content checked there).
+    assert is_sibling("The Terminator", "Terminator Salvation", same_series_stem=True)
+    assert not is_sibling("The Terminator", "Terminator Salvation")

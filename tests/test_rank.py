@@ -189,3 +189,29 @@ def test_deep_pages_are_one_ranking_on_an_index_big_enough_for_hnsw(tmp_path):
             paged += [r.card.id for r in eng.similar(snap.ids[q], k=5, page=page, franchise=False).items]
         assert paged == whole
         assert len(set(paged)) == len(paged) == 400
+
+
+def test_a_long_series_keeps_its_siblings_past_the_series_list_in_the_main_list(tmp_path):
+    """The series list holds MAX_SERIES titles; the other siblings were dropped from the main list as well, so of
+    a long franchise the films most like the query were nowhere. Now the list shows the closest ones and the
+    rest compete in the main list."""
+    from morelike.engine.franchise import MAX_SERIES
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(8)
+    saga = ["Saga"] + [f"Saga {n}" for n in range(2, 13)]  # 12 films: more than one series list holds
+    base = rng.standard_normal(24)
+    rows = [base + 0.3 * rng.standard_normal(24) for _ in saga] + list(rng.standard_normal((300, 24)))
+    vecs = np.asarray(rows, dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    titles = saga + [f"Other {i} Zx{i}" for i in range(300)]
+    snap = Snapshot.synthetic(vecs.astype(np.float16), None, titles=titles)
+    eng = Engine(make_config(tmp_path), snap)
+    page = eng.similar(snap.ids[0], k=20)
+    series = [c.title for c in page.series]
+    listed = [r.card.title for r in page.items]
+    assert len(series) == MAX_SERIES
+    assert set(series) | set(listed) >= set(saga[1:])  # every sibling is somewhere the user sees
+    cos = vecs[1:12] @ vecs[0]
+    closest = {saga[1 + i] for i in np.argsort(-cos)[:MAX_SERIES]}
+    assert set(series) == closest  # of a long series, the list holds the films closest to the query

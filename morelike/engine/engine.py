@@ -39,6 +39,7 @@ log = logging.getLogger("morelike.engine")
 CONTENT_RANKER = dataclasses.replace(Ranker.cosine_only(), sink_no_story=True)
 
 MAX_K = 50
+PER_OTHER_SERIES = 1  # titles of one other series a main list keeps (the variety rule; 2 measured, bench/README.md)
 MAX_RANK = 1_000  # page * k + k: deeper than anyone scrolls, and it bounds the work of one call
 MAX_TEXT = 1_000
 BLEND_MIN, BLEND_MAX = 2, 3
@@ -184,7 +185,8 @@ class Engine:
         use_franchise = self.config.engine.franchise if franchise is None else bool(franchise)
         use_boost = self.config.engine.boost if boost is None else bool(boost)
         key = self._key(snap, id)
-        series = siblings(snap, key) if use_franchise else []
+        # The series list; siblings past it are not dropped: they compete in the main list (own series exempt).
+        series = siblings(snap, key, limit=MAX_SERIES) if use_franchise else []
         shown = self._page(
             snap,
             snap.vector(key),
@@ -195,10 +197,11 @@ class Engine:
             page=page,
             one_per_series=use_franchise,
             own_group=int(snap.name_groups[key]),
+            own_family=int(snap.groups[key]),
             boost=use_boost,
         )
         ranked, rows, has_more = shown
-        cards = snap.cards([key] + [int(ranked.keys[i]) for i in rows] + series[:MAX_SERIES])
+        cards = snap.cards([key] + [int(ranked.keys[i]) for i in rows] + series)
         items = [
             self._recommendation(snap, card, ranked, i, [key])
             for card, i in zip(cards[1 : len(rows) + 1], rows, strict=True)
@@ -292,26 +295,28 @@ class Engine:
         page: int,
         one_per_series: bool,
         own_group: int = -1,
+        own_family: int = -1,
         boost: bool = False,
         ranker: Ranker | None = None,
     ) -> tuple[Ranked, list[int], bool]:
         """One page of the ranking: (the ranking, the rows of it shown on this page, whether more follow).
 
         The ranking does not depend on the page, and the series rule walks it from the top every time, so page
-        p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps one title per *other* series;
-        titles of the query's own named series that are not confirmed siblings stay (they may well be its
-        sequels); `own_group` is that named series (snapshot.name_groups)."""
+        p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps PER_OTHER_SERIES titles per
+        *other* series; titles of the query's own named series (`own_group`, snapshot.name_groups) or of its wider
+        family (`own_family`, snapshot.groups: people links too) that are not confirmed siblings stay: they may
+        well be its sequels ("Fast Five" for "Furious 7"), and the ranking decides whether they show."""
         ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude))
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
-        seen: set[int] = set()
+        seen: dict[int, int] = {}
         for i, key in enumerate(ranked.keys.tolist()):
             if one_per_series:
                 g = int(snap.groups[key])
-                if g >= 0 and (own_group < 0 or int(snap.name_groups[key]) != own_group):
-                    if g in seen:
+                if g >= 0 and g != own_family and (own_group < 0 or int(snap.name_groups[key]) != own_group):
+                    if seen.get(g, 0) >= PER_OTHER_SERIES:
                         continue
-                    seen.add(g)
+                    seen[g] = seen.get(g, 0) + 1
             kept.append(i)
             if len(kept) > stop:
                 break

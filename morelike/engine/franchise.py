@@ -9,9 +9,14 @@ bundled file), so series are read off the titles themselves:
 - titles sharing a stem form a *group*; so do titles sharing two of their lead cast and directors whose content
   is close ("Harry Potter and the …" films share no stem but share three leads); the engine keeps at most one
   title per group in a result list;
+- a *series stem* (a stem that two or more titles share, one of them numbered or subtitled, or a stem of three
+  words or more) also names the titles whose own title starts with it, or ends with it when it has two words or
+  more, when their content is close to one of its titles: "Terminator Salvation", "Godzilla vs. Hedorah",
+  "A Good Day to Die Hard", "Battle for the Planet of the Apes", "The Amazing Spider-Man" (`phrase_series`);
 - a group member is a confirmed *sibling* of the query when the relation is strong enough to show it as "same
   series": a numbered sequel, a subtitle of a distinctive stem, a remake (same title, other year) whose content
-  is close, or any of those backed by shared directors or lead cast; a shared `collection` always counts.
+  is close, a title named by the same series stem, or any of those backed by shared directors or lead cast; a
+  shared `collection` always counts.
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ PEOPLE_MIN_SHARED = 2  # lead cast + directors in common for a people link…
 PEOPLE_MIN_COSINE = 0.55  # … and this close in content (two stars in two unrelated films stay unrelated);
 PEOPLE_MIN_COSINE_3 = 0.4  # with three or more people in common, sequels whose plots drift still link
 PEOPLE_MAX_TITLES = 80  # a person in more titles than this (studio-era stock players) links nothing
+PHRASE_MIN_COSINE = 0.6  # a title that starts with a series stem joins it only when its story is this close
+PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog is (about its 285 nearest of 57k)
+SUBTITLES_FOR_ONE_WORD = 3
+PHRASE_SAMPLE = 4_096  # titles the percentile is read from
+PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
 
 
@@ -152,6 +162,81 @@ def group_ids(
     return out
 
 
+def _names_a_series(stem: str, titles: Sequence[str]) -> bool:
+    """Whether titles sharing `stem` make it a franchise name that other titles may carry. One word must come
+    with a numbered sequel or three subtitled entries ("Terminator 2", "Godzilla: …" ×3), since a single word
+    with one subtitle is as often a common word ("Hollywood: The Great Stars"); longer stems need one sequel or
+    subtitle, or three words."""
+    if len(titles) < 2 or not _distinctive(stem):
+        return False
+    marks = [title_stem(t) for t in titles]
+    numbered = sum(m.number is not None for m in marks)
+    subtitled = sum(m.subtitled for m in marks)
+    if len(stem.split()) == 1:
+        return numbered >= 1 or subtitled >= SUBTITLES_FOR_ONE_WORD
+    return numbered + subtitled >= 1 or len(stem.split()) >= 3
+
+
+def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Titles named by a series stem: (series stem id per title, -1 for none; key pairs to join in groups).
+
+    A title belongs to the shortest series stem that is its own stem, or that its title starts with (ends with, for
+    stems of two words or more; or is the plural of) when its story is close to one of the stem's own titles: within
+    PHRASE_MIN_COSINE, and nearer than PHRASE_MIN_PERCENTILE of the catalog is. "The Terminator" and "Terminator 2"
+    make "terminator" a series stem; "Terminator Salvation" starts with it and tells a close story, so it joins;
+    "Terminal Velocity" does not start with it, and "Samurai Gourmet" (a food show) is not close to "Samurai III"."""
+    n = len(titles)
+    own = stems(titles, norms)
+    by_stem: dict[str, list[int]] = {}
+    for i, stem in enumerate(own):
+        if stem:
+            by_stem.setdefault(stem, []).append(i)
+    series = {stem: keys for stem, keys in by_stem.items() if _names_a_series(stem, [titles[k] for k in keys])}
+    first_word: dict[str, list[int]] = {}
+    last_word: dict[str, list[int]] = {}
+    for i, norm in enumerate(norms):
+        if " " in norm:
+            first_word.setdefault(norm.split(" ", 1)[0], []).append(i)
+            last_word.setdefault(norm.rsplit(" ", 1)[1], []).append(i)
+    names = sorted(series)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (named, partner, cosine, stem id)
+    for sid, stem in enumerate(names):
+        owners = np.asarray(series[stem], dtype=np.int64)
+        words = stem.split()
+        head, tail = stem + " ", " " + stem
+        starts = [j for j in first_word.get(words[0], ()) if norms[j].startswith(head) and own[j] != stem]
+        ends = [j for j in last_word.get(words[-1], ()) if norms[j].endswith(tail)] if len(words) >= 2 else []
+        plural = by_stem.get(stem + "s", ())  # "Aliens", "Predators": the sequel named as the plural
+        named = np.asarray(sorted(set(starts) | set(ends) | set(plural)), dtype=np.int64)
+        if 0 < len(named) <= PHRASE_MAX_TITLES:
+            cos = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[owners], dtype=np.float32).T
+            best = cos.argmax(axis=1)
+            top = cos[np.arange(len(named)), best]
+            close = top >= PHRASE_MIN_COSINE
+            found.append((named[close], owners[best[close]], top[close], sid))
+    named = np.concatenate([f[0] for f in found]) if found else np.empty(0, np.int64)
+    partner = np.concatenate([f[1] for f in found]) if found else np.empty(0, np.int64)
+    top = np.concatenate([f[2] for f in found]) if found else np.empty(0, np.float32)
+    sid_of = np.concatenate([np.full(len(f[0]), f[3]) for f in found]) if found else np.empty(0, np.int64)
+    if len(named):
+        # How the partner ranks among the title's neighbours, read off a fixed sample of the catalog: a stem's
+        # title that is only as close as a few hundred others (an "alien" film to another) is not a sequel.
+        sample = np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False)
+        sims = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[np.sort(sample)], np.float32).T
+        nearer = (sims > top[:, None]).mean(axis=1)
+        keep = nearer <= 1.0 - PHRASE_MIN_PERCENTILE
+        named, partner, sid_of = named[keep], partner[keep], sid_of[keep]
+    stem_of = np.full(n, -1, dtype=np.int32)
+    width = np.full(n, 1 << 30, dtype=np.int32)  # words of the stem a title was given (the shortest wins)
+    for sid, stem in enumerate(names):
+        members = np.concatenate([np.asarray(series[stem], dtype=np.int64), named[sid_of == sid]])
+        better = width[members] > len(stem.split())
+        stem_of[members[better]] = sid
+        width[members[better]] = len(stem.split())
+    links = np.stack([partner, named], axis=1) if len(named) else np.empty((0, 2), dtype=np.int64)
+    return stem_of, links
+
+
 def people_linked(common: int, cosine: float) -> bool:
     """The strong people link: enough people in common, and content close enough for that many."""
     if common >= 3:
@@ -211,6 +296,7 @@ def is_sibling(
     shared_people: bool = False,
     people_link: bool = False,
     same_collection: bool = False,
+    same_series_stem: bool = False,
 ) -> bool:
     """Whether titles `a` and `b` are in the same series (see the module docstring for the rules).
     `shared_people`: a director or lead in common; `people_link`: the strong link (PEOPLE_MIN_SHARED people in
@@ -219,7 +305,7 @@ def is_sibling(
         return True
     sa, sb = title_stem(a), title_stem(b)
     if not sa.stem or sa.stem != sb.stem:
-        return people_link
+        return people_link or same_series_stem
     if sa.number is not None or sb.number is not None:
         # Two numbered titles with the same number are different works with a shared name ("Apollo 13" twice).
         return sa.number != sb.number or shared_people
@@ -231,8 +317,9 @@ def is_sibling(
     return cosine >= REMAKE_MIN_COSINE or shared_people or people_link
 
 
-def siblings(snap, key: int) -> list[int]:
-    """Confirmed series siblings of `key` in snapshot `snap`, oldest first (all of them; lists show MAX_SERIES)."""
+def siblings(snap, key: int, limit: int | None = None) -> list[int]:
+    """Confirmed series siblings of `key` in snapshot `snap`, oldest first: all of them, or the `limit` closest in
+    content (a series list shows MAX_SERIES; of a long franchise, the films most like the query, not its oldest)."""
     group = int(snap.groups[key])
     if group < 0:
         return []
@@ -244,10 +331,13 @@ def siblings(snap, key: int) -> list[int]:
     q_dirs = set(snap.directors.of(key).tolist())
     q_lead = set(snap.lead_cast(key).tolist())
     q_coll = snap.collections[key] if snap.collections is not None else None
+    q_stem = int(snap.series_stem[key])
     year = int(snap.years[key]) or None
-    out = []
+    out: list[int] = []
+    closeness: dict[int, float] = {}
     q_people = q_dirs | q_lead
     for m, cos in zip(members, cosines.tolist(), strict=True):
+        closeness[m] = cos
         m_people = set(snap.directors.of(m).tolist()) | set(snap.lead_cast(m).tolist())
         common = len(q_people & m_people)
         coll = snap.collections[m] if snap.collections is not None else None
@@ -260,7 +350,10 @@ def siblings(snap, key: int) -> list[int]:
             shared_people=common >= 1,
             people_link=people_linked(common, cos),
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
+            same_series_stem=q_stem >= 0 and int(snap.series_stem[m]) == q_stem,
         ):
             out.append(m)
+    if limit is not None and len(out) > limit:
+        out = sorted(out, key=lambda m: (-closeness[m], m))[:limit]
     out.sort(key=lambda m: (int(snap.years[m]) or 9999, snap.titles[m]))
     return out

@@ -116,7 +116,7 @@ class Ranker:
     weights: np.ndarray  # float32, one per FEATURES entry
     model: str = ""  # what the weights were fitted for (informational: any index can use them)
     recipe: str = ""
-    pool_content: int = 300
+    pool_content: int = 100
     pool_prior: int = 1_000
     fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
     sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
@@ -133,7 +133,7 @@ class Ranker:
                 weights=np.asarray([float(weights[f]) for f in FEATURES], dtype=np.float32),
                 model=str(data.get("model", "")),
                 recipe=str(data.get("recipe", "")),
-                pool_content=int(data.get("pool_content", 300)),
+                pool_content=int(data.get("pool_content", 100)),
                 pool_prior=int(data.get("pool_prior", 1_000)),
                 fitted=data.get("fitted"),
             )
@@ -147,7 +147,7 @@ class Ranker:
         """Plain cosine (bench baselines and tests): every other weight zero, no prior pool."""
         w = np.zeros(len(FEATURES), dtype=np.float32)
         w[F["content"]] = 1.0
-        return cls(weights=w, model="", recipe="", pool_prior=0, sink_no_story=False)
+        return cls(weights=w, model="", recipe="", pool_content=300, pool_prior=0, sink_no_story=False)
 
     def to_json(self) -> dict:
         return {
@@ -287,7 +287,10 @@ def rank(
         empty = np.empty(0, np.int64)
         return Ranked(empty, np.empty(0, np.float32), np.empty(0, np.float32),
                       np.zeros((0, len(FEATURES)), np.float32), np.zeros(len(FEATURES), np.float32))  # fmt: skip
-    content = top_k(snap, q, min(ranker.pool_content, n_allowed), mask, exclude).keys
+    # With a prior pool the content pool only has to hold the candidates that similarity alone would lift (the fit
+    # is the same with 50 or 300 of them, bench/README.md), so it is taken from a narrow HNSW walk; without one the
+    # content pool is the answer and must be the true nearest.
+    content = top_k(snap, q, min(ranker.pool_content, n_allowed), mask, exclude, rescore=ranker.pool_prior == 0).keys
     parts = [content]
     if ranker.pool_prior > 0:
         scores = prior(snap, ranker, profile)

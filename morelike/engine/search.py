@@ -215,16 +215,17 @@ def _rescore(snap: Snapshot, q: np.ndarray, keys: np.ndarray, plan: str, exhaust
     return SearchResult(keys[best].astype(np.int64), scores[best], plan, exhausted)
 
 
-def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int) -> np.ndarray:
+def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int, breadth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys and (f16) cosine similarities of an HNSW walk `breadth` wide, in its order."""
     with _state(snap).index_lock:
         index = snap.index
         old = index.expansion_search
-        index.expansion_search = max(snap.expansion_search, fetch)  # [index] expansion_search of the build
+        index.expansion_search = max(breadth, fetch)
         try:
             matches = index.search(q, fetch)
         finally:
             index.expansion_search = old
-    return np.asarray(matches.keys, dtype=np.int64)
+    return np.asarray(matches.keys, dtype=np.int64), 1.0 - np.asarray(matches.distances, dtype=np.float32)
 
 
 def top_k(
@@ -235,10 +236,13 @@ def top_k(
     exclude: Iterable[int] = (),
     *,
     force: str | None = None,
+    rescore: bool = True,
 ) -> SearchResult:
     """The `need` titles closest to unit vector `q` among those passing `mask`, minus `exclude`, best first.
 
-    `force` ("exact" or "hnsw") overrides the planner (bench/ and tests compare the plans)."""
+    `force` ("exact" or "hnsw") overrides the planner (bench/ and tests compare the plans). `rescore=False` is for
+    a caller that scores the keys itself (the ranker's candidate pool): an HNSW answer then comes in the walk's
+    order with its f16 similarities, without the over-fetch and the exact f32 re-sort that cost most of a query."""
     q = np.asarray(q, dtype=np.float32).reshape(-1)
     exclude = sorted({int(k) for k in exclude})
     n_pass = snap.n if mask is None else int(np.count_nonzero(mask))
@@ -254,12 +258,18 @@ def top_k(
     small = n_pass <= EXACT_MAX_ROWS or fraction <= EXACT_MAX_FRACTION or fetch > MAX_FETCH
     if force == "exact" or (force is None and (snap.index is None or small)):
         return _exact(snap, q, need, mask, exclude)
+    if not rescore:  # no re-sort margin: only what the filter and the exclusions are expected to remove
+        fetch = math.ceil((need + len(exclude)) / fraction * (OVERFETCH if mask is not None else 1.0)) + EXACT_MARGIN
     fetch = min(fetch, snap.n)
-    keys = _hnsw(snap, q, fetch)
-    if mask is not None:
-        keys = keys[mask[keys]]
+    # The build's [index] expansion_search is the breadth that holds the exact top 20; a candidate pool that is
+    # re-scored by the caller does not need it.
+    keys, sims = _hnsw(snap, q, fetch, snap.expansion_search if rescore else fetch)
+    keep = np.ones(len(keys), dtype=bool) if mask is None else mask[keys]
     if exclude:
-        keys = keys[~np.isin(keys, exclude)]
+        keep &= ~np.isin(keys, exclude)
+    keys, sims = keys[keep], sims[keep]
+    if not rescore and len(keys) >= need:
+        return SearchResult(keys[:need], sims[:need], "hnsw", exhausted=False)
     if len(keys) >= need:
         # HNSW order comes from f16 distances: rescore a margin past `need`, then cut.
         return _rescore(snap, q, keys[: need * 2], "hnsw", exhausted=False).cut(need)

@@ -27,8 +27,9 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
+from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
-from morelike.engine.franchise import group_ids, people_links
+from morelike.engine.franchise import group_ids, people_links, phrase_series
 from morelike.engine.types import TitleCard
 
 if TYPE_CHECKING:
@@ -171,11 +172,15 @@ class Snapshot:
         self.key_by_ref = {v: i for i, v in enumerate(refs)}
         links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
         self.norms = norms  # normalised titles (morelike.catalog.normalize), when the build has them
-        self.groups = group_ids(titles, collections, links, norms)
-        # Named series only (a shared title stem or collection, no people links): what the ranking's `series`
-        # feature and the own-series exemption go by. A people link alone ("Now You See Me" and "Zombieland" share
-        # two leads) keeps a list varied, but does not make a title the query's series.
-        self.name_groups = group_ids(titles, collections, None, norms)
+        if norms is None:
+            norms = [normalize_title(t) for t in titles]
+        # Titles named by a series stem ("Terminator Salvation" by "terminator"): franchise.phrase_series.
+        self.series_stem, phrase_links = phrase_series(titles, norms, _private_view(vectors))
+        self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms)
+        # Named series only (a shared title stem, a series stem or a collection, no people links): what the
+        # ranking's `series` feature and the own-series exemption go by. A people link alone ("Now You See Me" and
+        # "Zombieland" share two leads) keeps a list varied, but does not make a title the query's series.
+        self.name_groups = group_ids(titles, collections, phrase_links, norms)
         grouped = np.flatnonzero(self.groups >= 0)
         order = grouped[np.argsort(self.groups[grouped], kind="stable")]
         ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
