@@ -419,11 +419,14 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
         assert before == expected
     hits_before = list(fake.log)
 
-    async with await Store.open(db) as store:
+    store = await Store.open(db)
+    try:
         summary = await crawl(store, settings(fake), KEY)
         assert summary.completed
         assert set(await stored_ids(store)) == all_ids()  # nothing lost, nothing extra (ids are the key)
         assert summary.inserted == len(all_ids()) - before  # committed rows are not written again
+    finally:
+        await store.close()
 
     rerun_pages = [entry for entry in fake.log[len(hits_before) :] if entry[0].endswith("/popular")]
     assert len(rerun_pages) == len(set(rerun_pages))
