@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,11 @@ from indexer.store import Store
 from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
 from morelike.catalog.records import RecordError
 from morelike.settings import TraktSettings
+from tests.conftest import TRAKT_PAGE, trakt_settings
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-5f3a9c"
-N_MOVIES, N_SHOWS, PAGE = 250, 120, 50
+N_MOVIES, N_SHOWS, PAGE = 250, 120, TRAKT_PAGE
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,11 +37,8 @@ async def fake():
     await server.stop()
 
 
-def settings(fake: FakeTrakt, **overrides) -> TraktSettings:
-    values = dict(base_url=fake.base_url, page_limit=PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
-    values |= dict(people_top_n=5, max_requests=1000)
-    values.update(overrides)
-    return TraktSettings(**values)
+# The crawl fetches people for the 5 most popular movies and shows unless a test says otherwise.
+settings = partial(trakt_settings, people_top_n=5)
 
 
 async def stored_ids(store: Store) -> list[str]:
