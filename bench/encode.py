@@ -5,7 +5,7 @@
     python bench/encode.py --n 1000 --cpu auto:16             # quicker: baseline against the CPU default only
 
 Baseline (FlixRec's way): the FlixRec text recipe, plain `SentenceTransformer.encode(batch_size=32)`, fp32 torch.
-Candidates: `morelike.encoders.loader.load_encoder` configurations (OpenVINO fp32/bf16 at a few batch sizes;
+Candidates: `morelike.encoders.load_encoder` configurations (OpenVINO fp32/bf16 at a few batch sizes;
 CUDA fp16 and a
 CUDA fp32 reference when a GPU is present). The sample is cut into chunks and every configuration encodes each
 chunk in turn, the order rotating per chunk, so load from other processes on a shared machine falls on all of them
@@ -40,8 +40,8 @@ import numpy as np  # noqa: E402
 
 from morelike.catalog.documents import document_text  # noqa: E402
 from morelike.catalog.records import RecordError, parse_record  # noqa: E402
+from morelike.encoders import load_encoder, resolve_model_path  # noqa: E402
 from morelike.encoders import static as static_model  # noqa: E402
-from morelike.encoders.loader import load_encoder, resolve_model_path  # noqa: E402
 from morelike.settings import IndexSettings, ModelSettings  # noqa: E402
 
 MIN_COSINE = 0.99

@@ -23,7 +23,6 @@ from morelike.settings import ConfigError, load_config
 from morelike.shutdown import handles_sigterm
 
 EXIT_USAGE = 2
-COMMANDS = ("run", "api", "ask", "discover")
 
 
 class Parser(argparse.ArgumentParser):

@@ -72,7 +72,7 @@ async def _run(args, config) -> int:
     from indexer.trakt import TraktError
     from morelike.build.reader import PublishedError
     from morelike.build.writer import PublishError
-    from morelike.encoders.loader import ModelError
+    from morelike.encoders import ModelError
 
     expected = (
         SourceError,

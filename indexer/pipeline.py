@@ -156,7 +156,7 @@ async def encode_missing(
 
 def default_encoder_factory(config: Config) -> Callable:
     def factory():
-        from morelike.encoders.loader import load_encoder  # torch is imported only when something needs encoding
+        from morelike.encoders import load_encoder  # torch is imported only when something needs encoding
 
         return load_encoder(config.model, config.state_dir / "models")
 

@@ -182,12 +182,6 @@ class Store:
     async def close(self) -> None:
         await self._db.close()
 
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.close()
-
     async def _write_state(self, state: dict[str, str] | None) -> None:
         for key, value in (state or {}).items():
             await self._db.execute(
@@ -217,26 +211,6 @@ class Store:
             await self._db.execute("ROLLBACK")
             raise
         return stats
-
-    async def update_people(
-        self, title_id: str, cast: Sequence[str], directors: Sequence[str], state: dict[str, str] | None = None
-    ) -> bool:
-        """Set cast and directors of one title (Trakt people); returns whether anything changed."""
-        cast_json = json.dumps(list(cast), ensure_ascii=False)
-        directors_json = json.dumps(list(directors), ensure_ascii=False)
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await self._db.execute(
-                'UPDATE titles SET "cast" = ?, directors = ?, updated_at = ? '
-                'WHERE id = ? AND ("cast" IS NOT ? OR directors IS NOT ?)',
-                (cast_json, directors_json, time.time(), title_id, cast_json, directors_json),
-            )
-            await self._write_state(state)
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
-        return bool(cursor.rowcount)
 
     async def get_state(self, key: str) -> str | None:
         row = await (await self._db.execute("SELECT value FROM sync_state WHERE key = ?", (key,))).fetchone()
@@ -275,17 +249,6 @@ class Store:
     async def get(self, title_id: str) -> Title | None:
         row = await (await self._db.execute("SELECT * FROM titles WHERE id = ?", (title_id,))).fetchone()
         return row_to_title(row) if row else None
-
-    async def find_id(self, kind: str, *, trakt_id: int | None = None, imdb_id: str | None = None) -> str | None:
-        """The stored id of a title known by an external id (Trakt updates, people lookups)."""
-        if trakt_id is not None:
-            cursor = await self._db.execute("SELECT id FROM titles WHERE kind = ? AND trakt_id = ?", (kind, trakt_id))
-        elif imdb_id:
-            cursor = await self._db.execute("SELECT id FROM titles WHERE kind = ? AND imdb_id = ?", (kind, imdb_id))
-        else:
-            return None
-        row = await cursor.fetchone()
-        return row[0] if row else None
 
     async def iter_titles(self, order: str = "id") -> AsyncIterator[Title]:
         if order not in ("id", "popularity"):

@@ -129,7 +129,7 @@ class ModelSettings:
     backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"  # auto: fp16 on CUDA, bf16 on CPUs that have it
-    batch_size: Int[0, 4096] = 0  # 0: per device and backend (morelike.encoders.loader.AUTO_BATCH)
+    batch_size: Int[0, 4096] = 0  # 0: per device and backend (morelike.encoders.base.AUTO_BATCH)
     text_recipe: Recipe = "story"  # story | flixrec (morelike/catalog/documents.py)
 
 

@@ -7,7 +7,7 @@ opt-out (`opt_in_out --opt_out`) writes a consent file into the user's home, whi
 it honours no environment variable except CI markers. OpenVINO itself falls back to a no-op stub
 (`openvino.tools.ovc.telemetry_stub`) when `openvino_telemetry` cannot be imported, so `opt_out()` makes exactly that
 import fail for this process: nothing is written, nothing is sent. The `indexer` package calls it on import; `bot`
-imports `indexer` first, and the converter's subprocess (`python -m morelike.encoders.loader`) runs it too.
+imports `indexer` first, and the converter's subprocess (`python -m morelike.encoders --export`) runs it too.
 """
 
 from __future__ import annotations

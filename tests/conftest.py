@@ -70,6 +70,20 @@ async def store(tmp_path):
     await s.close()
 
 
+TRAKT_PAGE = 50  # items per page in the Trakt tests: their expected counts are multiples of it
+
+
+def trakt_settings(fake, **overrides):
+    """[trakt] settings against a fake Trakt server (tests/fakes/trakt_server.py): small pages, fast retries, a
+    request cap no test reaches unless it sets one, and no people calls unless a test asks (they add requests)."""
+    from morelike.settings import TraktSettings
+
+    values = dict(base_url=fake.base_url, page_limit=TRAKT_PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
+    values |= dict(people_top_n=0, max_requests=1000)
+    values.update(overrides)
+    return TraktSettings(**values)
+
+
 @pytest.fixture
 def small_config(small_published):
     """Config pointing at the shared small index (read-only)."""

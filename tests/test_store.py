@@ -76,14 +76,13 @@ async def test_checkpoint_state_commits_with_its_rows_or_not_at_all(tmp_path):
     await store.close()
 
 
-async def test_people_update_and_external_id_lookup(tmp_path):
+async def test_people_are_stored_with_their_title_and_a_change_of_people_is_an_update(tmp_path):
+    # The Trakt crawl adds cast and directors to a title and upserts it: that is the only way people are written.
     store = await Store.open(tmp_path / "s.sqlite")
-    await store.upsert_titles([_title(trakt_id=42, imdb_id="tt0113277")])
-    assert await store.find_id("movie", trakt_id=42) == "imdb-tt0113277"
-    assert await store.find_id("movie", imdb_id="tt0113277") == "imdb-tt0113277"
-    assert await store.find_id("show", trakt_id=42) is None
-    assert await store.update_people("imdb-tt0113277", ["Al Pacino", "Robert De Niro"], ["Michael Mann"])
-    assert not await store.update_people("imdb-tt0113277", ["Al Pacino", "Robert De Niro"], ["Michael Mann"])
+    await store.upsert_titles([_title()])
+    people = _title(cast=["Al Pacino", "Robert De Niro"], directors=["Michael Mann"])
+    assert (await store.upsert_titles([people])).updated == 1
+    assert (await store.upsert_titles([people])).unchanged == 1
     title = await store.get("imdb-tt0113277")
     assert title.cast == ("Al Pacino", "Robert De Niro") and title.directors == ("Michael Mann",)
     await store.close()

