@@ -342,7 +342,7 @@ class Engine:
         if self._encoder is None:
             with self._encoder_lock:
                 if self._encoder is None:
-                    from morelike.encoders.loader import load_encoder
+                    from morelike.encoders import load_encoder  # here: the bot only pays for torch on first use
 
                     started = time.perf_counter()
                     try:
