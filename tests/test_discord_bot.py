@@ -489,13 +489,49 @@ async def test_title_card_and_more_like_this(env, engine):
 
 async def test_cooldown_answers_ephemerally(state, engine, tmp_path):
     config = bot_config(state, guild_id=fd.GUILD_ID, cooldown_rate=2, cooldown_per_s=60.0)
-    async with running_fake() as fake, running_bot(fake, config, engine, tmp_path / "sync.json"):
-        for _ in range(2):
+    marker = tmp_path / "sync.json"
+    async with running_fake() as fake:
+        async with running_bot(fake, config, engine, marker):
+            for _ in range(2):
+                assert not (await fake.command("similar", {"title": "The Matrix"})).ephemeral
+            third = await fake.command("similar", {"title": "The Matrix"})
+            assert third.ephemeral and re.fullmatch(
+                r"Easy there! You can use /similar again in \d+ s\.", third.message["content"]
+            )
+            other_user = await fake.command("similar", {"title": "The Matrix"}, user=fd.DEFAULT_USER_ID + 1)
+            assert not other_user.ephemeral
+            # Each command counts on its own: /discover is still open to the user /similar turned away.
+            discover = await fake.command("discover", {"description": "a heist by a crew of thieves"})
+            assert discover.response_type == fd.DEFERRED_MESSAGE and not discover.ephemeral
+            assert (await discover.final())["content"].startswith("Titles matching")
+        # Another bot in the same process (tests run several; so may a restart in place): its own buckets.
+        async with running_bot(fake, config, engine, marker):
             assert not (await fake.command("similar", {"title": "The Matrix"})).ephemeral
-        third = await fake.command("similar", {"title": "The Matrix"})
-        assert third.ephemeral and re.search(r"again in \d+ s", third.message["content"])
-        other_user = await fake.command("similar", {"title": "The Matrix"}, user=fd.DEFAULT_USER_ID + 1)
-        assert not other_user.ephemeral
+        # cooldown_rate = 0: no cooldown at all.
+        async with running_bot(fake, bot_config(state, guild_id=fd.GUILD_ID), engine, marker):
+            for _ in range(4):
+                assert not (await fake.command("similar", {"title": "The Matrix"})).ephemeral
+
+
+async def test_an_extension_that_fails_to_load_leaves_the_others_serving(state, engine, tmp_path):
+    config = bot_config(state, guild_id=fd.GUILD_ID)
+    missing = "bot.discord_app.cogs.no_such_cog"  # a misspelt name
+    not_a_cog = "bot.discord_app.embeds"  # a module without `setup`
+    extensions = ("bot.discord_app.cogs.similar", missing, not_a_cog, "bot.discord_app.cogs.help")
+    bot = create_bot(config, engine, sync_marker=tmp_path / "sync.json", extensions=extensions)
+    async with running_fake() as fake, running_client(fake, bot):
+        assert fake.visible_commands() == ["help", "similar"]
+        assert (
+            "More like [The Matrix (1999)]"
+            in (await fake.command("similar", {"title": "The Matrix"})).message["content"]
+        )
+        assert (await fake.command("help")).message["embeds"][0]["title"].startswith("MoreLike")
+        failed = [r.getMessage() for r in fake.error_records]
+        assert len(failed) == 2
+        assert failed[0].startswith(f"event=extension_failed name={missing} error=ExtensionNotFound(")
+        assert failed[1].startswith(f"event=extension_failed name={not_a_cog} error=NoEntryPointError(")
+        assert all("\n" not in line for line in failed)  # one line each, for the log
+        fake.error_records.clear()  # logged as errors on purpose: a cog that does not load is a real bug
 
 
 async def test_fifty_concurrent_similar_all_answered_in_time(env):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import heapq
+import inspect
 import json
 import re
 from pathlib import Path
@@ -12,6 +14,8 @@ import discord
 import pytest
 
 from bot.discord_app import embeds, ids, layouts
+from bot.discord_app.components import ClickFlows
+from bot.discord_app.flows import Flows
 from morelike.catalog.records import title_ref
 from morelike.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
 from tests.fakes import discord_server as fd
@@ -106,7 +110,7 @@ def test_labels_and_facts():
     assert embeds.choice_label(simple_card(kind="show", year=None)) == "Heat · Show"
     long = simple_card(title="A " * 80)
     assert len(embeds.choice_label(long)) <= 100 and embeds.choice_label(long).endswith("… (1995) · Movie")
-    assert len(embeds.candidate_button_label(long)) <= 80
+    assert len(embeds.choice_label(long, embeds.BUTTON_LABEL)) <= 80
     assert embeds.facts_line(card) == "Movie · 2 h 50 min · ★ 8.3/10 (712.3k votes) · Crime, Drama"
     assert (
         embeds.runtime_text(45) == "45 min" and embeds.runtime_text(120) == "2 h" and embeds.runtime_text(None) is None
@@ -335,22 +339,70 @@ def test_pick_view_buttons_up_to_five_then_a_select():
     assert cards_select["custom_id"] == ids.CARD_SELECT_ID and len(cards_select["options"]) == 25
 
 
-def test_user_cooldowns_count_per_user_and_command():
-    from discord import app_commands
+PACKAGE = Path(__file__).resolve().parent.parent / "bot" / "discord_app"
 
-    from bot.discord_app.cogs import UserCooldowns
 
-    cooldowns = UserCooldowns()
-    cooldowns.hit("similar", 1, 2, 60.0)
-    cooldowns.hit("similar", 1, 2, 60.0)
-    with pytest.raises(app_commands.CommandOnCooldown) as info:
-        cooldowns.hit("similar", 1, 2, 60.0)
-    assert 0 < info.value.retry_after <= 60
-    cooldowns.hit("similar", 2, 2, 60.0)  # another user
-    cooldowns.hit("discover", 1, 2, 60.0)  # another command
-    for _ in range(10):
-        cooldowns.hit("similar", 1, 0, 60.0)  # rate 0: no cooldown at all
-    cooldowns.hit("similar", 1, 3, 60.0)  # a changed setting starts a fresh bucket
+def discord_app_imports() -> dict[str, list[tuple[str, bool]]]:
+    """For each module of bot/discord_app: the bot.discord_app modules it imports, and whether at module level."""
+    modules = {
+        ".".join(("bot", "discord_app", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        ): path
+        for path in PACKAGE.rglob("*.py")
+    }
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        top = {id(node) for node in tree.body}
+        found: list[tuple[str, bool]] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                # `from bot.discord_app import flows` imports the module bot.discord_app.flows
+                targets = [
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                    for a in node.names
+                ]
+            else:
+                continue
+            found += [(t, id(node) in top) for t in targets if t in modules and t != name]
+        out[name] = found
+    return out
+
+
+def test_discord_app_imports_go_one_way_with_components_as_leaves():
+    imports = discord_app_imports()
+    # No import tucked inside a function to dodge a cycle.
+    assert [(m, t) for m, found in imports.items() for t, at_top in found if not at_top] == []
+    # The buttons and selects depend on the custom_id codec only; they hand clicks to the bot's flows object.
+    assert {t for t, _ in imports["bot.discord_app.components"]} == {"bot.discord_app.ids"}
+    assert {t for t, _ in imports["bot.discord_app.ids"]} == set()
+    assert "bot.discord_app.components" in {t for t, _ in imports["bot.discord_app.layouts"]}
+    assert "bot.discord_app.layouts" in {t for t, _ in imports["bot.discord_app.flows"]}
+    # cogs -> flows -> layouts/embeds/ids -> components: no cycle anywhere in the package.
+    graph = {m: {t for t, _ in found} for m, found in imports.items()}
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, "import cycle: " + " -> ".join((*path, module))
+        if module not in done:
+            for target in graph[module]:
+                visit(target, (*path, module))
+            done.add(module)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_bots_flows_take_every_action_a_component_hands_off():
+    # Components know the flows only as the `ClickFlows` protocol (they must not import flows): a renamed method
+    # or parameter on one side would only show as a failing click.
+    actions = [n for n in vars(ClickFlows) if not n.startswith("_")]
+    assert sorted(actions) == ["card", "outdated", "page", "pick", "refine"]
+    for name in actions:
+        wanted = list(inspect.signature(getattr(ClickFlows, name)).parameters)
+        assert list(inspect.signature(getattr(Flows, name)).parameters) == wanted, name
 
 
 def test_no_match_and_help_texts():

@@ -1,4 +1,4 @@
-"""The bot object: the engine, the cogs, the dynamic components, command sync and index hot-reload.
+"""The bot object: the engine, the cogs (extensions), the dynamic components, command sync and index hot-reload.
 
 Start-up and Discord's 3-second deadline: `Engine.open` returns with similar search ready while the title
 resolver (autocomplete, typed titles) goes on building in a thread, seconds on the full catalog. The bot connects
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import discord
@@ -21,18 +23,24 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord_app import embeds
-from bot.discord_app.cogs import UserCooldowns
-from bot.discord_app.cogs.discover import DiscoverCog
-from bot.discord_app.cogs.help import HelpCog
-from bot.discord_app.cogs.similar import SimilarCog
-from bot.discord_app.cogs.title import TitleCog
 from bot.discord_app.components import DYNAMIC_ITEMS
+from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows
 from bot.discord_app.layouts import check_page_size
 
 log = logging.getLogger("bot.discord_app")
 
 SYNC_MARKER = "discord_commands.json"  # under the state dir: hash of the command tree last synced, per scope
 SEEN_INTERACTIONS = 4096  # interaction ids remembered to drop a second delivery (they arrive seconds apart)
+# The command cogs, one extension each (a module with `async def setup(bot)`), loaded by name at start the way
+# discord.py's own bots (Rapptz/RoboDanny) do: one that fails to load is logged and the others still serve.
+EXTENSIONS = (
+    "bot.discord_app.cogs.similar",
+    "bot.discord_app.cogs.discover",
+    "bot.discord_app.cogs.title",
+    "bot.discord_app.cogs.help",
+)
+# A number no other bot of this process has, or will have: what keeps the bots' cooldown buckets apart (cogs).
+_INSTANCE_NUMBERS = itertools.count(1)
 
 
 class MoreLikeTree(app_commands.CommandTree):
@@ -45,7 +53,7 @@ class MoreLikeTree(app_commands.CommandTree):
         """Every failure gets an ephemeral sentence; only the unexpected ones are logged as errors."""
         name = interaction.command.name if interaction.command else "that command"
         original = getattr(error, "original", error)
-        if isinstance(original, discord.HTTPException) and original.code in (40060, 10062):
+        if isinstance(original, discord.HTTPException) and original.code in (ALREADY_ANSWERED, UNKNOWN_INTERACTION):
             # Already answered or expired: there is no one left to tell, and nothing is broken.
             log.warning("event=answer_dropped command=%s code=%s", name, original.code)
             return
@@ -68,12 +76,16 @@ class MoreLikeTree(app_commands.CommandTree):
 class _MoreLike:
     """Shared by the single-shard and the auto-sharded bot."""
 
-    def _init_morelike(self, config, engine, sync_marker: Path | None, launched_at: float | None) -> None:
+    def _init_morelike(
+        self, config, engine, sync_marker: Path | None, launched_at: float | None, extensions: Sequence[str]
+    ) -> None:
         self.config = config
         self.engine = engine
+        self.flows = Flows(self)  # what every button and select hands its click to (components)
+        self.extension_names = tuple(extensions)
+        self.instance_number = next(_INSTANCE_NUMBERS)
         self.sync_marker = sync_marker if sync_marker is not None else config.state_dir / SYNC_MARKER
         self.synced = False  # whether the last start pushed the command tree to Discord
-        self.cooldowns = UserCooldowns()
         self.launched_at = launched_at if launched_at is not None else time.perf_counter()
         self._seen: OrderedDict[int, None] = OrderedDict()
         self.resolver_ready = asyncio.Event()  # set once the engine's title resolver is built (see warm_up)
@@ -92,13 +104,22 @@ class _MoreLike:
         return True
 
     async def setup_hook(self) -> None:
-        for cog in (SimilarCog, DiscoverCog, TitleCog, HelpCog):
-            await self.add_cog(cog(self))
+        await self.load_extensions()
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         self._warm_task = asyncio.create_task(self.warm_up())  # runs on while the bot connects
         await self.sync_commands()
         if self.config.engine.reload_interval_s > 0:
             self._reload.start()
+
+    async def load_extensions(self) -> None:
+        """Load every extension; one that fails (a bug in a cog, a misspelt name) is logged on one line and skipped,
+        so the other commands still start and are synced."""
+        for name in self.extension_names:
+            try:
+                await self.load_extension(name)
+            except Exception as exc:  # any failure of one extension is isolated from the others
+                original = getattr(exc, "original", None) or exc  # ExtensionFailed wraps the module's own error
+                log.error("event=extension_failed name=%s error=%r", name, original)
 
     async def warm_up(self) -> None:
         """Wait, in a worker thread, for what handlers need beyond similar search: the title resolver, which
@@ -186,15 +207,33 @@ class _MoreLike:
 
 
 class MoreLikeBot(_MoreLike, commands.Bot):
-    def __init__(self, config, engine, *, sync_marker: Path | None = None, launched_at=None, **options) -> None:
+    def __init__(
+        self,
+        config,
+        engine,
+        *,
+        sync_marker: Path | None = None,
+        launched_at=None,
+        extensions: Sequence[str] = EXTENSIONS,
+        **options,
+    ) -> None:
         super().__init__(**_bot_options(options))
-        self._init_morelike(config, engine, sync_marker, launched_at)
+        self._init_morelike(config, engine, sync_marker, launched_at, extensions)
 
 
 class MoreLikeShardedBot(_MoreLike, commands.AutoShardedBot):
-    def __init__(self, config, engine, *, sync_marker: Path | None = None, launched_at=None, **options) -> None:
+    def __init__(
+        self,
+        config,
+        engine,
+        *,
+        sync_marker: Path | None = None,
+        launched_at=None,
+        extensions: Sequence[str] = EXTENSIONS,
+        **options,
+    ) -> None:
         super().__init__(shard_count=config.discord.shard_count, **_bot_options(options))
-        self._init_morelike(config, engine, sync_marker, launched_at)
+        self._init_morelike(config, engine, sync_marker, launched_at, extensions)
 
 
 def _bot_options(options: dict) -> dict:
@@ -210,12 +249,19 @@ def _bot_options(options: dict) -> dict:
 
 
 def create_bot(
-    config, engine, *, sync_marker: Path | None = None, launched_at: float | None = None, **options
+    config,
+    engine,
+    *,
+    sync_marker: Path | None = None,
+    launched_at: float | None = None,
+    extensions: Sequence[str] = EXTENSIONS,
+    **options,
 ) -> commands.Bot:
     """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
-    `time.perf_counter()` of the process start, for the READY time logged once connected."""
+    `time.perf_counter()` of the process start, for the READY time logged once connected; `extensions`: the
+    cog modules to load (all of them unless a test says otherwise)."""
     bad_setting = check_page_size(config.discord.page_size)
     if bad_setting:  # pages would silently skip the results that do not fit one message
         raise ValueError(bad_setting)
     cls = MoreLikeShardedBot if config.discord.shard_count > 0 else MoreLikeBot
-    return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, **options)
+    return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, extensions=extensions, **options)

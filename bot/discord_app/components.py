@@ -5,6 +5,11 @@ sent, including messages sent before a restart. A custom_id that no longer decod
 older format), that matches no format at all (`UnknownComponent`), or that names a title a rebuild removed gets
 one clear ephemeral message, never a silent failure.
 
+These items are leaves: they import only the custom_id codec (`ids`). Each one decodes what its click carries
+and hands it to one method of the bot's click flows (`interaction.client.flows`, see `ClickFlows`), which
+computes and delivers the answer; so the builders of views (`layouts`) can import these classes, and the flows
+can import the builders, without a cycle.
+
 Every item's `interaction_check` (discord.py's hook, run before the callback) lets only the user who ran the
 command change a public message: anyone else clicking it gets the same answer as their own ephemeral copy, so
 paging someone else's results never changes what the whole channel sees. It also drops a second delivery of an
@@ -14,6 +19,7 @@ interaction already answered.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import discord
 from discord import ui
@@ -22,47 +28,83 @@ from bot.discord_app import ids
 from morelike.engine.types import Filters
 
 
+class ClickFlows(Protocol):
+    """What a click can ask for, one method per action; `flows.Flows` implements it (the bot's `flows`).
+
+    `copy`: the clicker did not run the command that made this public message, so they get what the click shows
+    as their own ephemeral copy, and the message stays as the channel sees it. Otherwise the clicked message is
+    edited in place."""
+
+    async def page(
+        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool
+    ) -> None: ...
+
+    async def refine(
+        self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
+    ) -> None: ...
+
+    async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None: ...
+
+    async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None: ...
+
+    async def outdated(self, interaction: discord.Interaction, *, copy: bool) -> None: ...
+
+
+def may_change(interaction: discord.Interaction) -> bool:
+    """Whether a click may change the message it was made on: its own (ephemeral) copy, or a public message of
+    the user who ran the command. Anyone else gets a copy of their own instead."""
+    message = interaction.message
+    if message is None or message.flags.ephemeral:
+        return True
+    meta = message.interaction_metadata
+    return meta is None or meta.user.id == interaction.user.id
+
+
+def _chosen_ref(select: ui.Select) -> str | None:
+    """The ref a "Which one?" select's option carries; None for anything else (a forged or emptied option)."""
+    values = select.values
+    return values[0] if values and re.fullmatch(ids.REF, values[0]) else None
+
+
 class _StatefulItem:
-    """Shared by every component: the author check, the reply a click computes, and its delivery.
+    """Shared by every component: the author check, and the hand-off of each click to the bot's flows.
 
-    Subclasses implement `reply(bot) -> flows.Reply` (sync, like the engine); a bad custom_id is kept as
-    `state_error` and answered with the outdated-message sentence."""
+    Subclasses implement `hand_off(flows, interaction, copy=...)`: one call of a `ClickFlows` method with what
+    the click carries. A custom_id that matched a format but no longer decodes sets `outdated`, and the click is
+    answered with the outdated-message sentence."""
 
-    state_error: str | None = None
+    outdated: bool = False
 
     @staticmethod
-    def _filters(match: re.Match[str]) -> tuple[Filters, str | None]:
+    def _filters(match: re.Match[str]) -> tuple[Filters, bool]:
+        """The filters a custom_id carries, and whether they failed to decode."""
         try:
-            return ids.decode_filters(match["filters"]), None
-        except ids.StateError as exc:
-            return Filters(), str(exc)
+            return ids.decode_filters(match["filters"]), False
+        except ids.StateError:
+            return Filters(), True
 
-    def reply(self, bot):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
 
-    def _reply(self, bot):
-        from bot.discord_app import flows
-
-        return flows.error_reply(flows.OUTDATED_TEXT) if self.state_error else self.reply(bot)
+    async def _run(self, interaction: discord.Interaction, *, copy: bool) -> None:
+        flows: ClickFlows = interaction.client.flows
+        if self.outdated:
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await self.hand_off(flows, interaction, copy=copy)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        from bot.discord_app import flows
-
-        bot = interaction.client
-        first = getattr(bot, "first_delivery", None)
+        first = getattr(interaction.client, "first_delivery", None)
         if first is not None and not first(interaction):
             return False
-        if flows.may_change(interaction):
+        if may_change(interaction):
             return True
         # Someone else's public message: their own ephemeral copy of what the click shows, to page from there.
-        await flows.answer(interaction, lambda: self._reply(bot), ephemeral=True)
+        await self._run(interaction, copy=True)
         return False
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.discord_app import flows
-
-        bot = interaction.client
-        await flows.answer(interaction, lambda: self._reply(bot), update=True)
+        await self._run(interaction, copy=False)
 
 
 class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_TEMPLATE):
@@ -82,15 +124,13 @@ class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
-        filters, error = cls._filters(match)
+        filters, outdated = cls._filters(match)
         obj = cls(match["ref"], int(match["page"]), filters, label=item.label or "Page")
-        obj.state_error = error
+        obj.outdated = outdated
         return obj
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        return flows.similar_for_ref(bot, self.ref, self.page, self.filters)
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        await flows.page(interaction, self.ref, self.page, self.filters, copy=copy)
 
 
 class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_TEMPLATE):
@@ -116,19 +156,17 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        filters, error = cls._filters(match)
+        filters, outdated = cls._filters(match)
         obj = cls(match["ref"], filters, select=item)
-        obj.state_error = error
+        obj.outdated = outdated
         return obj
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        try:
-            filters = ids.apply_refine(self.filters, self.item.values[0])
-        except (ids.StateError, ValueError, IndexError):
-            return flows.error_reply(flows.OUTDATED_TEXT)
-        return flows.similar_for_ref(bot, self.ref, 0, filters)
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        values = self.item.values
+        if not values:
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await flows.refine(interaction, self.ref, self.filters, values[0], copy=copy)
 
 
 class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEMPLATE):
@@ -148,15 +186,13 @@ class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEM
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
-        filters, error = cls._filters(match)
+        filters, outdated = cls._filters(match)
         obj = cls(match["ref"], filters, label=item.label or "Pick")
-        obj.state_error = error
+        obj.outdated = outdated
         return obj
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        return flows.similar_for_ref(bot, self.ref, 0, self.filters)
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        await flows.pick(interaction, self.ref, self.filters, copy=copy)
 
 
 class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SELECT_TEMPLATE):
@@ -178,18 +214,17 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        filters, error = cls._filters(match)
+        filters, outdated = cls._filters(match)
         obj = cls(filters, select=item)
-        obj.state_error = error
+        obj.outdated = outdated
         return obj
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        values = self.item.values
-        if not values or not re.fullmatch(ids.REF, values[0]):
-            return flows.error_reply(flows.OUTDATED_TEXT)
-        return flows.similar_for_ref(bot, values[0], 0, self.filters)
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        ref = _chosen_ref(self.item)
+        if ref is None:
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await flows.pick(interaction, ref, self.filters, copy=copy)
 
 
 class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
@@ -203,10 +238,8 @@ class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEM
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
         return cls(match["ref"], label=item.label or "Pick")
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        return flows.card_for_ref(bot, self.ref)
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        await flows.card(interaction, self.ref, copy=copy)
 
 
 class CardSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SELECT_TEMPLATE):
@@ -223,13 +256,12 @@ class CardSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SEL
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
         return cls(select=item)
 
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        values = self.item.values
-        if not values or not re.fullmatch(ids.REF, values[0]):
-            return flows.error_reply(flows.OUTDATED_TEXT)
-        return flows.card_for_ref(bot, values[0])
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        ref = _chosen_ref(self.item)
+        if ref is None:
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await flows.card(interaction, ref, copy=copy)
 
 
 class UnknownComponent(_StatefulItem, ui.DynamicItem[ui.Item], template=ids.UNKNOWN_TEMPLATE):
@@ -237,17 +269,14 @@ class UnknownComponent(_StatefulItem, ui.DynamicItem[ui.Item], template=ids.UNKN
     discord.py calls every dynamic item whose template matches, so this template excludes the known formats:
     each click reaches exactly one handler, and none is left without an answer."""
 
+    outdated = True  # whatever it carried, this bot cannot follow it
+
     def __init__(self, item: ui.Item) -> None:
         super().__init__(item)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item, match: re.Match[str]):
         return cls(item)
-
-    def reply(self, bot):
-        from bot.discord_app import flows
-
-        return flows.error_reply(flows.OUTDATED_TEXT)
 
 
 DYNAMIC_ITEMS = (PageButton, RefineSelect, PickButton, PickSelect, CardButton, CardSelect, UnknownComponent)

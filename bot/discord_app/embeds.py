@@ -18,7 +18,6 @@ from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
-EMBED_DESCRIPTION = 4096
 FIELD_VALUE = 1024
 CONTENT = 2000
 CHOICE_NAME = 100
@@ -299,10 +298,6 @@ def distinct_labels(cards: Sequence[TitleCard], limit: int) -> list[str]:
         tail = "".join(f" · {e}" for e in extra)
         labels.append(base + tail if len(base) + len(tail) <= limit else choice_label(card, limit - len(tail)) + tail)
     return labels
-
-
-def candidate_button_label(card: TitleCard) -> str:
-    return choice_label(card, BUTTON_LABEL)
 
 
 def candidate_option(candidate: Candidate, label: str | None = None) -> tuple[str, str]:

@@ -4,6 +4,9 @@ Computing is synchronous (the engine is). Lookups and similar searches take mill
 directly; free-text work (the model may have to load, seconds) is deferred first, run off the event loop, then
 edited in, so Discord's 3-second first-response deadline always holds. Errors are always ephemeral, whatever the
 command's `private` setting.
+
+The cogs call the functions here; the buttons and selects (`components`) hand each click to the bot's `Flows`
+(`bot.flows`), one method per action, so they need not import this module (it imports them, through `layouts`).
 """
 
 from __future__ import annotations
@@ -17,15 +20,13 @@ from dataclasses import dataclass, field
 import discord
 from discord import app_commands
 
-from bot.discord_app import embeds, layouts
+from bot.discord_app import embeds, ids, layouts
 from morelike.engine.resolve import MATCH_ORIGINAL, MATCH_TITLE, parse_reference
 from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
 
 log = logging.getLogger("bot.discord_app")
 
 MAX_ID_IN_CHOICE = 100
-# Stale refs, states that no longer decode and custom_ids in no known format all get this one sentence.
-OUTDATED_TEXT = embeds.STALE_TEXT
 # Discord's option names for the engine's filter fields: what people typed, so what error messages must say.
 OPTION_NAMES = {
     "genres": "genre",
@@ -190,16 +191,6 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
 # ---- delivering (async, on the loop) -------------------------------------------------------------------------
 
 
-def may_change(interaction: discord.Interaction) -> bool:
-    """Whether a click may change the message it was made on: its own (ephemeral) copy, or a public message of
-    the user who ran the command. Anyone else gets a copy of their own instead (see components)."""
-    message = interaction.message
-    if message is None or message.flags.ephemeral:
-        return True
-    meta = message.interaction_metadata
-    return meta is None or meta.user.id == interaction.user.id
-
-
 def _fit(text: str | None) -> str | None:
     """Message content within Discord's 2000 characters, whatever was echoed into it."""
     return None if text is None else embeds.shorten(text, embeds.CONTENT, keep_lines=True)
@@ -272,3 +263,53 @@ async def deliver(
         if reply.view is not None:
             kwargs["view"] = reply.view
         await interaction.response.send_message(content, **kwargs)
+
+
+# ---- clicks (what `components` hand off to) ------------------------------------------------------------------
+
+
+class Flows:
+    """What each click does, one method per action: the `components.ClickFlows` the buttons and selects call.
+
+    The bot owns one (`bot.flows`), reached from a click as `interaction.client.flows`. A click answers in place:
+    the clicked message is edited; with `copy` (someone else's public message) the clicker gets what the click
+    shows as a new ephemeral message instead. Stale refs, states that no longer decode and custom_ids in no known
+    format all get the one outdated-message sentence, ephemeral."""
+
+    def __init__(self, bot) -> None:
+        self.bot = bot
+
+    async def _show(self, interaction: discord.Interaction, compute: Callable[[], Reply], *, copy: bool) -> None:
+        await answer(interaction, compute, update=not copy, ephemeral=copy)
+
+    async def page(
+        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool
+    ) -> None:
+        """Previous / Next: that page of the title's results."""
+        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, page, filters), copy=copy)
+
+    async def refine(
+        self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
+    ) -> None:
+        """A refine option picked: the first page of the results under the filters that option makes."""
+
+        def compute() -> Reply:
+            try:
+                refined = ids.apply_refine(filters, option)
+            except ValueError:  # StateError and FilterError included: an option this bot never offered
+                return error_reply(embeds.STALE_TEXT)
+            return similar_for_ref(self.bot, ref, 0, refined)
+
+        await self._show(interaction, compute, copy=copy)
+
+    async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None:
+        """A "Which one?" candidate, or "More like this" under a card: the first page of that title's results."""
+        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters), copy=copy)
+
+    async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
+        """A /title "Which one?" candidate: that title's card."""
+        await self._show(interaction, lambda: card_for_ref(self.bot, ref), copy=copy)
+
+    async def outdated(self, interaction: discord.Interaction, *, copy: bool) -> None:
+        """A click this bot can no longer follow: the outdated-message sentence, ephemeral."""
+        await self._show(interaction, lambda: error_reply(embeds.STALE_TEXT), copy=copy)

@@ -113,5 +113,23 @@ def run(config) -> int:
 
 async def _serve(config, engine, token: str, launched_at: float) -> None:
     bot = create_bot(config, engine, launched_at=launched_at)
-    async with bot:
-        await bot.start(token)
+    async with bot:  # closes the bot (gateway code 1000: the session ends, the bot shows offline at once)
+        running = asyncio.create_task(bot.start(token))
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:  # Ctrl-C or SIGTERM
+            await _stop(running)
+            raise
+
+
+async def _stop(running: asyncio.Task) -> None:
+    """Cancel `bot.start()` and wait for it to end, delivering the cancellation again until it does (as anyio's
+    cancel scopes do). On Python 3.11 `asyncio.wait_for` swallows a cancellation that lands just as the call it
+    waits on returns (CPython gh-86296), and discord.py opens the gateway inside one: a stop right at connect then
+    left the gateway loop running, and the bot either never stopped or, closed under that loop, ended its session
+    with 4000 (resumable: listed online a while longer) instead of 1000."""
+    while not running.done():
+        running.cancel()
+        await asyncio.wait({running}, timeout=0.1)
+    if not running.cancelled() and running.exception() is not None:
+        log.warning("event=stop_error error=%r", running.exception())

@@ -7,8 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import flows
-from bot.discord_app.cogs import user_cooldown
-from bot.discord_app.cogs.similar import KIND_CHOICES, Genre, make_filters
+from bot.discord_app.cogs import KIND_CHOICES, Genre, make_filters, user_cooldown
 from morelike.engine.types import EngineError
 
 
@@ -47,3 +46,7 @@ class DiscoverCog(commands.Cog):
     @discover.autocomplete("genre")
     async def genre_autocomplete(self, interaction: discord.Interaction, current: str):
         return flows.genre_choices(self.bot.engine.genres(), current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(DiscoverCog(bot))

@@ -6,55 +6,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import embeds, flows
-from bot.discord_app.cogs import user_cooldown
-from morelike.engine.types import EngineError, FilterError, Filters
-
-KIND_CHOICES = [app_commands.Choice(name="Movies", value="movie"), app_commands.Choice(name="Shows", value="show")]
-# Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
-# The catalog's longest genre is 15 characters ("science-fiction"), a language code is two letters.
-GENRE_MAX = 40
-Genre = app_commands.Range[str, 1, GENRE_MAX]
-Language = app_commands.Range[str, 2, 20]
-
-
-def make_filters(
-    kind: str | None = None,
-    genre: str | None = None,
-    exclude_genre: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
-    max_runtime: int | None = None,
-    language: str | None = None,
-    min_rating: float | None = None,
-) -> Filters:
-    """The command options as engine filters; raises EngineError (one sentence, in the options' own names) on a
-    bad combination."""
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise EngineError(f"year_from ({year_from}) is after year_to ({year_to}): swap them, or leave one of them out.")
-    if genre and exclude_genre and genre.strip().lower() == exclude_genre.strip().lower():
-        raise EngineError(
-            f"“{embeds.shorten(genre, embeds.ECHO)}” is both the genre and the exclude_genre: keep one of them."
-        )
-    if language is not None and not (
-        len(language.strip()) == 2 and language.strip().isascii() and language.strip().isalpha()
-    ):
-        raise EngineError(
-            f"language takes a two-letter code such as en, fr or ja, not “{embeds.shorten(language, embeds.ECHO)}”."
-        )
-    try:
-        return Filters(
-            kind=kind,
-            genres=(genre,) if genre else (),
-            exclude_genres=(exclude_genre,) if exclude_genre else (),
-            year_min=year_from,
-            year_max=year_to,
-            runtime_max=max_runtime,
-            language=language,
-            rating_min=min_rating,
-        )
-    except FilterError as exc:
-        raise EngineError(flows.user_text(exc)) from None
+from bot.discord_app import flows
+from bot.discord_app.cogs import KIND_CHOICES, Genre, Language, make_filters, user_cooldown
+from morelike.engine.types import EngineError
 
 
 class SimilarCog(commands.Cog):
@@ -108,3 +62,7 @@ class SimilarCog(commands.Cog):
     @similar.autocomplete("exclude_genre")
     async def genre_autocomplete(self, interaction: discord.Interaction, current: str):
         return flows.genre_choices(self.bot.engine.genres(), current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(SimilarCog(bot))

@@ -26,3 +26,7 @@ class TitleCog(commands.Cog):
     @title.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction, current: str):
         return flows.title_choices(self.bot, current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(TitleCog(bot))
