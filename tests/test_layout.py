@@ -151,3 +151,21 @@ def test_importing_the_core_pulls_in_no_face_and_no_app():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_image_gets_every_package_the_apps_import():
+    """The image runs the code from /app (not pip-installed): each package pyproject ships must pass the
+    .dockerignore allow-list and be copied by the Dockerfile, or the container fails at its first import."""
+    import fnmatch
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = sorted({p.rstrip("*") for p in include})
+    assert set(PACKAGES) <= set(packages)
+    allowed = {line[1:].strip().rstrip("/") for line in (REPO / ".dockerignore").read_text().splitlines()
+               if line.startswith("!")}  # fmt: skip
+    copied = {line.split()[1].rstrip("/") for line in (REPO / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ")}  # fmt: skip
+    for pkg in packages:
+        assert any(fnmatch.fnmatch(pkg, a) for a in allowed), f"{pkg}/ is not in .dockerignore's allow-list"
+        assert pkg in copied, f"the Dockerfile does not COPY {pkg}/"
