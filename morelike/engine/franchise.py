@@ -43,7 +43,8 @@ PEOPLE_MIN_COSINE = 0.55  # … and this close in content (two stars in two unre
 PEOPLE_MIN_COSINE_3 = 0.4  # with three or more people in common, sequels whose plots drift still link
 PEOPLE_MAX_TITLES = 80  # a person in more titles than this (studio-era stock players) links nothing
 PHRASE_MIN_COSINE = 0.6  # a title that starts with a series stem joins it only when its story is this close
-PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog is (about its 285 nearest of 57k)
+PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog is (about its 285 nearest of 57k);
+PHRASE_MIN_PERCENTILE_ONE_WORD = 0.999  # a one-word name is often a word too ("Alien from L.A."): its 57 nearest
 SUBTITLES_FOR_ONE_WORD = 3
 PHRASE_SAMPLE = 4_096  # titles the percentile is read from
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
@@ -200,6 +201,7 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
             last_word.setdefault(norm.rsplit(" ", 1)[1], []).append(i)
     names = sorted(series)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (named, partner, cosine, stem id)
+    one_word = np.asarray([" " not in stem for stem in names])
     for sid, stem in enumerate(names):
         owners = np.asarray(series[stem], dtype=np.int64)
         words = stem.split()
@@ -224,7 +226,8 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
         sample = np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False)
         sims = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[np.sort(sample)], np.float32).T
         nearer = (sims > top[:, None]).mean(axis=1)
-        keep = nearer <= 1.0 - PHRASE_MIN_PERCENTILE
+        need = np.where(one_word[sid_of], PHRASE_MIN_PERCENTILE_ONE_WORD, PHRASE_MIN_PERCENTILE)
+        keep = nearer <= 1.0 - need
         named, partner, sid_of = named[keep], partner[keep], sid_of[keep]
     stem_of = np.full(n, -1, dtype=np.int32)
     width = np.full(n, 1 << 30, dtype=np.int32)  # words of the stem a title was given (the shortest wins)
