@@ -143,7 +143,7 @@ def test_links_merge_transitively_into_one_group():
     assert groups[5] == -1
 
 
-def _series_catalog(named: dict[str, int], fillers: int = 400, seed: int = 5):
+def _series_catalog(named: dict[str, int], fillers: int = 4_000, seed: int = 5):
     """Titles -> unit vectors: each title near the base story given by its number, fillers anywhere."""
     import numpy as np
 
