@@ -215,3 +215,25 @@ def test_a_long_series_keeps_its_siblings_past_the_series_list_in_the_main_list(
     cos = vecs[1:12] @ vecs[0]
     closest = {saga[1 + i] for i in np.argsort(-cos)[:MAX_SERIES]}
     assert set(series) == closest  # of a long series, the list holds the films closest to the query
+
+
+def test_a_namesake_as_close_as_the_rest_of_its_genre_is_no_remake(tmp_path):
+    """A static model puts most films of a genre near cosine 0.5 of each other, so "The Heat" (2013) was a remake
+    of "Heat" (1995) and "Parasite" (1982) of "Parasite" (2019). A remake must be among the query's nearest
+    0.5 % as well; a true remake ("The Thing", same story) still is."""
+    from morelike.engine.franchise import siblings
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(4)
+    genre = rng.standard_normal(32)
+    crowd = [genre + 1.0 * rng.standard_normal(32) for _ in range(1_500)]  # one genre, loosely alike
+    story = genre + 1.0 * rng.standard_normal(32)
+    heat, namesake = genre + 1.0 * rng.standard_normal(32), genre + 1.0 * rng.standard_normal(32)
+    rows = np.asarray([heat, namesake, story, story + 0.1 * rng.standard_normal(32), *crowd], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    titles = ["Heat", "The Heat", "The Thing", "The Thing", *[f"Crowd {i} Qz{i}" for i in range(len(crowd))]]
+    years = np.asarray([1995, 2013, 1982, 2011, *[2000] * len(crowd)], dtype=np.int16)
+    snap = Snapshot.synthetic(rows.astype(np.float16), None, titles=titles, years=years)
+    assert float(rows[0] @ rows[1]) >= 0.5  # as close as the old rule asked…
+    assert siblings(snap, 0) == []  # … but no closer than the crowd: a namesake
+    assert siblings(snap, 2) == [3]  # the same story told again: a remake

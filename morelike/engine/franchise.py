@@ -22,6 +22,7 @@ bundled file), so series are read off the titles themselves:
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,8 @@ import numpy as np
 from morelike.catalog.normalize import normalize_title
 
 MAX_SERIES = 10  # titles shown in a series list
-REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash
+REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash…
+REMAKE_MIN_PERCENTILE = 0.995  # … and closer than 99.5% of the catalog is to the query ("The Heat" is not "Heat")
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _ROMAN = {
     "ii": 2, "iii": 3, "iv": 4, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "xi": 11, "xii": 12,
@@ -300,10 +302,12 @@ def is_sibling(
     people_link: bool = False,
     same_collection: bool = False,
     same_series_stem: bool = False,
+    remake_min: float = REMAKE_MIN_COSINE,
 ) -> bool:
     """Whether titles `a` and `b` are in the same series (see the module docstring for the rules).
     `shared_people`: a director or lead in common; `people_link`: the strong link (PEOPLE_MIN_SHARED people in
-    common and content within PEOPLE_MIN_COSINE), enough on its own."""
+    common and content within PEOPLE_MIN_COSINE), enough on its own; `remake_min`: how close the stories of two
+    same-titled works must be for a remake (`siblings` raises it to the query's own nearest 0.5%)."""
     if same_collection:
         return True
     sa, sb = title_stem(a), title_stem(b)
@@ -317,7 +321,23 @@ def is_sibling(
     # Same title: a remake when from another year and about the same story; same-year namesakes are different works.
     if year_a is not None and year_a == year_b:
         return shared_people
-    return cosine >= REMAKE_MIN_COSINE or shared_people or people_link
+    return cosine >= remake_min or shared_people or people_link
+
+
+# Per snapshot (weakly keyed): a fixed sample of the catalog's vectors, what "close for this query" is read from.
+_SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def remake_threshold(snap, q: np.ndarray) -> float:
+    """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
+    that close to much of the catalog (a static model puts most same-genre films near 0.5)."""
+    sample = _SAMPLES.get(snap)
+    if sample is None:
+        pick = np.sort(np.random.default_rng(0).choice(snap.n, min(snap.n, PHRASE_SAMPLE), replace=False))
+        sample = _SAMPLES[snap] = np.asarray(snap.vectors[pick], dtype=np.float32)
+    if len(sample) < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
+        return REMAKE_MIN_COSINE
+    return max(REMAKE_MIN_COSINE, float(np.quantile(sample @ q, REMAKE_MIN_PERCENTILE)))
 
 
 def siblings(snap, key: int, limit: int | None = None) -> list[int]:
@@ -336,6 +356,10 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     q_coll = snap.collections[key] if snap.collections is not None else None
     q_stem = int(snap.series_stem[key])
     year = int(snap.years[key]) or None
+    q_norm = snap.norms[key] if snap.norms is not None else None
+    remake_min = REMAKE_MIN_COSINE
+    if q_norm is None or any(snap.norms[m] == q_norm for m in members):  # a same-titled work: remake or namesake?
+        remake_min = remake_threshold(snap, np.asarray(q, dtype=np.float32))
     out: list[int] = []
     closeness: dict[int, float] = {}
     q_people = q_dirs | q_lead
@@ -354,6 +378,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
             people_link=people_linked(common, cos),
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
             same_series_stem=q_stem >= 0 and int(snap.series_stem[m]) == q_stem,
+            remake_min=remake_min,
         ):
             out.append(m)
     if limit is not None and len(out) > limit:
