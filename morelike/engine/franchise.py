@@ -356,10 +356,10 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     q_coll = snap.collections[key] if snap.collections is not None else None
     q_stem = int(snap.series_stem[key])
     year = int(snap.years[key]) or None
-    q_norm = snap.norms[key] if snap.norms is not None else None
-    remake_min = REMAKE_MIN_COSINE
-    if q_norm is None or any(snap.norms[m] == q_norm for m in members):  # a same-titled work: remake or namesake?
-        remake_min = remake_threshold(snap, np.asarray(q, dtype=np.float32))
+    # How close a story must be to count as told again for this query: among its nearest 0.5 % (and cosine 0.5).
+    # Both a remake (same title) and a sequel known only by shared people must pass it: three shared people and a
+    # cosine of 0.4 made Rashomon "same series" as Seven Samurai, two made Memories of Murder Parasite's.
+    told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32))
     out: list[int] = []
     closeness: dict[int, float] = {}
     q_people = q_dirs | q_lead
@@ -375,10 +375,10 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
             year_b=int(snap.years[m]) or None,
             cosine=cos,
             shared_people=common >= 1,
-            people_link=people_linked(common, cos),
+            people_link=people_linked(common, cos) and cos >= told_again,
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
             same_series_stem=q_stem >= 0 and int(snap.series_stem[m]) == q_stem,
-            remake_min=remake_min,
+            remake_min=told_again,
         ):
             out.append(m)
     if limit is not None and len(out) > limit:
