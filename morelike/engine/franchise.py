@@ -225,8 +225,7 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
     if len(named):
         # How the partner ranks among the title's neighbours, read off a fixed sample of the catalog: a stem's
         # title that is only as close as a few hundred others (an "alien" film to another) is not a sequel.
-        sample = np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False)
-        sims = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[np.sort(sample)], np.float32).T
+        sims = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[catalog_sample(n)], np.float32).T
         nearer = (sims > top[:, None]).mean(axis=1)
         need = np.where(one_word[sid_of], PHRASE_MIN_PERCENTILE_ONE_WORD, PHRASE_MIN_PERCENTILE)
         keep = nearer <= 1.0 - need
@@ -328,13 +327,17 @@ def is_sibling(
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def catalog_sample(n: int) -> np.ndarray:
+    """The fixed sample of a catalog's keys (sorted) that "nearer than X % of the catalog" is read from."""
+    return np.sort(np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False))
+
+
 def remake_threshold(snap, q: np.ndarray) -> float:
     """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
     that close to much of the catalog (a static model puts most same-genre films near 0.5)."""
     sample = _SAMPLES.get(snap)
     if sample is None:
-        pick = np.sort(np.random.default_rng(0).choice(snap.n, min(snap.n, PHRASE_SAMPLE), replace=False))
-        sample = _SAMPLES[snap] = np.asarray(snap.vectors[pick], dtype=np.float32)
+        sample = _SAMPLES[snap] = np.asarray(snap.vectors[catalog_sample(snap.n)], dtype=np.float32)
     if len(sample) < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
         return REMAKE_MIN_COSINE
     return max(REMAKE_MIN_COSINE, float(np.quantile(sample @ q, REMAKE_MIN_PERCENTILE)))
@@ -359,7 +362,11 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     # How close a story must be to count as told again for this query: among its nearest 0.5 % (and cosine 0.5).
     # Both a remake (same title) and a sequel known only by shared people must pass it: three shared people and a
     # cosine of 0.4 made Rashomon "same series" as Seven Samurai, two made Memories of Murder Parasite's.
-    told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32))
+    # The threshold is never below REMAKE_MIN_COSINE, so it is only worth reading off the sample when a member is
+    # that close (most group members of most queries are not).
+    told_again = REMAKE_MIN_COSINE
+    if (cosines >= REMAKE_MIN_COSINE).any():
+        told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32))
     out: list[int] = []
     closeness: dict[int, float] = {}
     q_people = q_dirs | q_lead
