@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import judgments  # noqa: E402
 from morelike.engine import Engine  # noqa: E402
-from morelike.engine.rank import FEATURES, WEIGHTS_FILE, Profile, Ranker, features  # noqa: E402
+from morelike.engine.rank import FEATURES, POOL_CONTENT, POOL_PRIOR, WEIGHTS_FILE, Profile, Ranker, features  # noqa: E402
 from morelike.engine.search import top_k  # noqa: E402
 from morelike.settings import load_config  # noqa: E402
 
@@ -108,11 +108,10 @@ def main(argv: list[str] | None = None) -> None:
     x[:, [FEATURES.index(f) for f in args.drop]] = 0.0  # a constant column gets weight 0 in fit()
     folds = np.arange(len(judged)) % FOLDS
     answers: list[list[int] | None] = [None] * len(judged)
-    base = Ranker.load(WEIGHTS_FILE) if WEIGHTS_FILE.exists() else Ranker.cosine_only()
     for f in range(FOLDS):
         w = fit(x[folds[qid] != f], y[folds[qid] != f])
         held = [i for i in range(len(judged)) if folds[i] == f]
-        ranker = Ranker(weights=w, pool_content=base.pool_content, pool_prior=base.pool_prior or 1000)
+        ranker = Ranker(weights=w, pool_content=POOL_CONTENT, pool_prior=POOL_PRIOR)
         for i, got in zip(held, evaluate(engine, [judged[i] for i in held], ranker), strict=True):
             answers[i] = got
     cv = judgments.score(judged, answers)
@@ -127,8 +126,8 @@ def main(argv: list[str] | None = None) -> None:
             weights=w,
             model=str(snap.manifest.get("model")),
             recipe=str(snap.manifest.get("text_recipe")),
-            pool_content=base.pool_content,
-            pool_prior=base.pool_prior or 1000,
+            pool_content=POOL_CONTENT,
+            pool_prior=POOL_PRIOR,
             fitted={
                 "script": "bench/fit_ranker.py",
                 "date": dt.date.today().isoformat(),

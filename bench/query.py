@@ -377,6 +377,7 @@ def ranked_suite(state: Path, n_queries: int, seed: int) -> tuple[list[str], dic
     config.paths.state_dir = str(state)
     shipped = Engine.open(config)
     snap = shipped.snapshot
+    snap.resolver  # noqa: B018  (waits for the background build: it would share the GIL with the timed calls)
     cosine = Engine(config, snap, dataclasses.replace(Ranker.cosine_only(), sink_no_story=False))
     rng = np.random.default_rng(seed)
     qkeys = rng.choice(snap.n, n_queries, replace=False).tolist()

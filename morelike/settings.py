@@ -142,6 +142,10 @@ class IndexSettings:
     # the build; real embeddings need ~300 for recall@20 >= 0.99 (bench/README.md).
     expansion_search: Int[1, 10_000] = 300
     keep_builds: Int[1, 100] = 2  # published builds kept on disk, the current one included
+    # Each title's nearest stories, found once at publish and stored with the build: /similar's content pool
+    # then costs a lookup instead of an HNSW walk per query. 0 turns it off; catalogs over 300,000 titles skip it
+    # (the file would pass 75 MB).
+    neighbours: Int[0, 256] = 64
 
 
 @_section

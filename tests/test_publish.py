@@ -189,3 +189,39 @@ def test_expansion_search_is_recorded_in_the_build_and_used_by_every_search(tmp_
     assert not _publish_with(tmp_path, IndexSettings(expansion_search=50)).skipped
     with open_published(tmp_path) as pub:
         assert Snapshot.load(pub).expansion_search == 50 and pub.build_id != first.build_id
+
+
+def test_each_titles_nearest_are_stored_with_the_build_nearest_first(tmp_path):
+    """neighbours.npy: for every title, its `k` nearest other titles by cosine (what /similar's content pool reads
+    instead of an HNSW walk per query), -1 where the catalog has fewer."""
+    titles, vectors = _catalog(300, "n")
+    publish(tmp_path / "published", titles, vectors, model="m", text_recipe="flixrec", source="test",
+            settings=IndexSettings(neighbours=8))  # fmt: skip
+    with open_published(tmp_path) as pub:
+        assert pub.manifest["neighbours"] == 8 and pub.neighbours.shape == (300, 8)
+        stored = np.asarray(pub.neighbours)
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    exact = np.argsort(-sims, axis=1)[:, :8]
+    assert (stored != np.arange(300)[:, None]).all()  # never the title itself
+    overlap = np.mean([len(set(a) & set(b)) / 8 for a, b in zip(stored.tolist(), exact.tolist(), strict=True)])
+    assert overlap >= 0.95
+    rows = sims[np.arange(300)[:, None], stored]
+    assert (np.diff(rows, axis=1) <= 1e-3).all()  # nearest first (f16 index distances: a small tolerance)
+
+    # A catalog smaller than k: every other title, then -1; k = 0: no file, and the reader does not ask for one.
+    _publish_with(tmp_path / "tiny", IndexSettings(neighbours=8), n=5)
+    with open_published(tmp_path / "tiny") as pub:
+        assert pub.manifest["neighbours"] == 4 and sorted(pub.neighbours[0].tolist()) == [1, 2, 3, 4]
+    _publish_with(tmp_path / "off", IndexSettings(neighbours=0))
+    with open_published(tmp_path / "off") as pub:
+        assert pub.manifest["neighbours"] == 0 and pub.neighbours is None
+        assert not (pub.build_dir / "neighbours.npy").exists()
+
+
+def test_a_neighbours_file_that_does_not_match_the_manifest_is_refused(tmp_path):
+    _publish_with(tmp_path, IndexSettings(neighbours=8))
+    build = tmp_path / "published" / "current"
+    np.save(build / "neighbours.npy", np.zeros((59, 8), dtype=np.int32))  # one row short
+    with pytest.raises(PublishedError, match="inconsistent with its manifest"):
+        open_published(tmp_path)

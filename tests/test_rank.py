@@ -11,7 +11,7 @@ import pytest
 from morelike.catalog.documents import document_text, story_chars, synopsis
 from morelike.catalog.records import parse_record
 from morelike.engine import Engine, EngineError, Filters
-from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, features, prior
+from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, _top_m, features, prior
 from tests.conftest import make_config
 
 
@@ -120,6 +120,44 @@ def test_the_fast_prior_is_the_feature_definition_and_keys_are_rows_of_the_whole
         keys = np.arange(0, snap.n, 7)
         assert np.allclose(features(snap, profile, keys, None), whole[keys])
         assert np.allclose(prior(snap, engine.ranker, profile), whole @ w, atol=1e-4)
+
+
+def test_the_prior_over_a_filters_titles_is_the_whole_catalogs_at_those_titles(engine):
+    snap = engine.snapshot
+    keys = np.flatnonzero(snap.kinds == 1)  # the shows
+    for title, year in (("Inception", 2010), ("Heat", 1995)):
+        profile = Profile.of(snap, [_key(engine, title, year)])
+        whole = prior(snap, engine.ranker, profile, sink=True)
+        assert np.allclose(prior(snap, engine.ranker, profile, sink=True, keys=keys), whole[keys])
+
+
+@pytest.mark.parametrize("m", [1, 7, 400, 2_999, 3_000])
+def test_the_sampled_top_m_is_exactly_the_m_largest_finite_scores(m):
+    rng = np.random.default_rng(m)
+    scores = rng.normal(size=20_000).astype(np.float32)
+    scores[rng.choice(20_000, 17_000, replace=False)] = -np.inf  # a filter: most of the catalog is out
+    picked = _top_m(scores, m)
+    finite = np.flatnonzero(np.isfinite(scores))
+    want = finite[np.argsort(-scores[finite])[:m]]
+    assert sorted(picked.tolist()) == sorted(want.tolist())
+    # Skewed scores (a few huge, the sample's threshold far too high): still the exact answer.
+    skewed = np.zeros(50_000, np.float32)
+    skewed[:m] = 100.0 + np.arange(m)
+    assert sorted(_top_m(skewed, m).tolist()) == list(range(m))
+
+
+def test_stored_nearest_titles_give_the_same_answers_as_the_hnsw_walk(engine):
+    """The build's neighbours.npy stands in for the per-query walk over the index; the answers must not change."""
+    snap = engine.snapshot
+    assert snap.neighbours is not None
+    walk = Engine(engine.config, snap, engine.ranker)
+    stored, snap.neighbours = snap.neighbours, None
+    try:
+        expected = {key: [r.card.id for r in walk.similar(snap.ids[key], k=10).items] for key in range(0, snap.n, 37)}
+    finally:
+        snap.neighbours = stored
+    for key, ids in expected.items():
+        assert [r.card.id for r in engine.similar(snap.ids[key], k=10).items] == ids, snap.titles[key]
 
 
 def test_candidate_pool_gives_the_same_top_as_scoring_every_title(engine):
@@ -237,3 +275,34 @@ def test_a_namesake_as_close_as_the_rest_of_its_genre_is_no_remake(tmp_path):
     assert float(rows[0] @ rows[1]) >= 0.5  # as close as the old rule asked…
     assert siblings(snap, 0) == []  # … but no closer than the crowd: a namesake
     assert siblings(snap, 2) == [3]  # the same story told again: a remake
+
+
+def test_people_in_common_counts_each_shared_director_or_lead_once(engine):
+    """The series check's vectorised count against the plain set arithmetic it replaced, over every group."""
+    from morelike.engine.franchise import _people_in_common
+
+    snap = engine.snapshot
+    checked = 0
+    for key in np.flatnonzero(snap.groups >= 0).tolist():
+        members = [int(m) for m in snap.group_members.of(int(snap.groups[key])) if m != key]
+        people = set(snap.directors.of(key).tolist()) | set(snap.lead_cast(key).tolist())
+        want = [len(people & (set(snap.directors.of(m).tolist()) | set(snap.lead_cast(m).tolist()))) for m in members]
+        assert _people_in_common(snap, np.asarray(members, dtype=np.int64), people).tolist() == want
+        checked += any(want)
+    assert checked > 0  # the small catalog has titles sharing people with their group
+
+
+def test_cached_cards_are_plain_tuples_the_cyclic_gc_does_not_walk(engine):
+    """A full collection walked every cached card object (milliseconds inside a query, bench/README.md)."""
+    import gc
+
+    snap = engine.snapshot
+    snap.resolver  # noqa: B018  (its build ends with gc.freeze(): frozen objects are never looked at again)
+    for k in range(20):
+        snap._cards.pop(k, None)
+    snap.cards(list(range(20)))
+    gc.collect()  # untracks the inner tuples (genres, cast) ...
+    gc.collect()  # ... and then the card's own
+    cached = [snap._cards[k] for k in range(20)]
+    assert all(type(c) is tuple and not gc.is_tracked(c) for c in cached)
+    assert snap.cards([3])[0] == snap.cards([3])[0] and snap.cards([3])[0].id == snap.ids[3]

@@ -1,7 +1,7 @@
 """What a published build is on disk: the directory layout and file names both sides agree on.
 
     <published>/current -> builds/<build_id>/   (a symlink, swapped atomically by the writer)
-    <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, manifest.json}
+    <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, neighbours.npy, manifest.json}
 
 The writer (`morelike.build.writer`) makes builds and the reader (`morelike.build.reader`) opens them; both take the
 names from here, so neither imports the other.
@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FORMAT_VERSION = 2  # 2: titles.story_chars
+FORMAT_VERSION = 3  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded)
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
+NEIGHBOURS_FILE = "neighbours.npy"
 DTYPES = ("f16", "f32", "i8")
 
 

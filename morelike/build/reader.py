@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from morelike.build.layout import DB_FILE, FORMAT_VERSION, INDEX_FILE, MANIFEST_FILE, VECTORS_FILE, current_build
+from morelike.build.layout import (
+    DB_FILE,
+    FORMAT_VERSION,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    NEIGHBOURS_FILE,
+    VECTORS_FILE,
+    current_build,
+)
 
 
 class PublishedError(RuntimeError):
@@ -33,6 +41,7 @@ class Published:
     db: sqlite3.Connection | None  # opened with the build: its files stay readable if a later publish prunes them
     vectors: np.ndarray  # memory-mapped, row i = key i, L2-normalised
     index: Index  # memory-mapped view
+    neighbours: np.ndarray | None = None  # memory-mapped (count, k) int32, each title's nearest; None: not stored
 
     @property
     def build_id(self) -> str:
@@ -99,6 +108,8 @@ def open_published(
     try:
         vectors = np.load(build / VECTORS_FILE, mmap_mode="r")
         index = Index.restore(str(build / INDEX_FILE), view=True)
+        k = int(manifest.get("neighbours") or 0)
+        neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
@@ -109,7 +120,10 @@ def open_published(
         db.close()
         raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
     shape = (manifest["count"], manifest["dimensions"])
-    if index is None or len(index) != manifest["count"] or vectors.shape != shape:
+    bad_neighbours = neighbours is not None and (
+        neighbours.shape != (manifest["count"], k) or neighbours.dtype != np.int32
+    )
+    if index is None or len(index) != manifest["count"] or vectors.shape != shape or bad_neighbours:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    return Published(build, manifest, build / DB_FILE, db, vectors, index)
+    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours)

@@ -32,6 +32,7 @@ from morelike.build.layout import (
     FORMAT_VERSION,
     INDEX_FILE,
     MANIFEST_FILE,
+    NEIGHBOURS_FILE,
     VECTORS_FILE,
     current_build,
     published_manifest,
@@ -41,6 +42,9 @@ from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
+
+NEIGHBOURS_MAX_TITLES = 300_000
+NEIGHBOURS_BATCH = 4_096
 
 
 class PublishError(RuntimeError):
@@ -116,7 +120,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title]) -> None:
         con.close()
 
 
-def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, progress: bool) -> None:
+def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, progress: bool) -> Index:
     index = Index(
         ndim=vectors.shape[1],
         metric="cos",
@@ -132,6 +136,33 @@ def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, pro
             index.add(keys[start : start + step], vectors[start : start + step])
             bar.update(min(step, len(vectors) - start))
     index.save(str(path))
+    return index
+
+
+def neighbour_count(settings: IndexSettings, n: int) -> int:
+    """How many nearest titles a build of `n` titles stores per title (0: none)."""
+    if n > NEIGHBOURS_MAX_TITLES or n < 2:
+        return 0
+    return min(int(settings.neighbours), n - 1)
+
+
+def _write_neighbours(path: Path, index: Index, vectors: np.ndarray, k: int, progress: bool) -> None:
+    """Each title's `k` nearest other titles by content, nearest first (int32; -1 where fewer exist), from one
+    batched HNSW walk per title as wide as a query's own content pool walk (morelike/engine/search.py)."""
+    n = len(vectors)
+    out = np.full((n, k), -1, dtype=np.int32)
+    index.expansion_search = k + 1
+    with tqdm(total=n, desc="neighbours", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, n, NEIGHBOURS_BATCH):
+            stop = min(n, start + NEIGHBOURS_BATCH)
+            found = index.search(vectors[start:stop], k + 1, threads=0)
+            keys = np.asarray(found.keys).astype(np.int64)
+            counts = np.asarray(found.counts)
+            for own, got, count in zip(range(start, stop), keys, counts, strict=True):
+                others = got[:count][got[:count] != own][:k]
+                out[own, : len(others)] = others
+            bar.update(stop - start)
+    np.save(path, out)
 
 
 def _index_settings(settings: IndexSettings) -> dict:
@@ -140,6 +171,7 @@ def _index_settings(settings: IndexSettings) -> dict:
         "connectivity": settings.connectivity,
         "expansion_add": settings.expansion_add,
         "expansion_search": settings.expansion_search,
+        "neighbours": settings.neighbours,
     }
 
 
@@ -189,7 +221,12 @@ def publish(
         _write_snapshot_db(tmp / DB_FILE, titles)
         stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
         np.save(tmp / VECTORS_FILE, stored)
-        _build_usearch(tmp / INDEX_FILE, vectors.astype(np.float32), settings, progress)
+        as_f32 = vectors.astype(np.float32)
+        index = _build_usearch(tmp / INDEX_FILE, as_f32, settings, progress)
+        k = neighbour_count(settings, len(titles))
+        if k:
+            _write_neighbours(tmp / NEIGHBOURS_FILE, index, as_f32, k, progress)
+        del index
         manifest = {
             "format": FORMAT_VERSION,
             "build_id": build_id,
@@ -204,9 +241,10 @@ def publish(
             "source": source,
             "index": _index_settings(settings),  # the reader searches with expansion_search (morelike/engine/search.py)
             "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
+            "neighbours": k,  # nearest titles stored per title in neighbours.npy (0: no file)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE):
+        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, *([NEIGHBOURS_FILE] if k else [])):
             _fsync_path(tmp / name)
         _fsync_path(tmp)
         final = builds / build_id

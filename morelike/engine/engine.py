@@ -19,9 +19,11 @@ import numpy as np
 from morelike.build.reader import PublishedError, current_build_id, open_published
 from morelike.engine import explain
 from morelike.engine.franchise import MAX_SERIES, siblings
+from morelike.engine.franchise import prepare as franchise_prepare
 from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank
+from morelike.engine.rank import prepare as rank_prepare
 from morelike.engine.search import filter_mask
-from morelike.engine.snapshot import Snapshot
+from morelike.engine.snapshot import Snapshot, release_freed_memory
 from morelike.engine.types import (
     Candidate,
     EngineError,
@@ -98,6 +100,9 @@ class Engine:
             snap = Snapshot.load(published)
         except (OSError, ValueError) as exc:
             raise EngineError(f"The published build {published.build_id} cannot be read ({exc}); rebuild it.") from None
+        # The per-snapshot tables of the ranking and of the series rules, built now rather than by a first query.
+        rank_prepare(snap)
+        franchise_prepare(snap)
         if resolver:  # a reload swaps in a snapshot that is ready for everything
             snap.resolver  # noqa: B018
         log.info(
@@ -130,6 +135,8 @@ class Engine:
                 return False
             old, self._snap = self._snap, snap
             log.info("event=reloaded old=%s new=%s", old.build_id, snap.build_id)
+            del old
+            release_freed_memory()  # the replaced snapshot's cycles, now garbage
             return True
 
     # -- titles ----------------------------------------------------------------------------------------------
@@ -199,13 +206,11 @@ class Engine:
             own_group=int(snap.name_groups[key]),
             own_family=int(snap.groups[key]),
             boost=use_boost,
+            query_key=key,
         )
         ranked, rows, has_more = shown
         cards = snap.cards([key] + [int(ranked.keys[i]) for i in rows] + series)
-        items = [
-            self._recommendation(snap, card, ranked, i, [key])
-            for card, i in zip(cards[1 : len(rows) + 1], rows, strict=True)
-        ]
+        items = self._recommendations(snap, cards[1 : len(rows) + 1], ranked, rows, [key])
         return SimilarPage(
             query=cards[0],
             items=items,
@@ -234,10 +239,9 @@ class Engine:
             snap, q, Profile(story=True), mask, exclude=[], k=k, page=page,
             one_per_series=self.config.engine.franchise, ranker=CONTENT_RANKER,
         )  # fmt: skip
-        items = [
-            self._recommendation(snap, card, ranked, i, [], free_text=True)
-            for card, i in zip(snap.cards([int(ranked.keys[i]) for i in rows]), rows, strict=True)
-        ]
+        items = self._recommendations(
+            snap, snap.cards([int(ranked.keys[i]) for i in rows]), ranked, rows, [], free_text=True
+        )
         return SimilarPage(None, items, page, k, has_more, [])
 
     def blend(self, ids: Sequence[str], filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
@@ -272,10 +276,7 @@ class Engine:
             one_per_series=use_franchise,
             ranker=CONTENT_RANKER,  # a point between two stories: content decides, as for free text
         )
-        items = [
-            self._recommendation(snap, card, ranked, i, keys)
-            for card, i in zip(snap.cards([int(ranked.keys[i]) for i in rows]), rows, strict=True)
-        ]
+        items = self._recommendations(snap, snap.cards([int(ranked.keys[i]) for i in rows]), ranked, rows, keys)
         return SimilarPage(None, items, page, k, has_more, [])
 
     def _ranker_for(self, boost: bool) -> Ranker:
@@ -298,6 +299,7 @@ class Engine:
         own_family: int = -1,
         boost: bool = False,
         ranker: Ranker | None = None,
+        query_key: int | None = None,
     ) -> tuple[Ranked, list[int], bool]:
         """One page of the ranking: (the ranking, the rows of it shown on this page, whether more follow).
 
@@ -306,7 +308,7 @@ class Engine:
         *other* series; titles of the query's own named series (`own_group`, snapshot.name_groups) or of its wider
         family (`own_family`, snapshot.groups: people links too) that are not confirmed siblings stay: they may
         well be its sequels ("Fast Five" for "Furious 7"), and the ranking decides whether they show."""
-        ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude))
+        ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude), query_key)
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
         seen: dict[int, int] = {}
@@ -322,19 +324,26 @@ class Engine:
                 break
         return ranked, kept[start:stop], len(kept) > stop
 
-    def _recommendation(
-        self, snap: Snapshot, card: TitleCard, ranked: Ranked, row: int, sources: list[int], *, free_text: bool = False
-    ) -> Recommendation:
-        key = int(ranked.keys[row])
-        why = explain.why(
-            snap,
-            sources,
-            key,
-            float(ranked.cosines[row]),
-            free_text=free_text,
-            contributions=explain.contributions(ranked.features[row], ranked.pool_median, self.ranker.weights),
-        )
-        return Recommendation(card, float(ranked.scores[row]), why)
+    def _recommendations(
+        self,
+        snap: Snapshot,
+        cards: list[TitleCard],
+        ranked: Ranked,
+        rows: list[int],
+        sources: list[int],
+        *,
+        free_text: bool = False,
+    ) -> list[Recommendation]:
+        explainer = explain.Explainer(snap, sources, free_text=free_text)
+        reasons = explain.contributions(ranked.feature_rows(rows), ranked.pool_median, self.ranker.weights)
+        return [
+            Recommendation(
+                card,
+                float(ranked.scores[row]),
+                explainer.why(int(ranked.keys[row]), float(ranked.cosines[row]), lifted),
+            )
+            for card, row, lifted in zip(cards, rows, reasons, strict=True)
+        ]
 
     # -- free text -------------------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:

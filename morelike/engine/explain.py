@@ -42,18 +42,105 @@ MAX_REASONS = 3
 WELL_KNOWN_VOTES = 20_000
 
 
-def contributions(row: np.ndarray, median: np.ndarray, weights: np.ndarray) -> dict[str, float]:
-    """How much each reason lifted this title above the median candidate: sum of weight x (value - median)."""
-    from morelike.engine.rank import F
+def _group_matrix() -> np.ndarray:
+    from morelike.engine.rank import FEATURES
 
-    delta = (np.asarray(row, dtype=np.float32) - median) * weights
-    return {group: float(sum(delta[F[f]] for f in feats)) for group, feats in REASON_GROUPS.items()}
+    m = np.zeros((len(FEATURES), len(REASON_GROUPS)), dtype=np.float32)
+    for j, feats in enumerate(REASON_GROUPS.values()):
+        for f in feats:
+            m[FEATURES.index(f), j] = 1.0
+    return m
+
+
+def contributions(rows: np.ndarray, median: np.ndarray, weights: np.ndarray) -> list[dict[str, float]]:
+    """How much each reason lifted each title (a row of features) above the median candidate: the sum over the
+    reason's features of weight x (value - median), for all rows in one product."""
+    rows = np.atleast_2d(np.asarray(rows, dtype=np.float32))
+    sums = ((rows - median) * weights) @ _GROUPS
+    names = list(REASON_GROUPS)
+    return [dict(zip(names, row, strict=True)) for row in sums.tolist()]
 
 
 def _votes_text(votes: int) -> str:
     if votes >= 1_000_000:
         return f"{votes / 1_000_000:.1f}M votes"
     return f"{votes // 1000}k votes"
+
+
+class Explainer:
+    """The "why" lines of one answer: what the query titles (`sources`, empty for free text) bring is read once,
+    then each result is compared against it."""
+
+    def __init__(self, snap: Snapshot, sources: Sequence[int], *, free_text: bool = False) -> None:
+        self.snap = snap
+        self.free_text = free_text
+        self.sources = [int(s) for s in sources]
+        bits = 0
+        directors: list[int] = []
+        lead: list[list[int]] = []
+        for s in self.sources:
+            bits |= int(snap.genre_bits[s])
+            directors += [p for p in snap.directors.of(s).tolist() if p not in directors]
+            lead.append(snap.lead_cast(s).tolist())
+        self.bits = bits
+        self.genres = [(1 << i, g) for i, g in enumerate(snap.genre_names) if bits >> i & 1]  # the query's, in order
+        self.directors = directors
+        self.lead = lead  # per source, in billing order
+        self.groups = {int(snap.name_groups[s]) for s in self.sources} - {-1}
+        self.years = [int(snap.years[s]) for s in self.sources if int(snap.years[s]) > 0]
+
+    def _phrases(self, key: int) -> dict[str, str]:
+        snap = self.snap
+        phrases: dict[str, str] = {}
+        if self.sources:
+            theirs = int(snap.genre_bits[key])
+            genres = [g for bit, g in self.genres if theirs & bit]
+            if genres:
+                phrases["genres"] = "shared: " + ", ".join(genres[:3])
+            people = []
+            if self.directors:
+                dirs_b = set(snap.directors.of(key).tolist())
+                directors = [p for p in self.directors if p in dirs_b]
+                if directors:
+                    people.append("same director: " + _names(snap, directors, 1))
+            cast_b = set(snap.cast.of(key).tolist())
+            cast: list[int] = []
+            for lead in self.lead:
+                cast += [p for p in lead if p in cast_b and p not in cast]
+            if cast:
+                people.append("also stars " + _names(snap, cast, 2))
+            if people:
+                phrases["people"] = " · ".join(people)
+            if int(snap.name_groups[key]) in self.groups:
+                phrases["series"] = "same series"
+            year = int(snap.years[key])
+            if self.years and year and min(abs(year - y) for y in self.years) <= 5:
+                phrases["era"] = f"also from the {year // 10 * 10}s"
+        votes = int(snap.votes[key])
+        if votes >= WELL_KNOWN_VOTES:
+            rating = float(snap.ratings[key])
+            phrases["known"] = (
+                "well known (" + _votes_text(votes) + (f", {rating:.1f}/10)" if rating == rating else ")")
+            )
+        return phrases
+
+    def why(self, key: int, cosine: float, contributions: dict[str, float] | None = None) -> str:
+        """The reasons that actually lifted `key` in the ranking, strongest first (at most three), ending with
+        how close the stories are."""
+        phrases = self._phrases(int(key))
+        pct = similarity_pct(cosine)
+        content = f"{pct}% match to your description" if self.free_text else f"story {pct}% alike"
+        if contributions is None:  # no ranking detail: the old, fixed order
+            order = ["genres", "people"]
+        else:
+            order = sorted((g for g in phrases if contributions.get(g, 0.0) > 0), key=lambda g: -contributions[g])
+            for always in ("people", "series"):  # a shared director or star, or the same series, is always said
+                if always in phrases and always not in order:
+                    order.insert(0, always)
+        parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
+        parts.append(content)
+        text = " · ".join(parts)
+        return text[:1].upper() + text[1:]
 
 
 def why(
@@ -65,54 +152,11 @@ def why(
     free_text: bool = False,
     contributions: dict[str, float] | None = None,
 ) -> str:
-    """Explain `key` against the query titles `sources` (empty for free text): the reasons that actually lifted
-    it in the ranking, strongest first (at most three), ending with how close the stories are."""
-    phrases: dict[str, str] = {}
-    if sources:
-        bits = 0
-        for s in sources:
-            bits |= int(snap.genre_bits[s])
-        common = int(snap.genre_bits[key]) & bits
-        genres = [g for i, g in enumerate(snap.genre_names) if common >> i & 1]
-        if genres:
-            phrases["genres"] = "shared: " + ", ".join(genres[:3])
-        directors: list[int] = []
-        cast: list[int] = []
-        for s in sources:
-            d, c = shared_people(snap, s, key)
-            directors += [p for p in d if p not in directors]
-            cast += [p for p in c if p not in cast]
-        people = []
-        if directors:
-            people.append("same director: " + _names(snap, directors, 1))
-        if cast:
-            people.append("also stars " + _names(snap, cast, 2))
-        if people:
-            phrases["people"] = " · ".join(people)
-        group = int(snap.name_groups[key])
-        if group >= 0 and any(int(snap.name_groups[s]) == group for s in sources):
-            phrases["series"] = "same series"
-        years = [int(snap.years[s]) for s in sources if int(snap.years[s]) > 0]
-        year = int(snap.years[key])
-        if years and year and min(abs(year - y) for y in years) <= 5:
-            phrases["era"] = f"also from the {year // 10 * 10}s"
-    votes = int(snap.votes[key])
-    if votes >= WELL_KNOWN_VOTES:
-        rating = float(snap.ratings[key])
-        phrases["known"] = "well known (" + _votes_text(votes) + (f", {rating:.1f}/10)" if rating == rating else ")")
-    pct = similarity_pct(cosine)
-    content = f"{pct}% match to your description" if free_text else f"story {pct}% alike"
-    if contributions is None:  # no ranking detail: the old, fixed order
-        order = ["genres", "people"]
-    else:
-        order = sorted((g for g in phrases if contributions.get(g, 0.0) > 0), key=lambda g: -contributions[g])
-        for always in ("people", "series"):  # a shared director or star, or the same series, is always worth saying
-            if always in phrases and always not in order:
-                order.insert(0, always)
-    parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
-    parts.append(content)
-    text = " · ".join(parts)
-    return text[:1].upper() + text[1:]
+    """One why line (see `Explainer`, which an answer of many lines should use)."""
+    return Explainer(snap, sources, free_text=free_text).why(key, cosine, contributions)
+
+
+_GROUPS = _group_matrix()
 
 
 def people_sharing(snap: Snapshot, query: int) -> np.ndarray:

@@ -21,16 +21,18 @@ bundled file), so series are read off the titles themselves:
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 
 MAX_SERIES = 10  # titles shown in a series list
+LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash…
 REMAKE_MIN_PERCENTILE = 0.995  # … and closer than 99.5% of the catalog is to the query ("The Heat" is not "Heat")
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
@@ -53,8 +55,7 @@ PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common p
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
 
 
-@dataclass(frozen=True)
-class Stem:
+class Stem(NamedTuple):  # a tuple of atoms: the cyclic GC stops tracking the cached ones
     stem: str  # normalised series stem ("" when the title has none)
     number: int | None  # sequel number when the title carried one
     subtitled: bool  # the title had a subtitle after ":" or " - "
@@ -76,6 +77,7 @@ def _sequel_number(words: list[str]) -> tuple[list[str], int | None]:
     return words, None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a series check asks for the same titles' stems on every query
 def title_stem(title: str) -> Stem:
     head, *rest = _SUBTITLE.split(title.strip(), maxsplit=1)
     subtitled = bool(rest and rest[0].strip() and normalize_title(head))
@@ -332,15 +334,46 @@ def catalog_sample(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False))
 
 
-def remake_threshold(snap, q: np.ndarray) -> float:
-    """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
-    that close to much of the catalog (a static model puts most same-genre films near 0.5)."""
+def prepare(snap) -> np.ndarray:
+    """The snapshot's sample vectors (f32), read once; the engine calls it at load so no query pays for it."""
     sample = _SAMPLES.get(snap)
     if sample is None:
         sample = _SAMPLES[snap] = np.asarray(snap.vectors[catalog_sample(snap.n)], dtype=np.float32)
+    return sample
+
+
+def remake_threshold(snap, q: np.ndarray) -> float:
+    """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
+    that close to much of the catalog (a static model puts most same-genre films near 0.5)."""
+    sample = prepare(snap)
     if len(sample) < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
         return REMAKE_MIN_COSINE
     return max(REMAKE_MIN_COSINE, float(np.quantile(sample @ q, REMAKE_MIN_PERCENTILE)))
+
+
+def _ragged(lists, keys: np.ndarray, cap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(owner position, id) for every id in `lists` (IdLists) of each of `keys`, at most `cap` per key."""
+    start = lists.ptr[keys].astype(np.int64)
+    stop = lists.ptr[keys + 1].astype(np.int64)
+    if cap is not None:
+        stop = np.minimum(stop, start + cap)
+    counts = stop - start
+    owners = np.repeat(np.arange(len(keys)), counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owners, lists.ids[np.repeat(start, counts) + offsets].astype(np.int64)
+
+
+def _people_in_common(snap, keys: np.ndarray, people: set[int]) -> np.ndarray:
+    """Per title of `keys`, how many of `people` are among its directors and lead cast (each person once)."""
+    if not people or len(keys) == 0:
+        return np.zeros(len(keys), dtype=np.int64)
+    d_owner, d_ids = _ragged(snap.directors, keys)
+    c_owner, c_ids = _ragged(snap.cast, keys, LEAD_CAST)
+    owners = np.concatenate([d_owner, c_owner])
+    ids = np.concatenate([d_ids, c_ids])
+    hit = np.isin(ids, np.fromiter(people, dtype=np.int64))
+    pairs = np.unique(owners[hit] * (int(ids.max(initial=0)) + 1) + ids[hit])  # one count per (title, person)
+    return np.bincount(pairs // (int(ids.max(initial=0)) + 1), minlength=len(keys))
 
 
 def siblings(snap, key: int, limit: int | None = None) -> list[int]:
@@ -369,22 +402,23 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
         told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32))
     out: list[int] = []
     closeness: dict[int, float] = {}
-    q_people = q_dirs | q_lead
-    for m, cos in zip(members, cosines.tolist(), strict=True):
+    member_keys = np.asarray(members, dtype=np.int64)
+    commons = _people_in_common(snap, member_keys, q_dirs | q_lead).tolist()
+    years = snap.years[member_keys].tolist()
+    stems = snap.series_stem[member_keys].tolist()
+    for m, cos, common, m_year, m_stem in zip(members, cosines.tolist(), commons, years, stems, strict=True):
         closeness[m] = cos
-        m_people = set(snap.directors.of(m).tolist()) | set(snap.lead_cast(m).tolist())
-        common = len(q_people & m_people)
         coll = snap.collections[m] if snap.collections is not None else None
         if is_sibling(
             snap.titles[key],
             snap.titles[m],
             year_a=year,
-            year_b=int(snap.years[m]) or None,
+            year_b=m_year or None,
             cosine=cos,
             shared_people=common >= 1,
             people_link=people_linked(common, cos) and cos >= told_again,
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
-            same_series_stem=q_stem >= 0 and int(snap.series_stem[m]) == q_stem,
+            same_series_stem=q_stem >= 0 and m_stem == q_stem,
             remake_min=told_again,
         ):
             out.append(m)

@@ -26,13 +26,16 @@ pool does not depend on the page asked for, so pages are consecutive slices of o
 from __future__ import annotations
 
 import json
+import threading
 import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from usearch.index import MetricKind
+from usearch.index import search as exact_search
 
-from morelike.engine.search import top_k
+from morelike.engine.search import SearchResult, passing_keys, top_k
 
 FEATURES = (
     "content",
@@ -57,6 +60,9 @@ NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
 MEDIAN_OF = 100
+# The candidate pool: the nearest stories plus the best titles by everything else. The answers are the same from
+# 30 + 200 to 100 + 1,000 (bench/README.md); these leave room for forty pages of ten.
+POOL_CONTENT, POOL_PRIOR = 50, 400
 
 
 class RankerError(ValueError):
@@ -103,21 +109,12 @@ class Profile:
 
 
 @dataclass(frozen=True)
-class Ranked:
-    keys: np.ndarray  # int64, best first
-    scores: np.ndarray  # float32 final score
-    cosines: np.ndarray  # float32 content similarity
-    features: np.ndarray  # (len(keys), len(FEATURES)) float32, for explanations
-    pool_median: np.ndarray  # (len(FEATURES),) the median candidate: what "stands out" is measured against
-
-
-@dataclass(frozen=True)
 class Ranker:
     weights: np.ndarray  # float32, one per FEATURES entry
     model: str = ""  # what the weights were fitted for (informational: any index can use them)
     recipe: str = ""
-    pool_content: int = 100
-    pool_prior: int = 1_000
+    pool_content: int = POOL_CONTENT
+    pool_prior: int = POOL_PRIOR
     fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
     sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
 
@@ -133,8 +130,8 @@ class Ranker:
                 weights=np.asarray([float(weights[f]) for f in FEATURES], dtype=np.float32),
                 model=str(data.get("model", "")),
                 recipe=str(data.get("recipe", "")),
-                pool_content=int(data.get("pool_content", 100)),
-                pool_prior=int(data.get("pool_prior", 1_000)),
+                pool_content=int(data.get("pool_content", POOL_CONTENT)),
+                pool_prior=int(data.get("pool_prior", POOL_PRIOR)),
                 fitted=data.get("fitted"),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -170,12 +167,27 @@ def boosted(ranker: Ranker, weight: float) -> Ranker:
     return replace(ranker, weights=w)
 
 
-def _people_hits(snap, people: tuple[int, ...], inverted) -> np.ndarray:
-    """Per title, how many of `people` it lists (float32 over the whole catalog)."""
-    out = np.zeros(snap.n, dtype=np.float32)
-    for p in people:
-        np.add.at(out, inverted.of(p), 1.0)
-    return out
+def _hits(people: tuple[int, ...], inverted) -> tuple[np.ndarray, np.ndarray]:
+    """(the titles listing any of `people`, sorted; how many of them each lists), read off the inverted lists
+    without a pass over the catalog."""
+    parts = [inverted.of(p) for p in people]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    keys, counts = np.unique(np.concatenate(parts), return_counts=True)
+    return keys.astype(np.int64), counts.astype(np.float32)
+
+
+def _people_hits(snap, people: tuple[int, ...], inverted, keys: np.ndarray | None = None) -> np.ndarray:
+    """Per title of `keys` (None: every title), how many of `people` it lists (float32)."""
+    hit_keys, counts = _hits(people, inverted)
+    if keys is None:
+        out = np.zeros(snap.n, dtype=np.float32)
+        out[hit_keys] = counts
+        return out
+    if len(hit_keys) == 0:
+        return np.zeros(len(keys), dtype=np.float32)
+    pos = np.minimum(np.searchsorted(hit_keys, keys), len(hit_keys) - 1)
+    return np.where(hit_keys[pos] == keys, counts[pos], np.float32(0.0)).astype(np.float32)
 
 
 def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarray | None) -> np.ndarray:
@@ -207,9 +219,9 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
     if profile.kind >= 0:
         out[:, F["same_kind"]] = snap.kinds[sel] == profile.kind
     if profile.directors:
-        out[:, F["director"]] = _people_hits(snap, profile.directors, snap.director_titles)[sel] > 0
+        out[:, F["director"]] = _people_hits(snap, profile.directors, snap.director_titles, keys) > 0
     if profile.lead_cast:
-        out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles)[sel], MAX_SHARED)
+        out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles, keys), MAX_SHARED)
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
     if profile.group >= 0:
@@ -222,51 +234,197 @@ _ERA_TABLE = np.exp(-_GAPS / ERA_SCALE).astype(np.float32)  # |Δyear| -> featur
 _ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
 
 
-# Per snapshot (weakly keyed, so it goes with the snapshot): query-independent arrays of the ranking, per weights.
+class _Tables:
+    """Query-independent arrays of the prior for one snapshot: each title's genre set, and its kind and year, as
+    an index into a small per-query table. The prior over the whole catalog is then two gathers from tables of a
+    few thousand entries instead of a dozen passes of arithmetic over every title (most of a query's cost)."""
+
+    def __init__(self, snap) -> None:
+        self.patterns, inverse = np.unique(snap.genre_bits, return_inverse=True)
+        self.pattern_of = inverse.astype(np.int32).reshape(-1)
+        years = np.maximum(snap.years.astype(np.int32), 0)  # 0: unknown
+        self.n_years = int(years.max()) + 1 if snap.n else 1
+        self.kinds = max(int(snap.kinds.max()) + 1, 1) if snap.n else 1
+        self.year_kind_of = (snap.kinds.astype(np.int32) * self.n_years + years).astype(np.int32)
+        self.static: dict[tuple[bytes, bool], np.ndarray] = {}
+
+    def static_prior(self, snap, ranker: Ranker, sink: bool) -> np.ndarray:
+        """The query-independent part (votes, rating, story; the no-story sink when `sink`), per weights."""
+        key = (ranker.weights.tobytes(), sink)
+        hit = self.static.get(key)
+        if hit is None:
+            w = ranker.weights
+            hit = (w[F["votes"]] * snap.log_votes + w[F["rated"]] * snap.rated + w[F["rating"]] * snap.rating0
+                   + w[F["story"]] * snap.story).astype(np.float32)  # fmt: skip
+            if sink:
+                hit -= np.float32(NO_STORY_SINK) * (~snap.story)
+            if len(self.static) > 8:
+                self.static.clear()
+            self.static[key] = hit
+        return hit
+
+
+# Per snapshot (weakly keyed, so it goes with the snapshot): the prior's tables.
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
 
 
-def _static_prior(snap, ranker: Ranker) -> np.ndarray:
-    """The query-independent part of the prior (votes, rating, story), once per build and weights."""
-    cache = _CACHES.setdefault(snap, {})
-    key = ("static", ranker.weights.tobytes())
-    hit = cache.get(key)
+def prepare(snap) -> None:
+    """Build the snapshot's prior tables now (the engine calls it at load, so no query pays for it)."""
+    _tables(snap)
+
+
+def _tables(snap) -> _Tables:
+    hit = _CACHES.get(snap)
     if hit is None:
-        w = ranker.weights
-        hit = (w[F["votes"]] * snap.log_votes + w[F["rated"]] * snap.rated + w[F["rating"]] * snap.rating0
-               + w[F["story"]] * snap.story).astype(np.float32)  # fmt: skip
-        if len(cache) > 8:
-            cache.clear()
-        cache[key] = hit
+        with _CACHES_LOCK:
+            hit = _CACHES.get(snap)
+            if hit is None:
+                hit = _CACHES[snap] = _Tables(snap)
     return hit
 
 
-def prior(snap, ranker: Ranker, profile: Profile) -> np.ndarray:
-    """`features(snap, profile, None, None) @ weights` for every title, without the (n, F) matrix: the same
-    numbers (tests/test_rank.py checks it), computed as a sum of vectors over the whole catalog."""
+def prior(snap, ranker: Ranker, profile: Profile, *, sink: bool = False, keys: np.ndarray | None = None) -> np.ndarray:
+    """`features(snap, profile, keys, None) @ weights` for every title (or the sorted `keys`), without the (n, F)
+    matrix: the same numbers (tests/test_rank.py checks it), summed from per-query tables gathered by each title's
+    genre set and kind and year. `sink`: minus NO_STORY_SINK for titles without a story."""
     w = ranker.weights
-    out = _static_prior(snap, ranker).copy()
+    t = _tables(snap)
+    static = t.static_prior(snap, ranker, sink)
+    out = static.copy() if keys is None else static[keys]
+
+    def of(column: np.ndarray) -> np.ndarray:
+        return column if keys is None else column[keys]
+
     if profile.genre_bits:
         q = np.uint64(profile.genre_bits)
-        inter = np.bitwise_count(snap.genre_bits & q).astype(np.float32)
-        union = np.bitwise_count(snap.genre_bits | q).astype(np.float32)
-        out += w[F["genres"]] * (inter / np.maximum(union, 1.0))
-        out += w[F["genres_shared"]] * np.minimum(inter, MAX_SHARED)
-    if profile.year:
-        gap = np.minimum(np.abs(snap.years.astype(np.int32) - profile.year), 255)
-        era = w[F["era"]] * _ERA_TABLE[gap] + w[F["era_close"]] * _ERA_CLOSE_TABLE[gap]
-        out += np.where(snap.years > 0, era, np.float32(0.0))
-    if profile.kind >= 0:
-        out += w[F["same_kind"]] * (snap.kinds == profile.kind)
-    if profile.directors:
-        out += w[F["director"]] * (_people_hits(snap, profile.directors, snap.director_titles) > 0)
-    if profile.lead_cast:
-        out += w[F["cast"]] * np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles), MAX_SHARED)
+        inter = np.bitwise_count(t.patterns & q).astype(np.float32)
+        union = np.bitwise_count(t.patterns | q).astype(np.float32)
+        per_pattern = w[F["genres"]] * (inter / np.maximum(union, 1.0)) + w[F["genres_shared"]] * np.minimum(
+            inter, MAX_SHARED
+        )
+        out += np.take(per_pattern.astype(np.float32), of(t.pattern_of))
+    if profile.year or profile.kind >= 0:
+        table = np.zeros((t.kinds, t.n_years), dtype=np.float32)
+        if profile.year:
+            gap = np.minimum(np.abs(np.arange(t.n_years, dtype=np.int32) - profile.year), 255)
+            table += w[F["era"]] * _ERA_TABLE[gap] + w[F["era_close"]] * _ERA_CLOSE_TABLE[gap]
+            table[:, 0] = 0.0  # unknown year
+        if 0 <= profile.kind < t.kinds:
+            table[profile.kind] += w[F["same_kind"]]
+        out += np.take(table.reshape(-1), of(t.year_kind_of))
     if profile.language >= 0:
-        out += w[F["language"]] * (snap.lang_codes == profile.language)
+        out += w[F["language"]] * (of(snap.lang_codes) == profile.language)
+    if profile.directors:
+        hit_keys, _ = _hits(profile.directors, snap.director_titles)
+        _add_at(out, keys, hit_keys, w[F["director"]])
+    if profile.lead_cast:
+        hit_keys, counts = _hits(profile.lead_cast, snap.cast_titles)
+        _add_at(out, keys, hit_keys, w[F["cast"]] * np.minimum(counts, MAX_SHARED))
     if profile.group >= 0:
-        out += w[F["series"]] * (snap.name_groups == profile.group)
+        out[of(snap.name_groups) == profile.group] += w[F["series"]]
     return out
+
+
+def _add_at(out: np.ndarray, keys: np.ndarray | None, hit_keys: np.ndarray, values) -> None:
+    """out[position of each hit key] += value; `out` is over every title (keys None) or over sorted `keys`."""
+    if keys is None:
+        out[hit_keys] += values
+        return
+    if len(keys) == 0 or len(hit_keys) == 0:
+        return
+    pos = np.minimum(np.searchsorted(keys, hit_keys), len(keys) - 1)
+    found = keys[pos] == hit_keys
+    out[pos[found]] += values[found] if np.ndim(values) else values
+
+
+TOP_SAMPLE = 4_096
+
+
+def _top_m(scores: np.ndarray, m: int) -> np.ndarray:
+    """The positions of the `m` largest finite scores (unordered), as np.argpartition would give them, without
+    partitioning the whole catalog: a threshold read off an evenly spaced sample keeps a few times `m` rows,
+    and only those are partitioned. Falls back to the full partition when the sample guesses too high."""
+    n = len(scores)
+    if m >= n:
+        return np.flatnonzero(np.isfinite(scores))
+    if n > 4 * TOP_SAMPLE and m * 8 < n:
+        sample = scores[:: n // TOP_SAMPLE]
+        # Aim for about 2 m rows above the threshold: the sample's share of them, and no lower than needed.
+        r = min(len(sample) - 1, int(2 * m * len(sample) / n) + 8)
+        threshold = np.partition(sample, len(sample) - 1 - r)[len(sample) - 1 - r]
+        above = np.flatnonzero(scores >= threshold)
+        if len(above) >= m:
+            picked = above[np.argpartition(-scores[above], m - 1)[:m]]
+            return picked[np.isfinite(scores[picked])]
+    picked = np.argpartition(-scores, m - 1)[:m]
+    return picked[np.isfinite(scores[picked])]
+
+
+def _cosines(snap, q: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Cosine of `q` with each of `keys` (sorted): usearch's SIMD inner product over the gathered rows, which
+    reads f16 rows without numpy's slow f16 -> f32 conversion of the whole block."""
+    if len(keys) == 0:
+        return np.empty(0, np.float32)
+    rows = np.take(np.asarray(snap.vectors), keys, axis=0)
+    m = exact_search(rows, q.astype(rows.dtype, copy=False), len(keys), MetricKind.IP, exact=True, threads=1)
+    out = np.empty(len(keys), dtype=np.float32)
+    out[np.asarray(m.keys, dtype=np.int64)[: len(keys)]] = 1.0 - np.asarray(m.distances, dtype=np.float32)[: len(keys)]
+    return out
+
+
+@dataclass(frozen=True)
+class Ranked:
+    keys: np.ndarray  # int64, best first
+    scores: np.ndarray  # float32 final score
+    cosines: np.ndarray  # float32 content similarity
+    pool_median: np.ndarray  # (len(FEATURES),) the median candidate: what "stands out" is measured against
+    snap: object = None
+    profile: Profile | None = None
+    top_features: np.ndarray | None = None  # the features of the first MEDIAN_OF rows (the median's company)
+
+    def feature_rows(self, rows: list[int]) -> np.ndarray:
+        """The feature matrix of the given rows of the ranking (for the why lines): a page needs ten of them, not
+        the whole pool's, and they are usually among the rows the median was taken over."""
+        if not rows:
+            return np.zeros((0, len(FEATURES)), np.float32)
+        idx = np.asarray(rows, dtype=np.int64)
+        top = self.top_features
+        if top is not None and int(idx.max()) < len(top):
+            return top[idx]
+        return features(self.snap, self.profile, self.keys[idx], self.cosines[idx])
+
+
+def _empty_ranked() -> Ranked:
+    return Ranked(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.float32),
+                  np.zeros(len(FEATURES), np.float32))  # fmt: skip
+
+
+def _stored_neighbours(snap, key: int | None, need: int, mask: np.ndarray | None, excluded: np.ndarray):
+    """The content pool from the build's stored nearest titles of `key` (SearchResult, scores not set), or None
+    when there are none or too few pass the filter (a narrow filter: the planner's search answers instead)."""
+    if key is None or snap.neighbours is None or need <= 0:
+        return None
+    near = np.asarray(snap.neighbours[key], dtype=np.int64)
+    near = near[near >= 0]
+    if mask is not None:
+        near = near[mask[near]]
+    if len(excluded):  # `excluded` is sorted: a binary search beats np.isin's set-up at this size
+        at = np.minimum(np.searchsorted(excluded, near), len(excluded) - 1)
+        near = near[excluded[at] != near]
+    if len(near) < need:
+        return None
+    return SearchResult(near[:need], np.zeros(need, np.float32), "stored", exhausted=False)
+
+
+def _median_rows(rows: np.ndarray) -> np.ndarray:
+    """np.median(rows, axis=0), from one sort of a small matrix (np.median's own path costs more than the sort)."""
+    n = len(rows)
+    if n == 0:
+        return np.zeros(rows.shape[1] if rows.ndim == 2 else len(FEATURES), np.float32)
+    ordered = np.sort(rows, axis=0)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def rank(
@@ -276,40 +434,48 @@ def rank(
     profile: Profile,
     mask: np.ndarray | None,
     exclude: list[int],
+    query_key: int | None = None,
 ) -> Ranked:
-    """Every candidate for unit vector `q` scored and sorted, best first (ties by key: stable across calls)."""
+    """Every candidate for unit vector `q` scored and sorted, best first (ties by key: stable across calls).
+    `query_key`: `q` is that title's own vector, so its stored nearest titles can be the content pool."""
     q = np.asarray(q, dtype=np.float32).reshape(-1)
-    allowed = np.ones(snap.n, dtype=bool) if mask is None else mask.copy()
-    if exclude:
-        allowed[np.asarray(exclude, dtype=np.int64)] = False
-    n_allowed = int(np.count_nonzero(allowed))
-    if n_allowed == 0:
-        empty = np.empty(0, np.int64)
-        return Ranked(empty, np.empty(0, np.float32), np.empty(0, np.float32),
-                      np.zeros((0, len(FEATURES)), np.float32), np.zeros(len(FEATURES), np.float32))  # fmt: skip
+    excluded = np.asarray(sorted(set(exclude)), dtype=np.int64)
+    n_allowed = (snap.n if mask is None else int(np.count_nonzero(mask))) - (
+        len(excluded) if mask is None else int(np.count_nonzero(mask[excluded]))
+    )
+    if n_allowed <= 0:
+        return _empty_ranked()
+    w = ranker.weights
+    sink = ranker.sink_no_story and profile.story
     # With a prior pool the content pool only has to hold the candidates that similarity alone would lift (the fit
     # is the same with 50 or 300 of them, bench/README.md), so it is taken from a narrow HNSW walk; without one the
-    # content pool is the answer and must be the true nearest.
-    content = top_k(snap, q, min(ranker.pool_content, n_allowed), mask, exclude, rescore=ranker.pool_prior == 0).keys
-    parts = [content]
+    # content pool is the answer and must be the true nearest, with exact cosines.
+    need = min(ranker.pool_content, n_allowed)
+    content = _stored_neighbours(snap, query_key, need, mask, excluded) if ranker.pool_prior > 0 else None
+    if content is None:
+        content = top_k(snap, q, need, mask, exclude, rescore=ranker.pool_prior == 0)
     if ranker.pool_prior > 0:
-        scores = prior(snap, ranker, profile)
-        if ranker.sink_no_story and profile.story:
-            scores -= NO_STORY_SINK * (~snap.story)
-        scores[~allowed] = -np.inf
+        # Under a filter only the passing titles are scored (a narrow one: a few hundred, not the catalog).
+        passing = None if mask is None else passing_keys(snap, mask)
+        values = prior(snap, ranker, profile, sink=sink, keys=passing)
+        if len(excluded):
+            _add_at(values, passing, excluded, -np.inf)
         m = min(ranker.pool_prior, n_allowed)
-        best = np.argpartition(-scores, m - 1)[:m] if m < snap.n else np.arange(snap.n)
-        parts.append(best[np.isfinite(scores[best])])
-    keys = np.unique(np.concatenate(parts).astype(np.int64))
-    order = np.argsort(keys)  # memmap gathers read faster in key order (unique already sorts)
-    cosines = np.asarray(snap.vectors[keys[order]], dtype=np.float32) @ q
-    feats = features(snap, profile, keys, cosines)
-    scores = feats @ ranker.weights
-    if ranker.sink_no_story and profile.story:
-        scores = scores - NO_STORY_SINK * (~snap.story[keys])
+        best = _top_m(values, m)
+        keys = np.unique(np.concatenate([content.keys, best if passing is None else passing[best]]).astype(np.int64))
+        cosines = _cosines(snap, q, keys)
+        at = keys if passing is None else np.searchsorted(passing, keys)  # content keys pass the filter too
+        scores = w[F["content"]] * cosines + w[F["content_sq"]] * cosines * cosines + values[at]
+    else:
+        keys, cosines = content.keys, content.scores
+        feats = features(snap, profile, keys, cosines)
+        scores = feats @ w
+        if sink:
+            scores = scores - NO_STORY_SINK * (~snap.story[keys])
     best = np.lexsort((keys, -scores))
+    keys, scores, cosines = keys[best], scores[best].astype(np.float32), cosines[best].astype(np.float32)
     # What "stands out" is measured against: the median of the best MEDIAN_OF candidates (the company a result
     # keeps on its page, not the whole pool).
-    top = feats[best[:MEDIAN_OF]]
-    median = np.median(top, axis=0) if len(top) else np.zeros(len(FEATURES), np.float32)
-    return Ranked(keys[best], scores[best].astype(np.float32), cosines[best], feats[best], median.astype(np.float32))
+    top = features(snap, profile, keys[:MEDIAN_OF], cosines[:MEDIAN_OF])
+    median = _median_rows(top)
+    return Ranked(keys, scores, cosines, median.astype(np.float32), snap, profile, top)

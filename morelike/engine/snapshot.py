@@ -13,6 +13,7 @@ user of the snapshot lets go of it (a hot reload leaves in-flight answers on the
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import gc
 import json
 import sqlite3
@@ -29,7 +30,7 @@ import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
-from morelike.engine.franchise import group_ids, people_links, phrase_series
+from morelike.engine.franchise import LEAD_CAST, group_ids, people_links, phrase_series
 from morelike.engine.types import TitleCard
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
     from morelike.engine.resolve import TitleResolver
 
-LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 CARD_CACHE = 4096
 DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
 
@@ -102,9 +102,25 @@ def _private_view(vectors: np.ndarray) -> np.ndarray:
     return vectors
 
 
+_CARD_FIELDS = tuple(f.name for f in dataclasses.fields(TitleCard))
+
+
+def astuple_shallow(card: TitleCard) -> tuple:
+    """The card's fields in order (dataclasses.astuple would deep-copy them)."""
+    return tuple(getattr(card, name) for name in _CARD_FIELDS)
+
+
 def release_freed_memory() -> None:
-    """Hand memory freed by the load's temporary Python objects back to the OS (glibc keeps it otherwise)."""
+    """Hand memory freed by the load's temporary Python objects back to the OS (glibc keeps it otherwise), and put
+    what survives out of the cyclic collector's reach.
+
+    A loaded catalog is a few million long-lived Python objects (titles, ids, the resolver's index); every full
+    collection walked all of them, 5-10 ms, and now and then one landed inside a query: most of /similar's p99
+    (bench/README.md). `gc.freeze` parks the survivors in a permanent generation; unfreezing first lets the
+    garbage of a snapshot that was replaced be collected with the rest."""
+    gc.unfreeze()
     gc.collect()
+    gc.freeze()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
@@ -146,12 +162,15 @@ class Snapshot:
         build_dir: Path | None = None,
         db: sqlite3.Connection | None = None,
         expansion_search: int | None = None,
+        neighbours: np.ndarray | None = None,
     ) -> None:
         self.build_id = build_id
         self.manifest = manifest
         self.build_dir = build_dir
         self.vectors = vectors
         self.index = index
+        # (n, k) int32, each title's nearest by content, -1 padded (morelike/build/writer.py); None: not stored.
+        self.neighbours = neighbours
         self.n = len(ids)
         self.ids, self.refs, self.titles = ids, refs, titles
         self.kinds, self.years, self.runtimes = kinds, years, runtimes
@@ -282,6 +301,7 @@ class Snapshot:
             manifest=published.manifest,
             vectors=published.vectors,
             index=published.index,
+            neighbours=published.neighbours,
             ids=ids,
             refs=refs,
             titles=titles,
@@ -383,12 +403,14 @@ class Snapshot:
                 hit = self._cards.get(k)
                 if hit is not None:
                     self._cards.move_to_end(k)
-                    found[k] = hit
+                    found[k] = TitleCard(*hit)
             missing = sorted({k for k in keys if k not in found})
             if missing:
                 for k, card in self._read_cards(missing):
                     found[k] = card
-                    self._cards[k] = card
+                    # Kept as a plain tuple of strings and numbers, which the cyclic GC stops tracking: thousands
+                    # of cached card objects made every full collection cost milliseconds inside a query.
+                    self._cards[k] = astuple_shallow(card)
                 while len(self._cards) > CARD_CACHE:
                     self._cards.popitem(last=False)
             return [found[k] for k in keys]
@@ -399,15 +421,18 @@ class Snapshot:
         if self._db is None:
             raise RuntimeError(f"snapshot of build {self.build_id} is closed")
         rows = self._db.execute(
-            "SELECT key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, "
-            'country, overview, "cast", directors, imdb_id, trakt_slug, tmdb_id, wikipedia, poster FROM titles '
+            # The three JSON lists come as one array: one parse per card instead of three.
+            "SELECT key, id, ref, kind, title, original_title, year, runtime, "
+            """'[' || genres || ',' || "cast" || ',' || directors || ']', rating, votes, language, """
+            "country, overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster FROM titles "
             f"WHERE key IN ({','.join('?' * len(keys))})",
             keys,
         ).fetchall()
         out = []
         for row in rows:
-            (key, tid, ref, kind, title, original, year, runtime, genres, rating, votes, language, country,
-             overview, cast, directors, imdb_id, trakt_slug, tmdb_id, wikipedia, poster) = row  # fmt: skip
+            (key, tid, ref, kind, title, original, year, runtime, lists, rating, votes, language, country,
+             overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster) = row  # fmt: skip
+            genres, cast, directors = json.loads(lists)
             card = TitleCard(
                 id=tid,
                 ref=ref,
@@ -416,14 +441,14 @@ class Snapshot:
                 original_title=original,
                 year=year,
                 runtime=runtime,
-                genres=tuple(json.loads(genres)),
+                genres=tuple(genres),
                 rating=rating,
                 votes=votes,
                 language=language,
                 country=country,
                 overview=overview,
-                cast=tuple(json.loads(cast)),
-                directors=tuple(json.loads(directors)),
+                cast=tuple(cast),
+                directors=tuple(directors),
                 url=title_url(kind, imdb_id, trakt_slug, tmdb_id, wikipedia),
                 poster=poster,
             )
@@ -462,9 +487,11 @@ class Snapshot:
         if self._resolver is None:
             with self._resolver_lock:
                 if self._resolver is None:
-                    self._resolver = self._build_resolver()
+                    resolver = self._build_resolver()
                     self.extra = {}  # the resolver keeps its own copy of the id fields
                     release_freed_memory()
+                    # Published last: a caller that sees the resolver never races the collection and freeze above.
+                    self._resolver = resolver
         return self._resolver
 
     def _build_resolver(self) -> TitleResolver:
