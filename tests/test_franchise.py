@@ -21,6 +21,8 @@ from morelike.engine.franchise import group_ids, is_sibling, title_stem
         ("John Wick: Chapter 2", "john wick", None, True),
         ("The Lord of the Rings: The Two Towers", "lord of the rings", None, True),
         ("Mission: Impossible - Fallout", "mission", None, True),
+        ("Die Hard 2", "die hard", 2, False),  # "die" is the verb here, not a German article
+        ("Die Hard with a Vengeance", "die hard with a vengeance", None, False),
         ("Rambo III: Into the Fire", "rambo", 3, True),
         ("Kill Bill: Vol. 2", "kill bill", None, True),
         ("Harry Potter and the Chamber of Secrets", "harry potter and the chamber of secrets", None, False),
@@ -178,7 +180,7 @@ def test_a_title_that_starts_with_a_series_name_and_tells_its_story_joins_the_se
         "Hollywood": 4, "Hollywood: The Great Stars": 4,
         "Hollywood Barn Dance": 4,   # one word with a single subtitle is a common word, not a series name
     })  # fmt: skip
-    stem_of, links = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    stem_of, links, _ = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
     at = {t: i for i, t in enumerate(titles)}
     same = lambda a, b: stem_of[at[a]] >= 0 and stem_of[at[a]] == stem_of[at[b]]  # noqa: E731
     assert same("Terminator Salvation", "The Terminator")
@@ -197,3 +199,85 @@ def test_a_series_name_alone_makes_no_sibling_without_the_story():
     # The series-stem rule is a sibling rule only through phrase_series (content checked there).
     assert is_sibling("The Terminator", "Terminator Salvation", same_series_stem=True)
     assert not is_sibling("The Terminator", "Terminator Salvation")
+
+
+def _mixed_catalog(rows: dict[str, tuple[int, float]], fillers: int = 4_000, seed: int = 7, extra_titles=()):
+    """Titles -> unit vectors: (base story, how much of it) per title, the rest noise; fillers anywhere."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    bases = rng.standard_normal((max(b for b, _ in rows.values()) + 1, 64))
+    bases /= np.linalg.norm(bases, axis=1, keepdims=True)
+    titles, vecs = [], []
+    for title, (base, share) in rows.items():
+        noise = rng.standard_normal(64)
+        noise -= (noise @ bases[base]) * bases[base]
+        noise /= np.linalg.norm(noise)
+        titles.append(title)
+        vecs.append(share * bases[base] + np.sqrt(1 - share**2) * noise)
+    for title in [*extra_titles, *(f"Filler {i} Xq{i}" for i in range(fillers))]:
+        titles.append(title)
+        vecs.append(rng.standard_normal(64))
+    vecs = np.asarray(vecs, dtype=np.float32)
+    return titles, vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+
+def test_a_title_carrying_a_long_series_name_joins_the_family_even_when_its_story_drifts():
+    """'Mad Max Beyond Thunderdome' tells another story by this model (cosine 0.5) but carries a two-word series
+    name at its start: it joins the family (ranking, exemption), not the series list. Ending with a name counts
+    from three words: 'The Wolf of Wall Street' stays out of Wall Street's family."""
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import phrase_series
+
+    titles, vecs = _mixed_catalog({
+        "Mad Max": (0, 1.0), "Mad Max 2": (0, 0.95), "Mad Max Beyond Thunderdome": (0, 0.5),
+        "Wall Street": (1, 1.0), "Wall Street: Money Never Sleeps": (1, 0.95), "The Wolf of Wall Street": (1, 0.5),
+        "Planet of the Apes": (2, 1.0), "Planet of the Apes: The Remake": (2, 0.95),
+        "War for the Planet of the Apes": (2, 0.5),
+        "Mad Maxine's Kitchen": (3, 1.0),  # starts with the words, not the name, and another story
+    })  # fmt: skip
+    stem_of, strong, weak = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    at = {t: i for i, t in enumerate(titles)}
+    family = {titles[b] for _, b in weak.tolist()}
+    assert {"Mad Max Beyond Thunderdome", "War for the Planet of the Apes"} <= family
+    assert "The Wolf of Wall Street" not in family and "Mad Maxine's Kitchen" not in family
+    assert stem_of[at["Mad Max Beyond Thunderdome"]] == -1  # no confirmed sibling: the story does not say so
+    assert "Mad Max Beyond Thunderdome" not in {titles[b] for _, b in strong.tolist()}
+    groups = group_ids(titles, links=weak)
+    assert groups[at["Mad Max Beyond Thunderdome"]] == groups[at["Mad Max"]] >= 0
+
+
+def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_family():
+    """'Creed' and 'Rocky' (Stallone, the same story), 'Jurassic World' and 'Jurassic Park' (a rare first word,
+    the same story); not two franchises that share a star but not a story, nor 'Point Break' and 'Point Blank'
+    ('point' starts many titles)."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import family_links, phrase_series
+    from morelike.engine.snapshot import _csr
+
+    titles, vecs = _mixed_catalog(
+        {
+            "Rocky": (0, 1.0), "Rocky II": (0, 0.97), "Creed": (0, 0.95), "Creed II": (0, 0.93),
+            "Top Gun": (1, 1.0), "Top Gun 2": (1, 0.97), "Cocktail": (2, 1.0), "Cocktail 2": (2, 0.97),
+            "Jurassic Park": (3, 1.0), "Jurassic Park III": (3, 0.96), "Jurassic World": (3, 0.95),
+            "Point Break": (4, 1.0), "Point Blank": (4, 0.95),
+        },
+        extra_titles=[f"Point {i}" for i in range(30)],
+    )  # fmt: skip
+    at = {t: i for i, t in enumerate(titles)}
+    lead = [[] for _ in titles]
+    for t in ("Rocky", "Rocky II", "Creed", "Creed II"):
+        lead[at[t]] = [1]  # the same star
+    for t in ("Top Gun", "Top Gun 2", "Cocktail", "Cocktail 2"):
+        lead[at[t]] = [2]  # the same star, other stories
+    norms = [normalize_title(t) for t in titles]
+    stem_of, strong, weak = phrase_series(titles, norms, vecs)
+    named = group_ids(titles, links=np.concatenate([strong, weak]), norms=norms)
+    links = family_links(norms, named, stem_of, _csr(lead), _csr([[] for _ in titles]), vecs)
+    family = group_ids(titles, links=np.concatenate([strong, weak, links]), norms=norms)
+    assert family[at["Creed"]] == family[at["Rocky"]] >= 0
+    assert family[at["Jurassic World"]] == family[at["Jurassic Park"]] >= 0
+    assert family[at["Top Gun"]] != family[at["Cocktail"]]
+    assert family[at["Point Break"]] == -1 or family[at["Point Break"]] != family[at["Point Blank"]]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FORMAT_VERSION = 3  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded)
+FORMAT_VERSION = 3  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
+# norm_title no longer drops "die" as an article
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"

@@ -11,8 +11,9 @@ import re
 import unicodedata
 
 # One leading article is dropped: "The Thing" and "Thing" must meet. Foreign articles matter for original
-# titles ("La Haine", "Le Samouraï", "Das Boot").
-_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "der", "die", "das", "il", "lo"})
+# titles ("La Haine", "Le Samouraï", "Das Boot"). Not "die": in the catalog's (mostly English) titles it is the verb
+# far more often ("Die Hard", "Die Another Day"), and dropping it left the Die Hard films the stem "hard".
+_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "der", "das", "il", "lo"})
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 

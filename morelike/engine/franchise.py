@@ -51,6 +51,12 @@ PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog 
 PHRASE_MIN_PERCENTILE_ONE_WORD = 0.999  # a one-word name is often a word too ("Alien from L.A."): its 57 nearest
 SUBTITLES_FOR_ONE_WORD = 3
 PHRASE_SAMPLE = 4_096  # titles the percentile is read from
+FAMILY_MIN_WORD = 5  # a title's first word that can tie two titles' families ("jurassic", "bourne")…
+FAMILY_MAX_TITLES = 20  # … when at most this many titles start with it
+FAMILY_MAX_SIZE = 30  # titles a family may reach through such links
+FAMILY_MIN_COSINE = 0.5
+WEAK_MIN_COSINE = 0.4  # a title carrying a long series name joins its family (not its series list) from here…
+WEAK_ENDS_MIN_WORDS = 3  # … and one ending with the name only when the name has three words ("The Wolf of Wall Street")
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
 
@@ -182,8 +188,11 @@ def _names_a_series(stem: str, titles: Sequence[str]) -> bool:
     return numbered + subtitled >= 1 or len(stem.split()) >= 3
 
 
-def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Titles named by a series stem: (series stem id per title, -1 for none; key pairs to join in groups).
+def phrase_series(
+    titles: Sequence[str], norms: Sequence[str], vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Titles named by a series stem: (series stem id per title, -1 for none; key pairs to join in groups; key pairs
+    of the wider family only, which join groups but are no confirmed siblings).
 
     A title belongs to the shortest series stem that is its own stem, or that its title starts with (ends with, for
     stems of two words or more; or is the plural of) when its story is close to one of the stem's own titles: within
@@ -205,6 +214,7 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
             last_word.setdefault(norm.rsplit(" ", 1)[1], []).append(i)
     names = sorted(series)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # (named, partner, cosine, stem id)
+    weak: list[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]
     one_word = np.asarray([" " not in stem for stem in names])
     for sid, stem in enumerate(names):
         owners = np.asarray(series[stem], dtype=np.int64)
@@ -220,6 +230,13 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
             top = cos[np.arange(len(named)), best]
             close = top >= PHRASE_MIN_COSINE
             found.append((named[close], owners[best[close]], top[close], sid))
+            # The family, not the series list: a long name is evidence enough that a title starting with it (or
+            # ending with it, from three words) belongs with the franchise even when the story is not close by
+            # this model ("Mad Max Beyond Thunderdome", "Evil Dead Rise", "War for the Planet of the Apes").
+            if len(words) >= 2:
+                long_enough = np.isin(named, starts) | (len(words) >= WEAK_ENDS_MIN_WORDS)
+                loose = long_enough & (top >= WEAK_MIN_COSINE)
+                weak.append(np.stack([owners[best[loose]], named[loose]], axis=1))
     named = np.concatenate([f[0] for f in found]) if found else np.empty(0, np.int64)
     partner = np.concatenate([f[1] for f in found]) if found else np.empty(0, np.int64)
     top = np.concatenate([f[2] for f in found]) if found else np.empty(0, np.float32)
@@ -240,7 +257,118 @@ def phrase_series(titles: Sequence[str], norms: Sequence[str], vectors: np.ndarr
         stem_of[members[better]] = sid
         width[members[better]] = len(stem.split())
     links = np.stack([partner, named], axis=1) if len(named) else np.empty((0, 2), dtype=np.int64)
-    return stem_of, links
+    return stem_of, links, np.concatenate(weak).astype(np.int64)
+
+
+def _nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np.ndarray:
+    """Per title of `keys`: the cosine its nearest (1 - percentile) share of the catalog reaches, read off the
+    fixed catalog sample (what "among its nearest 0.5 %" means for that title)."""
+    n = len(vectors)
+    sample = np.asarray(vectors[catalog_sample(n)], dtype=np.float32)
+    kth = min(len(sample) - 1, int(percentile * len(sample)))
+    out = np.empty(len(keys), dtype=np.float32)
+    for s in range(0, len(keys), 2048):
+        sims = np.asarray(vectors[keys[s : s + 2048]], dtype=np.float32) @ sample.T
+        out[s : s + 2048] = np.partition(sims, kth, axis=1)[:, kth]
+    return out
+
+
+def family_links(
+    norms: Sequence[str], named: np.ndarray, series_stem: np.ndarray, lead_cast, directors, vectors: np.ndarray
+) -> np.ndarray:
+    """Key pairs of the wider family that no title stem shows: two titles whose stories are each among the other's
+    nearest 0.5 % (and cosine >= REMAKE_MIN_COSINE), when either
+    - both carry a series name (`series_stem`: a numbered or subtitled franchise, not merely namesakes) and share
+      a director or a lead ("Creed" and "Rocky"), or
+    - their titles start with the same distinctive word that few titles start with ("Jurassic World" and
+      "Jurassic Park", "The Bourne Legacy" and "The Bourne Identity").
+    They join the family (the ranking's series feature, the one-per-series exemption), not the series list."""
+    n = len(norms)
+    pairs: list[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]
+    # A rare word: few titles hold it anywhere ("jurassic"), unlike "point" or "daddy" (Point Break, Point Blank).
+    anywhere: dict[str, int] = {}
+    for norm in norms:
+        for word in set(norm.split()):
+            anywhere[word] = anywhere.get(word, 0) + 1
+    by_word: dict[str, list[int]] = {}
+    for i, norm in enumerate(norms):
+        word = norm.split(" ", 1)[0]
+        if len(word) >= FAMILY_MIN_WORD and not word.isdigit() and anywhere[word] <= FAMILY_MAX_TITLES:
+            by_word.setdefault(word, []).append(i)
+    word_pairs = [(x, y) for keys in by_word.values() if 2 <= len(keys) <= FAMILY_MAX_TITLES
+                  for i, x in enumerate(keys) for y in keys[i + 1 :]]  # fmt: skip
+    if word_pairs:
+        pairs.append(np.asarray(word_pairs, dtype=np.int64))
+    in_series = np.flatnonzero(series_stem >= 0)
+    for csr, first in ((lead_cast, LEAD_CAST), (directors, None)):
+        counts = np.diff(csr.ptr)[in_series]
+        start = csr.ptr[in_series].astype(np.int64)
+        if first is not None:
+            counts = np.minimum(counts, first)
+        owners = np.repeat(in_series, counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        people = csr.ids[np.repeat(start, counts) + offsets].astype(np.int64)
+        order = np.lexsort((owners, people))
+        people, owners = people[order], owners[order]
+        starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]])
+        sizes = np.diff(np.r_[starts, len(people)])
+        for size in np.unique(sizes[(sizes >= 2) & (sizes <= PEOPLE_MAX_TITLES)]).tolist():
+            rows = owners[starts[sizes == size][:, None] + np.arange(size)]
+            i, j = np.triu_indices(size, 1)
+            pairs.append(np.stack([rows[:, i].ravel(), rows[:, j].ravel()], axis=1))
+    both = np.sort(np.concatenate(pairs), axis=1)
+    codes = np.unique(both[:, 0] * n + both[:, 1])  # one row per pair (1-D unique: far faster than axis=0)
+    cand = np.stack([codes // n, codes % n], axis=1)
+    cand = cand[cand[:, 0] != cand[:, 1]]
+    if len(named):
+        cand = cand[(named[cand[:, 0]] != named[cand[:, 1]]) | (named[cand[:, 0]] < 0)]
+    if len(cand) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    va = np.asarray(vectors[cand[:, 0]], dtype=np.float32)
+    vb = np.asarray(vectors[cand[:, 1]], dtype=np.float32)
+    cos = np.einsum("ij,ij->i", va, vb)
+    cand, cos = cand[cos >= FAMILY_MIN_COSINE], cos[cos >= FAMILY_MIN_COSINE]
+    if len(cand) == 0 or n < 1 / (1 - REMAKE_MIN_PERCENTILE):
+        return cand
+    involved = np.unique(cand)
+    threshold = _nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
+    ta = threshold[np.searchsorted(involved, cand[:, 0])]
+    tb = threshold[np.searchsorted(involved, cand[:, 1])]
+    close = (cos >= ta) & (cos >= tb)  # each among the other's nearest 0.5 % (either alone linked Mulan and Life)
+    return _capped_unions(named, cand[close], cos[close])
+
+
+def _capped_unions(named: np.ndarray, pairs: np.ndarray, cos: np.ndarray) -> np.ndarray:
+    """The pairs to keep, closest first, such that no family grows past FAMILY_MAX_SIZE titles: family links must
+    not chain two franchises into a studio era (B-westerns sharing stock players would make one of 1,400 titles,
+    and the one-per-series rule would then thin every list that touches it)."""
+    parent: dict[int, int] = {}
+    size: dict[int, int] = {}
+    group_size = np.bincount(named[named >= 0]) if (named >= 0).any() else np.zeros(0, np.int64)
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    def node(key: int) -> int:  # a title stands for its named series, or for itself
+        g = int(named[key])
+        node_id = -1 - g if g >= 0 else key
+        if node_id not in size:
+            size[node_id] = int(group_size[g]) if g >= 0 else 1
+        return node_id
+
+    kept = []
+    for i in np.argsort(-cos, kind="stable").tolist():
+        a, b = root(node(int(pairs[i, 0]))), root(node(int(pairs[i, 1])))
+        if a == b:
+            kept.append(i)
+        elif size[a] + size[b] <= FAMILY_MAX_SIZE:
+            parent[b] = a
+            size[a] += size[b]
+            kept.append(i)
+    return pairs[np.sort(np.asarray(kept, dtype=np.int64))] if kept else np.empty((0, 2), dtype=np.int64)
 
 
 def people_linked(common: int, cosine: float) -> bool:
