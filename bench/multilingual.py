@@ -1,6 +1,6 @@
 """Multilingual free text: does `/discover` find the same titles when the description is not in English?
 
-    python bench/multilingual.py [--config bot.toml] [--out bench/results_quality.md]
+    python bench/multilingual.py [--config bot.toml] [--models NAME ...] [--sample N] [--out bench/results_quality.md]
 
 20 descriptions, each written in English, Spanish, French, German and Japanese (translated by hand for this
 benchmark). For each language: the share of the English description's top 10 that the translated description
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
+import json
 import sys
 from pathlib import Path
 
@@ -99,23 +101,70 @@ def measure(engine: Engine) -> dict[str, float]:
     return {lang: float(np.mean(v)) for lang, v in recovered.items()}
 
 
+def sample_catalog(source: Path, dest: Path, n: int) -> Path:
+    """The `n` best-known titles that have a synopsis, as a catalog file of their own (their raw lines)."""
+    from morelike.catalog.documents import story_chars
+    from morelike.catalog.records import parse_record
+
+    rows = []
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        for line in f:
+            try:
+                title = parse_record(json.loads(line))
+            except (ValueError, TypeError, KeyError):
+                continue
+            if story_chars(title) > 0:
+                rows.append((-(title.votes or 0), title.id, line))
+    rows.sort()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8") as f:
+        f.writelines(line for _, _, line in rows[:n])
+    tmp.replace(dest)
+    return dest
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results_quality.md")
+    ap.add_argument("--models", nargs="*", default=None, help="[model] names to compare (default: bot.toml's)")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="build each model's index over the N best-known titles with a synopsis (0: the published "
+                         "full index of --config)")  # fmt: skip
     args = ap.parse_args(argv)
-    config = load_config(args.config)
-    engine = Engine.open(config)
-    shares = measure(engine)
+    base = load_config(args.config)
+    models = args.models or [base.model.name]
+    rows = []
+    for model in models:
+        config = load_config(args.config)
+        config.model.name = model
+        if args.sample:
+            from bench.quality import ensure_built
+
+            state = REPO / "var" / "bench" / f"multilingual-{args.sample}-{model.replace(':', '-').replace('/', '-')}"
+            catalog = sample_catalog(config.path(base.paths.catalog), state / "catalog.jsonl.gz", args.sample)
+            config.paths.state_dir = str(state)
+            config.paths.catalog = str(catalog)
+            if not ensure_built(config):
+                print(f"{model}: skipped, its index could not be built", flush=True)
+                continue
+        engine = Engine.open(config)
+        shares = measure(engine)
+        figures = " | ".join(f"{shares[lang]:.2f}" for lang in LANGS)
+        rows.append(f"| `{model}` | {engine.snapshot.n:,} | {figures} |")
+        print(rows[-1], flush=True)
+    scope = f"the {args.sample:,} best-known titles with a synopsis" if args.sample else "the published index"
     lines = [
         "## Multilingual free text (bench/multilingual.py)",
         "",
-        f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}; model `{config.model.name}`, "
-        f"{engine.snapshot.n:,} titles; {len(DESCRIPTIONS)} descriptions, top {K}",
+        f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}; index: {scope}; "
+        f"{len(DESCRIPTIONS)} descriptions, top {K}; share of the English description's top 10 that each language's "
+        "own top 10 recovers",
         "",
-        "| language | " + " | ".join(LANGS) + " |",
-        "|---|" + "---|" * len(LANGS),
-        "| share of the English top 10 recovered | " + " | ".join(f"{shares[lang]:.2f}" for lang in LANGS) + " |",
+        "| model | titles | " + " | ".join(LANGS) + " |",
+        "|---|---|" + "---|" * len(LANGS),
+        *rows,
     ]
     text = "\n".join(lines)
     print(text)

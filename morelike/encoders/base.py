@@ -33,6 +33,7 @@ class Encoder:
         max_seq_length: int | None,
         run_batch: Callable[[list[str]], np.ndarray],
         run_all: Callable[[list[list[str]], Callable[[int, np.ndarray], None]], None] | None = None,
+        run_query: Callable[[str], np.ndarray] | None = None,
         artifact_path: Path | None = None,
         exported_now: bool = False,
     ) -> None:
@@ -48,12 +49,21 @@ class Encoder:
         self.exported_now = exported_now  # True only when this load did the (one-time) export
         self._run_batch = run_batch
         self._run_all = run_all
+        self._run_query = run_query  # asymmetric models (E5): a search query is encoded unlike a catalog text
 
     def __repr__(self) -> str:
         return (
             f"Encoder(name={self.name!r}, backend={self.backend!r}, device={self.device!r}, "
             f"precision={self.precision!r}, dimensions={self.dimensions})"
         )
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One search query (a `/discover` description) as a float32, L2-normalised row of shape (1, dims)."""
+        if self._run_query is None:
+            return self.encode([text], batch_size=1)
+        vec = np.asarray(self._run_query(text), dtype=np.float32).reshape(1, -1)
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm > 0 else vec
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         texts = [t if isinstance(t, str) else str(t) for t in texts]

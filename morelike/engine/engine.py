@@ -359,5 +359,5 @@ class Engine:
                     except Exception as exc:
                         raise EngineError(f"The model '{self.config.model.name}' cannot be loaded: {exc}") from None
                     log.info("event=model_loaded seconds=%.2f", time.perf_counter() - started)
-        vec = self._encoder.encode([text], batch_size=1)
+        vec = self._encoder.encode_query(text)
         return np.asarray(vec, dtype=np.float32).reshape(-1)

@@ -107,16 +107,43 @@ def _needs_stemming(title: str, norm: str) -> bool:
     return last.isdigit() or last in _ROMAN_AFTER_WORD or last in _NUMBER_WORDS
 
 
+_LONE_NUMERALS = {"i": 1, "v": 5, "x": 10}
+
+
+def catalog_stem(title: str, numbered: frozenset[str] | set[str]) -> Stem:
+    """`title_stem`, reading a lone trailing "I", "V" or "X" as a sequel number when the rest is the stem of a
+    numbered series in this catalog: "Saw V" and "Saw X" are Saw's fifth and tenth ("Saw II" exists), while
+    "Malcolm X" stays a title (no "Malcolm 2")."""
+    st = title_stem(title)
+    if st.number is None and len(st.stem) > 2 and st.stem[-2] == " " and st.stem[-1] in _LONE_NUMERALS:
+        prefix = st.stem[:-2]
+        if prefix in numbered:
+            return Stem(prefix, _LONE_NUMERALS[st.stem[-1]], st.subtitled)
+    return st
+
+
+def numbered_stems(titles: Sequence[str], norms: Sequence[str] | None = None) -> frozenset[str]:
+    """The stems that carry a sequel number somewhere in the catalog ("saw" from "Saw II")."""
+    out = set()
+    for i, t in enumerate(titles):
+        if norms is None or _needs_stemming(t, norms[i]):
+            st = title_stem(t)
+            if st.number is not None:
+                out.add(st.stem)
+    return frozenset(out)
+
+
 def stems(titles: Sequence[str], norms: Sequence[str] | None = None) -> list[str]:
-    """`title_stem(t).stem` for every title; `norms` (the published `norm_title` column) skips the regex work for
+    """`catalog_stem(t).stem` for every title; `norms` (the published `norm_title` column) skips the regex work for
     titles that carry no subtitle and no sequel marker."""
+    numbered = numbered_stems(titles, norms)
     out = []
     for i, t in enumerate(titles):
         norm = norms[i] if norms is not None else None
         if norm is not None and not _needs_stemming(t, norm):
             out.append(norm)
         else:
-            out.append(title_stem(t).stem)
+            out.append(catalog_stem(t, numbered).stem)
     return out
 
 
@@ -276,12 +303,12 @@ def _nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np
 def family_links(
     norms: Sequence[str], named: np.ndarray, series_stem: np.ndarray, lead_cast, directors, vectors: np.ndarray
 ) -> np.ndarray:
-    """Key pairs of the wider family that no title stem shows: two titles whose stories are each among the other's
-    nearest 0.5 % (and cosine >= REMAKE_MIN_COSINE), when either
+    """Key pairs of the wider family that no title stem shows: two titles with close stories (cosine >=
+    FAMILY_MIN_COSINE and among the nearest 0.5 % of the catalog, as below), when either
     - both carry a series name (`series_stem`: a numbered or subtitled franchise, not merely namesakes) and share
       a director or a lead ("Creed" and "Rocky"), or
-    - their titles start with the same distinctive word that few titles start with ("Jurassic World" and
-      "Jurassic Park", "The Bourne Legacy" and "The Bourne Identity").
+    - their titles start with the same word of five letters or more that few titles hold at all ("The Bourne
+      Legacy" and "The Bourne Identity"), each story among the other's nearest.
     They join the family (the ranking's series feature, the one-per-series exemption), not the series list."""
     n = len(norms)
     pairs: list[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]
@@ -334,7 +361,10 @@ def family_links(
     threshold = _nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
     ta = threshold[np.searchsorted(involved, cand[:, 0])]
     tb = threshold[np.searchsorted(involved, cand[:, 1])]
-    close = (cos >= ta) & (cos >= tb)  # each among the other's nearest 0.5 % (either alone linked Mulan and Life)
+    # Each story among the other's nearest 0.5 %: one side alone linked Mulan and Life (a shared star), and
+    # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared first word). So Jurassic World, close to
+    # Jurassic Park, stays out of its family: Jurassic Park is as close to many other adventures.
+    close = (cos >= ta) & (cos >= tb)
     return _capped_unions(named, cand[close], cos[close])
 
 
@@ -432,14 +462,16 @@ def is_sibling(
     same_collection: bool = False,
     same_series_stem: bool = False,
     remake_min: float = REMAKE_MIN_COSINE,
+    numbered: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether titles `a` and `b` are in the same series (see the module docstring for the rules).
     `shared_people`: a director or lead in common; `people_link`: the strong link (PEOPLE_MIN_SHARED people in
     common and content within PEOPLE_MIN_COSINE), enough on its own; `remake_min`: how close the stories of two
-    same-titled works must be for a remake (`siblings` raises it to the query's own nearest 0.5%)."""
+    same-titled works must be for a remake (`siblings` raises it to the query's own nearest 0.5%); `numbered`: the
+    catalog's numbered stems (`numbered_stems`, for "Saw V")."""
     if same_collection:
         return True
-    sa, sb = title_stem(a), title_stem(b)
+    sa, sb = catalog_stem(a, numbered), catalog_stem(b, numbered)
     if not sa.stem or sa.stem != sb.stem:
         return people_link or same_series_stem
     if sa.number is not None or sb.number is not None:
@@ -548,6 +580,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
             same_series_stem=q_stem >= 0 and m_stem == q_stem,
             remake_min=told_again,
+            numbered=snap.numbered_stems,
         ):
             out.append(m)
     if limit is not None and len(out) > limit:

@@ -30,7 +30,14 @@ import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
-from morelike.engine.franchise import LEAD_CAST, family_links, group_ids, people_links, phrase_series
+from morelike.engine.franchise import (
+    LEAD_CAST,
+    family_links,
+    group_ids,
+    numbered_stems,
+    people_links,
+    phrase_series,
+)
 from morelike.engine.types import TitleCard
 
 if TYPE_CHECKING:
@@ -193,6 +200,7 @@ class Snapshot:
         self.norms = norms  # normalised titles (morelike.catalog.normalize), when the build has them
         if norms is None:
             norms = [normalize_title(t) for t in titles]
+        self.numbered_stems = numbered_stems(titles, norms)  # "saw" (Saw II): "Saw V" is its fifth
         # Titles named by a series stem ("Terminator Salvation" by "terminator"): franchise.phrase_series.
         self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors))
         phrase_links = np.concatenate([phrase_links, weak_links])
