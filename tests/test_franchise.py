@@ -249,8 +249,8 @@ def test_a_title_carrying_a_long_series_name_joins_the_family_even_when_its_stor
 
 def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_family():
     """'Creed' and 'Rocky' (Stallone, the same story), 'Jurassic World' and 'Jurassic Park' (a rare first word,
-    the same story); not two franchises that share a star but not a story, nor 'Point Break' and 'Point Blank'
-    ('point' starts many titles)."""
+    the same story); not two franchises that share a star but not a story (or only one pair of stories), nor
+    'Point Break' and 'Point Blank' ('point' starts many titles)."""
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
@@ -263,6 +263,10 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
             "Top Gun": (1, 1.0), "Top Gun 2": (1, 0.97), "Cocktail": (2, 1.0), "Cocktail 2": (2, 0.97),
             "Jurassic Park": (3, 1.0), "Jurassic Park III": (3, 0.96), "Jurassic World": (3, 0.95),
             "Point Break": (4, 1.0), "Point Blank": (4, 0.95),
+            # One close pair between two franchises that share a star is not enough: "The Santa Clause" is not
+            # Toy Story's family (only the sequels' stories meet).
+            "Toy Story": (5, 1.0), "Toy Story 2": (6, 1.0),
+            "The Santa Clause": (7, 1.0), "The Santa Clause 2": (6, 0.95),
         },
         extra_titles=[f"Point {i}" for i in range(30)],
     )  # fmt: skip
@@ -272,6 +276,8 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
         lead[at[t]] = [1]  # the same star
     for t in ("Top Gun", "Top Gun 2", "Cocktail", "Cocktail 2"):
         lead[at[t]] = [2]  # the same star, other stories
+    for t in ("Toy Story", "Toy Story 2", "The Santa Clause", "The Santa Clause 2"):
+        lead[at[t]] = [3]
     norms = [normalize_title(t) for t in titles]
     stem_of, strong, weak = phrase_series(titles, norms, vecs)
     named = group_ids(titles, links=np.concatenate([strong, weak]), norms=norms)
@@ -280,6 +286,7 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
     assert family[at["Creed"]] == family[at["Rocky"]] >= 0
     assert family[at["Jurassic World"]] == family[at["Jurassic Park"]] >= 0
     assert family[at["Top Gun"]] != family[at["Cocktail"]]
+    assert family[at["Toy Story"]] == family[at["Toy Story 2"]] != family[at["The Santa Clause 2"]]
     assert family[at["Point Break"]] == -1 or family[at["Point Break"]] != family[at["Point Blank"]]
 
 

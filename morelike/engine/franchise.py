@@ -55,6 +55,7 @@ FAMILY_MIN_WORD = 5  # a title's first word that can tie two titles' families ("
 FAMILY_MAX_TITLES = 20  # … when at most this many titles start with it
 FAMILY_MAX_SIZE = 30  # titles a family may reach through such links
 FAMILY_MIN_COSINE = 0.5
+FAMILY_MIN_PAIRS = 2  # close title pairs that make two franchises one family
 WEAK_MIN_COSINE = 0.4  # a title carrying a long series name joins its family (not its series list) from here…
 WEAK_ENDS_MIN_WORDS = 3  # … and one ending with the name only when the name has three words ("The Wolf of Wall Street")
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
@@ -365,7 +366,14 @@ def family_links(
     # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared first word). So Jurassic World, close to
     # Jurassic Park, stays out of its family: Jurassic Park is as close to many other adventures.
     close = (cos >= ta) & (cos >= tb)
-    return _capped_unions(named, cand[close], cos[close])
+    cand, cos = cand[close], cos[close]
+    # Two franchises are one family only on two or more such pairs: one pair alone made "The Santa Clause" Toy
+    # Story's family (Tim Allen, two family comedies); "Creed" and "Rocky" have six. A title on its own needs one.
+    node = np.where(named[cand] >= 0, -1 - named[cand].astype(np.int64), cand)  # a series, or the title itself
+    lo, hi = np.minimum(node[:, 0], node[:, 1]), np.maximum(node[:, 0], node[:, 1])
+    _, inverse, counts = np.unique(np.stack([lo, hi], axis=1), axis=0, return_inverse=True, return_counts=True)
+    enough = (counts[inverse.reshape(-1)] >= FAMILY_MIN_PAIRS) | (node[:, 0] >= 0) | (node[:, 1] >= 0)
+    return _capped_unions(named, cand[enough], cos[enough])
 
 
 def _capped_unions(named: np.ndarray, pairs: np.ndarray, cos: np.ndarray) -> np.ndarray:
