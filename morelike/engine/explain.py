@@ -16,15 +16,6 @@ def _names(snap: Snapshot, ids: Sequence[int], limit: int) -> str:
     return ", ".join(snap.people_names[int(p)] for p in list(ids)[:limit])
 
 
-def shared_people(snap: Snapshot, a: int, b: int) -> tuple[list[int], list[int]]:
-    """(shared directors, shared lead cast of `a` found anywhere in `b`'s cast), in `a`'s billing order."""
-    dirs_b = set(snap.directors.of(b).tolist())
-    cast_b = set(snap.cast.of(b).tolist())
-    directors = [p for p in snap.directors.of(a).tolist() if p in dirs_b]
-    cast = [p for p in snap.lead_cast(a).tolist() if p in cast_b]
-    return directors, cast
-
-
 def similarity_pct(score: float) -> int:
     return max(0, min(100, round(float(score) * 100)))
 
@@ -141,19 +132,6 @@ class Explainer:
         parts.append(content)
         text = " · ".join(parts)
         return text[:1].upper() + text[1:]
-
-
-def why(
-    snap: Snapshot,
-    sources: Sequence[int],
-    key: int,
-    cosine: float,
-    *,
-    free_text: bool = False,
-    contributions: dict[str, float] | None = None,
-) -> str:
-    """One why line (see `Explainer`, which an answer of many lines should use)."""
-    return Explainer(snap, sources, free_text=free_text).why(key, cosine, contributions)
 
 
 _GROUPS = _group_matrix()

@@ -134,10 +134,13 @@ def numbered_stems(titles: Sequence[str], norms: Sequence[str] | None = None) ->
     return frozenset(out)
 
 
-def stems(titles: Sequence[str], norms: Sequence[str] | None = None) -> list[str]:
+def stems(
+    titles: Sequence[str], norms: Sequence[str] | None = None, numbered: frozenset[str] | None = None
+) -> list[str]:
     """`catalog_stem(t).stem` for every title; `norms` (the published `norm_title` column) skips the regex work for
-    titles that carry no subtitle and no sequel marker."""
-    numbered = numbered_stems(titles, norms)
+    titles that carry no subtitle and no sequel marker; `numbered`: `numbered_stems(titles, norms)`, if known."""
+    if numbered is None:
+        numbered = numbered_stems(titles, norms)
     out = []
     for i, t in enumerate(titles):
         norm = norms[i] if norms is not None else None
@@ -173,13 +176,15 @@ def group_ids(
     collections: Sequence[str | None] | None = None,
     links: np.ndarray | None = None,
     norms: Sequence[str] | None = None,
+    own: Sequence[str] | None = None,
 ) -> np.ndarray:
     """One int per title: titles sharing a stem or a collection, or joined by a people link (an (m, 2) array
-    of key pairs, see `people_links`), get the same id; -1 for titles alone."""
+    of key pairs, see `people_links`), get the same id; -1 for titles alone. `own`: `stems(titles, norms)`, if
+    known (a snapshot makes three groupings from one stem pass)."""
     n = len(titles)
     first_of: dict[str, int] = {}
     src, dst = [], []
-    for i, stem in enumerate(stems(titles, norms)):
+    for i, stem in enumerate(stems(titles, norms) if own is None else own):
         coll = collections[i] if collections is not None else None
         key = f"c:{coll.casefold()}" if coll else stem
         if key:
@@ -217,7 +222,7 @@ def _names_a_series(stem: str, titles: Sequence[str]) -> bool:
 
 
 def phrase_series(
-    titles: Sequence[str], norms: Sequence[str], vectors: np.ndarray
+    titles: Sequence[str], norms: Sequence[str], vectors: np.ndarray, own: Sequence[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Titles named by a series stem: (series stem id per title, -1 for none; key pairs to join in groups; key pairs
     of the wider family only, which join groups but are no confirmed siblings).
@@ -228,7 +233,7 @@ def phrase_series(
     make "terminator" a series stem; "Terminator Salvation" starts with it and tells a close story, so it joins;
     "Terminal Velocity" does not start with it, and "Samurai Gourmet" (a food show) is not close to "Samurai III"."""
     n = len(titles)
-    own = stems(titles, norms)
+    own = stems(titles, norms) if own is None else own  # `own`: `stems(titles, norms)`, if known
     by_stem: dict[str, list[int]] = {}
     for i, stem in enumerate(own):
         if stem:
@@ -329,13 +334,8 @@ def family_links(
         pairs.append(np.asarray(word_pairs, dtype=np.int64))
     in_series = np.flatnonzero(series_stem >= 0)
     for csr, first in ((lead_cast, LEAD_CAST), (directors, None)):
-        counts = np.diff(csr.ptr)[in_series]
-        start = csr.ptr[in_series].astype(np.int64)
-        if first is not None:
-            counts = np.minimum(counts, first)
-        owners = np.repeat(in_series, counts)
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        people = csr.ids[np.repeat(start, counts) + offsets].astype(np.int64)
+        at, people = _ragged(csr, in_series, first)
+        owners = in_series[at]
         order = np.lexsort((owners, people))
         people, owners = people[order], owners[order]
         starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]])

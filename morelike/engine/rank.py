@@ -18,9 +18,10 @@ linear model over features a film fan would name, with weights fitted on public 
 On top of the weights, one rule: when the query has a story, titles without one come after every title with
 one (a row that is a title plus one genre word is never a good answer to a plot).
 
-Candidates are the union of the `pool_content` nearest vectors (HNSW or exact, by the filter planner) and the
-`pool_prior` best titles by every non-content feature, scored over the whole catalog in vectorised numpy. The
-pool does not depend on the page asked for, so pages are consecutive slices of one ranking.
+Candidates are the union of the `pool_content` nearest vectors (for a catalog title, the build's stored nearest
+titles of it; else, or when too few of those pass a filter, HNSW or exact by the filter planner) and the
+`pool_prior` best titles by every non-content feature, scored over the whole catalog (or a filter's passing titles)
+in vectorised numpy. The pool does not depend on the page asked for, so pages are consecutive slices of one ranking.
 """
 
 from __future__ import annotations
@@ -448,8 +449,8 @@ def rank(
     w = ranker.weights
     sink = ranker.sink_no_story and profile.story
     # With a prior pool the content pool only has to hold the candidates that similarity alone would lift (the fit
-    # is the same with 50 or 300 of them, bench/README.md), so it is taken from a narrow HNSW walk; without one the
-    # content pool is the answer and must be the true nearest, with exact cosines.
+    # is the same with 30 to 100 of them, bench/README.md), so it is taken from the stored neighbours or a narrow
+    # HNSW walk; without one the content pool is the answer and must be the true nearest, with exact cosines.
     need = min(ranker.pool_content, n_allowed)
     content = _stored_neighbours(snap, query_key, need, mask, excluded) if ranker.pool_prior > 0 else None
     if content is None:

@@ -37,6 +37,7 @@ from morelike.engine.franchise import (
     numbered_stems,
     people_links,
     phrase_series,
+    stems,
 )
 from morelike.engine.types import TitleCard
 
@@ -201,18 +202,19 @@ class Snapshot:
         if norms is None:
             norms = [normalize_title(t) for t in titles]
         self.numbered_stems = numbered_stems(titles, norms)  # "saw" (Saw II): "Saw V" is its fifth
+        own = stems(titles, norms, self.numbered_stems)  # one pass for the three groupings and the series names
         # Titles named by a series stem ("Terminator Salvation" by "terminator"): franchise.phrase_series.
-        self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors))
+        self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors), own)
         phrase_links = np.concatenate([phrase_links, weak_links])
-        self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms)
+        self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms, own)
         # Named series (a shared title stem, a series stem or a collection, no people links): what the ranking's
         # `series` feature and the own-series exemption go by. A people link alone ("Now You See Me" and
         # "Zombieland" share two leads) keeps a list varied, but does not make a title the query's series. The
         # family links ("Creed" and "Rocky") join named series here only: in `groups` they would chain the people
         # links' components into a studio era, and every other query's one-per-series rule would thin its list.
-        named = group_ids(titles, collections, phrase_links, norms)
+        named = group_ids(titles, collections, phrase_links, norms, own)
         family = family_links(norms, named, self.series_stem, cast, directors, _private_view(vectors))
-        self.name_groups = group_ids(titles, collections, np.concatenate([phrase_links, family]), norms)
+        self.name_groups = group_ids(titles, collections, np.concatenate([phrase_links, family]), norms, own)
         grouped = np.flatnonzero(self.groups >= 0)
         order = grouped[np.argsort(self.groups[grouped], kind="stable")]
         ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
