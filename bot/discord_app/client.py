@@ -74,11 +74,20 @@ class MoreLikeTree(app_commands.CommandTree):
 
 
 class _MoreLike:
-    """Shared by the single-shard and the auto-sharded bot."""
+    """Shared by the single-shard and the auto-sharded bot: one constructor, the client class's own options from
+    `_client_options`."""
 
-    def _init_morelike(
-        self, config, engine, sync_marker: Path | None, launched_at: float | None, extensions: Sequence[str]
+    def __init__(
+        self,
+        config,
+        engine,
+        *,
+        sync_marker: Path | None = None,
+        launched_at: float | None = None,
+        extensions: Sequence[str] = EXTENSIONS,
+        **options,
     ) -> None:
+        super().__init__(**self._client_options(config), **_bot_options(options))
         self.config = config
         self.engine = engine
         self.flows = Flows(self)  # what every button and select hands its click to (components)
@@ -91,6 +100,10 @@ class _MoreLike:
         self.resolver_ready = asyncio.Event()  # set once the engine's title resolver is built (see warm_up)
         self._warm_task: asyncio.Task | None = None
         self._reload = tasks.loop(seconds=max(config.engine.reload_interval_s, 0.01))(self._reload_once)
+
+    def _client_options(self, config) -> dict:
+        """Options of the discord.py client class beside the shared ones (`_bot_options`)."""
+        return {}
 
     def first_delivery(self, interaction: discord.Interaction) -> bool:
         """False for an interaction already delivered (Discord may send one twice, e.g. replayed after a resume):
@@ -207,33 +220,14 @@ class _MoreLike:
 
 
 class MoreLikeBot(_MoreLike, commands.Bot):
-    def __init__(
-        self,
-        config,
-        engine,
-        *,
-        sync_marker: Path | None = None,
-        launched_at=None,
-        extensions: Sequence[str] = EXTENSIONS,
-        **options,
-    ) -> None:
-        super().__init__(**_bot_options(options))
-        self._init_morelike(config, engine, sync_marker, launched_at, extensions)
+    """The bot on one gateway connection."""
 
 
 class MoreLikeShardedBot(_MoreLike, commands.AutoShardedBot):
-    def __init__(
-        self,
-        config,
-        engine,
-        *,
-        sync_marker: Path | None = None,
-        launched_at=None,
-        extensions: Sequence[str] = EXTENSIONS,
-        **options,
-    ) -> None:
-        super().__init__(shard_count=config.discord.shard_count, **_bot_options(options))
-        self._init_morelike(config, engine, sync_marker, launched_at, extensions)
+    """The bot over `[discord] shard_count` gateway shards."""
+
+    def _client_options(self, config) -> dict:
+        return {"shard_count": config.discord.shard_count}
 
 
 def _bot_options(options: dict) -> dict:
