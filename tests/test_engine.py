@@ -112,8 +112,8 @@ def test_main_list_keeps_one_title_per_other_series(engine):
         keys = [snap.key_of(r.card.id) for r in on.items]
         # The query's own named series and its wider family (people links) may appear more than once: members that
         # are not confirmed siblings stay in the main list (they may be its sequels); every OTHER series appears once.
-        own, family = int(snap.name_groups[qk]), int(snap.groups[qk])
-        other = [k for k in keys if snap.groups[k] not in (-1, family) and (own < 0 or snap.name_groups[k] != own)]
+        kin, family = set(snap.family(qk).tolist()), int(snap.groups[qk])
+        other = [k for k in keys if snap.groups[k] not in (-1, family) and int(snap.nodes[k]) not in kin]
         grouped = [int(snap.groups[k]) for k in other]
         assert len(grouped) == len(set(grouped))
         assert not {c.id for c in on.series} & {r.card.id for r in on.items}

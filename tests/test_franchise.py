@@ -247,9 +247,10 @@ def test_a_title_carrying_a_long_series_name_joins_the_family_even_when_its_stor
     assert groups[at["Mad Max Beyond Thunderdome"]] == groups[at["Mad Max"]] >= 0
 
 
-def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_family():
-    """'Creed' and 'Rocky' (Stallone, the same story), 'Jurassic World' and 'Jurassic Park' (a rare first word,
-    the same story); not two franchises that share a star but not a story (or only one pair of stories), nor
+def test_franchises_that_share_a_lead_or_a_rare_title_word_and_a_story_are_one_family():
+    """'Creed' and 'Rocky' (Stallone, the same story), 'Jurassic World' and 'Jurassic Park' (a rare title word,
+    the same story), 'The Fate of the Furious' and '2 Fast 2 Furious' (the rare word is not the first); not two
+    franchises that share a star but not a story (or only one pair of stories), nor
     'Point Break' and 'Point Blank' ('point' starts many titles)."""
     import numpy as np
 
@@ -267,6 +268,8 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
             # Toy Story's family (only the sequels' stories meet).
             "Toy Story": (5, 1.0), "Toy Story 2": (6, 1.0),
             "The Santa Clause": (7, 1.0), "The Santa Clause 2": (6, 0.95),
+            # A rare word anywhere in the title, not only its first: "furious" ties these two, not a third story.
+            "The Fate of the Furious": (8, 1.0), "2 Fast 2 Furious": (8, 0.95), "Furious Love": (9, 1.0),
         },
         extra_titles=[f"Point {i}" for i in range(30)],
     )  # fmt: skip
@@ -288,6 +291,101 @@ def test_franchises_that_share_a_lead_or_a_rare_first_word_and_a_story_are_one_f
     assert family[at["Top Gun"]] != family[at["Cocktail"]]
     assert family[at["Toy Story"]] == family[at["Toy Story 2"]] != family[at["The Santa Clause 2"]]
     assert family[at["Point Break"]] == -1 or family[at["Point Break"]] != family[at["Point Blank"]]
+    assert family[at["The Fate of the Furious"]] == family[at["2 Fast 2 Furious"]] >= 0
+    assert family[at["Furious Love"]] == -1
+
+
+def test_a_character_name_few_synopses_use_makes_one_family_of_titles_that_share_no_word():
+    """'Pitch Black' and 'Riddick' (Riddick in both synopses, close stories) are one family, and so are 'Minions'
+    and 'Despicable Me' (Gru); not two titles that share a rare name but tell other stories, nor two close stories
+    that share a name half the catalog uses. Without the names, nothing links them."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import NAME_MAX_TITLES, family_links, phrase_series
+    from morelike.engine.snapshot import _csr
+
+    titles, vecs = _mixed_catalog(
+        {
+            "Pitch Black": (0, 1.0), "Riddick": (0, 0.95),
+            "Despicable Me": (1, 1.0), "Despicable Me 2": (1, 0.97), "Minions": (1, 0.95),
+            "Hellboy": (2, 1.0), "Amelie": (3, 1.0),  # "Hellboy" names a Paris cafe; Amelie's story is elsewhere
+            "Ratatouille": (4, 1.0), "Midnight in Paris": (4, 0.95),  # close, but "Paris" is everywhere
+        },
+        extra_titles=[f"Paris Film {i}" for i in range(NAME_MAX_TITLES)],
+    )  # fmt: skip
+    at = {t: i for i, t in enumerate(titles)}
+    names = [""] * len(titles)
+    for t, told in {
+        "Pitch Black": "Riddick",
+        "Riddick": "Furya Riddick",
+        "Despicable Me": "Gru",
+        "Despicable Me 2": "Gru Lucy",
+        "Minions": "Gru Kevin",
+        "Hellboy": "Montmartre",
+        "Amelie": "Montmartre Paris",
+        "Ratatouille": "Paris Remy",
+        "Midnight in Paris": "Paris",
+    }.items():
+        names[at[t]] = told
+    for i in range(NAME_MAX_TITLES):
+        names[at[f"Paris Film {i}"]] = "Paris"
+    norms = [normalize_title(t) for t in titles]
+    stem_of, strong, weak = phrase_series(titles, norms, vecs)
+    named = group_ids(titles, links=np.concatenate([strong, weak]), norms=norms)
+    none = _csr([[] for _ in titles])
+
+    def family(with_names):
+        links = family_links(norms, named, stem_of, none, none, vecs, names if with_names else None)
+        return group_ids(titles, links=np.concatenate([strong, weak, links]), norms=norms)
+
+    linked = family(True)
+    assert linked[at["Pitch Black"]] == linked[at["Riddick"]] >= 0
+    assert linked[at["Minions"]] == linked[at["Despicable Me"]] >= 0
+    assert linked[at["Hellboy"]] == -1 and linked[at["Amelie"]] == -1
+    assert linked[at["Ratatouille"]] == -1 or linked[at["Ratatouille"]] != linked[at["Midnight in Paris"]]
+    unlinked = family(False)
+    assert unlinked[at["Pitch Black"]] == -1 and unlinked[at["Minions"]] != unlinked[at["Despicable Me"]]
+
+
+def test_a_family_chains_along_one_word_or_name_but_not_from_one_to_another():
+    """'The Bourne Legacy' is close to 'The Bourne Ultimatum', which is close to 'The Bourne Identity': all three
+    hold "bourne", so the chain makes Legacy and Identity family although their stories are not close. 'Ronal the
+    Barbarian' shares "barbarian" with Conan and a character (Elric) with Fullmetal Alchemist: no chain changes
+    from a word to a name, so Conan is not Fullmetal Alchemist's family (closed transitively, it was)."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import family_links
+    from morelike.engine.snapshot import _csr
+
+    rng = np.random.default_rng(3)
+    e = np.eye(64, dtype=np.float32)
+    rows = {
+        "The Bourne Identity": e[0], "The Bourne Ultimatum": (e[0] + e[1]) / np.sqrt(2), "The Bourne Legacy": e[1],
+        "Conan the Barbarian": e[2], "Ronal the Barbarian": (e[2] + e[3]) / np.sqrt(2), "Fullmetal Alchemist": e[3],
+    }  # fmt: skip
+    titles = [*rows, *(f"Filler {i} Xq{i}" for i in range(4_000))]
+    fillers = rng.standard_normal((4_000, 64)).astype(np.float32)
+    vecs = np.concatenate([np.stack(list(rows.values())), fillers / np.linalg.norm(fillers, axis=1, keepdims=True)])
+    names = [""] * len(titles)
+    names[titles.index("Ronal the Barbarian")] = names[titles.index("Fullmetal Alchemist")] = "Elric"
+    norms = [normalize_title(t) for t in titles]
+    none = _csr([[] for _ in titles])
+    at = {t: i for i, t in enumerate(titles)}
+    links = family_links(norms, np.full(len(titles), -1), np.full(len(titles), -1), none, none, vecs, names)
+    pairs = {frozenset((titles[a], titles[b])) for a, b in links.tolist()}
+    assert {"The Bourne Identity", "The Bourne Ultimatum"} in pairs and {
+        "The Bourne Ultimatum",
+        "The Bourne Legacy",
+    } in pairs
+    assert {"The Bourne Identity", "The Bourne Legacy"} in pairs  # the chain along "bourne"
+    assert {"Conan the Barbarian", "Ronal the Barbarian"} in pairs and {
+        "Ronal the Barbarian",
+        "Fullmetal Alchemist",
+    } in pairs
+    assert {"Conan the Barbarian", "Fullmetal Alchemist"} not in pairs
+    assert float(vecs[at["The Bourne Identity"]] @ vecs[at["The Bourne Legacy"]]) < 0.1  # not close on their own
 
 
 def test_a_lone_v_or_x_is_a_sequel_number_only_after_a_numbered_series_name():

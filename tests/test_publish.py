@@ -62,6 +62,21 @@ def test_same_content_is_not_republished_and_old_builds_are_pruned(tmp_path):
     assert len(builds) == 2 and first.build_id not in builds and third.build_id in builds
 
 
+def test_same_catalog_with_new_vectors_is_republished(tmp_path):
+    """An upgrade that cleans the texts otherwise re-encoded titles of an unchanged catalog and kept serving the
+    old vectors ("already current, nothing to publish")."""
+    titles, vectors = _catalog(30, "a")
+    args = dict(model="m", text_recipe="flixrec", source="test", settings=IndexSettings())
+    first = publish(tmp_path / "published", titles, vectors, **args)
+    changed = vectors.copy()
+    changed[3] = -changed[3]  # one title's text was re-encoded
+    second = publish(tmp_path / "published", titles, changed, **args)
+    assert not second.skipped and second.build_id != first.build_id
+    pub = open_published(tmp_path)
+    assert np.allclose(np.asarray(pub.vectors[3], dtype=np.float32), changed[3], atol=1e-3)
+    assert publish(tmp_path / "published", titles, changed, **args).skipped
+
+
 def test_model_mismatch_and_missing_index_are_clear(tmp_path):
     with pytest.raises(PublishedError, match="No index published yet"):
         open_published(tmp_path)
@@ -223,5 +238,29 @@ def test_a_neighbours_file_that_does_not_match_the_manifest_is_refused(tmp_path)
     _publish_with(tmp_path, IndexSettings(neighbours=8))
     build = tmp_path / "published" / "current"
     np.save(build / "neighbours.npy", np.zeros((59, 8), dtype=np.int32))  # one row short
+    with pytest.raises(PublishedError, match="inconsistent with its manifest"):
+        open_published(tmp_path)
+
+
+def test_each_titles_nearest_half_percent_is_stored_and_is_what_the_franchise_rules_read(tmp_path):
+    """near.npy holds, per title, the cosine its nearest 0.5 % of the catalog sample reaches: the same numbers the
+    family links and the remake test computed at every load and for every series list; a damaged one is refused."""
+    from morelike.engine.franchise import REMAKE_MIN_PERCENTILE, nearer_than, remake_threshold
+
+    titles, vectors = _catalog(400, "a")
+    publish(tmp_path / "published", titles, vectors, model="m", text_recipe="flixrec", source="test",
+            settings=IndexSettings())  # fmt: skip
+    with open_published(tmp_path) as pub:
+        assert pub.near.shape == (400,) and pub.near.dtype == np.float32
+        assert np.allclose(pub.near, nearer_than(np.asarray(pub.vectors), np.arange(400), REMAKE_MIN_PERCENTILE))
+        stored = Snapshot.load(pub)
+    with open_published(tmp_path) as pub:
+        pub.near = None  # a snapshot whose rules read it off the catalog sample themselves
+        computed = Snapshot.load(pub)
+    for key in (0, 17, 399):
+        q = stored.vector(key)
+        assert remake_threshold(stored, q, key) == pytest.approx(remake_threshold(computed, q, key), abs=1e-6)
+    assert np.array_equal(stored.kin.ptr, computed.kin.ptr) and np.array_equal(stored.kin.ids, computed.kin.ids)
+    np.save(tmp_path / "published" / "current" / "near.npy", np.zeros(399, dtype=np.float32))
     with pytest.raises(PublishedError, match="inconsistent with its manifest"):
         open_published(tmp_path)

@@ -8,9 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from morelike.catalog.documents import document_text, story_chars, synopsis
+from morelike.catalog.documents import document_text, story_chars, story_names, synopsis
 from morelike.catalog.records import parse_record
 from morelike.engine import Engine, EngineError, Filters
+from morelike.engine.explain import Explainer
 from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, _top_m, features, prior
 from tests.conftest import make_config
 
@@ -45,6 +46,17 @@ def test_story_recipe_drops_the_wikipedia_lead_but_keeps_its_descriptor():
     assert text.endswith("Genres: comedy.")
 
 
+def test_a_lead_ends_at_its_sentence_not_at_an_initial():
+    """ "directed by D.W. Griffith" ended the lead at "D.", and the credits after it were left as the story."""
+    t = _wiki(
+        "No Living Witness is a 1932 American crime film directed by Albert H. Kelley and starring J. Carrol Naish, "
+        "Ferike Boros and Alan Hale Sr. A gang of swindlers sells fake insurance to the widows of a mining town.",
+        "No Living Witness",
+    )
+    assert synopsis(t) == "A crime film. A gang of swindlers sells fake insurance to the widows of a mining town."
+    assert story_names([t]) == [""]  # no actor is left to pass for a character
+
+
 def test_a_lead_with_nothing_after_it_is_no_story():
     t = _wiki("Are You a Failure? is a 1923 American silent comedy film directed by Tom Forman.", "Are You a Failure?")
     assert synopsis(t) == "A silent comedy film."
@@ -65,6 +77,61 @@ def test_overviews_from_other_sources_are_kept_whole_and_the_title_left_out():
 def test_a_title_with_neither_story_nor_genres_still_has_a_text():
     t = parse_record({"id": "wiki-y", "kind": "movie", "title": "Lost Reel", "year": 1915, "sources": ["wikipedia"]})
     assert document_text(t, "story") == "Lost Reel"
+
+
+def _told(title, overview, cast=(), directors=(), tid=None):
+    return parse_record({"id": tid or f"jw-{title}", "kind": "movie", "title": title, "year": 2000,
+                         "overview": overview, "cast": list(cast), "directors": list(directors),
+                         "sources": ["justwatch-netflix"]})  # fmt: skip
+
+
+def test_story_names_are_the_characters_a_synopsis_names_not_its_credits_or_common_words():
+    """The names that tie 'Pitch Black' to 'Riddick': a character's name, possessive or not. Not a sentence's first
+    word, not the title's own cast, not a name after "directed by", not a word most synopses write lowercase
+    ("Minions" is a common word too), nor the surname of more credited people than synopses that use it."""
+    titles = [
+        _told(
+            "Pitch Black",
+            "Stranded on a desert planet, the convict Riddick hunts with the survivors.",
+            cast=["Vin Diesel"],
+        ),
+        _told(
+            "Riddick",
+            "Left for dead, Riddick's fight for survival begins. Vin Diesel returns, directed by David Twohy.",
+            cast=["Vin Diesel"],
+            directors=["David Twohy"],
+        ),
+        _told("Minions", "Evil henchmen, the Minions look for a master."),
+        _told("Henchmen", "A villain and his minions plot. The minions fail, the minions sing."),
+        _told("Old Film", "A widow meets Byington at the fair.", cast=["Spring Byington"]),
+        _told("Older Film", "A banker and Byington's aunt.", cast=["Mary Byington"]),
+        _told("Oldest Film", "A clerk, with Spring Byington, at sea.", cast=["Jane Byington"]),
+        _told("Baker Street", "Once more Arthur Conan Doyle's detective Sherlock takes a case."),
+    ]
+    names = dict(zip([t.title for t in titles], story_names(titles), strict=True))
+    assert names["Pitch Black"] == "Riddick"  # "Stranded" opens the sentence: no name
+    assert names["Riddick"] == "Riddick"  # possessive stripped; "Vin Diesel" is its cast, "David Twohy" credited
+    assert names["Minions"] == ""  # written lowercase in more synopses than capitalised
+    assert names["Old Film"] == names["Older Film"] == ""  # an actor's surname: more credits than synopses
+    assert names["Baker Street"] == "Sherlock"  # a run of three names is an author ("Conan" is no character here)
+
+
+def test_a_shared_character_makes_a_family_a_feature_of_its_own_beside_the_named_series(engine):
+    """'The Empire Strikes Back' shares no title word with 'Star Wars' but Skywalker, Leia and Han: it is the
+    query's family (`family`), not its named series (`series`, as 'Toy Story 2' is Toy Story's), and it answers."""
+    snap = engine.snapshot
+    star_wars, empire = _key(engine, "Star Wars", 1977), _key(engine, "The Empire Strikes Back", 1980)
+    toy, toy2 = _key(engine, "Toy Story", 1995), _key(engine, "Toy Story 2", 1999)
+    assert "Skywalker" in snap.story_names[star_wars].split() and "Skywalker" in snap.story_names[empire].split()
+    row = features(snap, Profile.of(snap, [star_wars]), np.asarray([empire]), None)[0]
+    assert (row[FEATURES.index("family")], row[FEATURES.index("series")]) == (1.0, 0.0)
+    row = features(snap, Profile.of(snap, [toy]), np.asarray([toy2]), None)[0]
+    assert (row[FEATURES.index("family")], row[FEATURES.index("series")]) == (0.0, 1.0)
+    page = engine.similar(snap.ids[star_wars], k=10)
+    assert snap.ids[empire] in [c.id for c in page.series] + [r.card.id for r in page.items]
+    # The why line claims "same series" only for the named series; a family link says less.
+    assert "same franchise" in Explainer(snap, [star_wars]).why(empire, 0.5, {"series": 1.0})
+    assert "same series" in Explainer(snap, [toy]).why(toy2, 0.5, {"series": 1.0})
 
 
 # -- the ranking ----------------------------------------------------------------------------------------------

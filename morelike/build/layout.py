@@ -1,7 +1,8 @@
 """What a published build is on disk: the directory layout and file names both sides agree on.
 
     <published>/current -> builds/<build_id>/   (a symlink, swapped atomically by the writer)
-    <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, neighbours.npy, manifest.json}
+    <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, neighbours.npy, near.npy,
+                                   manifest.json}
 
 The writer (`morelike.build.writer`) makes builds and the reader (`morelike.build.reader`) opens them; both take the
 names from here, so neither imports the other.
@@ -12,12 +13,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FORMAT_VERSION = 3  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
-# norm_title no longer drops "die" as an article
+FORMAT_VERSION = 4  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
+# norm_title no longer drops "die" as an article; 4: titles.story_names (the synopsis's proper names, for franchises)
+# and near.npy
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
 NEIGHBOURS_FILE = "neighbours.npy"
+NEAR_FILE = "near.npy"  # format 4: per title, the cosine its nearest 0.5 % of the catalog sample reaches (f32)
 DTYPES = ("f16", "f32", "i8")
 
 

@@ -23,6 +23,7 @@ from morelike.build.layout import (
     FORMAT_VERSION,
     INDEX_FILE,
     MANIFEST_FILE,
+    NEAR_FILE,
     NEIGHBOURS_FILE,
     VECTORS_FILE,
     current_build,
@@ -42,6 +43,7 @@ class Published:
     vectors: np.ndarray  # memory-mapped, row i = key i, L2-normalised
     index: Index  # memory-mapped view
     neighbours: np.ndarray | None = None  # memory-mapped (count, k) int32, each title's nearest; None: not stored
+    near: np.ndarray | None = None  # (count,) f32: the cosine of each title's nearest 0.5 % (format 4)
 
     @property
     def build_id(self) -> str:
@@ -110,6 +112,7 @@ def open_published(
         index = Index.restore(str(build / INDEX_FILE), view=True)
         k = int(manifest.get("neighbours") or 0)
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
+        near = np.load(build / NEAR_FILE)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
@@ -123,7 +126,8 @@ def open_published(
     bad_neighbours = neighbours is not None and (
         neighbours.shape != (manifest["count"], k) or neighbours.dtype != np.int32
     )
-    if index is None or len(index) != manifest["count"] or vectors.shape != shape or bad_neighbours:
+    bad_near = near.shape != (manifest["count"],) or near.dtype != np.float32
+    if index is None or len(index) != manifest["count"] or vectors.shape != shape or bad_neighbours or bad_near:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours)
+    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near)

@@ -32,14 +32,16 @@ from morelike.build.layout import (
     FORMAT_VERSION,
     INDEX_FILE,
     MANIFEST_FILE,
+    NEAR_FILE,
     NEIGHBOURS_FILE,
     VECTORS_FILE,
     current_build,
     published_manifest,
 )
-from morelike.catalog.documents import story_chars
+from morelike.catalog.documents import story_chars, story_names
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.engine.franchise import REMAKE_MIN_PERCENTILE, nearer_than
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
 
@@ -71,7 +73,8 @@ CREATE TABLE titles (
     collection TEXT, imdb_id TEXT, tmdb_id INTEGER, trakt_id INTEGER, trakt_slug TEXT, tvdb_id INTEGER,
     wikipedia TEXT, seasons INTEGER, poster TEXT, sources TEXT NOT NULL,
     norm_title TEXT NOT NULL, norm_original_title TEXT,
-    story_chars INTEGER NOT NULL DEFAULT 0
+    story_chars INTEGER NOT NULL DEFAULT 0,
+    story_names TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX titles_norm_title ON titles (norm_title, year);
 CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);
@@ -79,12 +82,12 @@ CREATE INDEX titles_imdb ON titles (imdb_id);
 """
 
 
-def _title_row(key: int, title: Title) -> list:
+def _title_row(key: int, title: Title, names: str) -> list:
     row: list = [key, title.id, title_ref(title.id)]
     for name in TITLE_FIELDS[1:]:
         value = getattr(title, name)
         row.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
-    row += [normalize_title(title.title), normalize_title(title.original_title) or None, story_chars(title)]
+    row += [normalize_title(title.title), normalize_title(title.original_title) or None, story_chars(title), names]
     return row
 
 
@@ -104,15 +107,24 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _write_snapshot_db(path: Path, titles: Sequence[Title]) -> None:
+def _write_snapshot_db(path: Path, titles: Sequence[Title], names: Sequence[str]) -> None:
     con = sqlite3.connect(path)
     try:
         con.executescript(_SNAPSHOT_SCHEMA)
-        columns = ["key", "id", "ref", *TITLE_FIELDS[1:], "norm_title", "norm_original_title", "story_chars"]
+        columns = [
+            "key",
+            "id",
+            "ref",
+            *TITLE_FIELDS[1:],
+            "norm_title",
+            "norm_original_title",
+            "story_chars",
+            "story_names",
+        ]
         sql = f"INSERT INTO titles ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) VALUES "
         sql += f"({', '.join('?' * len(columns))})"
         with con:
-            con.executemany(sql, (_title_row(key, t) for key, t in enumerate(titles)))
+            con.executemany(sql, (_title_row(key, t, names[key]) for key, t in enumerate(titles)))
         refs = con.execute("SELECT COUNT(DISTINCT ref) FROM titles").fetchone()[0]
         if refs != len(titles):  # 1 in ~10^10 at this size; refuse rather than serve the wrong title
             raise PublishError("two title ids share a short ref; rename one of them")
@@ -196,6 +208,13 @@ def publish(
     if not titles:
         raise PublishError("nothing to publish: the catalog has no valid titles")
     checksum = catalog_checksum(titles)
+    stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
+    names = story_names(titles)
+    # What the code derived from the catalog (the vectors, each title's story length and names): an upgrade that
+    # changes the text recipe's cleaning re-encodes titles of an unchanged catalog, and must publish them.
+    derived = hashlib.sha256(stored.tobytes())
+    derived.update(json.dumps([[story_chars(t) for t in titles], list(names)], ensure_ascii=False).encode("utf-8"))
+    content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)
     live = current_build(published_dir)
     manifest = published_manifest(published_dir)
@@ -207,8 +226,9 @@ def publish(
             manifest.get("text_recipe"),
             manifest.get("format"),
             manifest.get("index"),
+            manifest.get("content_sha256"),
         )
-        if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION, _index_settings(settings)):
+        if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION, _index_settings(settings), content):
             return PublishResult(manifest["build_id"], live, len(titles), time.perf_counter() - started, True)
     # (an unreadable current build is simply replaced)
 
@@ -218,14 +238,16 @@ def publish(
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
-        _write_snapshot_db(tmp / DB_FILE, titles)
-        stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
+        _write_snapshot_db(tmp / DB_FILE, titles, names)
         np.save(tmp / VECTORS_FILE, stored)
         as_f32 = vectors.astype(np.float32)
         index = _build_usearch(tmp / INDEX_FILE, as_f32, settings, progress)
         k = neighbour_count(settings, len(titles))
         if k:
             _write_neighbours(tmp / NEIGHBOURS_FILE, index, as_f32, k, progress)
+        # What "among this title's nearest 0.5 %" means for each title: the franchise rules read it at every load
+        # and for every series list; computed here once (about 2 s for the bundled catalog).
+        np.save(tmp / NEAR_FILE, nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE))
         del index
         manifest = {
             "format": FORMAT_VERSION,
@@ -238,13 +260,14 @@ def publish(
             "metric": "cos",
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "catalog_sha256": checksum,
+            "content_sha256": content,
             "source": source,
             "index": _index_settings(settings),  # the reader searches with expansion_search (morelike/engine/search.py)
             "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
             "neighbours": k,  # nearest titles stored per title in neighbours.npy (0: no file)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, *([NEIGHBOURS_FILE] if k else [])):
+        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else [])):
             _fsync_path(tmp / name)
         _fsync_path(tmp)
         final = builds / build_id

@@ -11,13 +11,18 @@ Two recipes (the manifest records which one built an index; the bot refuses a mi
   era and genres are ranking signals of their own (morelike/engine/rank.py), not words for the encoder.
 
 `synopsis(title)` is the cleaned overview; `story_chars` its length, published with each title so the engine
-can keep titles with no story (title + one genre) out of the answers to titles that have one.
+can keep titles with no story (title + one genre) out of the answers to titles that have one. `story_names`
+reads the proper names each synopsis uses (Kildare, Eeyore, Salander): a franchise's characters are what ties
+"Internes Can't Take Money" to "Young Dr. Kildare" when their titles share nothing (morelike/engine/franchise.py).
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 from morelike.catalog.records import Title
 
@@ -28,7 +33,10 @@ MIN_STORY_CHARS = 60  # below this a "synopsis" is a credit line or a genre word
 # "<Title> is a 1936 American comedy film directed by …" — the lead sentence of a Wikipedia film article.
 _LEAD = re.compile(
     r"^[^.]{0,200}?\b(?:is|was)\s+(?:an?|the)\s+(?P<desc>[^.]{0,160}?)\b"
-    r"(?P<noun>film|movie|picture|serial|documentary|series|cartoon)\b[^.]*?(?:\.\s+|\.$|$)",
+    r"(?P<noun>film|movie|picture|serial|documentary|series|cartoon)\b.*?"
+    # … up to the sentence's end: a period that ends no initial or title ("D.W. Griffith", "J. Carrol Naish",
+    # "Dr. Kildare"): stopping there left "Carrol Naish, Ferike Boros and John Ince." as the story of 6,000 rows.
+    r"(?:(?<!\b[A-Z])(?<!\b(?:Dr|Mr|St))(?<!\bMrs)\.(?:\s+|$)|$)",
     re.IGNORECASE,
 )
 # Words of the lead's descriptor that say nothing about the story (era and country are ranking signals).
@@ -72,6 +80,53 @@ def story_chars(title: Title) -> int:
     """Characters of real synopsis (0 when the title has no story to compare)."""
     n = len(synopsis(title))
     return n if n >= MIN_STORY_CHARS else 0
+
+
+# A run of capitalised words inside a sentence (after a lowercase word, a digit or a comma): a name, not a
+# sentence start. A possessive keeps its name ("Riddick's" -> "Riddick").
+_NAME_RUN = re.compile(r"(?<=[a-z0-9,;]\s)[A-Z][a-z]+(?:['’]s)?(?:\s+[A-Z][a-z]+(?:['’]s)?)*")
+_CREDITED = re.compile(r"\b(?:by|with|starring)\s$")  # "directed by Bob Clampett", "with Spring Byington"
+_POSSESSIVE = re.compile(r"['’]s$")
+_LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+MIN_NAME_CHARS = 3  # "Gru"
+MAX_NAME_WORDS = 2  # "Dominic Toretto"; a longer run is a credited author's full name, a place or an institution
+# Capitalised in any sentence, and no one's name: two synopses set "in October" are not one franchise.
+_NOT_NAMES = frozenset([*calendar.month_name[1:], *calendar.day_name])
+
+
+def story_names(titles: Sequence[Title]) -> list[str]:
+    """Per title, the proper names its synopsis uses, space-separated and sorted ("" for none).
+
+    Read over the whole catalog, because a capitalised word is a name only by how the catalog uses it: a word
+    written lowercase in more synopses than capitalised ones is a common word ("Minions", "Ocean", "Concert"), and
+    a word of more credited people's names than synopses is an actor's or director's name from film credits
+    ("Byington", "Huston"), not a character. A title's own cast and directors, and names right after "by",
+    "with" or "starring", are credits too."""
+    lowercase: Counter[str] = Counter()
+    credited: Counter[str] = Counter()
+    found: list[set[str]] = []
+    for title in titles:
+        text = synopsis(title)
+        lowercase.update(set(_LOWER_WORD.findall(text)))
+        own = {word for person in (*title.cast, *title.directors) for word in person.split()}
+        credited.update(own)
+        names: set[str] = set()
+        for run in _NAME_RUN.finditer(text):
+            if _CREDITED.search(text, max(0, run.start() - 10), run.start()):
+                continue
+            words = run.group().split()
+            if len(words) > MAX_NAME_WORDS:  # "Arthur Conan Doyle", "Edgar Rice Burroughs": an author, not a character
+                continue
+            for word in words:
+                word = _POSSESSIVE.sub("", word)
+                if len(word) >= MIN_NAME_CHARS and word not in own and word not in _NOT_NAMES:
+                    names.add(word)
+        found.append(names)
+    capitalised = Counter(word for names in found for word in names)
+    return [
+        " ".join(sorted(w for w in names if lowercase[w.lower()] < capitalised[w] and credited[w] < capitalised[w]))
+        for names in found
+    ]
 
 
 def document_text(title: Title, recipe: str = DEFAULT_RECIPE) -> str:

@@ -203,8 +203,8 @@ class Engine:
             k=k,
             page=page,
             one_per_series=use_franchise,
-            own_group=int(snap.name_groups[key]),
-            own_family=int(snap.groups[key]),
+            own_kin=frozenset(snap.family(key).tolist()),
+            own_group=int(snap.groups[key]),
             boost=use_boost,
             query_key=key,
         )
@@ -295,8 +295,8 @@ class Engine:
         k: int,
         page: int,
         one_per_series: bool,
+        own_kin: frozenset[int] = frozenset(),
         own_group: int = -1,
-        own_family: int = -1,
         boost: bool = False,
         ranker: Ranker | None = None,
         query_key: int | None = None,
@@ -305,9 +305,9 @@ class Engine:
 
         The ranking does not depend on the page, and the series rule walks it from the top every time, so page
         p is exactly the slice [p*k, (p+1)*k) of one list. The series rule keeps PER_OTHER_SERIES titles per
-        *other* series; titles of the query's own named series (`own_group`, snapshot.name_groups) or of its wider
-        family (`own_family`, snapshot.groups: people links too) that are not confirmed siblings stay: they may
-        well be its sequels ("Fast Five" for "Furious 7"), and the ranking decides whether they show."""
+        *other* series; titles of the query's own named series and family (`own_kin`: nodes, snapshot.family) or
+        of its group (`own_group`, snapshot.groups: people links too) that are not confirmed siblings stay: they
+        may well be its sequels ("Fast Five" for "Furious 7"), and the ranking decides whether they show."""
         ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude), query_key)
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
@@ -315,7 +315,7 @@ class Engine:
         for i, key in enumerate(ranked.keys.tolist()):
             if one_per_series:
                 g = int(snap.groups[key])
-                if g >= 0 and g != own_family and (own_group < 0 or int(snap.name_groups[key]) != own_group):
+                if g >= 0 and g != own_group and int(snap.nodes[key]) not in own_kin:
                     if seen.get(g, 0) >= PER_OTHER_SERIES:
                         continue
                     seen[g] = seen.get(g, 0) + 1

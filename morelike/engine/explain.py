@@ -23,7 +23,7 @@ def similarity_pct(score: float) -> int:
 # The ranking's features, grouped into the reasons a person would give (morelike/engine/rank.py).
 REASON_GROUPS = {
     "people": ("director", "cast"),
-    "series": ("series",),
+    "series": ("series", "family"),
     "genres": ("genres", "genres_shared"),
     "content": ("content", "content_sq"),
     "era": ("era", "era_close"),
@@ -77,7 +77,8 @@ class Explainer:
         self.genres = [(1 << i, g) for i, g in enumerate(snap.genre_names) if bits >> i & 1]  # the query's, in order
         self.directors = directors
         self.lead = lead  # per source, in billing order
-        self.groups = {int(snap.name_groups[s]) for s in self.sources} - {-1}
+        self.family = {int(node) for s in self.sources for node in snap.family(s)}  # nodes (snapshot.family)
+        self.named = {int(snap.named_groups[s]) for s in self.sources} - {-1}  # named series
         self.years = [int(snap.years[s]) for s in self.sources if int(snap.years[s]) > 0]
 
     def _phrases(self, key: int) -> dict[str, str]:
@@ -102,8 +103,10 @@ class Explainer:
                 people.append("also stars " + _names(snap, cast, 2))
             if people:
                 phrases["people"] = " · ".join(people)
-            if int(snap.name_groups[key]) in self.groups:
+            if int(snap.named_groups[key]) in self.named:
                 phrases["series"] = "same series"
+            elif int(snap.nodes[key]) in self.family:  # a family link: no "same series" claim
+                phrases["series"] = "same franchise"
             year = int(snap.years[key])
             if self.years and year and min(abs(year - y) for y in self.years) <= 5:
                 phrases["era"] = f"also from the {year // 10 * 10}s"

@@ -13,6 +13,11 @@ bundled file), so series are read off the titles themselves:
   words or more) also names the titles whose own title starts with it, or ends with it when it has two words or
   more, when their content is close to one of its titles: "Terminator Salvation", "Godzilla vs. Hedorah",
   "A Good Day to Die Hard", "Battle for the Planet of the Apes", "The Amazing Spider-Man" (`phrase_series`);
+- the wider *family* (`family_links`) joins what no title stem shows, when the stories are close: franchises that
+  share a lead ("Creed" and "Rocky"), titles that share a rare title word ("2 Fast 2 Furious", "The Fate of the
+  Furious") or whose synopses share a rare character name ("The Tigger Movie" and "Pooh's Heffalump Movie"); the
+  ranking reads it as a feature of its own, and it is exempt from one-per-series, but it never makes a "same
+  series" claim (the why line says "same franchise");
 - a group member is a confirmed *sibling* of the query when the relation is strong enough to show it as "same
   series": a numbered sequel, a subtitle of a distinctive stem, a remake (same title, other year) whose content
   is close, a title named by the same series stem, or any of those backed by shared directors or lead cast; a
@@ -22,6 +27,7 @@ bundled file), so series are read off the titles themselves:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import weakref
 from collections.abc import Sequence
@@ -51,13 +57,14 @@ PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog 
 PHRASE_MIN_PERCENTILE_ONE_WORD = 0.999  # a one-word name is often a word too ("Alien from L.A."): its 57 nearest
 SUBTITLES_FOR_ONE_WORD = 3
 PHRASE_SAMPLE = 4_096  # titles the percentile is read from
-FAMILY_MIN_WORD = 5  # a title's first word that can tie two titles' families ("jurassic", "bourne")…
-FAMILY_MAX_TITLES = 20  # … when at most this many titles start with it
+FAMILY_MIN_WORD = 5  # a title word that can tie two titles' families ("jurassic", "bourne", "furious")…
+FAMILY_MAX_TITLES = 20  # … when at most this many titles hold it
 FAMILY_MAX_SIZE = 30  # titles a family may reach through such links
 FAMILY_MIN_COSINE = 0.5
 FAMILY_MIN_PAIRS = 2  # close title pairs that make two franchises one family
 WEAK_MIN_COSINE = 0.4  # a title carrying a long series name joins its family (not its series list) from here…
 WEAK_ENDS_MIN_WORDS = 3  # … and one ending with the name only when the name has three words ("The Wolf of Wall Street")
+NAME_MAX_TITLES = 40  # a proper name in more synopses than this is a common one ("Paris", "Jack"); Godzilla is in 31
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
 
@@ -293,7 +300,7 @@ def phrase_series(
     return stem_of, links, np.concatenate(weak).astype(np.int64)
 
 
-def _nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np.ndarray:
+def nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np.ndarray:
     """Per title of `keys`: the cosine its nearest (1 - percentile) share of the catalog reaches, read off the
     fixed catalog sample (what "among its nearest 0.5 %" means for that title)."""
     n = len(vectors)
@@ -306,16 +313,93 @@ def _nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np
     return out
 
 
+def _pairs_sharing(labels: np.ndarray, owners: np.ndarray, max_size: int) -> list[np.ndarray]:
+    """Key pairs ((m, 2) arrays, one per bucket) of owners that share a label held by 2 to `max_size` owners
+    (a person, a name). Vectorised: labels are bucketed by how many owners hold them, and each bucket's pairs are
+    made at once."""
+    if len(labels) == 0:
+        return []
+    order = np.lexsort((owners, labels))
+    labels, owners = labels[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    sizes = np.diff(np.r_[starts, len(labels)])
+    out = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_size)]).tolist():
+        rows = owners[starts[sizes == size][:, None] + np.arange(size)]
+        i, j = np.triu_indices(size, 1)
+        out.append(np.stack([rows[:, i].ravel(), rows[:, j].ravel()], axis=1))
+    return out
+
+
+def _name_holders(names: Sequence[str]) -> list[list[int]]:
+    """Per proper name (`story_names`) that 2 to NAME_MAX_TITLES synopses use, the titles using it."""
+    by_name: dict[str, list[int]] = {}
+    for key, text in enumerate(names):
+        for name in text.split():
+            by_name.setdefault(name, []).append(key)
+    return [keys for keys in by_name.values() if 2 <= len(keys) <= NAME_MAX_TITLES]
+
+
+def _pairs_within(lists: list[list[int]]) -> list[np.ndarray]:
+    """Every pair of titles that one of `lists` (titles sharing a word or a name) holds together."""
+    if not lists:
+        return []
+    labels = np.repeat(np.arange(len(lists)), [len(keys) for keys in lists])
+    owners = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+    return _pairs_sharing(labels, owners, max(len(keys) for keys in lists))
+
+
+def _chained_along(links: np.ndarray, lists: list[list[int]], n: int) -> np.ndarray:
+    """`links` plus the pairs that a chain of links within one of `lists` joins: "The Bourne Legacy" is close to
+    "The Bourne Ultimatum", which is close to "The Bourne Identity", all three holding "bourne", so Legacy and
+    Identity are family. A chain may not change words: "Ronal the Barbarian" shares "barbarian" with Conan and
+    a character's name with Fullmetal Alchemist, and Conan is not Fullmetal Alchemist's family."""
+    if len(links) == 0:
+        return links
+    linked = np.unique(np.sort(links, axis=1) @ np.asarray([n, 1], dtype=np.int64))
+    involved = np.zeros(n, dtype=bool)
+    involved[links.ravel()] = True
+    out = [links]
+    if not lists:
+        return links
+    owners = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+    label = np.repeat(np.arange(len(lists)), [len(keys) for keys in lists])
+    counts = np.bincount(label[involved[owners]], minlength=len(lists))
+    for at in np.flatnonzero(counts >= 3).tolist():  # a chain needs three linked titles
+        ks = np.asarray(sorted(k for k in lists[at] if involved[k]), dtype=np.int64)
+        i, j = np.triu_indices(len(ks), 1)
+        codes = ks[i] * n + ks[j]
+        hit = linked[np.minimum(np.searchsorted(linked, codes), len(linked) - 1)] == codes
+        if hit.sum() < 2:
+            continue
+        comp = _components(len(ks), i[hit], j[hit])
+        joined = comp[i] == comp[j]
+        out.append(np.stack([ks[i[joined & ~hit]], ks[j[joined & ~hit]]], axis=1))
+    return np.concatenate(out)
+
+
 def family_links(
-    norms: Sequence[str], named: np.ndarray, series_stem: np.ndarray, lead_cast, directors, vectors: np.ndarray
+    norms: Sequence[str],
+    named: np.ndarray,
+    series_stem: np.ndarray,
+    lead_cast,
+    directors,
+    vectors: np.ndarray,
+    names: Sequence[str] | None = None,
+    near: np.ndarray | None = None,
 ) -> np.ndarray:
     """Key pairs of the wider family that no title stem shows: two titles with close stories (cosine >=
     FAMILY_MIN_COSINE and among the nearest 0.5 % of the catalog, as below), when either
     - both carry a series name (`series_stem`: a numbered or subtitled franchise, not merely namesakes) and share
       a director or a lead ("Creed" and "Rocky"), or
-    - their titles start with the same word of five letters or more that few titles hold at all ("The Bourne
-      Legacy" and "The Bourne Identity"), each story among the other's nearest.
-    They join the family (the ranking's series feature, the one-per-series exemption), not the series list."""
+    - their titles share a word of five letters or more that few titles hold at all ("The Bourne Legacy" and
+      "The Bourne Identity", "2 Fast 2 Furious" and "The Fate of the Furious"), each story among the other's
+      nearest, or
+    - their synopses share a proper name that at most NAME_MAX_TITLES synopses use (`names`: the build's
+      `story_names`): Eeyore and Kanga tie "The Tigger Movie" to "Pooh's Heffalump Movie", Kildare ties
+      "Internes Can't Take Money" (1937) to the Dr. Kildare films, Salander the Millennium films.
+    A chain of such links along one word or name joins its ends too (`_chained_along`). They make the family (the
+    ranking's `family` feature, the one-per-series exemption), not the series list."""
     n = len(norms)
     pairs: list[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]
     # A rare word: few titles hold it anywhere ("jurassic"), unlike "point" or "daddy" (Point Break, Point Blank).
@@ -325,55 +409,60 @@ def family_links(
             anywhere[word] = anywhere.get(word, 0) + 1
     by_word: dict[str, list[int]] = {}
     for i, norm in enumerate(norms):
-        word = norm.split(" ", 1)[0]
-        if len(word) >= FAMILY_MIN_WORD and not word.isdigit() and anywhere[word] <= FAMILY_MAX_TITLES:
-            by_word.setdefault(word, []).append(i)
-    word_pairs = [(x, y) for keys in by_word.values() if 2 <= len(keys) <= FAMILY_MAX_TITLES
-                  for i, x in enumerate(keys) for y in keys[i + 1 :]]  # fmt: skip
-    if word_pairs:
-        pairs.append(np.asarray(word_pairs, dtype=np.int64))
+        for word in set(norm.split()):
+            if len(word) >= FAMILY_MIN_WORD and not word.isdigit() and anywhere[word] <= FAMILY_MAX_TITLES:
+                by_word.setdefault(word, []).append(i)
+    word_lists = [keys for keys in by_word.values() if 2 <= len(keys) <= FAMILY_MAX_TITLES]
+    pairs += _pairs_within(word_lists)
     in_series = np.flatnonzero(series_stem >= 0)
     for csr, first in ((lead_cast, LEAD_CAST), (directors, None)):
         at, people = _ragged(csr, in_series, first)
-        owners = in_series[at]
-        order = np.lexsort((owners, people))
-        people, owners = people[order], owners[order]
-        starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]])
-        sizes = np.diff(np.r_[starts, len(people)])
-        for size in np.unique(sizes[(sizes >= 2) & (sizes <= PEOPLE_MAX_TITLES)]).tolist():
-            rows = owners[starts[sizes == size][:, None] + np.arange(size)]
-            i, j = np.triu_indices(size, 1)
-            pairs.append(np.stack([rows[:, i].ravel(), rows[:, j].ravel()], axis=1))
-    both = np.sort(np.concatenate(pairs), axis=1)
+        pairs += _pairs_sharing(people, in_series[at], PEOPLE_MAX_TITLES)
+    name_lists = _name_holders(names) if names is not None else []
+    by_name = _pairs_within(name_lists)
+    both = np.sort(np.concatenate(pairs + by_name), axis=1)
     codes = np.unique(both[:, 0] * n + both[:, 1])  # one row per pair (1-D unique: far faster than axis=0)
+    if by_name:
+        name_codes = np.sort(np.concatenate(by_name), axis=1)
+        from_name = np.isin(codes, name_codes[:, 0] * n + name_codes[:, 1])
+    else:
+        from_name = np.zeros(len(codes), dtype=bool)
     cand = np.stack([codes // n, codes % n], axis=1)
-    cand = cand[cand[:, 0] != cand[:, 1]]
+    keep = cand[:, 0] != cand[:, 1]
     if len(named):
-        cand = cand[(named[cand[:, 0]] != named[cand[:, 1]]) | (named[cand[:, 0]] < 0)]
+        keep &= (named[cand[:, 0]] != named[cand[:, 1]]) | (named[cand[:, 0]] < 0)
+    cand, from_name = cand[keep], from_name[keep]
     if len(cand) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    va = np.asarray(vectors[cand[:, 0]], dtype=np.float32)
-    vb = np.asarray(vectors[cand[:, 1]], dtype=np.float32)
-    cos = np.einsum("ij,ij->i", va, vb)
-    cand, cos = cand[cos >= FAMILY_MIN_COSINE], cos[cos >= FAMILY_MIN_COSINE]
+    cos = np.empty(len(cand), dtype=np.float32)
+    for s in range(0, len(cand), 16_384):  # in slices: f16 rows gathered and widened a few MB at a time
+        va = np.asarray(vectors[cand[s : s + 16_384, 0]], dtype=np.float32)
+        vb = np.asarray(vectors[cand[s : s + 16_384, 1]], dtype=np.float32)
+        cos[s : s + 16_384] = np.einsum("ij,ij->i", va, vb)
+    close = cos >= FAMILY_MIN_COSINE
+    cand, cos, from_name = cand[close], cos[close], from_name[close]
     if len(cand) == 0 or n < 1 / (1 - REMAKE_MIN_PERCENTILE):
         return cand
     involved = np.unique(cand)
-    threshold = _nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
+    if near is not None:  # the build's (the same numbers, read once at publish)
+        threshold = np.asarray(near[involved], dtype=np.float32)
+    else:
+        threshold = nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
     ta = threshold[np.searchsorted(involved, cand[:, 0])]
     tb = threshold[np.searchsorted(involved, cand[:, 1])]
     # Each story among the other's nearest 0.5 %: one side alone linked Mulan and Life (a shared star), and
-    # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared first word). So Jurassic World, close to
-    # Jurassic Park, stays out of its family: Jurassic Park is as close to many other adventures.
+    # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared rare word). So Jurassic World, close to
+    # Jurassic Park, stays out of its family by title alone: Jurassic Park is as close to many other adventures.
     close = (cos >= ta) & (cos >= tb)
-    cand, cos = cand[close], cos[close]
+    cand, cos, from_name = cand[close], cos[close], from_name[close]
     # Two franchises are one family only on two or more such pairs: one pair alone made "The Santa Clause" Toy
-    # Story's family (Tim Allen, two family comedies); "Creed" and "Rocky" have six. A title on its own needs one.
+    # Story's family (Tim Allen, two family comedies); "Creed" and "Rocky" have six. A title on its own needs one,
+    # and so does a shared character: a name few synopses use is evidence that a shared star is not.
     node = np.where(named[cand] >= 0, -1 - named[cand].astype(np.int64), cand)  # a series, or the title itself
     lo, hi = np.minimum(node[:, 0], node[:, 1]), np.maximum(node[:, 0], node[:, 1])
     _, inverse, counts = np.unique(np.stack([lo, hi], axis=1), axis=0, return_inverse=True, return_counts=True)
-    enough = (counts[inverse.reshape(-1)] >= FAMILY_MIN_PAIRS) | (node[:, 0] >= 0) | (node[:, 1] >= 0)
-    return _capped_unions(named, cand[enough], cos[enough])
+    enough = (counts[inverse.reshape(-1)] >= FAMILY_MIN_PAIRS) | (node[:, 0] >= 0) | (node[:, 1] >= 0) | from_name
+    return _chained_along(_capped_unions(named, cand[enough], cos[enough]), word_lists + name_lists, n)
 
 
 def _capped_unions(named: np.ndarray, pairs: np.ndarray, cos: np.ndarray) -> np.ndarray:
@@ -510,13 +599,19 @@ def prepare(snap) -> np.ndarray:
     return sample
 
 
-def remake_threshold(snap, q: np.ndarray) -> float:
+def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
     """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
-    that close to much of the catalog (a static model puts most same-genre films near 0.5)."""
-    sample = prepare(snap)
-    if len(sample) < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
+    that close to much of the catalog (a static model puts most same-genre films near 0.5). `key`: the query's,
+    when it is a catalog title (the build stored its figure: `Snapshot.near`)."""
+    if snap.n < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
         return REMAKE_MIN_COSINE
-    return max(REMAKE_MIN_COSINE, float(np.quantile(sample @ q, REMAKE_MIN_PERCENTILE)))
+    near = getattr(snap, "near", None)
+    if near is not None and key is not None:
+        return max(REMAKE_MIN_COSINE, float(near[key]))
+    sample = prepare(snap)
+    sims = sample @ q
+    kth = min(len(sims) - 1, int(REMAKE_MIN_PERCENTILE * len(sims)))  # as `nearer_than` reads it
+    return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]))
 
 
 def _ragged(lists, keys: np.ndarray, cap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -567,7 +662,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     # that close (most group members of most queries are not).
     told_again = REMAKE_MIN_COSINE
     if (cosines >= REMAKE_MIN_COSINE).any():
-        told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32))
+        told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32), key)
     out: list[int] = []
     closeness: dict[int, float] = {}
     member_keys = np.asarray(members, dtype=np.int64)

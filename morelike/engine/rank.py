@@ -13,7 +13,10 @@ linear model over features a film fan would name, with weights fitted on public 
     same_kind             movie for a movie, show for a show
     director, cast        shares a director; lead cast of the query billed in it (up to 3)
     language              same original language (where both are known)
-    series                in the query's named series (a shared title stem or collection; franchise.py)
+    series                in the query's named series (a shared title stem, a series name or a collection;
+                          snapshot.named_groups, franchise.py)
+    family                in its wider family only (a family link: a shared lead, rare title word or character
+                          name, and a close story; snapshot.family, franchise.family_links)
 
 On top of the weights, one rule: when the query has a story, titles without one come after every title with
 one (a row that is a title plus one genre word is never a good answer to a plot).
@@ -54,6 +57,7 @@ FEATURES = (
     "cast",
     "language",
     "series",
+    "family",
 )
 F = {name: i for i, name in enumerate(FEATURES)}
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -81,7 +85,8 @@ class Profile:
     directors: tuple[int, ...] = ()
     lead_cast: tuple[int, ...] = ()
     story: bool = False  # the query has a synopsis: titles without one sink
-    group: int = -1  # the query's named series (snapshot.name_groups), -1: none
+    kin: tuple[int, ...] = ()  # the query's family outside its named series (snapshot.kin_keys), sorted keys
+    named: int = -1  # the query's named series (snapshot.named_groups), -1: none
 
     @classmethod
     def of(cls, snap, keys: list[int]) -> Profile:
@@ -89,7 +94,8 @@ class Profile:
         years = [int(snap.years[k]) for k in keys if int(snap.years[k]) > 0]
         kinds = {int(snap.kinds[k]) for k in keys}
         langs = {int(snap.lang_codes[k]) for k in keys}
-        groups = {int(snap.name_groups[k]) for k in keys}
+        nodes = {int(snap.nodes[k]) for k in keys}
+        named = {int(snap.named_groups[k]) for k in keys}
         bits = 0
         directors: list[int] = []
         lead: list[int] = []
@@ -105,7 +111,8 @@ class Profile:
             directors=tuple(directors),
             lead_cast=tuple(lead),
             story=any(bool(snap.story[k]) for k in keys),
-            group=groups.pop() if len(groups) == 1 else -1,
+            kin=tuple(snap.kin_keys(keys[0]).tolist()) if len(nodes) == 1 and keys else (),
+            named=named.pop() if len(named) == 1 else -1,
         )
 
 
@@ -225,8 +232,14 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles, keys), MAX_SHARED)
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
-    if profile.group >= 0:
-        out[:, F["series"]] = snap.name_groups[sel] == profile.group
+    series = snap.named_groups[sel] == profile.named if profile.named >= 0 else np.zeros(len(out), dtype=bool)
+    out[:, F["series"]] = series
+    if profile.kin:
+        kin = np.asarray(profile.kin, dtype=np.int64)
+        if keys is None:
+            out[kin, F["family"]] = 1.0
+        else:
+            out[:, F["family"]] = kin[np.minimum(np.searchsorted(kin, keys), len(kin) - 1)] == keys
     return out
 
 
@@ -322,8 +335,11 @@ def prior(snap, ranker: Ranker, profile: Profile, *, sink: bool = False, keys: n
     if profile.lead_cast:
         hit_keys, counts = _hits(profile.lead_cast, snap.cast_titles)
         _add_at(out, keys, hit_keys, w[F["cast"]] * np.minimum(counts, MAX_SHARED))
-    if profile.group >= 0:
-        out[of(snap.name_groups) == profile.group] += w[F["series"]]
+    series = of(snap.named_groups) == profile.named if profile.named >= 0 else None
+    if series is not None:
+        out[series] += w[F["series"]]
+    if profile.kin:
+        _add_at(out, keys, np.asarray(profile.kin, dtype=np.int64), w[F["family"]])
     return out
 
 

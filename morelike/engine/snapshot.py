@@ -51,7 +51,8 @@ DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded 
 
 _LOAD_COLUMNS = (
     "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
-    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars'
+    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars, '
+    "story_names"
 )
 
 
@@ -82,6 +83,26 @@ def _csr(lists: Sequence[Sequence[int]]) -> IdLists:
     np.cumsum([len(x) for x in lists], out=ptr[1:])
     flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
     return IdLists(ptr, flat)
+
+
+def _kin(nodes: np.ndarray, links: np.ndarray) -> IdLists:
+    """Node -> the other nodes a link of `links` (key pairs) touches directly, ascending."""
+    a, b = nodes[links[:, 0]].astype(np.int64), nodes[links[:, 1]].astype(np.int64)
+    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+    width = int(nodes.max(initial=0)) + 1
+    codes = np.unique(src[src != dst] * width + dst[src != dst])
+    ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes // width, minlength=width), out=ptr[1:])
+    return IdLists(ptr.astype(np.int32), (codes % width).astype(np.int32))
+
+
+def _members(groups: np.ndarray) -> IdLists:
+    """Group id -> its keys, ascending (ids from `franchise.group_ids`; -1, alone, is left out)."""
+    grouped = np.flatnonzero(groups >= 0)
+    order = grouped[np.argsort(groups[grouped], kind="stable")]
+    ptr = np.zeros(int(groups.max(initial=-1)) + 2, dtype=np.int64)
+    np.cumsum(np.bincount(groups[grouped], minlength=len(ptr) - 1), out=ptr[1:])
+    return IdLists(ptr.astype(np.int32), order.astype(np.int32))
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -171,6 +192,8 @@ class Snapshot:
         db: sqlite3.Connection | None = None,
         expansion_search: int | None = None,
         neighbours: np.ndarray | None = None,
+        story_names: list[str] | None = None,
+        near: np.ndarray | None = None,
     ) -> None:
         self.build_id = build_id
         self.manifest = manifest
@@ -179,6 +202,9 @@ class Snapshot:
         self.index = index
         # (n, k) int32, each title's nearest by content, -1 padded (morelike/build/writer.py); None: not stored.
         self.neighbours = neighbours
+        # (n,) f32: the cosine each title's nearest 0.5 % of the catalog reaches (the build's near.npy); None: the
+        # franchise rules read it off the catalog sample themselves.
+        self.near = near
         self.n = len(ids)
         self.ids, self.refs, self.titles = ids, refs, titles
         self.kinds, self.years, self.runtimes = kinds, years, runtimes
@@ -208,18 +234,24 @@ class Snapshot:
         phrase_links = np.concatenate([phrase_links, weak_links])
         self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms, own)
         # Named series (a shared title stem, a series stem or a collection, no people links): what the ranking's
-        # `series` feature and the own-series exemption go by. A people link alone ("Now You See Me" and
-        # "Zombieland" share two leads) keeps a list varied, but does not make a title the query's series. The
-        # family links ("Creed" and "Rocky") join named series here only: in `groups` they would chain the people
+        # `series` feature goes by. A people link alone ("Now You See Me" and "Zombieland" share two leads) keeps a
+        # list varied, but does not make a title the query's series.
+        named = self.named_groups = group_ids(titles, collections, phrase_links, norms, own)
+        # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
+        self.story_names = story_names
+        # The wider family ("Creed" for "Rocky"): the `family` feature and the own-family exemption from one per
+        # series. A title's node is its named series, or itself; its family is its node and the nodes a family
+        # link touches directly, not their links in turn: closed transitively, "The Real Lost World" (Arthur Conan
+        # Doyle) made Conan the Barbarian Jurassic World's family. In `groups` the links would chain the people
         # links' components into a studio era, and every other query's one-per-series rule would thin its list.
-        named = group_ids(titles, collections, phrase_links, norms, own)
-        family = family_links(norms, named, self.series_stem, cast, directors, _private_view(vectors))
-        self.name_groups = group_ids(titles, collections, np.concatenate([phrase_links, family]), norms, own)
-        grouped = np.flatnonzero(self.groups >= 0)
-        order = grouped[np.argsort(self.groups[grouped], kind="stable")]
-        ptr = np.zeros(int(self.groups.max(initial=-1)) + 2, dtype=np.int64)
-        np.cumsum(np.bincount(self.groups[grouped], minlength=len(ptr) - 1), out=ptr[1:])
-        self.group_members = IdLists(ptr.astype(np.int32), order.astype(np.int32))  # group id -> keys
+        family = family_links(
+            norms, named, self.series_stem, cast, directors, _private_view(vectors), story_names, near
+        )
+        self._named_count = int(named.max(initial=-1)) + 1  # nodes below this are named series, the rest titles
+        self.nodes = np.where(named >= 0, named, self._named_count + np.arange(self.n)).astype(np.int32)
+        self.kin = _kin(self.nodes, family)
+        self.named_members = _members(named)  # named series id -> keys
+        self.group_members = _members(self.groups)  # group id -> keys
         n_people = len(people_names)
         self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
         self.director_titles = directors.inverted(n_people)
@@ -262,7 +294,7 @@ class Snapshot:
         genre_idx: dict[str, int] = {}
         lang_idx: dict[str, int] = {}
         cast_lists, dir_lists, genre_lists = [], [], []
-        ids, refs, titles, collections, extra, norms = [], [], [], [], [], []
+        ids, refs, titles, collections, extra, norms, story_names = [], [], [], [], [], [], []
         kinds = np.zeros(n, dtype=np.int8)
         years = np.zeros(n, dtype=np.int16)
         runtimes = np.full(n, -1, dtype=np.int32)
@@ -274,8 +306,9 @@ class Snapshot:
         intern = people.setdefault
         for i, r in enumerate(rows):
             (_, tid, ref, kind, title, original, year, runtime, _genres, rating, vote, lang, pop, _cast, _dirs,
-             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len) = r  # fmt: skip
+             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len, names) = r  # fmt: skip
             story[i] = bool(story_len)
+            story_names.append(names)
             norms.append(norm)
             ids.append(tid)
             refs.append(ref)
@@ -317,6 +350,7 @@ class Snapshot:
             vectors=published.vectors,
             index=published.index,
             neighbours=published.neighbours,
+            near=published.near,
             ids=ids,
             refs=refs,
             titles=titles,
@@ -337,6 +371,7 @@ class Snapshot:
             extra={"rows": extra},
             norms=norms,
             story=story,
+            story_names=story_names,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
             db=con,
@@ -402,6 +437,19 @@ class Snapshot:
     def genres_of(self, key: int) -> list[str]:
         bits = int(self.genre_bits[key])
         return [g for i, g in enumerate(self.genre_names) if bits >> i & 1]
+
+    def family(self, key: int) -> np.ndarray:
+        """The nodes of `key`'s family (`nodes`: its named series or itself, and what a family link ties to it)."""
+        node = int(self.nodes[key])
+        return np.concatenate([[node], self.kin.of(node)]).astype(np.int32)
+
+    def kin_keys(self, key: int) -> np.ndarray:
+        """The titles of `key`'s family outside its own named series, sorted (what the `family` feature lifts)."""
+        parts = [
+            self.named_members.of(node) if node < self._named_count else np.asarray([node - self._named_count])
+            for node in self.kin.of(int(self.nodes[key])).tolist()
+        ]
+        return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.empty(0, np.int64)
 
     def lead_cast(self, key: int) -> np.ndarray:
         return self.cast.of(key)[:LEAD_CAST]
