@@ -82,12 +82,12 @@ CREATE INDEX titles_imdb ON titles (imdb_id);
 """
 
 
-def _title_row(key: int, title: Title, names: str) -> list:
+def _title_row(key: int, title: Title, chars: int, names: str) -> list:
     row: list = [key, title.id, title_ref(title.id)]
     for name in TITLE_FIELDS[1:]:
         value = getattr(title, name)
         row.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
-    row += [normalize_title(title.title), normalize_title(title.original_title) or None, story_chars(title), names]
+    row += [normalize_title(title.title), normalize_title(title.original_title) or None, chars, names]
     return row
 
 
@@ -107,7 +107,7 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _write_snapshot_db(path: Path, titles: Sequence[Title], names: Sequence[str]) -> None:
+def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int], names: Sequence[str]) -> None:
     con = sqlite3.connect(path)
     try:
         con.executescript(_SNAPSHOT_SCHEMA)
@@ -124,7 +124,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title], names: Sequence[str]
         sql = f"INSERT INTO titles ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) VALUES "
         sql += f"({', '.join('?' * len(columns))})"
         with con:
-            con.executemany(sql, (_title_row(key, t, names[key]) for key, t in enumerate(titles)))
+            con.executemany(sql, (_title_row(key, t, chars[key], names[key]) for key, t in enumerate(titles)))
         refs = con.execute("SELECT COUNT(DISTINCT ref) FROM titles").fetchone()[0]
         if refs != len(titles):  # 1 in ~10^10 at this size; refuse rather than serve the wrong title
             raise PublishError("two title ids share a short ref; rename one of them")
@@ -209,11 +209,12 @@ def publish(
         raise PublishError("nothing to publish: the catalog has no valid titles")
     checksum = catalog_checksum(titles)
     stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
+    chars = [story_chars(t) for t in titles]
     names = story_names(titles)
     # What the code derived from the catalog (the vectors, each title's story length and names): an upgrade that
     # changes the text recipe's cleaning re-encodes titles of an unchanged catalog, and must publish them.
     derived = hashlib.sha256(stored.tobytes())
-    derived.update(json.dumps([[story_chars(t) for t in titles], list(names)], ensure_ascii=False).encode("utf-8"))
+    derived.update(json.dumps([chars, list(names)], ensure_ascii=False).encode("utf-8"))
     content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)
     live = current_build(published_dir)
@@ -238,7 +239,7 @@ def publish(
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
-        _write_snapshot_db(tmp / DB_FILE, titles, names)
+        _write_snapshot_db(tmp / DB_FILE, titles, chars, names)
         np.save(tmp / VECTORS_FILE, stored)
         as_f32 = vectors.astype(np.float32)
         index = _build_usearch(tmp / INDEX_FILE, as_f32, settings, progress)

@@ -354,14 +354,12 @@ def _chained_along(links: np.ndarray, lists: list[list[int]], n: int) -> np.ndar
     "The Bourne Ultimatum", which is close to "The Bourne Identity", all three holding "bourne", so Legacy and
     Identity are family. A chain may not change words: "Ronal the Barbarian" shares "barbarian" with Conan and
     a character's name with Fullmetal Alchemist, and Conan is not Fullmetal Alchemist's family."""
-    if len(links) == 0:
+    if len(links) == 0 or not lists:
         return links
     linked = np.unique(np.sort(links, axis=1) @ np.asarray([n, 1], dtype=np.int64))
     involved = np.zeros(n, dtype=bool)
     involved[links.ravel()] = True
     out = [links]
-    if not lists:
-        return links
     owners = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
     label = np.repeat(np.arange(len(lists)), [len(keys) for keys in lists])
     counts = np.bincount(label[involved[owners]], minlength=len(lists))
@@ -591,12 +589,19 @@ def catalog_sample(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False))
 
 
-def prepare(snap) -> np.ndarray:
-    """The snapshot's sample vectors (f32), read once; the engine calls it at load so no query pays for it."""
+def _sample(snap) -> np.ndarray:
+    """The snapshot's sample vectors (f32), read once."""
     sample = _SAMPLES.get(snap)
     if sample is None:
         sample = _SAMPLES[snap] = np.asarray(snap.vectors[catalog_sample(snap.n)], dtype=np.float32)
     return sample
+
+
+def prepare(snap) -> None:
+    """What the series lists read, made at load so no query pays for it: the sample vectors, for a build without
+    each title's stored nearest-0.5 % cosine (`Snapshot.near`); a build with it needs nothing."""
+    if snap.near is None:
+        _sample(snap)
 
 
 def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
@@ -605,11 +610,9 @@ def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
     when it is a catalog title (the build stored its figure: `Snapshot.near`)."""
     if snap.n < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
         return REMAKE_MIN_COSINE
-    near = getattr(snap, "near", None)
-    if near is not None and key is not None:
-        return max(REMAKE_MIN_COSINE, float(near[key]))
-    sample = prepare(snap)
-    sims = sample @ q
+    if snap.near is not None and key is not None:
+        return max(REMAKE_MIN_COSINE, float(snap.near[key]))
+    sims = _sample(snap) @ q
     kth = min(len(sims) - 1, int(REMAKE_MIN_PERCENTILE * len(sims)))  # as `nearer_than` reads it
     return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]))
 
