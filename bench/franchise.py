@@ -13,7 +13,7 @@ Per member of a labelled series, with k = 10:
   stem group, else itself), and how many lists repeat a series.
 Variety is also measured over 1,000 random titles.
 
-    python bench/franchise.py [--state var/bench]
+    python bench/franchise.py [--state ~/.cache/morelike/bench/default]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.results import write_section  # noqa: E402
+from bench.results import state_root, write_section  # noqa: E402
 from morelike.engine import Engine  # noqa: E402
 from morelike.settings import Config  # noqa: E402
 
@@ -214,7 +214,7 @@ def measure(engine, queries: list[int], series: dict[str, list[int]] | None, lab
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="franchise handling: sibling recall and list variety")
-    ap.add_argument("--state", default=str(REPO / "var" / "bench"))
+    ap.add_argument("--state", default=str(state_root() / "default"), help="state dir with the published build")
     ap.add_argument("--random", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=20261121)
     ap.add_argument("--out", default=str(RESULTS))

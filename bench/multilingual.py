@@ -21,7 +21,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.results import write_section  # noqa: E402
+from bench.results import state_root, write_section  # noqa: E402
 from morelike.engine import Engine  # noqa: E402
 from morelike.settings import load_config  # noqa: E402
 
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.sample:
             from bench.quality import ensure_built
 
-            state = REPO / "var" / "bench" / f"multilingual-{args.sample}-{model.replace(':', '-').replace('/', '-')}"
+            state = state_root() / f"multilingual-{args.sample}-{model.replace(':', '-').replace('/', '-')}"
             catalog = sample_catalog(config.path(base.paths.catalog), state / "catalog.jsonl.gz", args.sample)
             config.paths.state_dir = str(state)
             config.paths.catalog = str(catalog)

@@ -1,17 +1,19 @@
 """Quality benchmark: how far the product's answers agree with what people find similar.
 
-    python bench/quality.py [--eval PATH] [--only NAME ...] [--out bench/results_quality.md]
+    python bench/quality.py [--eval PATH] [--only NAME ...] [--transformer] [--out bench/results_quality.md]
 
 Every configuration answers on the full bundled catalog, through `Engine.similar`, as a user gets it (series list
-first, then the main list). Indexes are built by the indexer itself into var/bench/<name>/ and reused while
-their catalog, model and recipe are unchanged; the encoder's cache makes a rebuild after a change cheap.
+first, then the main list). Indexes are built by the indexer itself into the bench state folder (`state_root()`:
+`~/.cache/morelike/bench/<name>/`, or `$MORELIKE_BENCH_STATE`) and reused while their catalog, model and recipe
+are unchanged; the encoder's cache makes a rebuild after a change cheap, also from a fresh clone.
 
 Configurations, measured in the same run:
 - `flixrec`   FlixRec's way: its text recipe, all-MiniLM-L6-v2, pure cosine, no franchise handling;
 - `genres`    genre-overlap Jaccard (votes break ties), over the whole catalog;
 - `landed`    the engine as landed before the ranker: FlixRec's vectors, cosine, franchise rules;
 - `default`   the product as configured in bot.toml (model, recipe, fitted ranker, franchise rules);
-- `minilm`    the same ranker over all-MiniLM-L6-v2 vectors of the default recipe (the model comparison).
+- `minilm`    the same ranker over all-MiniLM-L6-v2 vectors of the default recipe (the model comparison; only
+              with --transformer or --only: a second 12-16 minute encode on a 2-core CPU).
 
 Metrics (bench/README.md explains each): R@20/top10 and nDCG@20 on the development set; franchise sibling recall
 in (series list ∪ top 20) on the labelled series of bench/franchise.py beside plain cosine's top 20 on the same
@@ -38,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import judgments  # noqa: E402
 from bench.franchise import labelled_series  # noqa: E402
-from bench.results import write_section  # noqa: E402
+from bench.results import state_root, write_section  # noqa: E402
 from morelike.catalog.normalize import normalize_title  # noqa: E402
 from morelike.engine import Engine  # noqa: E402
 from morelike.engine.rank import FEATURES, Ranker  # noqa: E402
@@ -72,7 +74,7 @@ class Setup:
     recipe: str
     ranker: Ranker | None  # None: the shipped weights
     franchise: bool
-    state: str  # state dir under var/bench (shared by setups over the same index)
+    state: str  # state dir under state_root() (shared by setups over the same index)
 
 
 def setups(config) -> list[Setup]:
@@ -93,7 +95,7 @@ def setups(config) -> list[Setup]:
 
 def bench_config(base, setup: Setup):
     config = load_config(base.config_path) if getattr(base, "config_path", None) else load_config(None)
-    config.paths.state_dir = str(REPO / "var" / "bench" / setup.state)
+    config.paths.state_dir = str(state_root() / setup.state)
     config.model.name = setup.model
     config.model.text_recipe = setup.recipe
     return config
@@ -214,12 +216,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     ap.add_argument("--config", type=Path, default=None, help="bot.toml whose [model] and [engine] are 'default'")
     ap.add_argument("--eval", type=Path, default=judgments.DEV_SET, help="the development set")
-    ap.add_argument("--only", nargs="*", default=None, help="configurations to run (default: all)")
+    ap.add_argument("--only", nargs="*", default=None, help="configurations to run (default: all but minilm)")
+    ap.add_argument("--transformer", action="store_true", help="also the minilm row (a second transformer index)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     base = load_config(args.config)
     base.config_path = args.config
-    chosen = [s for s in setups(base) if args.only is None or s.name in args.only]
+    wanted = args.only if args.only is not None else [s.name for s in setups(base) if s.name != "minilm"]
+    chosen = [s for s in setups(base) if s.name in wanted or (args.transformer and s.name == "minilm")]
     results, eyes, show_eyes = [], {}, {}
     started = time.perf_counter()
     built: set[str] = set()

@@ -8,11 +8,12 @@ Recall@20 is against brute force on the filtered subset (the query title exclude
 holds fewer than 20 titles while at least 20 others pass the filter.
 
     python bench/query.py                         # both scales, writes bench/results_query.md
-    python bench/query.py --state var/bench       # where the full catalog's published build lives
+    python bench/query.py --state DIR             # the full catalog's published build (default: quality.py's)
     python bench/query.py --skip-1m / --skip-catalog
 
 The catalog-size part needs a published build of the bundled catalog (`python -m indexer build`, with
-[paths] state_dir pointing at --state). The synthetic 1M index is cached under var/bench/synthetic-1m.
+[paths] state_dir pointing at --state; bench/quality.py builds one in ~/.cache/morelike/bench/default). The
+synthetic 1M index is cached under the same bench state folder (bench/results.py `state_root`), synthetic-1m.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.results import write_section  # noqa: E402
+from bench.results import state_root, write_section  # noqa: E402
 from morelike.engine import Engine, Filters  # noqa: E402
 from morelike.engine.search import filter_mask  # noqa: E402
 from morelike.engine.snapshot import Snapshot  # noqa: E402
@@ -323,7 +324,7 @@ def synthetic_snapshot(n: int, dim: int, cache: Path, seed: int) -> Snapshot:
 
 def synthetic_suite(n: int, n_queries: int, seed: int, resolve: bool) -> tuple[list[dict], dict]:
     t0 = time.perf_counter()
-    snap = synthetic_snapshot(n, 384, REPO / "var" / "bench" / f"synthetic-{n // 1_000_000}m", seed)
+    snap = synthetic_snapshot(n, 384, state_root() / f"synthetic-{n // 1_000_000}m", seed)
     config = Config(base_dir=REPO)
     engine = Engine(config, snap)
     if resolve:
@@ -452,7 +453,7 @@ def report(title: str, args, started: dt.datetime, load_before, notes: list[str]
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--state", default=str(REPO / "var" / "bench"), help="state dir with the full published build")
+    ap.add_argument("--state", default=str(state_root() / "default"), help="state dir with the full published build")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--synthetic", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=20261121)

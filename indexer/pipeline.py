@@ -132,6 +132,10 @@ async def encode_missing(
     summary.reused = len(titles) - len(todo)
     if not todo:
         return None
+    # Longest texts first over the whole catalog, not only within a chunk: a chunk is a few batches, and a batch
+    # of catalog-order texts pads to its longest (one Wikipedia plot among JustWatch blurbs). The transformer
+    # pays for every padded token; the order changes no vector, and a resumed run picks up what is left.
+    todo.sort(key=lambda item: -len(item[2]))
     encoder = encoder_factory()
     started = time.perf_counter()
     with tqdm(total=len(todo), desc="encode", unit="title", disable=not progress, dynamic_ncols=True) as bar:

@@ -402,3 +402,44 @@ def test_a_lone_v_or_x_is_a_sequel_number_only_after_a_numbered_series_name():
     assert groups[6] == groups[7] == groups[8] >= 0
     assert is_sibling("Saw", "Saw V", numbered=numbered) and is_sibling("Saw V", "Saw X", numbered=numbered)
     assert not is_sibling("Malcolm", "Malcolm X", year_a=1986, year_b=1992, numbered=numbered)
+
+
+def test_a_name_only_two_synopses_use_links_them_when_one_story_is_among_the_others_nearest():
+    """'Minions: The Rise of Gru' and 'Despicable Me' share Gru, a name no other synopsis uses, at cosine 0.69;
+    Despicable Me is so close to so many animated comedies that 0.69 is not among its nearest 0.5 %, so the
+    two-sided test left them unlinked. A name held by exactly two synopses needs one side; one held by three
+    still needs both (a producer's or a place's name recurs)."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import family_links
+    from morelike.engine.snapshot import _csr
+
+    rng = np.random.default_rng(3)
+    dim, filler = 16, 300
+    vecs = np.zeros((5 + filler, dim), dtype=np.float32)
+    vecs[0, 0] = 1.0  # Rise of Gru
+    vecs[1, [0, 1]] = 0.69, np.sqrt(1 - 0.69**2)  # Despicable Me
+    vecs[2, 2] = 1.0  # a pair like it, but its name is in a third synopsis too
+    vecs[3, [2, 3]] = 0.69, np.sqrt(1 - 0.69**2)
+    vecs[4, 4] = 1.0
+    vecs[5:, 5:] = rng.standard_normal((filler, dim - 5))  # far from all five
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    titles = ["Minions The Rise", "Despicable Me", "Zorgon Rising", "Zorgon Falls", "Zorgon Later"]
+    titles += [f"Filler Qx{i}" for i in range(filler)]
+    names = ["Gru", "Gru", "Zorg", "Zorg", "Zorg"] + [""] * filler
+    near = np.full(len(titles), 0.9, dtype=np.float32)
+    near[[0, 2]], near[[1, 3]] = 0.64, 0.71  # the first side passes at 0.69, the second does not
+    none = _csr([[] for _ in titles])
+    unnamed = np.full(len(titles), -1, dtype=np.int32)
+    norms = [normalize_title(t) for t in titles]
+    links = {
+        tuple(p) for p in np.sort(family_links(norms, unnamed, unnamed, none, none, vecs, names, near), 1).tolist()
+    }
+    assert (0, 1) in links
+    assert (2, 3) not in links
+    near[3] = 0.6  # both sides pass: the name in three synopses links too
+    links = {
+        tuple(p) for p in np.sort(family_links(norms, unnamed, unnamed, none, none, vecs, names, near), 1).tolist()
+    }
+    assert (2, 3) in links

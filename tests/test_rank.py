@@ -169,6 +169,31 @@ def test_series_list_and_top_20_hold_every_sibling_plain_cosine_finds(engine):
         assert (plain & siblings) <= union, title
 
 
+def test_a_franchise_title_among_the_nearest_stories_stays_in_the_top_20_whatever_the_weights(engine):
+    """Rocky lost Creed III and Minions: The Rise of Gru lost Despicable Me (full catalog): family, among plain
+    cosine's top 20, but era and cast ranked them past 20. Here a ranker that punishes the family feature stands
+    for those weights: "Olaf's Frozen Adventure" (Frozen's family through "frozen", not its series list) still
+    holds a place in Frozen's first 20, paged or not, and under a filter it passes."""
+    snap = engine.snapshot
+    frozen, olaf = _key(engine, "Frozen", 2013), _key(engine, "Olaf's Frozen Adventure", 2017)
+    weights = engine.ranker.weights.copy()
+    weights[FEATURES.index("family")] = -50.0
+    hostile = Engine(engine.config, snap, Ranker(weights=weights))
+    cosine = Engine(engine.config, snap, Ranker.cosine_only())
+    query, wanted = snap.ids[frozen], snap.ids[olaf]
+    assert wanted in [r.card.id for r in cosine.similar(query, k=20, franchise=False).items]  # plain cosine shows it
+    page = hostile.similar(query, k=20)
+    assert wanted not in [c.id for c in page.series] and wanted in [r.card.id for r in page.items]
+    # Without franchise handling there is no family rule: the weights alone decide, and they sink it.
+    assert wanted not in [r.card.id for r in hostile.similar(query, k=20, franchise=False).items]
+    scores = [r.score for r in hostile.similar(query, k=40).items]
+    assert scores == sorted(scores, reverse=True)  # the lifted title takes the score of the one it precedes
+    paged = [r.card.id for p in range(4) for r in hostile.similar(query, k=5, page=p).items]
+    assert paged == [r.card.id for r in page.items]  # still one ranking, sliced
+    genre = Filters(genres=tuple(snap.genres_of(olaf)[:1]))
+    assert wanted in [r.card.id for r in hostile.similar(query, genre, k=20).items]
+
+
 def test_the_why_line_names_what_made_a_title_rank(engine):
     snap = engine.snapshot
     page = engine.similar(snap.ids[_key(engine, "Heat", 1995)], k=10)

@@ -308,7 +308,10 @@ class Engine:
         *other* series; titles of the query's own named series and family (`own_kin`: nodes, snapshot.family) or
         of its group (`own_group`, snapshot.groups: people links too) that are not confirmed siblings stay: they
         may well be its sequels ("Fast Five" for "Furious 7"), and the ranking decides whether they show."""
-        ranked = rank(snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude), query_key)
+        ranked = rank(
+            snap, ranker or self._ranker_for(boost), q, profile, mask, list(exclude), query_key,
+            keep_family=one_per_series and query_key is not None,
+        )  # fmt: skip
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
         seen: dict[int, int] = {}

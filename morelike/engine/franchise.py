@@ -41,6 +41,9 @@ MAX_SERIES = 10  # titles shown in a series list
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash…
 REMAKE_MIN_PERCENTILE = 0.995  # … and closer than 99.5% of the catalog is to the query ("The Heat" is not "Heat")
+# A title AT that boundary is inside it: the same two f16 rows widened and summed in another order differ by ~1e-7,
+# and which way such a tie fell decided whether "The Price She Paid" (1924) was the 1917 film's remake.
+NEAR_SLACK = 1e-5
 _SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _ROMAN = {
     "ii": 2, "iii": 3, "iv": 4, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "xi": 11, "xii": 12,
@@ -64,6 +67,7 @@ FAMILY_MIN_COSINE = 0.5
 FAMILY_MIN_PAIRS = 2  # close title pairs that make two franchises one family
 WEAK_MIN_COSINE = 0.4  # a title carrying a long series name joins its family (not its series list) from here…
 WEAK_ENDS_MIN_WORDS = 3  # … and one ending with the name only when the name has three words ("The Wolf of Wall Street")
+NAME_PAIR_TITLES = 2  # a name only two synopses use: one story among the other's nearest is enough (below)
 NAME_MAX_TITLES = 40  # a proper name in more synopses than this is a common one ("Paris", "Jack"); Godzilla is in 31
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
@@ -340,6 +344,14 @@ def _name_holders(names: Sequence[str]) -> list[list[int]]:
     return [keys for keys in by_name.values() if 2 <= len(keys) <= NAME_MAX_TITLES]
 
 
+def _codes_in(codes: np.ndarray, pairs: list[np.ndarray], n: int) -> np.ndarray:
+    """Which of the sorted pair `codes` (a * n + b, a < b) are among `pairs` (arrays of key pairs)."""
+    if not pairs:
+        return np.zeros(len(codes), dtype=bool)
+    both = np.sort(np.concatenate(pairs), axis=1)
+    return np.isin(codes, both[:, 0] * n + both[:, 1])
+
+
 def _pairs_within(lists: list[list[int]]) -> list[np.ndarray]:
     """Every pair of titles that one of `lists` (titles sharing a word or a name) holds together."""
     if not lists:
@@ -420,16 +432,13 @@ def family_links(
     by_name = _pairs_within(name_lists)
     both = np.sort(np.concatenate(pairs + by_name), axis=1)
     codes = np.unique(both[:, 0] * n + both[:, 1])  # one row per pair (1-D unique: far faster than axis=0)
-    if by_name:
-        name_codes = np.sort(np.concatenate(by_name), axis=1)
-        from_name = np.isin(codes, name_codes[:, 0] * n + name_codes[:, 1])
-    else:
-        from_name = np.zeros(len(codes), dtype=bool)
+    from_name = _codes_in(codes, by_name, n)
+    from_pair_name = _codes_in(codes, _pairs_within([keys for keys in name_lists if len(keys) <= NAME_PAIR_TITLES]), n)
     cand = np.stack([codes // n, codes % n], axis=1)
     keep = cand[:, 0] != cand[:, 1]
     if len(named):
         keep &= (named[cand[:, 0]] != named[cand[:, 1]]) | (named[cand[:, 0]] < 0)
-    cand, from_name = cand[keep], from_name[keep]
+    cand, from_name, from_pair_name = cand[keep], from_name[keep], from_pair_name[keep]
     if len(cand) == 0:
         return np.empty((0, 2), dtype=np.int64)
     cos = np.empty(len(cand), dtype=np.float32)
@@ -438,7 +447,7 @@ def family_links(
         vb = np.asarray(vectors[cand[s : s + 16_384, 1]], dtype=np.float32)
         cos[s : s + 16_384] = np.einsum("ij,ij->i", va, vb)
     close = cos >= FAMILY_MIN_COSINE
-    cand, cos, from_name = cand[close], cos[close], from_name[close]
+    cand, cos, from_name, from_pair_name = cand[close], cos[close], from_name[close], from_pair_name[close]
     if len(cand) == 0 or n < 1 / (1 - REMAKE_MIN_PERCENTILE):
         return cand
     involved = np.unique(cand)
@@ -446,12 +455,14 @@ def family_links(
         threshold = np.asarray(near[involved], dtype=np.float32)
     else:
         threshold = nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
-    ta = threshold[np.searchsorted(involved, cand[:, 0])]
-    tb = threshold[np.searchsorted(involved, cand[:, 1])]
+    ta = threshold[np.searchsorted(involved, cand[:, 0])] - NEAR_SLACK
+    tb = threshold[np.searchsorted(involved, cand[:, 1])] - NEAR_SLACK
     # Each story among the other's nearest 0.5 %: one side alone linked Mulan and Life (a shared star), and
     # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared rare word). So Jurassic World, close to
     # Jurassic Park, stays out of its family by title alone: Jurassic Park is as close to many other adventures.
-    close = (cos >= ta) & (cos >= tb)
+    # A name that only the two synopses use is the exception: one side is enough. "Despicable Me" is close to
+    # so many animated comedies that "Minions: The Rise of Gru" (Gru, cosine 0.69) is not among its nearest 0.5 %.
+    close = ((cos >= ta) & (cos >= tb)) | (from_pair_name & ((cos >= ta) | (cos >= tb)))
     cand, cos, from_name = cand[close], cos[close], from_name[close]
     # Two franchises are one family only on two or more such pairs: one pair alone made "The Santa Clause" Toy
     # Story's family (Tim Allen, two family comedies); "Creed" and "Rocky" have six. A title on its own needs one,
@@ -611,10 +622,10 @@ def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
     if snap.n < 1 / (1 - REMAKE_MIN_PERCENTILE):  # too few titles for a percentile to mean anything
         return REMAKE_MIN_COSINE
     if snap.near is not None and key is not None:
-        return max(REMAKE_MIN_COSINE, float(snap.near[key]))
+        return max(REMAKE_MIN_COSINE, float(snap.near[key]) - NEAR_SLACK)
     sims = _sample(snap) @ q
     kth = min(len(sims) - 1, int(REMAKE_MIN_PERCENTILE * len(sims)))  # as `nearer_than` reads it
-    return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]))
+    return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]) - NEAR_SLACK)
 
 
 def _ragged(lists, keys: np.ndarray, cap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -648,15 +659,37 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     group = int(snap.groups[key])
     if group < 0:
         return []
-    members = [int(m) for m in snap.group_members.of(group) if m != key]
-    if not members:
+    member_keys = np.asarray(snap.group_members.of(group), dtype=np.int64)
+    member_keys = member_keys[member_keys != key]
+    if not len(member_keys):
         return []
-    q = snap.vector(key)
-    cosines = np.asarray(snap.vectors[members], dtype=np.float32) @ q
     q_dirs = set(snap.directors.of(key).tolist())
     q_lead = set(snap.lead_cast(key).tolist())
     q_coll = snap.collections[key] if snap.collections is not None else None
     q_stem = int(snap.series_stem[key])
+    # Only members that `is_sibling` could accept are read further: the same stem, series name or collection,
+    # or enough people in common for a people link. A people-linked group can hold a thousand titles of one
+    # studio era, and reading all their vectors cost such a query 5-10 ms.
+    commons_all = _people_in_common(snap, member_keys, q_dirs | q_lead)
+    possible = commons_all >= PEOPLE_MIN_SHARED
+    q_code = int(snap.stem_codes[key])
+    if q_code >= 0:
+        possible |= snap.stem_codes[member_keys] == q_code
+    if q_stem >= 0:
+        possible |= snap.series_stem[member_keys] == q_stem
+    if q_coll:
+        folded = q_coll.casefold()
+        possible |= np.fromiter(
+            (bool(snap.collections[m]) and snap.collections[m].casefold() == folded for m in member_keys.tolist()),
+            dtype=bool,
+            count=len(member_keys),
+        )
+    member_keys, commons_all = member_keys[possible], commons_all[possible]
+    if not len(member_keys):
+        return []
+    members = member_keys.tolist()
+    q = snap.vector(key)
+    cosines = np.asarray(snap.vectors[member_keys], dtype=np.float32) @ q  # keys ascending: a forward read
     year = int(snap.years[key]) or None
     # How close a story must be to count as told again for this query: among its nearest 0.5 % (and cosine 0.5).
     # Both a remake (same title) and a sequel known only by shared people must pass it: three shared people and a
@@ -668,8 +701,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
         told_again = remake_threshold(snap, np.asarray(q, dtype=np.float32), key)
     out: list[int] = []
     closeness: dict[int, float] = {}
-    member_keys = np.asarray(members, dtype=np.int64)
-    commons = _people_in_common(snap, member_keys, q_dirs | q_lead).tolist()
+    commons = commons_all.tolist()
     years = snap.years[member_keys].tolist()
     stems = snap.series_stem[member_keys].tolist()
     for m, cos, common, m_year, m_stem in zip(members, cosines.tolist(), commons, years, stems, strict=True):

@@ -18,8 +18,11 @@ linear model over features a film fan would name, with weights fitted on public 
     family                in its wider family only (a family link: a shared lead, rare title word or character
                           name, and a close story; snapshot.family, franchise.family_links)
 
-On top of the weights, one rule: when the query has a story, titles without one come after every title with
-one (a row that is a title plus one genre word is never a good answer to a plot).
+On top of the weights, two rules: when the query has a story, titles without one come after every title with
+one (a row that is a title plus one genre word is never a good answer to a plot); and (`keep_family`) a title of
+the query's own franchise whose story is among the query's FAMILY_NEAR nearest is never ranked below position
+FAMILY_NEAR: plain cosine would have shown it, and era and cast (co-viewing habits) must not push "Creed III" off
+"Rocky"'s first two pages.
 
 Candidates are the union of the `pool_content` nearest vectors (for a catalog title, the build's stored nearest
 titles of it; else, or when too few of those pass a filter, HNSW or exact by the filter planner) and the
@@ -68,6 +71,7 @@ MEDIAN_OF = 100
 # The candidate pool: the nearest stories plus the best titles by everything else. The answers are the same from
 # 30 + 200 to 100 + 1,000 (bench/README.md); these leave room for forty pages of ten.
 POOL_CONTENT, POOL_PRIOR = 50, 400
+FAMILY_NEAR = 20  # the keep_family rule: plain cosine's top 20, the franchise benchmark's window (bench/README.md)
 
 
 class RankerError(ValueError):
@@ -335,9 +339,8 @@ def prior(snap, ranker: Ranker, profile: Profile, *, sink: bool = False, keys: n
     if profile.lead_cast:
         hit_keys, counts = _hits(profile.lead_cast, snap.cast_titles)
         _add_at(out, keys, hit_keys, w[F["cast"]] * np.minimum(counts, MAX_SHARED))
-    series = of(snap.named_groups) == profile.named if profile.named >= 0 else None
-    if series is not None:
-        out[series] += w[F["series"]]
+    if profile.named >= 0:  # its members, not a comparison over the whole catalog
+        _add_at(out, keys, np.asarray(snap.named_members.of(profile.named), dtype=np.int64), w[F["series"]])
     if profile.kin:
         _add_at(out, keys, np.asarray(profile.kin, dtype=np.int64), w[F["family"]])
     return out
@@ -418,8 +421,8 @@ def _empty_ranked() -> Ranked:
 
 
 def _stored_neighbours(snap, key: int | None, need: int, mask: np.ndarray | None, excluded: np.ndarray):
-    """The content pool from the build's stored nearest titles of `key` (SearchResult, scores not set), or None
-    when there are none or too few pass the filter (a narrow filter: the planner's search answers instead)."""
+    """The content pool from the build's stored nearest titles of `key` (SearchResult, scores not set): at most
+    `need` of them, those that pass the filter; None when the build stored none (or `q` is no catalog title)."""
     if key is None or snap.neighbours is None or need <= 0:
         return None
     near = np.asarray(snap.neighbours[key], dtype=np.int64)
@@ -429,9 +432,33 @@ def _stored_neighbours(snap, key: int | None, need: int, mask: np.ndarray | None
     if len(excluded):  # `excluded` is sorted: a binary search beats np.isin's set-up at this size
         at = np.minimum(np.searchsorted(excluded, near), len(excluded) - 1)
         near = near[excluded[at] != near]
-    if len(near) < need:
-        return None
-    return SearchResult(near[:need], np.zeros(need, np.float32), "stored", exhausted=False)
+    near = near[:need]
+    return SearchResult(near, np.zeros(len(near), np.float32), "stored", exhausted=False)
+
+
+def _keep_family_near(snap, profile: Profile, keys, scores, cosines, sink: bool):
+    """The ranking with every family title among the FAMILY_NEAR nearest stories moved up to just inside the first
+    FAMILY_NEAR rows (in score order; each takes the score of the title it now precedes, so scores stay sorted).
+    A synopsis-less title is not moved when the no-story rule holds: it never answers a query with a story."""
+    nearest = np.argpartition(-cosines, FAMILY_NEAR - 1)[:FAMILY_NEAR]
+    late = nearest[nearest >= FAMILY_NEAR]
+    if not len(late):
+        return keys, scores, cosines
+    late_keys = keys[late]
+    family = np.isin(late_keys, np.asarray(profile.kin, dtype=np.int64))
+    if profile.named >= 0:
+        family |= snap.named_groups[late_keys] == profile.named
+    if sink:
+        family &= snap.story[late_keys]
+    late = np.sort(late[family])
+    if not len(late):
+        return keys, scores, cosines
+    order = np.delete(np.arange(len(keys)), late)
+    at = FAMILY_NEAR - len(late)
+    order = np.concatenate([order[:at], late, order[at:]])
+    keys, scores, cosines = keys[order], scores[order].copy(), cosines[order]
+    scores[: FAMILY_NEAR + 1] = np.maximum.accumulate(scores[: FAMILY_NEAR + 1][::-1])[::-1]
+    return keys, scores, cosines
 
 
 def _median_rows(rows: np.ndarray) -> np.ndarray:
@@ -452,9 +479,11 @@ def rank(
     mask: np.ndarray | None,
     exclude: list[int],
     query_key: int | None = None,
+    keep_family: bool = False,
 ) -> Ranked:
     """Every candidate for unit vector `q` scored and sorted, best first (ties by key: stable across calls).
-    `query_key`: `q` is that title's own vector, so its stored nearest titles can be the content pool."""
+    `query_key`: `q` is that title's own vector, so its stored nearest titles can be the content pool;
+    `keep_family`: the franchise rule of the module's docstring (the query's family from `profile`)."""
     q = np.asarray(q, dtype=np.float32).reshape(-1)
     excluded = np.asarray(sorted(set(exclude)), dtype=np.int64)
     n_allowed = (snap.n if mask is None else int(np.count_nonzero(mask))) - (
@@ -467,6 +496,9 @@ def rank(
     # With a prior pool the content pool only has to hold the candidates that similarity alone would lift (the fit
     # is the same with 30 to 100 of them, bench/README.md), so it is taken from the stored neighbours or a narrow
     # HNSW walk; without one the content pool is the answer and must be the true nearest, with exact cosines.
+    # Under a filter, those of the stored neighbours that pass, however few: the prior pool grows by as many as
+    # are missing. A scan of the passing rows for the rest cost 0.6-1.2 ms (a 10 % filter's 7 MB of vectors,
+    # memory-bound) and changed the top 10 of 0-0.7 % of queries (bench/README.md).
     need = min(ranker.pool_content, n_allowed)
     content = _stored_neighbours(snap, query_key, need, mask, excluded) if ranker.pool_prior > 0 else None
     if content is None:
@@ -477,7 +509,7 @@ def rank(
         values = prior(snap, ranker, profile, sink=sink, keys=passing)
         if len(excluded):
             _add_at(values, passing, excluded, -np.inf)
-        m = min(ranker.pool_prior, n_allowed)
+        m = min(ranker.pool_prior + need - len(content.keys), n_allowed)
         best = _top_m(values, m)
         keys = np.unique(np.concatenate([content.keys, best if passing is None else passing[best]]).astype(np.int64))
         cosines = _cosines(snap, q, keys)
@@ -491,6 +523,8 @@ def rank(
             scores = scores - NO_STORY_SINK * (~snap.story[keys])
     best = np.lexsort((keys, -scores))
     keys, scores, cosines = keys[best], scores[best].astype(np.float32), cosines[best].astype(np.float32)
+    if keep_family and (profile.kin or profile.named >= 0) and len(keys) > FAMILY_NEAR:
+        keys, scores, cosines = _keep_family_near(snap, profile, keys, scores, cosines, sink)
     # What "stands out" is measured against: the median of the best MEDIAN_OF candidates (the company a result
     # keeps on its page, not the whole pool).
     top = features(snap, profile, keys[:MEDIAN_OF], cosines[:MEDIAN_OF])

@@ -229,6 +229,11 @@ class Snapshot:
             norms = [normalize_title(t) for t in titles]
         self.numbered_stems = numbered_stems(titles, norms)  # "saw" (Saw II): "Saw V" is its fifth
         own = stems(titles, norms, self.numbered_stems)  # one pass for the three groupings and the series names
+        # The stems as ints (-1: none), so a series check compares a whole group's members at once.
+        codes: dict[str, int] = {}
+        self.stem_codes = np.fromiter(
+            (codes.setdefault(st, len(codes)) if st else -1 for st in own), dtype=np.int32, count=self.n
+        )
         # Titles named by a series stem ("Terminator Salvation" by "terminator"): franchise.phrase_series.
         self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors), own)
         phrase_links = np.concatenate([phrase_links, weak_links])
