@@ -24,10 +24,11 @@ the query's own franchise whose story is among the query's FAMILY_NEAR nearest i
 FAMILY_NEAR: plain cosine would have shown it, and era and cast (co-viewing habits) must not push "Creed III" off
 "Rocky"'s first two pages.
 
-Candidates are the union of the `pool_content` nearest vectors (for a catalog title, the build's stored nearest
-titles of it; else, or when too few of those pass a filter, HNSW or exact by the filter planner) and the
-`pool_prior` best titles by every non-content feature, scored over the whole catalog (or a filter's passing titles)
-in vectorised numpy. The pool does not depend on the page asked for, so pages are consecutive slices of one ranking.
+Candidates are the union of the `pool_content` nearest vectors (for a catalog title, those of the build's stored
+nearest titles that pass the filter, however few, the prior pool growing by the rest; else HNSW or exact by the
+filter planner) and the `pool_prior` best titles by every non-content feature, scored over the whole catalog (or
+a filter's passing titles) in vectorised numpy. The pool does not depend on the page asked for, so pages are
+consecutive slices of one ranking.
 """
 
 from __future__ import annotations
@@ -236,15 +237,25 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles, keys), MAX_SHARED)
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
-    series = snap.named_groups[sel] == profile.named if profile.named >= 0 else np.zeros(len(out), dtype=bool)
-    out[:, F["series"]] = series
-    if profile.kin:
-        kin = np.asarray(profile.kin, dtype=np.int64)
-        if keys is None:
-            out[kin, F["family"]] = 1.0
-        else:
-            out[:, F["family"]] = kin[np.minimum(np.searchsorted(kin, keys), len(kin) - 1)] == keys
+    out[:, F["series"]], out[:, F["family"]] = _franchise_columns(snap, profile, keys)
     return out
+
+
+def _franchise_columns(snap, profile: Profile, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per title of `keys` (None: every title): in the query's named series, and in its wider family only (the
+    `series` and `family` features; the keep_family rule moves titles that are either)."""
+    n = snap.n if keys is None else len(keys)
+    series = np.zeros(n, dtype=bool)
+    if profile.named >= 0:
+        series = snap.named_groups[slice(None) if keys is None else keys] == profile.named
+    family = np.zeros(n, dtype=bool)
+    if profile.kin:
+        kin = np.asarray(profile.kin, dtype=np.int64)  # sorted
+        if keys is None:
+            family[kin] = True
+        else:
+            family = kin[np.minimum(np.searchsorted(kin, keys), len(kin) - 1)] == keys
+    return series, family
 
 
 _GAPS = np.arange(256, dtype=np.float32)
@@ -444,13 +455,11 @@ def _keep_family_near(snap, profile: Profile, keys, scores, cosines, sink: bool)
     late = nearest[nearest >= FAMILY_NEAR]
     if not len(late):
         return keys, scores, cosines
-    late_keys = keys[late]
-    family = np.isin(late_keys, np.asarray(profile.kin, dtype=np.int64))
-    if profile.named >= 0:
-        family |= snap.named_groups[late_keys] == profile.named
+    series, family = _franchise_columns(snap, profile, keys[late])
+    moved = series | family
     if sink:
-        family &= snap.story[late_keys]
-    late = np.sort(late[family])
+        moved &= snap.story[keys[late]]
+    late = np.sort(late[moved])
     if not len(late):
         return keys, scores, cosines
     order = np.delete(np.arange(len(keys)), late)
