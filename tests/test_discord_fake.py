@@ -241,3 +241,36 @@ def test_choice_limits():
     with pytest.raises(fd.DiscordError, match="value"):
         fd.check_choices([{"name": "a", "value": "v" * 101}])
     fd.check_choices([{"name": "a" * 100, "value": "v" * 100}])
+
+
+async def test_fake_records_the_close_frame_a_client_sent_and_none_for_a_dropped_socket():
+    # What the SIGTERM test checks: Discord ends a session at once on the client's close frame 1000, however its own
+    # reply fares. A client stopping like discord.py (its receive cancelled, then close) shuts the socket right after
+    # the frame, and the server's `ws.close_code` then read 1006 whenever its reply lost that race.
+    fake = fd.FakeDiscord()
+    await fake.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(fake.gateway_url)
+            assert json.loads((await ws.receive()).data)["op"] == 10  # HELLO
+            reading = asyncio.create_task(ws.receive())
+            await asyncio.sleep(0.01)
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            await ws.close(code=1000)
+            for _ in range(200):
+                if fake.client_close_codes:
+                    break
+                await asyncio.sleep(0.01)
+        dropping = aiohttp.ClientSession()
+        ws = await dropping.ws_connect(fake.gateway_url)
+        await ws.receive()
+        await dropping.close()  # the connector shuts every socket: no close frame
+        for _ in range(200):
+            if len(fake.client_close_codes) == 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await fake.stop()
+    assert fake.client_close_codes == [1000, None]

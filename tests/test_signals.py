@@ -169,19 +169,6 @@ def test_the_api_server_stops_cleanly_on_sigterm(small_published, tmp_path):
     assert "Traceback" not in stderr
 
 
-class RecordingDiscord(fd.FakeDiscord):
-    """The fake Discord, remembering how each gateway connection ended (1000: the client closed it cleanly)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.close_codes: list[int | None] = []
-
-    async def _gateway(self, request):
-        ws = await super()._gateway(request)
-        self.close_codes.append(ws.close_code)
-        return ws
-
-
 BOT_CHILD = """
 import sys, discord, yarl
 discord.http.Route.BASE = sys.argv[1]
@@ -195,7 +182,7 @@ async def test_the_discord_bot_closes_the_gateway_and_exits_0_on_sigterm(small_p
     state = tmp_path / "state"
     shutil.copytree(small_published, state, symlinks=True)
     config = write_config(tmp_path / "bot.toml", state, f"[discord]\nguild_id = {fd.GUILD_ID}\n")
-    fake = RecordingDiscord()
+    fake = fd.FakeDiscord()
     await fake.start()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -222,14 +209,14 @@ async def test_the_discord_bot_closes_the_gateway_and_exits_0_on_sigterm(small_p
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), STOP_WITHIN_S)
         for _ in range(100):  # the fake's handler records the close once its side has finished
-            if fake.close_codes:
+            if fake.client_close_codes:
                 break
             await asyncio.sleep(0.05)
     finally:
         await fake.stop()
     text = stderr.decode()
     assert proc.returncode == 0, text
-    assert fake.close_codes == [1000], text  # closed by the client, not dropped (1006) with the process
+    assert fake.client_close_codes == [1000], text  # closed by the client (session ended), not dropped with the process
     assert "Traceback" not in text
 
 

@@ -384,6 +384,11 @@ class FakeDiscord:
         self.by_token: dict[str, FakeInteraction] = {}
         self.messages: dict[int, dict] = {}
         self.gateways: list[_Gateway] = []
+        # Per ended gateway connection, the code of the close frame the client sent (None: it dropped the socket
+        # without one, or the fake closed it). This is what Discord acts on (1000 ends the session at once); the server's own
+        # `ws.close_code` is not: when the client shuts its socket right after its close frame, as aiohttp does
+        # after a cancelled receive, the server's reply fails and aiohttp records 1006 over the client's 1000.
+        self.client_close_codes: list[int | None] = []
         self.identified = asyncio.Event()  # a bot completed IDENTIFY
         self._at_ready: list = []  # coroutine factories dispatched right after the next READY
         self.ready_interactions: list[FakeInteraction] = []  # what they dispatched
@@ -528,8 +533,15 @@ class FakeDiscord:
         gw = _Gateway(ws)
         self.gateways.append(gw)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        client_code: int | None = None
         try:
-            async for msg in ws:
+            while True:
+                msg = await ws.receive()
+                if msg.type == WSMsgType.CLOSE:
+                    client_code = msg.data
+                    break
+                if msg.type in (WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
                 if msg.type != WSMsgType.TEXT:
                     continue
                 data = json.loads(msg.data)
@@ -565,6 +577,7 @@ class FakeDiscord:
                 elif op == 6:  # resume: not supported, make the client identify again
                     await ws.send_str(json.dumps({"op": 9, "d": False}))
         finally:
+            self.client_close_codes.append(client_code)
             if gw in self.gateways:
                 self.gateways.remove(gw)
         return ws
