@@ -195,6 +195,30 @@ def test_a_title_that_starts_with_a_series_name_and_tells_its_story_joins_the_se
     assert groups[at["Terminator Salvation"]] == groups[at["The Terminator"]] >= 0
 
 
+def test_a_crossover_ending_with_one_series_name_does_not_bridge_it_to_its_own_series():
+    """Defect: "Phineas and Ferb: Star Wars" ends with "star wars" and tells a close story, so it joined Star Wars;
+    its own stem also grouped it with the Phineas and Ferb films, and the union made every one of them part of
+    Star Wars's named series (the `series` feature ranked them as its sequels)."""
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import phrase_series
+
+    titles, vecs = _series_catalog({
+        "Star Wars": 0, "Star Wars: The Empire Strikes Back": 0, "Star Wars: Return of the Jedi": 0,
+        "Phineas and Ferb": 1, "Phineas and Ferb: The Movie": 1, "Phineas and Ferb: Mission Marvel": 1,
+        "Phineas and Ferb: Star Wars": 0,  # the crossover: Star Wars's story, Phineas and Ferb's own stem
+        "The Amazing Star Wars": 0,        # no series of its own: it still joins by its ending
+        "Spider-Man": 2, "Spider-Man 2": 2,
+        "The Amazing Spider-Man": 2, "The Amazing Spider-Man 2": 2,  # a series of its own, named after the other
+    })  # fmt: skip
+    _, links, _ = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    groups = group_ids(titles, links=links)
+    at = {t: i for i, t in enumerate(titles)}
+    assert groups[at["Phineas and Ferb: The Movie"]] == groups[at["Phineas and Ferb: Star Wars"]]
+    assert groups[at["Phineas and Ferb: The Movie"]] != groups[at["Star Wars"]]
+    assert groups[at["The Amazing Star Wars"]] == groups[at["Star Wars"]] >= 0
+    assert groups[at["The Amazing Spider-Man 2"]] == groups[at["Spider-Man"]] >= 0  # a part of it, not a crossover
+
+
 def test_a_series_name_alone_makes_no_sibling_without_the_story():
     # The series-stem rule is a sibling rule only through phrase_series (content checked there).
     assert is_sibling("The Terminator", "Terminator Salvation", same_series_stem=True)

@@ -116,6 +116,27 @@ def test_story_names_are_the_characters_a_synopsis_names_not_its_credits_or_comm
     assert names["Baker Street"] == "Sherlock"  # a run of three names is an author ("Conan" is no character here)
 
 
+def test_story_names_read_unicode_letters_and_drop_a_whole_credit_list():
+    """Two defects that tied unrelated films into one family: "Skarsgård" was read as a name "Skarsg" (ASCII
+    letters), which no credit matched ("John Wick: Chapter 4" and "Dune: Part Two" shared it); and only the first
+    name after "produced by" was dropped, so a producer further down the list ("Douglas Wick") became a character
+    that tied "Insurgent" to "John Wick"."""
+    titles = [
+        _told("Chapter Four", "The assassin faces the Marquis, played by a cold Skarsgård, and the man Caine.",
+              cast=["Keanu Reeves", "Bill Skarsgård"]),
+        _told("Part Two", "The desert war goes on while the emperor and Baron Harkonnen plot; Skarsgård rules.",
+              cast=["Timothée Chalamet", "Stellan Skarsgård"]),
+        _told("Sequel", "It was produced by Lucy Fisher, Pouya Shabazian and Douglas Wick, with a screenplay "
+              "by Brian Duffield, Akiva Goldsman and Mark Bomback. The rebel Tris runs beside Amélie."),
+        _told("Wick", "The retired hitman Wick wants revenge, and Amélie helps."),
+    ]  # fmt: skip
+    names = dict(zip([t.title for t in titles], story_names(titles), strict=True))
+    assert names["Chapter Four"] == "Caine Marquis"  # not "Skarsg": the cast's Skarsgård, whole
+    assert names["Part Two"] == "Baron Harkonnen"
+    assert names["Sequel"] == "Amélie Tris"  # no producer or writer of the lists after "by"
+    assert names["Wick"] == "Amélie Wick"
+
+
 def test_a_shared_character_makes_a_family_a_feature_of_its_own_beside_the_named_series(engine):
     """'The Empire Strikes Back' shares no title word with 'Star Wars' but Skywalker, Leia and Han: it is the
     query's family (`family`), not its named series (`series`, as 'Toy Story 2' is Toy Story's), and it answers."""

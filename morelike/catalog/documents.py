@@ -24,6 +24,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import regex
+
 from morelike.catalog.records import Title
 
 RECIPES = ("story", "flixrec")
@@ -83,11 +85,15 @@ def story_chars(title: Title) -> int:
 
 
 # A run of capitalised words inside a sentence (after a lowercase word, a digit or a comma): a name, not a
-# sentence start. A possessive keeps its name ("Riddick's" -> "Riddick").
-_NAME_RUN = re.compile(r"(?<=[a-z0-9,;]\s)[A-Z][a-z]+(?:['’]s)?(?:\s+[A-Z][a-z]+(?:['’]s)?)*")
-_CREDITED = re.compile(r"\b(?:by|with|starring)\s$")  # "directed by Bob Clampett", "with Spring Byington"
-_POSSESSIVE = re.compile(r"['’]s$")
-_LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+# sentence start. A possessive keeps its name ("Riddick's" -> "Riddick"). Letters are Unicode letters (the
+# `regex` module's \p{Lu}/\p{Ll}): with ASCII classes "Skarsgård" was read as a name "Skarsg" that no credit
+# matched, and it tied John Wick to Dune (Bill and Stellan Skarsgård).
+_NAME_RUN = regex.compile(r"(?<=[\p{Ll}0-9,;]\s)\p{Lu}\p{Ll}+(?:['’]s)?(?:\s+\p{Lu}\p{Ll}+(?:['’]s)?)*")
+_CREDITED = regex.compile(r"\b(?:by|with|starring)\s$")  # "directed by Bob Clampett", "with Spring Byington"
+# Between two names of one credit list: "produced by Lucy Fisher, Pouya Shabazian and Douglas Wick".
+_LIST_GAP = regex.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)")
+_POSSESSIVE = regex.compile(r"['’]s$")
+_LOWER_WORD = regex.compile(r"\b\p{Ll}\p{Ll}+\b")
 MIN_NAME_CHARS = 3  # "Gru"
 MAX_NAME_WORDS = 2  # "Dominic Toretto"; a longer run is a credited author's full name, a place or an institution
 # Capitalised in any sentence, and no one's name: two synopses set "in October" are not one franchise.
@@ -101,7 +107,8 @@ def story_names(titles: Sequence[Title]) -> list[str]:
     written lowercase in more synopses than capitalised ones is a common word ("Minions", "Ocean", "Concert"), and
     a word of more credited people's names than synopses is an actor's or director's name from film credits
     ("Byington", "Huston"), not a character. A title's own cast and directors, and names right after "by",
-    "with" or "starring", are credits too."""
+    "with" or "starring" (with the rest of their list: "by Lucy Fisher, Pouya Shabazian and Douglas Wick"), are
+    credits too."""
     lowercase: Counter[str] = Counter()
     credited: Counter[str] = Counter()
     found: list[set[str]] = []
@@ -111,9 +118,14 @@ def story_names(titles: Sequence[Title]) -> list[str]:
         own = {word for person in (*title.cast, *title.directors) for word in person.split()}
         credited.update(own)
         names: set[str] = set()
+        credits_end = -1  # where the last credited name ended: the names listed after it are credits too
         for run in _NAME_RUN.finditer(text):
-            if _CREDITED.search(text, max(0, run.start() - 10), run.start()):
+            if _CREDITED.search(text, max(0, run.start() - 10), run.start()) or (
+                credits_end >= 0 and _LIST_GAP.fullmatch(text, credits_end, run.start())
+            ):
+                credits_end = run.end()
                 continue
+            credits_end = -1
             words = run.group().split()
             if len(words) > MAX_NAME_WORDS:  # "Arthur Conan Doyle", "Edgar Rice Burroughs": an author, not a character
                 continue

@@ -265,7 +265,19 @@ def phrase_series(
         words = stem.split()
         head, tail = stem + " ", " " + stem
         starts = [j for j in first_word.get(words[0], ()) if norms[j].startswith(head) and own[j] != stem]
-        ends = [j for j in last_word.get(words[-1], ()) if norms[j].endswith(tail)] if len(words) >= 2 else []
+        # A title ending with the name while its own stem names another series is a crossover ("Phineas and
+        # Ferb: Star Wars", "Robot Chicken: Star Wars"): joined, it bridged both franchises into one group, and
+        # every Phineas and Ferb film ranked as Star Wars's own series. A series whose own name ends with this
+        # one is a part of it ("The Amazing Spider-Man" and its sequel) and joins.
+        ends = (
+            [
+                j
+                for j in last_word.get(words[-1], ())
+                if norms[j].endswith(tail) and (own[j] not in series or own[j].endswith(tail))
+            ]
+            if len(words) >= 2
+            else []
+        )
         plural = by_stem.get(stem + "s", ())  # "Aliens", "Predators": the sequel named as the plural
         named = np.asarray(sorted(set(starts) | set(ends) | set(plural)), dtype=np.int64)
         if 0 < len(named) <= PHRASE_MAX_TITLES:

@@ -385,9 +385,9 @@ class FakeDiscord:
         self.messages: dict[int, dict] = {}
         self.gateways: list[_Gateway] = []
         # Per ended gateway connection, the code of the close frame the client sent (None: it dropped the socket
-        # without one, or the fake closed it). This is what Discord acts on (1000 ends the session at once); the server's own
-        # `ws.close_code` is not: when the client shuts its socket right after its close frame, as aiohttp does
-        # after a cancelled receive, the server's reply fails and aiohttp records 1006 over the client's 1000.
+        # without one, or the fake closed it). This is what Discord acts on (1000 ends the session at once); the
+        # server's own `ws.close_code` is not: when the client shuts its socket right after its close frame, as
+        # aiohttp does after a cancelled receive, the server's reply fails and aiohttp records 1006 over the 1000.
         self.client_close_codes: list[int | None] = []
         self.identified = asyncio.Event()  # a bot completed IDENTIFY
         self._at_ready: list = []  # coroutine factories dispatched right after the next READY
