@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from morelike.engine.franchise import group_ids, is_sibling, title_stem
@@ -193,6 +194,23 @@ def test_a_title_that_starts_with_a_series_name_and_tells_its_story_joins_the_se
     assert joined == {"Terminator Salvation", "The Amazing Spider-Man", "Predators"}
     groups = group_ids(titles, links=links)
     assert groups[at["Terminator Salvation"]] == groups[at["The Terminator"]] >= 0
+
+
+def test_works_that_only_share_a_title_are_not_one_named_series():
+    """Defect: the named series (the ranking's `series` feature, +5 on the score) grouped every namesake, so
+    Cronenberg's "Crash" (1996) was the first answer to "Crash" (2004), "same series". A shared stem names a series
+    only when some title numbers or subtitles it, or another title carries it (a link); the other grouping, which
+    the series list reads (remakes are checked there by story), still joins namesakes."""
+    titles = ["Crash", "Crash", "The Crash", "Toy Story", "Toy Story", "Toy Story 2", "Planet of the Apes",
+              "Planet of the Apes", "Beneath the Planet of the Apes", "Heat"]  # fmt: skip
+    links = np.asarray([[6, 8]])  # Beneath carries the series name of the 1968 film (phrase_series)
+    named = group_ids(titles, links=links, namesakes=False)
+    assert named[0] == named[1] == named[2] == -1
+    assert named[3] == named[4] == named[5] >= 0
+    assert named[6] == named[7] == named[8] >= 0 and named[6] != named[3]
+    assert named[9] == -1
+    everything = group_ids(titles, links=links)
+    assert everything[0] == everything[1] == everything[2] >= 0
 
 
 def test_a_crossover_ending_with_one_series_name_does_not_bridge_it_to_its_own_series():

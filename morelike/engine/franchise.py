@@ -188,16 +188,28 @@ def group_ids(
     links: np.ndarray | None = None,
     norms: Sequence[str] | None = None,
     own: Sequence[str] | None = None,
+    namesakes: bool = True,
 ) -> np.ndarray:
     """One int per title: titles sharing a stem or a collection, or joined by a people link (an (m, 2) array
     of key pairs, see `people_links`), get the same id; -1 for titles alone. `own`: `stems(titles, norms)`, if
-    known (a snapshot makes three groupings from one stem pass)."""
+    known (a snapshot makes three groupings from one stem pass). `namesakes=False`: a stem joins its titles only
+    when one of them carries more than the stem (a number or a subtitle: "Toy Story 2", "Halloween II") or a link
+    touches one of them (a series name other titles carry: "Planet of the Apes" 1968 and 2001), so that works that
+    merely share a title ("Crash" 2004 and Cronenberg's 1996 "Crash") are not one named series; a
+    remake among them is still a series sibling through `siblings`, which reads the other grouping."""
     n = len(titles)
+    own = stems(titles, norms) if own is None else own
+    serial: set[str] = set()
+    if not namesakes:
+        norms = [normalize_title(t) for t in titles] if norms is None else norms
+        serial = {stem for stem, norm in zip(own, norms, strict=True) if stem and stem != norm}
+        if links is not None and len(links):  # a series name that other titles carry ("Planet of the Apes")
+            serial |= {own[k] for k in np.unique(links).tolist() if own[k]}
     first_of: dict[str, int] = {}
     src, dst = [], []
-    for i, stem in enumerate(stems(titles, norms) if own is None else own):
+    for i, stem in enumerate(own):
         coll = collections[i] if collections is not None else None
-        key = f"c:{coll.casefold()}" if coll else stem
+        key = f"c:{coll.casefold()}" if coll else (stem if namesakes or stem in serial else "")
         if key:
             j = first_of.setdefault(key, i)
             if j != i:

@@ -238,10 +238,11 @@ class Snapshot:
         self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors), own)
         phrase_links = np.concatenate([phrase_links, weak_links])
         self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms, own)
-        # Named series (a shared title stem, a series stem or a collection, no people links): what the ranking's
-        # `series` feature goes by. A people link alone ("Now You See Me" and "Zombieland" share two leads) keeps a
-        # list varied, but does not make a title the query's series.
-        named = self.named_groups = group_ids(titles, collections, phrase_links, norms, own)
+        # Named series (a shared title stem that some title numbers or subtitles, a series stem or a collection; no
+        # people links, no mere namesakes): what the ranking's `series` feature goes by. A people link alone ("Now
+        # You See Me" and "Zombieland" share two leads) keeps a list varied, but does not make a title the query's
+        # series; a shared title alone made Cronenberg's "Crash" the first answer to "Crash" (2004), "same series".
+        named = self.named_groups = group_ids(titles, collections, phrase_links, norms, own, namesakes=False)
         # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
         self.story_names = story_names
         # The wider family ("Creed" for "Rocky"): the `family` feature and the own-family exemption from one per
