@@ -68,7 +68,9 @@ FAMILY_MIN_PAIRS = 2  # close title pairs that make two franchises one family
 WEAK_MIN_COSINE = 0.4  # a title carrying a long series name joins its family (not its series list) from here…
 WEAK_ENDS_MIN_WORDS = 3  # … and one ending with the name only when the name has three words ("The Wolf of Wall Street")
 NAME_PAIR_TITLES = 2  # a name only two synopses use: one story among the other's nearest is enough (below)
-NAME_MAX_TITLES = 40  # a proper name in more synopses than this is a common one ("Paris", "Jack"); Godzilla is in 31
+# In more synopses than this a "name" is a common one ("Paris", "Jack") or a people, place or title word ("Jews",
+# "Delhi", "Scottish", "Shakespeare", "Wars": 23-39 synopses); Godzilla is in 16, Skywalker in 10.
+NAME_MAX_TITLES = 20
 PHRASE_MAX_TITLES = 40  # a stem that starts more titles than this is a common phrase, not a franchise name
 _MAX_SEQUEL_NUMBER = 12  # "Toy Story 4" is a sequel; "Apollo 13" and "District 9"… mostly are not (9 is kept)
 
