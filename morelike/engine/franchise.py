@@ -730,9 +730,16 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     commons = commons_all.tolist()
     years = snap.years[member_keys].tolist()
     stems = snap.series_stem[member_keys].tolist()
-    for m, cos, common, m_year, m_stem in zip(members, cosines.tolist(), commons, years, stems, strict=True):
+    q_named = int(snap.named_groups[key])
+    named = snap.named_groups[member_keys].tolist()
+    for m, cos, common, m_year, m_stem, m_named in zip(
+        members, cosines.tolist(), commons, years, stems, named, strict=True
+    ):
         closeness[m] = cos
         coll = snap.collections[m] if snap.collections is not None else None
+        # Shared people do not make a title of another named series this one's sibling: the same director and
+        # star made "Insidious: Chapter 2" The Conjuring's "same series". That is a family (family_links).
+        cross = q_named >= 0 and m_named >= 0 and m_named != q_named
         if is_sibling(
             snap.titles[key],
             snap.titles[m],
@@ -740,7 +747,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
             year_b=m_year or None,
             cosine=cos,
             shared_people=common >= 1,
-            people_link=people_linked(common, cos) and cos >= told_again,
+            people_link=people_linked(common, cos) and cos >= told_again and not cross,
             same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
             same_series_stem=q_stem >= 0 and m_stem == q_stem,
             remake_min=told_again,
