@@ -703,14 +703,16 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
         possible |= snap.stem_codes[member_keys] == q_code
     if q_stem >= 0:
         possible |= snap.series_stem[member_keys] == q_stem
+    same_coll = np.zeros(len(member_keys), dtype=bool)
     if q_coll:
         folded = q_coll.casefold()
-        possible |= np.fromiter(
+        same_coll = np.fromiter(
             (bool(snap.collections[m]) and snap.collections[m].casefold() == folded for m in member_keys.tolist()),
             dtype=bool,
             count=len(member_keys),
         )
-    member_keys, commons_all = member_keys[possible], commons_all[possible]
+        possible |= same_coll
+    member_keys, commons_all, same_coll = member_keys[possible], commons_all[possible], same_coll[possible]
     if not len(member_keys):
         return []
     members = member_keys.tolist()
@@ -732,11 +734,10 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     stems = snap.series_stem[member_keys].tolist()
     q_named = int(snap.named_groups[key])
     named = snap.named_groups[member_keys].tolist()
-    for m, cos, common, m_year, m_stem, m_named in zip(
-        members, cosines.tolist(), commons, years, stems, named, strict=True
+    for m, cos, common, m_year, m_stem, m_named, m_coll in zip(
+        members, cosines.tolist(), commons, years, stems, named, same_coll.tolist(), strict=True
     ):
         closeness[m] = cos
-        coll = snap.collections[m] if snap.collections is not None else None
         # Shared people do not make a title of another named series this one's sibling: the same director and
         # star made "Insidious: Chapter 2" The Conjuring's "same series". That is a family (family_links).
         cross = q_named >= 0 and m_named >= 0 and m_named != q_named
@@ -748,7 +749,7 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
             cosine=cos,
             shared_people=common >= 1,
             people_link=people_linked(common, cos) and cos >= told_again and not cross,
-            same_collection=bool(q_coll and coll and q_coll.casefold() == coll.casefold()),
+            same_collection=m_coll,
             same_series_stem=q_stem >= 0 and m_stem == q_stem,
             remake_min=told_again,
             numbered=snap.numbered_stems,
