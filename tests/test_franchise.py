@@ -467,7 +467,7 @@ def test_a_name_only_two_synopses_use_links_them_when_one_story_is_among_the_oth
     vecs[4, 4] = 1.0
     vecs[5:, 5:] = rng.standard_normal((filler, dim - 5))  # far from all five
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    titles = ["Minions The Rise", "Despicable Me", "Zorgon Rising", "Zorgon Falls", "Zorgon Later"]
+    titles = ["Minions The Rise of Gru", "Despicable Me", "Zorgon Rising", "Zorgon Falls", "Zorgon Later"]
     titles += [f"Filler Qx{i}" for i in range(filler)]
     names = ["Gru", "Gru", "Zorg", "Zorg", "Zorg"] + [""] * filler
     near = np.full(len(titles), 0.9, dtype=np.float32)
@@ -480,6 +480,14 @@ def test_a_name_only_two_synopses_use_links_them_when_one_story_is_among_the_oth
     }
     assert (0, 1) in links
     assert (2, 3) not in links
+    # The one-sided rule needs the name in one of the titles or a lead or director in common: a name only two
+    # synopses use was mostly a real one (a critic, a city) tying two unrelated stories.
+    unvouched = ["Minions The Rise", *norms[1:]]
+    links = family_links(unvouched, unnamed, unnamed, none, none, vecs, names, near)
+    assert (0, 1) not in {tuple(p) for p in np.sort(links, 1).tolist()}
+    carell = _csr([[7], [7]] + [[] for _ in titles[2:]])
+    links = family_links(unvouched, unnamed, unnamed, carell, none, vecs, names, near)
+    assert (0, 1) in {tuple(p) for p in np.sort(links, 1).tolist()}
     near[3] = 0.6  # both sides pass: the name in three synopses links too
     links = {
         tuple(p) for p in np.sort(family_links(norms, unnamed, unnamed, none, none, vecs, names, near), 1).tolist()
@@ -519,3 +527,61 @@ def test_shared_people_do_not_make_a_title_of_another_named_series_a_sibling():
     assert "The Conjuring 2" in got
     assert "Insidious: Chapter 2" not in got and "Insidious" not in got
     assert "Dead Silence" in got  # no named series of its own: shared people and a close story still tie it
+
+
+def test_a_name_whose_synopses_tell_unrelated_stories_links_nothing():
+    """A character's name recurs in stories close to one another (Eeyore's synopses); a real one ("Federation",
+    Zeus, Blackbeard) in stories that mostly are not. 'Babylon 5' and a Gundam film share "Federation" and are
+    close, but the other synopses using it are far apart: that name is no franchise's, and links nothing."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import family_links
+    from morelike.engine.snapshot import _csr
+
+    dim = 24
+    vecs = np.zeros((12, dim), dtype=np.float32)
+    vecs[0, [0, 1]] = 1.0, 0.0  # Babylon 5
+    vecs[1, [0, 1]] = 0.7, np.sqrt(1 - 0.49)  # a Gundam film: close to it
+    for i in range(2, 7):
+        vecs[i, 2 + i] = 1.0  # four more synopses using "Federation", each about something else
+    vecs[7, 12] = 1.0  # three Pooh films: Eeyore in each, all close
+    vecs[8, [12, 13]] = 0.8, 0.6
+    vecs[9, [12, 14]] = 0.8, 0.6
+    vecs[10:, 15:] = 1.0
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    titles = ["Babylon Qx", "Gundam Qy", *(f"Other Story Q{i}" for i in range(5)), "Tigger Qa", "Pooh Qb",
+              "Heffalump Qc", "Filler Qd", "Filler Qe"]  # fmt: skip
+    names = ["Federation"] * 7 + ["Eeyore"] * 3 + ["", ""]
+    near = np.full(len(titles), 0.6, dtype=np.float32)  # every pair at 0.64 or more is among both's nearest
+    none = _csr([[] for _ in titles])
+    unnamed = np.full(len(titles), -1, dtype=np.int32)
+    norms = [normalize_title(t) for t in titles]
+    links = family_links(norms, unnamed, unnamed, none, none, vecs, names, near)
+    links = {tuple(p) for p in np.sort(links, 1).tolist()}
+    assert (0, 1) not in links
+    assert {(7, 8), (7, 9), (8, 9)} <= links
+
+
+def test_a_title_close_only_to_the_plural_sequel_joins_the_series():
+    """'Alien Resurrection' starts with the series name and its story is nearest to 'Aliens' (0.78), the sequel
+    named as the plural, while 'Alien' and 'Alien 3' are further (under 0.6): it was told close to the stem's own
+    titles only, stayed out of the series list, and a family link through "Ripley" was all that held it."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import phrase_series
+
+    rng = np.random.default_rng(5)
+    dim, filler = 32, 4_000
+    e = np.eye(dim, dtype=np.float32)
+    aliens = 0.75 * e[0] + np.sqrt(1 - 0.75**2) * e[2]
+    rows = [e[0], 0.8 * e[0] + 0.6 * e[1], aliens, 0.78 * aliens + np.sqrt(1 - 0.78**2) * e[3]]
+    fillers = np.zeros((filler, dim), dtype=np.float32)
+    fillers[:, 4:] = rng.standard_normal((filler, dim - 4))
+    vecs = np.concatenate([np.stack(rows), fillers / np.linalg.norm(fillers, axis=1, keepdims=True)])
+    titles = ["Alien", "Alien 3", "Aliens", "Alien Resurrection", *(f"Filler {i} Xq{i}" for i in range(filler))]
+    assert max(float(vecs[3] @ vecs[0]), float(vecs[3] @ vecs[1])) < 0.6 < float(vecs[3] @ vecs[2])
+    stem_of, _, _ = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    assert stem_of[2] == stem_of[0] >= 0  # "Aliens": the plural, close to "Alien"
+    assert stem_of[3] == stem_of[0]

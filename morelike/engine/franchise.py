@@ -295,7 +295,12 @@ def phrase_series(
         plural = by_stem.get(stem + "s", ())  # "Aliens", "Predators": the sequel named as the plural
         named = np.asarray(sorted(set(starts) | set(ends) | set(plural)), dtype=np.int64)
         if 0 < len(named) <= PHRASE_MAX_TITLES:
-            cos = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[owners], dtype=np.float32).T
+            # A title may be told close to the plural sequel too: "Alien Resurrection" is nearest to "Aliens"
+            # (0.78), not to "Alien" (0.67). The plural title itself is still judged against the stem's own.
+            partners = np.concatenate([owners, np.asarray(plural, dtype=np.int64)])
+            cos = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[partners], dtype=np.float32).T
+            cos[np.asarray(named)[:, None] == partners[None, :]] = -1.0  # not its own partner
+            owners = partners
             best = cos.argmax(axis=1)
             top = cos[np.arange(len(named)), best]
             close = top >= PHRASE_MIN_COSINE
@@ -361,13 +366,84 @@ def _pairs_sharing(labels: np.ndarray, owners: np.ndarray, max_size: int) -> lis
     return out
 
 
-def _name_holders(names: Sequence[str]) -> list[list[int]]:
+def _name_holders(names: Sequence[str]) -> dict[str, list[int]]:
     """Per proper name (`story_names`) that 2 to NAME_MAX_TITLES synopses use, the titles using it."""
     by_name: dict[str, list[int]] = {}
     for key, text in enumerate(names):
         for name in text.split():
             by_name.setdefault(name, []).append(key)
-    return [keys for keys in by_name.values() if 2 <= len(keys) <= NAME_MAX_TITLES]
+    return {name: keys for name, keys in by_name.items() if 2 <= len(keys) <= NAME_MAX_TITLES}
+
+
+def _vouched_pairs(holders: dict[str, list[int]], norms: Sequence[str], lead_cast, directors) -> list[list[int]]:
+    """The names only two synopses use that one of the two titles carries ("Minions: The Rise of Gru"), or whose
+    two titles share a lead or a director (Doinel: "The 400 Blows" and "Stolen Kisses", Truffaut and Léaud).
+    Without either, a name two synopses share was mostly a real one (a critic, a city, a novelist: Siskel,
+    Winnipeg, Crichton; 35 of 40 sampled links) tying two unrelated stories."""
+    out = []
+    for name, keys in holders.items():
+        if len(keys) > NAME_PAIR_TITLES:
+            continue
+        word = name.lower()
+        people = [set(lead_cast.of(k)[:LEAD_CAST].tolist()) | set(directors.of(k).tolist()) for k in keys]
+        if any(word in norms[k].split() for k in keys) or people[0] & people[1]:
+            out.append(keys)
+    return out
+
+
+def _pair_cosines(vectors: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The cosine of each key pair, in slices: f16 rows gathered and widened a few MB at a time."""
+    cos = np.empty(len(pairs), dtype=np.float32)
+    for s in range(0, len(pairs), 16_384):
+        va = np.asarray(vectors[pairs[s : s + 16_384, 0]], dtype=np.float32)
+        vb = np.asarray(vectors[pairs[s : s + 16_384, 1]], dtype=np.float32)
+        cos[s : s + 16_384] = np.einsum("ij,ij->i", va, vb)
+    return cos
+
+
+def _near_thresholds(vectors: np.ndarray, near: np.ndarray | None, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the cosine each side's nearest 0.5 % of the catalog reaches (less NEAR_SLACK): the build's
+    `near` (the same numbers, read once at publish), else read off the catalog sample."""
+    involved = np.unique(pairs)
+    if near is not None:
+        threshold = np.asarray(near[involved], dtype=np.float32)
+    else:
+        threshold = nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
+    threshold = threshold - NEAR_SLACK
+    return threshold[np.searchsorted(involved, pairs[:, 0])], threshold[np.searchsorted(involved, pairs[:, 1])]
+
+
+NAME_MIN_COHERENCE = 0.25  # share of a name's holder pairs whose stories are each among the other's nearest
+
+
+def _coherent(lists: list[list[int]], vectors: np.ndarray, near: np.ndarray | None, n: int) -> list[list[int]]:
+    """The name lists whose holders tell one story: a character's name recurs in stories that are close to one
+    another (Eeyore's six synopses: 80 % of their pairs are each among the other's nearest 0.5 %), a real one
+    (Zeus, Blackbeard, "Federation", "Armageddon") in stories that mostly are not (7-22 %). Two holders only: kept
+    (the pair rule of family_links judges them)."""
+    pairs = _pairs_within([keys for keys in lists if len(keys) > 2])
+    if not pairs:
+        return lists
+    both = np.concatenate(pairs)
+    cos = _pair_cosines(vectors, both)
+    ta, tb = _near_thresholds(vectors, near, both)
+    mutual = (cos >= FAMILY_MIN_COSINE) & (cos >= ta) & (cos >= tb)
+    codes = np.sort(both, axis=1) @ np.asarray([n, 1], dtype=np.int64)
+    close = set(codes[mutual].tolist())
+    kept = []
+    for keys in lists:
+        if len(keys) <= 2:
+            kept.append(keys)
+            continue
+        ks = sorted(keys)
+        total = hits = 0
+        for i, a in enumerate(ks):
+            for b in ks[i + 1 :]:
+                total += 1
+                hits += (a * n + b) in close
+        if hits >= NAME_MIN_COHERENCE * total:
+            kept.append(keys)
+    return kept
 
 
 def _codes_in(codes: np.ndarray, pairs: list[np.ndarray], n: int) -> np.ndarray:
@@ -454,12 +530,14 @@ def family_links(
     for csr, first in ((lead_cast, LEAD_CAST), (directors, None)):
         at, people = _ragged(csr, in_series, first)
         pairs += _pairs_sharing(people, in_series[at], PEOPLE_MAX_TITLES)
-    name_lists = _name_holders(names) if names is not None else []
+    holders = _name_holders(names) if names is not None else {}
+    name_lists = _coherent(list(holders.values()), vectors, near, n) if holders else []
     by_name = _pairs_within(name_lists)
     both = np.sort(np.concatenate(pairs + by_name), axis=1)
     codes = np.unique(both[:, 0] * n + both[:, 1])  # one row per pair (1-D unique: far faster than axis=0)
     from_name = _codes_in(codes, by_name, n)
-    from_pair_name = _codes_in(codes, _pairs_within([keys for keys in name_lists if len(keys) <= NAME_PAIR_TITLES]), n)
+    vouched = _vouched_pairs(holders, norms, lead_cast, directors)
+    from_pair_name = _codes_in(codes, _pairs_within(vouched), n)
     cand = np.stack([codes // n, codes % n], axis=1)
     keep = cand[:, 0] != cand[:, 1]
     if len(named):
@@ -467,22 +545,12 @@ def family_links(
     cand, from_name, from_pair_name = cand[keep], from_name[keep], from_pair_name[keep]
     if len(cand) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    cos = np.empty(len(cand), dtype=np.float32)
-    for s in range(0, len(cand), 16_384):  # in slices: f16 rows gathered and widened a few MB at a time
-        va = np.asarray(vectors[cand[s : s + 16_384, 0]], dtype=np.float32)
-        vb = np.asarray(vectors[cand[s : s + 16_384, 1]], dtype=np.float32)
-        cos[s : s + 16_384] = np.einsum("ij,ij->i", va, vb)
+    cos = _pair_cosines(vectors, cand)
     close = cos >= FAMILY_MIN_COSINE
     cand, cos, from_name, from_pair_name = cand[close], cos[close], from_name[close], from_pair_name[close]
     if len(cand) == 0 or n < 1 / (1 - REMAKE_MIN_PERCENTILE):
         return cand
-    involved = np.unique(cand)
-    if near is not None:  # the build's (the same numbers, read once at publish)
-        threshold = np.asarray(near[involved], dtype=np.float32)
-    else:
-        threshold = nearer_than(vectors, involved, REMAKE_MIN_PERCENTILE)
-    ta = threshold[np.searchsorted(involved, cand[:, 0])] - NEAR_SLACK
-    tb = threshold[np.searchsorted(involved, cand[:, 1])] - NEAR_SLACK
+    ta, tb = _near_thresholds(vectors, near, cand)
     # Each story among the other's nearest 0.5 %: one side alone linked Mulan and Life (a shared star), and
     # "Havana" and "Havana Rose" or "Virus" and "Virus Undead" (a shared rare word). So Jurassic World, close to
     # Jurassic Park, stays out of its family by title alone: Jurassic Park is as close to many other adventures.
