@@ -246,6 +246,42 @@ def test_static_vectors_are_model2vecs_own(tmp_path):
     assert float((encoder.encode(TEXTS[:7]) * reference).sum(axis=1).min()) > 0.9999
 
 
+def test_static_on_the_cpu_is_sentence_transformers_static_embedding_without_importing_it(tmp_path):
+    """The default model on the CPU runs on model2vec's numpy inference: a terminal `discover` waited 11 s, 7 of
+    them importing sentence-transformers (torch, scikit-learn, scipy) for a table lookup. Its vectors are those
+    of sentence-transformers' StaticEmbedding over the same folder (which sums in f16: within 6e-4)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    cache = tmp_path / "cache"
+    encoder = load_encoder(_ModelSettings(), cache)  # distils (or finds) the model in this process first
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from morelike.encoders import load_encoder
+        from morelike.settings import ModelSettings
+        encoder = load_encoder(ModelSettings(), Path({str(cache)!r}))
+        encoder.encode(["a heist by stage magicians"])
+        print("torch" in sys.modules, "sentence_transformers" in sys.modules, encoder.device)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split() == ["False", "False", "cpu"], out.stderr[-2000:]
+
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    reference = SentenceTransformer(modules=[StaticEmbedding.from_model2vec(str(encoder.artifact_path))], device="cpu")
+    want = np.nan_to_num(reference.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True))
+    got = encoder.encode(TEXTS)
+    assert got.shape == want.shape and np.abs(got - want).max() < 1e-3
+    known = np.linalg.norm(want, axis=1) > 0
+    assert float((got[known] * want[known]).sum(axis=1).min()) > 0.999
+    assert not got[~known].any()  # no known token ("x" may be one): the zero vector on both paths
+
+
 @pytest.mark.parametrize(("name", "message"), [("static:", "needs the model to distil from"),
                                                 ("static:no-such-model-xyz", "not found")])  # fmt: skip
 def test_a_bad_static_model_name_is_one_sentence(name, message, tmp_path):
