@@ -129,6 +129,8 @@ class StaticRunner:
 
     def embed(self, batch: list[str]) -> np.ndarray:
         if self.numpy:
+            if not batch:
+                return np.zeros((0, self.dimensions), dtype=np.float32)
             with self._lock:  # no worker processes: batches are the indexer's, and the bot's are one text
                 vectors = self.model.encode(batch, batch_size=max(len(batch), 1), use_multiprocessing=False)
             return np.asarray(vectors, dtype=np.float32).reshape(len(batch), self.dimensions)
