@@ -132,7 +132,7 @@ class StaticRunner:
             if not batch:
                 return np.zeros((0, self.dimensions), dtype=np.float32)
             with self._lock:  # no worker processes: batches are the indexer's, and the bot's are one text
-                vectors = self.model.encode(batch, batch_size=max(len(batch), 1), use_multiprocessing=False)
+                vectors = self.model.encode(batch, batch_size=len(batch), use_multiprocessing=False)
             return np.asarray(vectors, dtype=np.float32).reshape(len(batch), self.dimensions)
         import torch
 

@@ -299,19 +299,18 @@ def phrase_series(
             # (0.78), not to "Alien" (0.67). The plural title itself is still judged against the stem's own.
             partners = np.concatenate([owners, np.asarray(plural, dtype=np.int64)])
             cos = np.asarray(vectors[named], dtype=np.float32) @ np.asarray(vectors[partners], dtype=np.float32).T
-            cos[np.asarray(named)[:, None] == partners[None, :]] = -1.0  # not its own partner
-            owners = partners
+            cos[named[:, None] == partners[None, :]] = -1.0  # not its own partner
             best = cos.argmax(axis=1)
             top = cos[np.arange(len(named)), best]
             close = top >= PHRASE_MIN_COSINE
-            found.append((named[close], owners[best[close]], top[close], sid))
+            found.append((named[close], partners[best[close]], top[close], sid))
             # The family, not the series list: a long name is evidence enough that a title starting with it (or
             # ending with it, from three words) belongs with the franchise even when the story is not close by
             # this model ("Mad Max Beyond Thunderdome", "Evil Dead Rise", "War for the Planet of the Apes").
             if len(words) >= 2:
                 long_enough = np.isin(named, starts) | (len(words) >= WEAK_ENDS_MIN_WORDS)
                 loose = long_enough & (top >= WEAK_MIN_COSINE)
-                weak.append(np.stack([owners[best[loose]], named[loose]], axis=1))
+                weak.append(np.stack([partners[best[loose]], named[loose]], axis=1))
     named = np.concatenate([f[0] for f in found]) if found else np.empty(0, np.int64)
     partner = np.concatenate([f[1] for f in found]) if found else np.empty(0, np.int64)
     top = np.concatenate([f[2] for f in found]) if found else np.empty(0, np.float32)
