@@ -244,7 +244,7 @@ def test_concurrent_calls_give_the_sequential_answers(engine):
     assert got == want
 
 
-def test_torch_is_imported_only_when_free_text_needs_it(small_published):
+def test_neither_similar_nor_free_text_imports_torch_with_the_default_model(small_published):
     script = textwrap.dedent(
         f"""
         import sys
