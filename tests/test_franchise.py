@@ -585,3 +585,33 @@ def test_a_title_close_only_to_the_plural_sequel_joins_the_series():
     stem_of, _, _ = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
     assert stem_of[2] == stem_of[0] >= 0  # "Aliens": the plural, close to "Alien"
     assert stem_of[3] == stem_of[0]
+
+
+def test_a_subtitle_that_names_its_series_joins_it_even_when_other_stories_are_closer():
+    """'El Camino: A Breaking Bad Movie' says whose it is, and its story is close to the show's (0.66), but many
+    crime stories are closer to it than that: the rank test left it out, and it was not even in Breaking Bad's top
+    20. A subtitle naming an existing title joins its series on the close story alone; one naming no title
+    ("A True Underdog Story") or a one-word name ("A Christmas Story") joins nothing."""
+    import numpy as np
+
+    from morelike.catalog.normalize import normalize_title
+    from morelike.engine.franchise import phrase_series
+
+    rng = np.random.default_rng(7)
+    dim, filler = 32, 4_000
+    e = np.eye(dim, dtype=np.float32)
+    el_camino = 0.66 * e[0] + np.sqrt(1 - 0.66**2) * e[1]
+    rows = [e[0], el_camino, e[2], 0.7 * e[2] + np.sqrt(1 - 0.49) * e[3], e[3]]
+    fillers = np.zeros((filler, dim), dtype=np.float32)
+    fillers[:, 4:] = rng.standard_normal((filler, dim - 4))
+    fillers[:200, 1] = 15.0  # 5 % of the catalog tells a story closer to El Camino than Breaking Bad's
+    vecs = np.concatenate([np.stack(rows), fillers / np.linalg.norm(fillers, axis=1, keepdims=True)])
+    titles = ["Breaking Bad", "El Camino: A Breaking Bad Movie", "Christmas", "Noel: A Christmas Story",
+              "DodgeBall: A True Underdog Story", *(f"Filler {i} Xq{i}" for i in range(filler))]  # fmt: skip
+    closer = (vecs[5:] @ vecs[1] > float(vecs[1] @ vecs[0])).mean()
+    assert closer > 0.01  # the rank test alone refuses it
+    stem_of, links, _ = phrase_series(titles, [normalize_title(t) for t in titles], vecs)
+    assert stem_of[0] == stem_of[1] >= 0
+    assert {tuple(sorted(p)) for p in links.tolist()} == {(0, 1)}
+    assert stem_of[3] == -1 or stem_of[3] != stem_of[2]
+    assert stem_of[4] == -1
