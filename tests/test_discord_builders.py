@@ -212,6 +212,24 @@ def test_identical_labels_gain_what_tells_the_entries_apart():
     assert embeds.distinct_labels([], 80) == []
 
 
+def test_a_long_series_is_listed_whole_in_one_compact_embed():
+    """A franchise of 25 films (the James Bond films) was cut at ten; every title now shows, compactly, within
+    the series embed's budget and Discord's limits."""
+    bond = [
+        card_from({"id": f"tmdb-movie-{700 + i}", "title": f"Bond Film Number {i}", "year": 1962 + 2 * i,
+                   "imdb_id": f"tt{1000000 + i}"})
+        for i in range(25)
+    ]  # fmt: skip
+    embed = embeds.series_embed(bond)
+    assert embed.title == "Same series · 25 titles"
+    assert all(f"Bond Film Number {i} ({1962 + 2 * i})" in embed.description for i in range(25))
+    assert len(embed.description) <= 1000 and embeds.embed_length(embed) <= 6000
+    short = embeds.series_embed(bond[:3])  # a short series keeps its linked lines
+    assert short.title == "Same series" and short.description.count("\n") == 2
+    huge = embeds.series_embed(bond * 8)  # 200 titles: the first ones, and how many more
+    assert "more" in huge.description and len(huge.description) <= 1000
+
+
 def test_empty_page_says_so():
     page = page_of([], has_more=False)
     assert "Nothing matches these filters." in embeds.results_header(page, Filters(genres=("war",)))

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 
+import discord
 import pytest
 
 from bot.discord_app import launcher
@@ -135,3 +136,18 @@ async def test_a_newly_published_index_is_hot_loaded_without_dropping_interactio
         assert engine.build_id == new_id
         answered.append(await fake.command("similar", {"title": "Toy Story"}))
         assert all(i.acknowledged and "Toy Story (1995)" in i.message["content"] for i in answered)
+
+
+async def test_a_start_logs_no_warning_about_voice(state, tmp_path, caplog, monkeypatch):
+    """The bot never uses voice, so PyNaCl and davey are not installed: discord.py's two WARNINGs saying voice will
+    not work are noise on every start, and are silenced (they alone: discord.py's own switches for them)."""
+    # discord.py warns from the first client a process makes: make this one that first, whatever ran before.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    caplog.set_level(logging.WARNING)
+    config = make_config(state, engine={"reload_interval_s": 0.0})
+    bot = create_bot(config, Engine.open(config), sync_marker=tmp_path / "sync.json")
+    async with running_fake() as fake, running_client(fake, bot):
+        assert (await fake.command("help")).message["embeds"][0]["title"].startswith("MoreLike")
+    warnings = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in warnings if "PyNaCl" in w or "davey" in w or "voice" in w], warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def test_export_is_cached_atomically_and_reused(first_load, cache_dir):
 
 def test_a_different_model_gets_its_own_export(cache_dir, first_load, tmp_path):
     """The cache key is the model's content: a changed config in a copied folder is not served the old export."""
-    import json
+
     import shutil
 
     copy = tmp_path / "model-copy"
@@ -221,9 +222,29 @@ def test_a_damaged_export_is_replaced_not_fatal(cache_dir, first_load, torch_ref
 
 
 # -- the default: a static model distilled from the transformer (morelike/encoders/static.py) ------------------------
-def test_the_default_model_is_static_distilled_once_and_cached(tmp_path):
+def test_the_default_model_is_the_shipped_trained_static_model_made_from_the_bundled_catalog(tmp_path):
+    """The default story model ships in the package (bench/train_static.py): nothing is distilled or written at
+    load, and its recorded inputs are the bundled catalog and the story recipe as they are now (a changed catalog
+    or recipe without a retrained model fails here)."""
+    from morelike.encoders.static import SHIPPED, SHIPPED_MARKER, fingerprint_inputs
+
     settings = _ModelSettings()
-    assert settings.name == "static:" + MODEL and settings.batch_size == 0
+    assert settings.name == "static:morelike-story" and settings.batch_size == 0
+    cache = tmp_path / "cache"
+    encoder = load_encoder(settings, cache)
+    assert (encoder.backend, encoder.device, encoder.precision, encoder.dimensions) == ("static", "cpu", "f32", 256)
+    assert Path(encoder.artifact_path) == SHIPPED / "morelike-story" and not cache.exists()
+    meta = json.loads((SHIPPED / "morelike-story" / SHIPPED_MARKER).read_text(encoding="utf-8"))
+    catalog = Path(__file__).resolve().parent.parent / "data" / "catalog.jsonl.gz"
+    assert meta["inputs"] == fingerprint_inputs(catalog.read_bytes(), meta["teacher"])
+    sizes = sum(f.stat().st_size for f in (SHIPPED / "morelike-story").iterdir())
+    assert sizes < 20_000_000  # the issue's bound for a model kept in the repository
+    vectors = encoder.encode(["A heist by stage magicians.", "Two stage magicians rob a bank during their show."])
+    assert float(vectors[0] @ vectors[1]) > 0.5
+
+
+def test_a_static_model_is_distilled_once_and_cached(tmp_path):
+    settings = _ModelSettings(name="static:" + MODEL)
     encoder = load_encoder(settings, tmp_path / "cache")
     assert (encoder.backend, encoder.device, encoder.precision) == ("static", "cpu", "f32")
     assert encoder.batch_size == 1024 and encoder.dimensions == 256
@@ -241,7 +262,7 @@ def test_static_vectors_are_model2vecs_own(tmp_path):
     from model2vec import StaticModel
 
     encoder = load_encoder(_ModelSettings(), tmp_path / "cache")
-    reference = StaticModel.from_pretrained(str(encoder.artifact_path)).encode(TEXTS[:7])
+    reference = StaticModel.from_pretrained(str(encoder.artifact_path), quantize_to="float32").encode(TEXTS[:7])
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
     assert float((encoder.encode(TEXTS[:7]) * reference).sum(axis=1).min()) > 0.9999
 

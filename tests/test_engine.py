@@ -18,7 +18,7 @@ from indexer.sources import read_catalog
 from morelike.build.writer import publish
 from morelike.engine import Candidate, Engine, EngineError, FilterError, Filters, SimilarPage, TitleCard, explain
 from morelike.engine.franchise import siblings
-from morelike.engine.rank import boosted
+from morelike.engine.rank import boosted, story_floor
 from morelike.settings import IndexSettings
 from tests.conftest import REPO, copy_state, make_config
 
@@ -55,6 +55,29 @@ def test_resolve_offers_every_same_titled_work(engine):
     assert {1972, 1986, 1995} <= years
     assert engine.resolve("The Thing (1982)").clear.year == 1982
     assert engine.resolve("   ").candidates == []
+
+
+def test_the_same_title_is_the_title_typed_and_the_rest_are_looser_matches(heat_published):
+    """One rule for every face's "Which one?": the entries titled as typed, article included. "The Heat" (2013)
+    normalises like "Heat" but is not it: offered as a looser match, never among the Heats."""
+    engine = Engine.open(make_config(heat_published))
+    res = engine.resolve("Heat", limit=25)
+    assert res.clear is None
+    assert sorted((c.card.title, c.card.year) for c in res.same_title) == [("Heat", y) for y in (1972, 1986, 1995)]
+    assert [c.card.id for c in res.same_title] == [c.card.id for c in res.candidates[:3]]  # best first, as ranked
+    assert res.looser and res.looser[0].card.label == "The Heat (2013)"
+    assert {c.card.id for c in res.looser} == {c.card.id for c in res.candidates} - {c.card.id for c in res.same_title}
+    # Typed with its article, "The Heat" is that one title; a year only it has picks it too.
+    for typed in ("The Heat", "the heat", "heat 2013"):
+        res = engine.resolve(typed)
+        assert res.clear is not None and res.clear.label == "The Heat (2013)", typed
+    assert [c.card.label for c in engine.resolve("The Heat").same_title] == ["The Heat (2013)"]
+    assert engine.resolve("heat 1986").clear.label == "Heat (1986)"
+    # No title reads as typed ("thing" for "The Thing"): the article was left out, so both are the same title.
+    res = engine.resolve("thing")
+    assert sorted(c.card.label for c in res.same_title) == ["The Thing (1982)", "The Thing (2011)"]
+    assert engine.resolve("tmdb-movie-949").same_title[0].card.label == "Heat (1995)"  # an id names one title
+    assert engine.resolve("xqzv wqk").same_title == []  # fuzzy matches only: nothing is the same title
 
 
 def test_suggest_returns_cards_best_first(engine):
@@ -152,11 +175,18 @@ def test_boost_raises_titles_sharing_director_or_lead_cast(engine):
                for r in page.items if snap.key_of(r.card.id) in sharing)  # fmt: skip
     # The boost is the fitted ranking with people weighted more: the same as scoring every title that way.
     heavy = boosted(engine.ranker, engine.config.engine.boost_weight)
-    everything = Engine(engine.config, snap, replace(heavy, pool_content=snap.n, pool_prior=snap.n))
+    everything = Engine(engine.config, snap, replace(heavy, pool_content=snap.n, pool_known=0))
     assert got == [snap.key_of(r.card.id) for r in everything.similar(query, k=10, franchise=False).items]
+    # A heavy boost puts the people-sharing titles whose story is alike (among the query's nearest, rank.py's
+    # people gate) first, and brings in none whose story is not.
+    q = np.asarray(snap.vector(qk), dtype=np.float32)
+    floor = story_floor(snap, q)
+    vecs = np.asarray(snap.vectors, dtype=np.float32)
+    alike = {k for k in sharing if float(vecs[k] @ q) >= floor and snap.story[k] and k != qk}
+    assert alike  # the small catalog has such titles for Batman Begins (the other Nolan Batman films)
     lifted = Engine(engine.config, snap, boosted(engine.ranker, 5.0))
-    top = [snap.key_of(r.card.id) for r in lifted.similar(query, k=5, franchise=False).items]
-    assert set(top) <= sharing  # a heavy boost puts people-sharing titles first
+    top = [snap.key_of(r.card.id) for r in lifted.similar(query, k=len(alike), franchise=False).items]
+    assert set(top) == alike
 
 
 def test_boost_is_off_by_default_and_weight_zero_changes_nothing(small_published):
@@ -182,8 +212,12 @@ def test_every_result_explains_itself(engine):
             if part.lower().startswith("shared: "):
                 named = part[len("shared: ") :].split(", ")
                 assert all(g in query.genres and g in r.card.genres for g in named)
-    lasseter = [r for r in page.items if "John Lasseter" in r.card.directors]
-    assert lasseter and "same director: john lasseter" in lasseter[0].why.lower()
+        for part in r.why.split(" · "):  # a named director or star is really shared
+            if part.lower().startswith("same director: "):
+                assert part[len("same director: ") :] in query.directors and part[15:] in r.card.directors
+    boosted_page = engine.similar(_id(engine, "Batman Begins", 2005), k=10, boost=True, franchise=False)
+    nolan = [r for r in boosted_page.items if "Christopher Nolan" in r.card.directors]
+    assert nolan and "same director: christopher nolan" in nolan[0].why.lower()
 
 
 # -- free text and blend --------------------------------------------------------------------------------------

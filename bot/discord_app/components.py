@@ -19,7 +19,8 @@ interaction already answered.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from typing import ClassVar, Protocol
 
 import discord
 from discord import ui
@@ -60,6 +61,25 @@ def may_change(interaction: discord.Interaction) -> bool:
     return meta is None or meta.user.id == interaction.user.id
 
 
+def _walk(components: Iterable[discord.Component]) -> Iterator[discord.Component]:
+    for component in components:
+        yield component
+        yield from _walk(getattr(component, "children", ()) or ())
+
+
+def reaches_an_item(interaction: discord.Interaction) -> bool:
+    """Whether discord.py hands this click to one of the items here. It looks the clicked component up in the
+    message by type and custom_id together, and drops the click, silently, when none matches: a select payload
+    on a button's id, a button on a select's id. (Every custom_id matches some item: `UnknownComponent` takes
+    those in no known format.) The bot answers the clicks this is False for itself (`client.on_interaction`)."""
+    message = interaction.message
+    if message is None:
+        return False
+    data = interaction.data or {}
+    clicked = (data.get("component_type"), data.get("custom_id"))
+    return any((c.type.value, getattr(c, "custom_id", None)) == clicked for c in _walk(message.components))
+
+
 def _chosen_ref(select: ui.Select) -> str | None:
     """The ref a "Which one?" select's option carries; None for anything else (a forged or emptied option)."""
     values = select.values
@@ -71,9 +91,16 @@ class _StatefulItem:
 
     Subclasses implement `hand_off(flows, interaction, copy=...)`: one call of a `ClickFlows` method with what
     the click carries. A custom_id that matched a format but no longer decodes sets `outdated`, and the click is
-    answered with the outdated-message sentence."""
+    answered with the outdated-message sentence; so is a click of another component type than the custom_id's
+    format was made for (`component_type`: a button's id on a select, a select's id on a button), which would
+    otherwise reach a callback that cannot read it."""
 
     outdated: bool = False
+    component_type: ClassVar[discord.ComponentType | None] = None  # what the format is made for; None: any
+
+    def made_for(self, interaction: discord.Interaction) -> bool:
+        made = self.component_type
+        return made is None or (interaction.data or {}).get("component_type") == made.value
 
     @staticmethod
     def _filters(match: re.Match[str]) -> tuple[Filters, bool]:
@@ -88,7 +115,7 @@ class _StatefulItem:
 
     async def _run(self, interaction: discord.Interaction, *, copy: bool) -> None:
         flows: ClickFlows = interaction.client.flows
-        if self.outdated:
+        if self.outdated or not self.made_for(interaction):
             await flows.outdated(interaction, copy=copy)
         else:
             await self.hand_off(flows, interaction, copy=copy)
@@ -110,6 +137,8 @@ class _StatefulItem:
 class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_TEMPLATE):
     """Previous / Next page of the results for one title."""
 
+    component_type = discord.ComponentType.button
+
     def __init__(self, ref: str, page: int, filters: Filters, *, label: str, disabled: bool = False) -> None:
         super().__init__(
             ui.Button(
@@ -125,7 +154,7 @@ class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
         filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], int(match["page"]), filters, label=item.label or "Page")
+        obj = cls(match["ref"], int(match["page"]), filters, label=getattr(item, "label", None) or "Page")
         obj.outdated = outdated
         return obj
 
@@ -135,6 +164,8 @@ class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_
 
 class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_TEMPLATE):
     """Narrow (or widen) a result list by kind or genre; the chosen option edits the filters."""
+
+    component_type = discord.ComponentType.string_select
 
     def __init__(
         self,
@@ -172,6 +203,8 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
 class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEMPLATE):
     """One candidate of "Which one?" (or "More like this" under a title card): its results, same message."""
 
+    component_type = discord.ComponentType.button
+
     def __init__(
         self,
         ref: str,
@@ -187,7 +220,7 @@ class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEM
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
         filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], filters, label=item.label or "Pick")
+        obj = cls(match["ref"], filters, label=getattr(item, "label", None) or "Pick")
         obj.outdated = outdated
         return obj
 
@@ -197,6 +230,8 @@ class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEM
 
 class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SELECT_TEMPLATE):
     """ "Which one?" with more than five candidates: a select whose option values are refs."""
+
+    component_type = discord.ComponentType.string_select
 
     def __init__(
         self, filters: Filters, options: list[discord.SelectOption] | None = None, select: ui.Select | None = None
@@ -230,13 +265,15 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
 class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
     """One candidate of /title's "Which one?": its card, same message."""
 
+    component_type = discord.ComponentType.button
+
     def __init__(self, ref: str, *, label: str, row: int | None = None) -> None:
         super().__init__(ui.Button(label=label, style=discord.ButtonStyle.primary, custom_id=ids.card_id(ref)), row=row)
         self.ref = ref
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
-        return cls(match["ref"], label=item.label or "Pick")
+        return cls(match["ref"], label=getattr(item, "label", None) or "Pick")
 
     async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
         await flows.card(interaction, self.ref, copy=copy)
@@ -244,6 +281,8 @@ class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEM
 
 class CardSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SELECT_TEMPLATE):
     """/title's "Which one?" with more than five candidates (the option values are refs)."""
+
+    component_type = discord.ComponentType.string_select
 
     def __init__(self, options: list[discord.SelectOption] | None = None, select: ui.Select | None = None) -> None:
         if select is None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import discord
 
+from morelike.echo import ECHO, shorten
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 
 EMBED_TOTAL = 6000
@@ -29,28 +30,7 @@ MAX_EMBEDS = 10  # Discord: embeds per message
 # One embed per result, one kept for the "Same series" list: the most results one page (one message) can show.
 # `[discord] page_size` must stay within 1..MAX_RESULTS, or pages would skip the results that do not fit.
 MAX_RESULTS = MAX_EMBEDS - 1
-ECHO = 60  # what a person typed, repeated back in a sentence
 ACCENT = discord.Colour(0x5865F2)
-ELLIPSIS = "…"
-
-
-def shorten(text: str | None, limit: int, *, keep_lines: bool = False) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut.
-
-    Runs of whitespace become one space; `keep_lines` keeps line breaks (messages built from lines)."""
-    if keep_lines:
-        text = "\n".join(" ".join(line.split()) for line in (text or "").splitlines()).strip()
-    else:
-        text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return ELLIPSIS[:limit]
-    cut = text[: limit - 1]
-    space = len(cut) if text[limit - 1] == " " else cut.rfind(" ")  # the cut may already end a word
-    if space >= limit // 2:  # a word boundary not too far back; otherwise cut inside the (very long) word
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + ELLIPSIS
 
 
 def kind_label(kind: str) -> str:
@@ -159,16 +139,31 @@ def _result_embed(
 
 
 def series_embed(series: Sequence[TitleCard], budget: int = 1000) -> discord.Embed:
+    """The query's own series, whole (issue 19: a long franchise is listed, not cut at ten). One linked line per
+    title while they fit; a long franchise ("James Bond", 25 films) as one compact line of titles and years; past
+    even that, the first ones and how many more."""
     lines: list[str] = []
     used = 0
     for card in series:
         line = f"• {linked(card, 120)} · {kind_label(card.kind)}"
         if used + len(line) + 1 > budget - 20:
-            lines.append(f"…and {len(series) - len(lines)} more")
             break
         lines.append(line)
         used += len(line) + 1
-    return discord.Embed(title="Same series", description="\n".join(lines), colour=discord.Colour.dark_grey())
+    else:
+        return discord.Embed(title="Same series", description="\n".join(lines), colour=discord.Colour.dark_grey())
+    compact: list[str] = []
+    used = 0
+    for card in series:
+        item = shorten(f"{card.title} ({card.year})" if card.year else card.title, 80)
+        if used + len(item) + 3 > budget - 30:
+            compact.append(f"…and {len(series) - len(compact)} more")
+            break
+        compact.append(item)
+        used += len(item) + 3
+    return discord.Embed(
+        title=f"Same series · {len(series)} titles", description=" · ".join(compact), colour=discord.Colour.dark_grey()
+    )
 
 
 def results_header(page: SimilarPage, filters: Filters, searched: str | None = None) -> str:
@@ -241,8 +236,18 @@ def title_embed(card: TitleCard) -> discord.Embed:
     return embed
 
 
-def which_one_text(text: str, count: int) -> str:
-    return f"Which one? {count} titles match “{shorten(text, 200)}”."
+DID_YOU_MEAN = 3  # looser matches named under "Which one?": enough to catch "The Heat", few enough to read
+
+
+def which_one_text(text: str, count: int, looser: Sequence[TitleCard] = ()) -> str:
+    """ "Which one?" over the same-title entries (the buttons), and the looser matches in one "did you mean"
+    line: they are not the title typed ("The Heat" for "Heat"), so they get no button, but they are named."""
+    out = f"Which one? {count} titles match “{shorten(text, 200)}”."
+    named = [shorten(choice_label(c), 150) for c in looser[:DID_YOU_MEAN]]
+    if named:
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+        out += f"\nDid you mean {listed}? Type that title to get it."
+    return shorten(out, CONTENT, keep_lines=True)
 
 
 def _lead(card: TitleCard) -> str | None:
@@ -337,6 +342,36 @@ STALE_TEXT = (
     "This message is out of date: the catalog or the bot has changed since it was sent. "
     "Run the command again for fresh results."
 )
+
+
+def described(value: object) -> str:
+    """A value an option arrived with, as a sentence names it ("the number 12345", "a list", "nothing")."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+    if isinstance(value, str):
+        size = f" ({len(value):,} characters)" if len(value) > ECHO else ""
+        return f"the text “{shorten(value, ECHO)}”{size}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "an object" if isinstance(value, dict) else "a value of no known kind"
+
+
+def wrong_option_text(command: str, option: str, wants: str, value: object) -> str:
+    """An option whose value is not what the command declares (Discord checks types and bounds, but a hand-made
+    request can send anything)."""
+    return f"{option} takes {wants}, not {described(value)}: run /{command} again and pick or type its value."
+
+
+def missing_option_text(command: str, option: str) -> str:
+    return f"/{command} needs its {option} option: run it again and fill that in."
+
+
+def garbled_options_text(command: str) -> str:
+    return f"That /{shorten(command, ECHO)} arrived garbled: run it again from Discord's command list."
 
 
 def cooldown_text(command: str, retry_after: float) -> str:

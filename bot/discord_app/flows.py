@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, ids, layouts
-from morelike.engine.resolve import MATCH_ORIGINAL, MATCH_TITLE, parse_reference
+from morelike.engine.resolve import parse_reference
 from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
 
 log = logging.getLogger("bot.discord_app")
@@ -115,12 +115,10 @@ def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tu
     resolution = bot.engine.resolve(text, limit=25)
     if resolution.clear is not None:
         return resolution.clear, None
-    candidates = resolution.candidates
-    # Entries of exactly that title ("Heat" 1972, 1986, 1995) are what "Which one?" is for: when there are
-    # some, looser matches ("Red Heat", "Heat Wave") would only bury them.
-    same_title = [c for c in candidates if c.matched in (MATCH_TITLE, MATCH_ORIGINAL)]
-    if same_title:
-        candidates = same_title
+    # Entries of exactly that title ("Heat" 1972, 1986, 1995) are what "Which one?" is for (the engine's rule):
+    # looser matches ("The Heat", "Red Heat") would only bury them as buttons, so they are named in one line.
+    candidates = resolution.same_title or resolution.candidates
+    looser = [c.card for c in resolution.looser] if resolution.same_title else []
     if len(candidates) == 1:
         return candidates[0].card, None
     if not candidates:
@@ -132,7 +130,7 @@ def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tu
             suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
         return None, error_reply(embeds.no_match_text(text, suggestions))
     view = layouts.pick_view(candidates, filters, cards=cards)
-    return None, Reply(content=embeds.which_one_text(text, len(candidates)), view=view)
+    return None, Reply(content=embeds.which_one_text(text, len(candidates), looser), view=view)
 
 
 def similar_for_text(bot, text: str, filters: Filters) -> Reply:

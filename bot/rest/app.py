@@ -1,9 +1,10 @@
 """The REST API: a thin aiohttp face on `morelike.engine.Engine` (`python -m bot api`).
 
 Every answer is JSON, errors included: a bad parameter is a 400 naming the parameter and why, an unknown title
-or route a 404, a wrong method a 405 with `Allow`, a request aiohttp cannot parse a 400, anything unexpected a
-500 with no traceback (the traceback goes to the log). Every GET route answers HEAD too. GET answers carry an
-ETag keyed by the served build. A background task hot-reloads a newly published index.
+or route a 404, any method but GET and HEAD a 405 with `Allow` (CONNECT and unknown methods too), a request
+aiohttp cannot parse a 400, anything unexpected a 500 with no traceback (the traceback goes to the log). Every
+GET route answers HEAD too. GET answers carry an ETag keyed by the served build. A background task hot-reloads
+a newly published index.
 
 The API has no authentication: it is meant for localhost, or behind a reverse proxy; binding another address
 logs a warning once. The parts live in `bot.rest`; the query parameters of each route are declared once, and
@@ -24,6 +25,7 @@ from bot.rest.http import (
     ApiRunner,
     build_etag,
     conditional_get,
+    get_and_head_only,
     json_errors,
     warn_if_exposed,
 )
@@ -70,7 +72,7 @@ def create_app(engine: Engine, settings: Config | None = None) -> web.Applicatio
     Serve it with `ApiRunner` (as `serve` does) for the connection limits and JSON answers to unparsable requests."""
     config = settings or engine.config
     language_codes()  # read pycountry's tables now, not on the event loop at the first language filter
-    app = web.Application(middlewares=[json_errors, conditional_get])
+    app = web.Application(middlewares=[json_errors, get_and_head_only, conditional_get])
     app[ENGINE_KEY] = engine
     for route in ROUTES:
         app.router.add_get(route.path, route.handler)  # HEAD too (allow_head): `curl -I /healthz`

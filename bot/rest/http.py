@@ -1,7 +1,9 @@
 """The HTTP layer under the routes: JSON errors for everything, cache validators, connection limits, serving.
 
 - `json_errors` turns every failure a handler raises into the JSON error body, keeping the exception's headers
-  (a 405 carries `Allow`, as RFC 9110 requires).
+  (a 405 carries `Allow`, as RFC 9110 requires). `get_and_head_only` makes any other method a 405 on any target
+  (CONNECT's target has no path; the router would call it a 404); a method aiohttp's parser does not know at all
+  ("FOO") gets the same 405 from `handle_error` below.
 - Requests aiohttp cannot even parse (a URL over 8,190 bytes, oversized or too many headers, a bad method, a bad
   Content-Length) never reach a handler or a middleware: aiohttp answers them from its protocol object, in plain
   text, and logs a traceback at ERROR. `ApiRunner` serves through a protocol whose `handle_error` answers the same
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,7 +34,7 @@ from morelike.engine import Engine, EngineError, FilterError
 
 log = logging.getLogger("morelike.api")
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"  # 1.2: candidates say `same_title`; the ETag carries it, so no cache keeps 1.1 answers
 KEEPALIVE_TIMEOUT_S = 30.0  # idle or slow-header connections; a reverse proxy's idle upstream ones too
 MAX_LINE_SIZE = 8190
 MAX_FIELD_SIZE = 8190
@@ -75,7 +78,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status == 404 and exc.reason == "Not Found":
             message = f"No route {request.path[:200]}."
         elif exc.status == 405:
-            message = f"{request.method} is not allowed here; this route answers {exc.headers.get(hdrs.ALLOW, '')}."
+            message = not_allowed_text(request.method)
         else:
             message = exc.reason
         return error_response(exc.status, message, headers=_passed_on_headers(exc))
@@ -84,6 +87,25 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("event=api_error method=%s path=%s", request.method, request.path)
         return error_response(500, "Internal error; the server log has the details.")
+
+
+ALLOWED_METHODS = (hdrs.METH_GET, hdrs.METH_HEAD)
+ALLOW = ",".join(ALLOWED_METHODS)  # the `Allow` header of every 405, as aiohttp writes it
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: what any HTTP method is
+
+
+def not_allowed_text(method: str) -> str:
+    return f"{method[:40]} is not allowed here; this API answers {ALLOW}."
+
+
+@web.middleware
+async def get_and_head_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every route answers GET and HEAD, nothing else, so any other method is a 405 naming them, whatever the
+    target: the router would call `CONNECT host:port` (a target with no path) or an unknown method on an unknown
+    path a 404 "No route", which says nothing about the real problem."""
+    if request.method not in ALLOWED_METHODS:
+        raise web.HTTPMethodNotAllowed(request.method, ALLOWED_METHODS, headers={hdrs.ALLOW: ALLOW})
+    return await handler(request)
 
 
 def build_etag(build_id: str) -> str:
@@ -111,11 +133,22 @@ async def conditional_get(request: web.Request, handler: Handler) -> web.StreamR
 
 
 # --------------------------------------------------------------------------------------- the protocol
+def _unknown_method(exc: BaseException | None) -> str | None:
+    """The method of a request refused for its method alone: any token is a method to HTTP, but aiohttp's C parser
+    (llhttp) knows a fixed list and refuses the rest ("FOO") before the app sees them. None when the request line
+    holds no method token at all ("G(T", TLS bytes): that request is malformed, a 400."""
+    if not isinstance(exc, BadHttpMethod):
+        return None
+    # llhttp's message quotes the request line: Invalid method encountered: b'FOO / HTTP/1.1'
+    found = re.search(r"b'([^\s']+) ", str(exc.message))
+    return found.group(1) if found and _TOKEN.fullmatch(found.group(1)) else None
+
+
 def _unparsable_reason(exc: BaseException | None, status: int) -> str:
     if isinstance(exc, LineTooLong):
         return f"The request line or a header is too long (at most {MAX_LINE_SIZE} bytes)."
     if isinstance(exc, BadHttpMethod):
-        return "Unknown HTTP method; this API answers GET and HEAD."
+        return "The request line names no HTTP method; this API answers GET and HEAD."
     if isinstance(exc, BadHttpMessage):
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else "Bad Request"
         return f"The request is not valid HTTP/1.1: {first[:200].rstrip(' :.')}."
@@ -133,7 +166,11 @@ class _JsonErrorProtocol(web.RequestHandler):
         message: str | None = None,
     ) -> web.StreamResponse:
         """aiohttp's own answer to a request it could not parse (or a handler that escaped every middleware):
-        the API's JSON error body instead of text/plain, and one log line instead of a traceback."""
+        the API's JSON error body instead of text/plain, and one log line instead of a traceback. A method the
+        parser does not know is a 405 naming the two it may use, as the app answers any other method."""
+        method = _unknown_method(exc)
+        if method is not None:
+            status = 405
         if status >= 500:
             log.error("event=api_error status=%d remote=%s", status, request.remote, exc_info=exc)
         else:
@@ -141,7 +178,10 @@ class _JsonErrorProtocol(web.RequestHandler):
             log.info("event=api_unparsable_request status=%d remote=%s reason=%s", status, request.remote, reason)
         if request.writer.output_size > 0:  # an answer has started: nothing more can be said on this connection
             raise ConnectionError("Response is sent already, cannot send another response with the error message")
-        resp = error_response(status, _unparsable_reason(exc, status))
+        if method is not None:
+            resp = error_response(status, not_allowed_text(method), headers={hdrs.ALLOW: ALLOW})
+        else:
+            resp = error_response(status, _unparsable_reason(exc, status))
         resp.force_close()
         return resp
 

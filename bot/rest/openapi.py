@@ -3,7 +3,8 @@
 3.1 because its schemas are plain JSON Schema: `null` is a type (`["string", "null"]`, `anyOf` with a `$ref`),
 where 3.0's `nullable` beside a `$ref` is ignored by validators. What the server enforces across parameters
 (year_min <= year_max, (page + 1) * k <= 1000, blend's different titles) cannot be said in a schema and is said
-in the descriptions. The genre enum is the served build's genres, so the document is per build, like its ETag.
+in the descriptions; the paging rule also in an `x-max-rank` extension on `page` and `k`, for clients to read.
+The genre enum is the served build's genres, so the document is per build, like its ETag.
 The tests check the document with openapi-spec-validator and every answer against it with openapi-core.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.rest.http import API_VERSION
-from bot.rest.params import Param
+from bot.rest.params import MAX_RANK, RANK_RULE, Param
 from morelike.answers import schemas
 from morelike.engine.languages import codes as language_codes
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from bot.rest.routes import Route
 
 HEAT_1995 = "tmdb-movie-949"  # in the bundled catalog (data/README.md)
+NOT_BLANK = r"\S"  # JSON Schema patterns search (unanchored): at least one character that is not whitespace
 
 _ERROR_TEXT = {
     400: "a bad parameter (`parameter` names it)",
@@ -43,6 +45,7 @@ def param_schema(param: Param) -> dict:
             schema[name] = getattr(param, key)
     if param.type == "string":
         schema["minLength"] = 1
+        schema["pattern"] = NOT_BLANK  # values are stripped, so whitespace alone is as empty as nothing
         if param.max_length is not None:
             schema["maxLength"] = param.max_length
     if param.enum:
@@ -73,6 +76,12 @@ def param_object(param: Param) -> dict:
         out.update(style="form", explode=True)
     if param.example is not None:
         out["example"] = param.example
+    if param.max_rank:
+        out["x-max-rank"] = {
+            "rule": RANK_RULE,
+            "max_rank": MAX_RANK,
+            "description": "pages reach the first max_rank results; a request past them is a 400 on page",
+        }
     return out
 
 

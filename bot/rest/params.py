@@ -3,7 +3,8 @@ from the same declaration in the OpenAPI document, so what the server enforces a
 
 Integers are plain ASCII digits with an optional leading '-' (`k=1_0`, `k=٥`, `k=+5` and `k=5.0` are refused,
 although Python's `int()` takes them); numbers add an optional decimal part. Strings are stripped and must not be
-empty. A route refuses parameters it does not declare.
+empty (so whitespace alone is refused: the document says `pattern: "\\S"`). A route refuses parameters it does not
+declare. Paged routes refuse `(page + 1) * k > 1000` with a 400 that names the limit.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Param:
     language: bool = False  # an ISO 639-1 code
     default: Any = None
     example: Any = None
+    max_rank: bool = False  # one of the two parameters of the RANK_RULE (page, k)
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -88,8 +90,19 @@ FILTER_PARAMS = (
     Param("rating_min", "number", "lowest rating, 0-10", minimum=0, maximum=10),
     Param("votes_min", "integer", "fewest votes behind the rating (a popularity floor)", minimum=0, maximum=MAX_VOTES),
 )
+# Pages reach the first MAX_RANK results: a rule across two parameters that no JSON Schema keyword can state, so
+# the document says it in both descriptions and, for clients that read it, in an `x-max-rank` extension on both.
+RANK_RULE = f"(page + 1) * k <= {MAX_RANK}"
 PAGE_PARAMS = (
-    Param("k", "integer", "results per page", minimum=1, maximum=MAX_K, default=5),
+    Param(
+        "k",
+        "integer",
+        f"results per page; pages reach the first {MAX_RANK} results, so (page + 1) * k is at most {MAX_RANK}",
+        minimum=1,
+        maximum=MAX_K,
+        default=5,
+        max_rank=True,
+    ),
     Param(
         "page",
         "integer",
@@ -97,6 +110,7 @@ PAGE_PARAMS = (
         minimum=0,
         maximum=MAX_RANK - 1,
         default=0,
+        max_rank=True,
     ),
 )
 SEARCH_PARAMS = (
@@ -188,7 +202,19 @@ def parse_params(request: web.Request, specs: tuple[Param, ...]) -> dict[str, An
             continue
         typed = [convert(spec, v) for v in values]
         out[spec.name] = typed if spec.repeat else typed[0]
+    if any(spec.max_rank for spec in specs):
+        check_rank(out["page"], out["k"])
     return out
+
+
+def check_rank(page: int, k: int) -> None:
+    """The RANK_RULE, checked here so the 400 names the limit and both parameters (the engine would refuse it
+    too, in its own words)."""
+    if (page + 1) * k > MAX_RANK:
+        raise ParamError(
+            "page",
+            f"page {page} with k {k} reaches result {(page + 1) * k}, past the first {MAX_RANK} results: {RANK_RULE}",
+        )
 
 
 def convert(spec: Param, value: str) -> Any:

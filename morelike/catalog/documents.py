@@ -31,6 +31,7 @@ from morelike.catalog.records import Title
 RECIPES = ("story", "flixrec")
 DEFAULT_RECIPE = "story"
 MIN_STORY_CHARS = 60  # below this a "synopsis" is a credit line or a genre word, not a story
+RECIPE_VERSION = 1  # of the `story` recipe: bump when its text changes (a shipped trained model records it)
 
 # "<Title> is a 1936 American comedy film directed by …" — the lead sentence of a Wikipedia film article.
 _LEAD = re.compile(

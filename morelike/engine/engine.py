@@ -18,9 +18,9 @@ import numpy as np
 
 from morelike.build.reader import PublishedError, current_build_id, open_published
 from morelike.engine import explain
-from morelike.engine.franchise import MAX_SERIES, siblings
 from morelike.engine.franchise import prepare as franchise_prepare
-from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank
+from morelike.engine.franchise import siblings
+from morelike.engine.rank import FAMILY_NEAR, Profile, Ranked, Ranker, RankerError, boosted, rank
 from morelike.engine.rank import prepare as rank_prepare
 from morelike.engine.search import filter_mask
 from morelike.engine.snapshot import Snapshot, release_freed_memory
@@ -166,7 +166,9 @@ class Engine:
             for card, (_, score, matched) in zip(cards, result.candidates, strict=True)
         ]
         clear = snap.card(result.clear_key) if result.clear_key is not None else None
-        return Resolution(candidates, clear)
+        same = set(result.same_title)
+        same_title = [c for c, (key, _, _) in zip(candidates, result.candidates, strict=True) if key in same]
+        return Resolution(candidates, clear, same_title)
 
     def _key(self, snap: Snapshot, id_or_ref: str) -> int:
         key = snap.key_of(id_or_ref)
@@ -192,14 +194,13 @@ class Engine:
         use_franchise = self.config.engine.franchise if franchise is None else bool(franchise)
         use_boost = self.config.engine.boost if boost is None else bool(boost)
         key = self._key(snap, id)
-        # The series list; siblings past it are not dropped: they compete in the main list (own series exempt).
-        series = siblings(snap, key, limit=MAX_SERIES) if use_franchise else []
+        series = self._series(snap, key) if use_franchise else []
         shown = self._page(
             snap,
             snap.vector(key),
             Profile.of(snap, [key]),
             filter_mask(snap, filters),
-            exclude=[key, *series],
+            exclude=[*snap.same_work(key).tolist(), *series],
             k=k,
             page=page,
             one_per_series=use_franchise,
@@ -279,6 +280,30 @@ class Engine:
         items = self._recommendations(snap, snap.cards([int(ranked.keys[i]) for i in rows]), ranked, rows, keys)
         return SimilarPage(None, items, page, k, has_more, [])
 
+    @staticmethod
+    def _series(snap: Snapshot, key: int) -> list[int]:
+        """The query's own series, whole and oldest first: its confirmed siblings and every title of its named
+        series (snapshot.named_groups), one row per work, none of them a duplicate of the query. Whole, because a
+        cut at ten left the rest to compete in the main list, where "The Matrix Reloaded" ranked while
+        "Revolutions" was in the series list: one franchise split in two (issue 19)."""
+        members = set(siblings(snap, key))
+        named = int(snap.named_groups[key])
+        if named >= 0:
+            members.update(int(k) for k in snap.named_members.of(named))
+        # Its family ("same franchise") among its FAMILY_NEAR nearest stories: the keep_family rule would lift
+        # them into the main list's first 20, beside a series list holding their siblings.
+        kin = snap.kin_keys(key)
+        if len(kin) and snap.neighbours is not None:
+            nearest = np.asarray(snap.neighbours[key][:FAMILY_NEAR], dtype=np.int64)
+            members.update(int(k) for k in np.intersect1d(kin, nearest[nearest >= 0]).tolist() if snap.story[k])
+        own = int(snap.works[key])
+        best: dict[int, int] = {}  # work -> its best-known row
+        for k in members:
+            w = int(snap.works[k])
+            if w != own and (w not in best or snap.votes[k] > snap.votes[best[w]]):
+                best[w] = k
+        return sorted(best.values(), key=lambda k: (int(snap.years[k]), k))
+
     def _ranker_for(self, boost: bool) -> Ranker:
         if not boost:
             return self.ranker
@@ -315,7 +340,13 @@ class Engine:
         start, stop = page * k, (page + 1) * k
         kept: list[int] = []
         seen: dict[int, int] = {}
+        works = snap.works
+        shown_works = {int(works[k]) for k in exclude}  # the query's work and its series list
         for i, key in enumerate(ranked.keys.tolist()):
+            work = int(works[key])
+            if work in shown_works:  # a catalog duplicate of a title already shown
+                continue
+            shown_works.add(work)
             if one_per_series:
                 g = int(snap.groups[key])
                 if g >= 0 and g != own_group and int(snap.nodes[key]) not in own_kin:

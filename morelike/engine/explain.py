@@ -27,7 +27,7 @@ REASON_GROUPS = {
     "genres": ("genres", "genres_shared"),
     "content": ("content", "content_sq"),
     "era": ("era", "era_close"),
-    "known": ("votes", "rated", "rating"),
+    "known": ("fame", "rated", "rating"),
 }
 MAX_REASONS = 3
 WELL_KNOWN_VOTES = 20_000

@@ -37,7 +37,6 @@ import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 
-MAX_SERIES = 10  # titles shown in a series list
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 REMAKE_MIN_COSINE = 0.5  # two same-titled works this close in content are a remake pair, not a name clash…
 REMAKE_MIN_PERCENTILE = 0.995  # … and closer than 99.5% of the catalog is to the query ("The Heat" is not "Heat")
@@ -719,7 +718,7 @@ def catalog_sample(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False))
 
 
-def _sample(snap) -> np.ndarray:
+def sample_vectors(snap) -> np.ndarray:
     """The snapshot's sample vectors (f32), read once."""
     sample = _SAMPLES.get(snap)
     if sample is None:
@@ -731,7 +730,7 @@ def prepare(snap) -> None:
     """What the series lists read, made at load so no query pays for it: the sample vectors, for a build without
     each title's stored nearest-0.5 % cosine (`Snapshot.near`); a build with it needs nothing."""
     if snap.near is None:
-        _sample(snap)
+        sample_vectors(snap)
 
 
 def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
@@ -742,7 +741,7 @@ def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
         return REMAKE_MIN_COSINE
     if snap.near is not None and key is not None:
         return max(REMAKE_MIN_COSINE, float(snap.near[key]) - NEAR_SLACK)
-    sims = _sample(snap) @ q
+    sims = sample_vectors(snap) @ q
     kth = min(len(sims) - 1, int(REMAKE_MIN_PERCENTILE * len(sims)))  # as `nearer_than` reads it
     return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]) - NEAR_SLACK)
 
@@ -774,7 +773,7 @@ def _people_in_common(snap, keys: np.ndarray, people: set[int]) -> np.ndarray:
 
 def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     """Confirmed series siblings of `key` in snapshot `snap`, oldest first: all of them, or the `limit` closest in
-    content (a series list shows MAX_SERIES; of a long franchise, the films most like the query, not its oldest)."""
+    content."""
     group = int(snap.groups[key])
     if group < 0:
         return []

@@ -1,14 +1,21 @@
-"""The final ranking: content similarity combined with what the catalog knows about both titles.
+"""The final ranking: the story finds the candidates, and what else the catalog knows orders them.
 
-Pure cosine over text vectors did little better than counting shared genres against what people find similar
-(bench/README.md): a title's words, Wikipedia boilerplate and synopsis-less rows decided. The score here is a
-linear model over features a film fan would name, with weights fitted on public "more like this" judgments by
-`bench/fit_ranker.py` (k-fold, reproducible) and shipped in `ranker_weights.json`:
+Candidates are the titles whose stories are nearest the query's, and nothing else (issue 19): the `pool_content`
+nearest of all (for a catalog title, the build's stored nearest titles that pass the filter) and the `pool_known`
+nearest among the well-known titles (fame >= KNOWN_FAME, an exact scan of their vectors), since the titles a fan
+names are well known and a title three thousand places down the story ranking is rarely one. People, era and
+popularity then re-order titles whose stories are alike; they never bring in a story that is not (before, a prior
+pool of the best titles by everything but the story made "Now You See Me" answer with other Morgan Freeman films).
 
-    content, content_sq   cosine of the two texts' vectors (and its square: close stories count more)
+The score is a linear model over features a film fan would name, with weights fitted by `bench/fit_ranker.py` as a
+pairwise ranker inside this pool, on both kinds of public "more like this" judgments (behaviour and content lists;
+the fan panel only judges), and shipped in `ranker_weights.json`:
+
+    content, content_sq   cosine of the two texts' vectors (and its square)
     genres, genres_shared Jaccard of the genre sets, and the number of genres in common (up to 3)
     era, era_close        exp(-|Δyear| / 20) and exp(-|Δyear| / 5)
-    votes, rated, rating  log(1 + votes), has any votes, the rating where rated: a prior for known titles
+    fame, rated, rating   the title's votes as a percentile within its rating source (snapshot.fame), has any
+                          votes, the rating where rated
     story                 the title has a synopsis of its own
     same_kind             movie for a movie, show for a show
     director, cast        shares a director; lead cast of the query billed in it (up to 3)
@@ -21,14 +28,7 @@ linear model over features a film fan would name, with weights fitted on public 
 On top of the weights, two rules: when the query has a story, titles without one come after every title with
 one (a row that is a title plus one genre word is never a good answer to a plot); and (`keep_family`) a title of
 the query's own franchise whose story is among the query's FAMILY_NEAR nearest is never ranked below position
-FAMILY_NEAR: plain cosine would have shown it, and era and cast (co-viewing habits) must not push "Creed III" off
-"Rocky"'s first two pages.
-
-Candidates are the union of the `pool_content` nearest vectors (for a catalog title, those of the build's stored
-nearest titles that pass the filter, however few, the prior pool growing by the rest; else HNSW or exact by the
-filter planner) and the `pool_prior` best titles by every non-content feature, scored over the whole catalog (or
-a filter's passing titles) in vectorised numpy. The pool does not depend on the page asked for, so pages are
-consecutive slices of one ranking.
+FAMILY_NEAR. The pool does not depend on the page asked for, so pages are consecutive slices of one ranking.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ import numpy as np
 from usearch.index import MetricKind
 from usearch.index import search as exact_search
 
-from morelike.engine.search import SearchResult, passing_keys, top_k
+from morelike.engine.franchise import sample_vectors
+from morelike.engine.search import SearchResult, top_k
 
 FEATURES = (
     "content",
@@ -52,7 +53,7 @@ FEATURES = (
     "genres_shared",
     "era",
     "era_close",
-    "votes",
+    "fame",
     "rated",
     "rating",
     "story",
@@ -69,9 +70,14 @@ NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
 MEDIAN_OF = 100
-# The candidate pool: the nearest stories plus the best titles by everything else. The answers are the same from
-# 30 + 200 to 100 + 1,000 (bench/README.md); these leave room for forty pages of ten.
-POOL_CONTENT, POOL_PRIOR = 50, 400
+# The candidate pool: the nearest stories of all, and the nearest among the well-known titles (bench/README.md has
+# the sizes measured).
+POOL_CONTENT, POOL_KNOWN = 64, 1500
+KNOWN_FAME = 0.5  # the well-known titles: at least half of their rating source's titles have fewer votes
+# People (a shared director, shared leads) re-order titles whose stories are alike: they count for a title only
+# when its story is among the query's nearest PEOPLE_NEAR share of the catalog. Ungated, a fitted cast weight made
+# "Now You See Me" answer with other Morgan Freeman films (The Dark Knight, Oblivion, Lucy).
+PEOPLE_NEAR = 0.01
 FAMILY_NEAR = 20  # the keep_family rule: plain cosine's top 20, the franchise benchmark's window (bench/README.md)
 
 
@@ -92,6 +98,9 @@ class Profile:
     story: bool = False  # the query has a synopsis: titles without one sink
     kin: tuple[int, ...] = ()  # the query's family outside its named series (snapshot.kin_keys), sorted keys
     named: int = -1  # the query's named series (snapshot.named_groups), -1: none
+    # People count only for titles at least this close in story (story_floor: the query's nearest PEOPLE_NEAR of
+    # the catalog); -inf until rank() sets it from the query's vector.
+    people_floor: float = -np.inf
 
     @classmethod
     def of(cls, snap, keys: list[int]) -> Profile:
@@ -127,7 +136,7 @@ class Ranker:
     model: str = ""  # what the weights were fitted for (informational: any index can use them)
     recipe: str = ""
     pool_content: int = POOL_CONTENT
-    pool_prior: int = POOL_PRIOR
+    pool_known: int = POOL_KNOWN
     fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
     sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
 
@@ -144,7 +153,7 @@ class Ranker:
                 model=str(data.get("model", "")),
                 recipe=str(data.get("recipe", "")),
                 pool_content=int(data.get("pool_content", POOL_CONTENT)),
-                pool_prior=int(data.get("pool_prior", POOL_PRIOR)),
+                pool_known=int(data.get("pool_known", POOL_KNOWN)),
                 fitted=data.get("fitted"),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -154,17 +163,17 @@ class Ranker:
 
     @classmethod
     def cosine_only(cls) -> Ranker:
-        """Plain cosine (bench baselines and tests): every other weight zero, no prior pool."""
+        """Plain cosine (bench baselines and tests): every other weight zero, the nearest stories only."""
         w = np.zeros(len(FEATURES), dtype=np.float32)
         w[F["content"]] = 1.0
-        return cls(weights=w, model="", recipe="", pool_content=300, pool_prior=0, sink_no_story=False)
+        return cls(weights=w, model="", recipe="", pool_content=300, pool_known=0, sink_no_story=False)
 
     def to_json(self) -> dict:
         return {
             "model": self.model,
             "recipe": self.recipe,
             "pool_content": self.pool_content,
-            "pool_prior": self.pool_prior,
+            "pool_known": self.pool_known,
             "weights": {f: round(float(w), 6) for f, w in zip(FEATURES, self.weights, strict=True)},
             "fitted": self.fitted or {},
         }
@@ -205,7 +214,7 @@ def _people_hits(snap, people: tuple[int, ...], inverted, keys: np.ndarray | Non
 
 def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarray | None) -> np.ndarray:
     """The feature matrix of `keys` (None: every title) against `profile`; content columns are 0 when
-    `cosines` is None (the prior)."""
+    `cosines` is None."""
     sel = slice(None) if keys is None else keys
     n = snap.n if keys is None else len(keys)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
@@ -225,7 +234,7 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         known = years > 0
         out[:, F["era"]] = np.where(known, _ERA_TABLE[gap], 0.0)
         out[:, F["era_close"]] = np.where(known, _ERA_CLOSE_TABLE[gap], 0.0)
-    out[:, F["votes"]] = snap.log_votes[sel]
+    out[:, F["fame"]] = snap.fame[sel]
     out[:, F["rated"]] = snap.rated[sel]
     out[:, F["rating"]] = snap.rating0[sel]
     out[:, F["story"]] = snap.story[sel]
@@ -235,6 +244,10 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["director"]] = _people_hits(snap, profile.directors, snap.director_titles, keys) > 0
     if profile.lead_cast:
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles, keys), MAX_SHARED)
+    if (profile.directors or profile.lead_cast) and np.isfinite(profile.people_floor):
+        far = cosines < profile.people_floor if cosines is not None else np.ones(n, dtype=bool)
+        out[far, F["director"]] = 0.0
+        out[far, F["cast"]] = 0.0
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
     out[:, F["series"]], out[:, F["family"]] = _franchise_columns(snap, profile, keys)
@@ -263,133 +276,67 @@ _ERA_TABLE = np.exp(-_GAPS / ERA_SCALE).astype(np.float32)  # |Δyear| -> featur
 _ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
 
 
-class _Tables:
-    """Query-independent arrays of the prior for one snapshot: each title's genre set, and its kind and year, as
-    an index into a small per-query table. The prior over the whole catalog is then two gathers from tables of a
-    few thousand entries instead of a dozen passes of arithmetic over every title (most of a query's cost)."""
+class _Known:
+    """The well-known titles of one snapshot (sorted keys) and their vectors in f32, contiguous: the known pool is
+    one matrix-vector product over them (13k of the bundled 57k titles: about 0.4 ms)."""
 
     def __init__(self, snap) -> None:
-        self.patterns, inverse = np.unique(snap.genre_bits, return_inverse=True)
-        self.pattern_of = inverse.astype(np.int32).reshape(-1)
-        years = np.maximum(snap.years.astype(np.int32), 0)  # 0: unknown
-        self.n_years = int(years.max()) + 1 if snap.n else 1
-        self.kinds = max(int(snap.kinds.max()) + 1, 1) if snap.n else 1
-        self.year_kind_of = (snap.kinds.astype(np.int32) * self.n_years + years).astype(np.int32)
-        self.static: dict[tuple[bytes, bool], np.ndarray] = {}
-
-    def static_prior(self, snap, ranker: Ranker, sink: bool) -> np.ndarray:
-        """The query-independent part (votes, rating, story; the no-story sink when `sink`), per weights."""
-        key = (ranker.weights.tobytes(), sink)
-        hit = self.static.get(key)
-        if hit is None:
-            w = ranker.weights
-            hit = (w[F["votes"]] * snap.log_votes + w[F["rated"]] * snap.rated + w[F["rating"]] * snap.rating0
-                   + w[F["story"]] * snap.story).astype(np.float32)  # fmt: skip
-            if sink:
-                hit -= np.float32(NO_STORY_SINK) * (~snap.story)
-            if len(self.static) > 8:
-                self.static.clear()
-            self.static[key] = hit
-        return hit
+        self.keys = np.flatnonzero(snap.fame >= KNOWN_FAME).astype(np.int64)
+        self.vectors = np.asarray(snap.vectors[self.keys], dtype=np.float32)
 
 
-# Per snapshot (weakly keyed, so it goes with the snapshot): the prior's tables.
+# Per snapshot (weakly keyed, so it goes with the snapshot).
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
 def prepare(snap) -> None:
-    """Build the snapshot's prior tables now (the engine calls it at load, so no query pays for it)."""
-    _tables(snap)
+    """Gather the snapshot's well-known titles and the catalog sample now (the engine calls it at load, so no query
+    pays for it)."""
+    _known(snap)
+    sample_vectors(snap)
 
 
-def _tables(snap) -> _Tables:
+def _known(snap) -> _Known:
     hit = _CACHES.get(snap)
     if hit is None:
         with _CACHES_LOCK:
             hit = _CACHES.get(snap)
             if hit is None:
-                hit = _CACHES[snap] = _Tables(snap)
+                hit = _CACHES[snap] = _Known(snap)
     return hit
 
 
-def prior(snap, ranker: Ranker, profile: Profile, *, sink: bool = False, keys: np.ndarray | None = None) -> np.ndarray:
-    """`features(snap, profile, keys, None) @ weights` for every title (or the sorted `keys`), without the (n, F)
-    matrix: the same numbers (tests/test_rank.py checks it), summed from per-query tables gathered by each title's
-    genre set and kind and year. `sink`: minus NO_STORY_SINK for titles without a story."""
-    w = ranker.weights
-    t = _tables(snap)
-    static = t.static_prior(snap, ranker, sink)
-    out = static.copy() if keys is None else static[keys]
-
-    def of(column: np.ndarray) -> np.ndarray:
-        return column if keys is None else column[keys]
-
-    if profile.genre_bits:
-        q = np.uint64(profile.genre_bits)
-        inter = np.bitwise_count(t.patterns & q).astype(np.float32)
-        union = np.bitwise_count(t.patterns | q).astype(np.float32)
-        per_pattern = w[F["genres"]] * (inter / np.maximum(union, 1.0)) + w[F["genres_shared"]] * np.minimum(
-            inter, MAX_SHARED
-        )
-        out += np.take(per_pattern.astype(np.float32), of(t.pattern_of))
-    if profile.year or profile.kind >= 0:
-        table = np.zeros((t.kinds, t.n_years), dtype=np.float32)
-        if profile.year:
-            gap = np.minimum(np.abs(np.arange(t.n_years, dtype=np.int32) - profile.year), 255)
-            table += w[F["era"]] * _ERA_TABLE[gap] + w[F["era_close"]] * _ERA_CLOSE_TABLE[gap]
-            table[:, 0] = 0.0  # unknown year
-        if 0 <= profile.kind < t.kinds:
-            table[profile.kind] += w[F["same_kind"]]
-        out += np.take(table.reshape(-1), of(t.year_kind_of))
-    if profile.language >= 0:
-        out += w[F["language"]] * (of(snap.lang_codes) == profile.language)
-    if profile.directors:
-        hit_keys, _ = _hits(profile.directors, snap.director_titles)
-        _add_at(out, keys, hit_keys, w[F["director"]])
-    if profile.lead_cast:
-        hit_keys, counts = _hits(profile.lead_cast, snap.cast_titles)
-        _add_at(out, keys, hit_keys, w[F["cast"]] * np.minimum(counts, MAX_SHARED))
-    if profile.named >= 0:  # its members, not a comparison over the whole catalog
-        _add_at(out, keys, np.asarray(snap.named_members.of(profile.named), dtype=np.int64), w[F["series"]])
-    if profile.kin:
-        _add_at(out, keys, np.asarray(profile.kin, dtype=np.int64), w[F["family"]])
-    return out
+def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
+    """The cosine that the query's nearest `share` of the catalog reaches, read off the fixed catalog sample."""
+    sims = sample_vectors(snap) @ q
+    if len(sims) < 2:
+        return -np.inf
+    kth = len(sims) - 1 - int(share * (len(sims) - 1))
+    return float(np.partition(sims, kth)[kth])
 
 
-def _add_at(out: np.ndarray, keys: np.ndarray | None, hit_keys: np.ndarray, values) -> None:
-    """out[position of each hit key] += value; `out` is over every title (keys None) or over sorted `keys`."""
-    if keys is None:
-        out[hit_keys] += values
-        return
-    if len(keys) == 0 or len(hit_keys) == 0:
-        return
-    pos = np.minimum(np.searchsorted(keys, hit_keys), len(keys) - 1)
-    found = keys[pos] == hit_keys
-    out[pos[found]] += values[found] if np.ndim(values) else values
+def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
+    """`profile` with its people gate set for query vector `q` (rank() and bench/fit_ranker.py use it alike)."""
+    if not (profile.directors or profile.lead_cast):
+        return profile
+    return replace(profile, people_floor=story_floor(snap, q))
 
 
-TOP_SAMPLE = 4_096
-
-
-def _top_m(scores: np.ndarray, m: int) -> np.ndarray:
-    """The positions of the `m` largest finite scores (unordered), as np.argpartition would give them, without
-    partitioning the whole catalog: a threshold read off an evenly spaced sample keeps a few times `m` rows,
-    and only those are partitioned. Falls back to the full partition when the sample guesses too high."""
-    n = len(scores)
-    if m >= n:
-        return np.flatnonzero(np.isfinite(scores))
-    if n > 4 * TOP_SAMPLE and m * 8 < n:
-        sample = scores[:: n // TOP_SAMPLE]
-        # Aim for about 2 m rows above the threshold: the sample's share of them, and no lower than needed.
-        r = min(len(sample) - 1, int(2 * m * len(sample) / n) + 8)
-        threshold = np.partition(sample, len(sample) - 1 - r)[len(sample) - 1 - r]
-        above = np.flatnonzero(scores >= threshold)
-        if len(above) >= m:
-            picked = above[np.argpartition(-scores[above], m - 1)[:m]]
-            return picked[np.isfinite(scores[picked])]
-    picked = np.argpartition(-scores, m - 1)[:m]
-    return picked[np.isfinite(scores[picked])]
+def _known_nearest(snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray) -> np.ndarray:
+    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded` (unordered keys)."""
+    known = _known(snap)
+    if m <= 0 or not len(known.keys):
+        return np.empty(0, np.int64)
+    sims = known.vectors @ q
+    if mask is not None:
+        sims[~mask[known.keys]] = -np.inf
+    if len(excluded):
+        at = np.minimum(np.searchsorted(known.keys, excluded), len(known.keys) - 1)
+        sims[at[known.keys[at] == excluded]] = -np.inf
+    m = min(m, len(sims))
+    picked = np.argpartition(-sims, m - 1)[:m]
+    return known.keys[picked[np.isfinite(sims[picked])]]
 
 
 def _cosines(snap, q: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -480,6 +427,35 @@ def _median_rows(rows: np.ndarray) -> np.ndarray:
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def candidates(
+    snap,
+    ranker: Ranker,
+    q: np.ndarray,
+    mask: np.ndarray | None,
+    excluded: np.ndarray,
+    n_allowed: int,
+    query_key: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pool rank() scores, (keys, cosines): the `pool_known` nearest well-known stories and the nearest stories
+    of all titles, as many as make `pool_content + pool_known` in all (more when the catalog, or a filter, has
+    few well-known titles), among the titles that pass `mask` and are not `excluded` (sorted keys).
+
+    Unfiltered, a catalog title's nearest stories are the build's stored neighbours when they are enough: no walk
+    per query. Without a known pool (plain cosine, free text), the content pool is the answer and must be the true
+    nearest, with exact cosines."""
+    total = min(ranker.pool_content + max(ranker.pool_known, 0), n_allowed)
+    if ranker.pool_known <= 0:
+        content = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
+        return content.keys.astype(np.int64), content.scores.astype(np.float32)
+    known = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
+    need = max(min(ranker.pool_content, n_allowed), total - len(known))
+    content = _stored_neighbours(snap, query_key, need, None, excluded) if mask is None else None
+    if content is None or len(content.keys) < need:
+        content = top_k(snap, q, need, mask, excluded.tolist(), rescore=False)
+    keys = np.unique(np.concatenate([content.keys.astype(np.int64), known]))
+    return keys, _cosines(snap, q, keys)
+
+
 def rank(
     snap,
     ranker: Ranker,
@@ -502,34 +478,12 @@ def rank(
         return _empty_ranked()
     w = ranker.weights
     sink = ranker.sink_no_story and profile.story
-    # With a prior pool the content pool only has to hold the candidates that similarity alone would lift (the fit
-    # is the same with 30 to 100 of them, bench/README.md), so it is taken from the stored neighbours or a narrow
-    # HNSW walk; without one the content pool is the answer and must be the true nearest, with exact cosines.
-    # Under a filter, those of the stored neighbours that pass, however few: the prior pool grows by as many as
-    # are missing. A scan of the passing rows for the rest cost 0.6-1.2 ms (a 10 % filter's 7 MB of vectors,
-    # memory-bound) and changed the top 10 of 0-0.7 % of queries (bench/README.md).
-    need = min(ranker.pool_content, n_allowed)
-    content = _stored_neighbours(snap, query_key, need, mask, excluded) if ranker.pool_prior > 0 else None
-    if content is None:
-        content = top_k(snap, q, need, mask, exclude, rescore=ranker.pool_prior == 0)
-    if ranker.pool_prior > 0:
-        # Under a filter only the passing titles are scored (a narrow one: a few hundred, not the catalog).
-        passing = None if mask is None else passing_keys(snap, mask)
-        values = prior(snap, ranker, profile, sink=sink, keys=passing)
-        if len(excluded):
-            _add_at(values, passing, excluded, -np.inf)
-        m = min(ranker.pool_prior + need - len(content.keys), n_allowed)
-        best = _top_m(values, m)
-        keys = np.unique(np.concatenate([content.keys, best if passing is None else passing[best]]).astype(np.int64))
-        cosines = _cosines(snap, q, keys)
-        at = keys if passing is None else np.searchsorted(passing, keys)  # content keys pass the filter too
-        scores = w[F["content"]] * cosines + w[F["content_sq"]] * cosines * cosines + values[at]
-    else:
-        keys, cosines = content.keys, content.scores
-        feats = features(snap, profile, keys, cosines)
-        scores = feats @ w
-        if sink:
-            scores = scores - NO_STORY_SINK * (~snap.story[keys])
+    profile = with_story_floor(snap, profile, q)
+    keys, cosines = candidates(snap, ranker, q, mask, excluded, n_allowed, query_key)
+    feats = features(snap, profile, keys, cosines)
+    scores = feats @ w
+    if sink:
+        scores = scores - NO_STORY_SINK * (~snap.story[keys])
     best = np.lexsort((keys, -scores))
     keys, scores, cosines = keys[best], scores[best].astype(np.float32), cosines[best].astype(np.float32)
     if keep_family and (profile.kin or profile.named >= 0) and len(keys) > FAMILY_NEAR:

@@ -12,7 +12,9 @@ How a query is answered (`resolve`):
 2. Exact normalised title (`morelike.catalog.normalize.normalize_title`: case, accents, punctuation, one leading
    article)
    or normalised original title. Every title sharing it is offered ("Heat" 1972, 1986 and 1995), even beyond
-   `limit`: same-title entries are never collapsed to one.
+   `limit`: same-title entries are never collapsed to one. Of these, `same_title` says which are the very title
+   typed, article included ("Heat" is not "The Heat"; "thing" is "The Thing" when no title is just "Thing"):
+   the one rule every face's "Which one?" follows, the others being looser matches.
 3. A trailing year ("heat 1995", "The Thing (1982)") is a hint: it picks among same-title entries and reorders
    fuzzy ones. A title that *is* a year or ends in one ("1917", "Blade Runner 2049") still matches exactly.
 4. Typos and partial titles: rapidfuzz, never a hand-written edit distance. Two passes over the unique normalised
@@ -117,6 +119,9 @@ class ResolverRow:
 class ResolveResult:
     candidates: list[tuple[int, float, str]]  # (key, score 0-100, matched: "id"|"title"|"original_title"|"fuzzy")
     clear_key: int | None  # set only when one candidate is a clear winner
+    # The candidates that are the very title typed (see `same_titles`), in candidate order: what a face offers
+    # as "Which one?". The other candidates are looser matches ("did you mean").
+    same_title: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -412,7 +417,7 @@ class TitleResolver:
         id_query = self._parse_id(raw)
         if id_query is not None:
             if id_query.key is not None:
-                return ResolveResult([(id_query.key, _EXACT, MATCH_ID)], id_query.key)
+                return ResolveResult([(id_query.key, _EXACT, MATCH_ID)], id_query.key, (id_query.key,))
             if id_query.title_text is None:
                 return ResolveResult([], None)
             raw = id_query.title_text
@@ -460,21 +465,35 @@ class TitleResolver:
             scored = {k: (s - self._year_penalty(k, year), m) for k, (s, m) in scored.items()}
 
         exact_keys = {k for k, _ in exact}
-        # Among equal scores, entries whose title is exactly what was typed come before those that only normalise
-        # alike ("Heat" before "The Heat", whose article the normaliser drops), then the most popular.
         typed = normalize_title(m.group("rest") if hinted and m else raw, drop_article=False)
+        same = self._same_titles(exact, typed)
+        # Among equal scores, the very title typed comes before titles that only normalise alike ("Heat" before
+        # "The Heat", whose article the normaliser drops), then the most popular.
+        ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[0] not in same, -self._popularity[kv[0]], kv[0]))
+        # Same-title entries are all offered, even past `limit`.
+        keep = [kv for i, kv in enumerate(ranked) if i < limit or kv[0] in exact_keys]
+        candidates = [(key, round(max(score, 0.0), 2), matched) for key, (score, matched) in keep]
+        clear = self._clear(candidates, same, exact_keys, hinted, year, query)
+        return ResolveResult(candidates, clear, tuple(key for key, _, _ in candidates if key in same))
+
+    def _same_titles(self, exact: list[tuple[int, str]], typed: str) -> set[int]:
+        """Which exact matches are "the same title" as `typed` (normalised, its article kept): the rule every
+        face's "Which one?" follows. The entries whose title (or original title) reads as typed, article and
+        all: "Heat" is Heat 1972, 1986 and 1995, not "The Heat" (2013), which the normaliser makes alike by
+        dropping its article. When no entry reads as typed ("thing" for "The Thing" 1982 and 2011), every exact
+        match is: the typist left the article out, as people do."""
         literal = {
             k
             for k, matched in exact
             if normalize_title(self._row_text[k][1 if matched == MATCH_ORIGINAL else 0], drop_article=False) == typed
         }
-        ranked = sorted(
-            scored.items(), key=lambda kv: (-kv[1][0], kv[0] not in literal, -self._popularity[kv[0]], kv[0])
-        )
-        # Same-title entries are all offered, even past `limit`.
-        keep = [kv for i, kv in enumerate(ranked) if i < limit or kv[0] in exact_keys]
-        candidates = [(key, round(max(score, 0.0), 2), matched) for key, (score, matched) in keep]
-        return ResolveResult(candidates, self._clear(candidates, exact_keys, hinted, year, query))
+        return literal or {k for k, _ in exact}
+
+    def _of_year(self, keys: set[int], year: int) -> set[int]:
+        """The keys released in `year`, else those a year off (sources disagree by one), else none."""
+        return {k for k in keys if self._year.get(k) == year} or {
+            k for k in keys if self._year.get(k) is not None and abs(self._year[k] - year) == 1
+        }
 
     def _year_penalty(self, key: int, year: int) -> float:
         have = self._year.get(key)
@@ -485,16 +504,22 @@ class TitleResolver:
         return _YEAR_NEAR_PENALTY if abs(have - year) == 1 else _YEAR_MISS_PENALTY
 
     def _clear(
-        self, candidates: list[tuple[int, float, str]], exact_keys: set[int], hinted: bool, year: int | None, query: str
+        self,
+        candidates: list[tuple[int, float, str]],
+        same: set[int],
+        exact_keys: set[int],
+        hinted: bool,
+        year: int | None,
+        query: str,
     ) -> int | None:
         if not candidates:
             return None
         if exact_keys:
-            pool = exact_keys
+            pool = same
             if hinted and year is not None:
-                pool = {k for k in exact_keys if self._year.get(k) == year} or {
-                    k for k in exact_keys if self._year.get(k) is not None and abs(self._year[k] - year) == 1
-                }
+                # The year picks among the same-title entries; failing that, among all that normalise alike
+                # ("heat 2013": The Heat, the only one of that year).
+                pool = self._of_year(same, year) or self._of_year(exact_keys, year)
             return next(iter(pool)) if len(pool) == 1 else None
         # Only fuzzy matches: clear when the best is a close whole-title match well ahead of the next title.
         top_key, top_score, _ = candidates[0]

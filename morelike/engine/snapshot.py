@@ -52,7 +52,7 @@ DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded 
 _LOAD_COLUMNS = (
     "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
     '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars, '
-    "story_names"
+    "story_names, rating_source"
 )
 
 
@@ -156,6 +156,20 @@ def release_freed_memory() -> None:
         pass
 
 
+def fame(votes: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Per title, how well known it is: the share of titles rated by the same source (`rating_source`) that have
+    fewer votes, in (0, 1]; 0 for a title without votes. Raw counts are not comparable across sources (an IMDb
+    count is ~100x a TMDB one: "Heat" (1995) has 5,629 TMDB votes, "Batman" (1989) 370,675 IMDb votes), and a fan's
+    answers are the well-known titles of a kind (bench/README.md, issue 19)."""
+    out = np.zeros(len(votes), dtype=np.float32)
+    for code in np.unique(sources):
+        rows = np.flatnonzero((sources == code) & (votes > 0))
+        if len(rows):
+            counts = np.sort(votes[rows])  # equal counts get equal fame
+            out[rows] = np.searchsorted(counts, votes[rows], side="right").astype(np.float32) / len(rows)
+    return out
+
+
 class Snapshot:
     """An immutable view of one build. Build with `Snapshot.load(published)` (or the constructor for synthetic
     data in bench/)."""
@@ -194,6 +208,7 @@ class Snapshot:
         neighbours: np.ndarray | None = None,
         story_names: list[str] | None = None,
         near: np.ndarray | None = None,
+        vote_sources: np.ndarray | None = None,
     ) -> None:
         self.build_id = build_id
         self.manifest = manifest
@@ -216,6 +231,7 @@ class Snapshot:
         # The ranking's per-title prior columns (morelike/engine/rank.py), computed once per build.
         self.rated = (votes > 0).astype(np.float32)
         self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
+        self.fame = fame(votes, vote_sources if vote_sources is not None else np.zeros(self.n, np.int16))
         self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
         self.genre_bit = {g: 1 << i for i, g in enumerate(genre_names)}
         self.cast, self.directors, self.people_names = cast, directors, people_names
@@ -258,6 +274,18 @@ class Snapshot:
         self.kin = _kin(self.nodes, family)
         self.named_members = _members(named)  # named series id -> keys
         self.group_members = _members(self.groups)  # group id -> keys
+        # One id per work (kind, normalised title, year): the catalog lists some films more than once ("Titanic"
+        # 1997 three times), and a duplicate is never an answer, nor two rows of one work (issue 19).
+        work_ids: dict[tuple[int, str, int], int] = {}
+        self.works = np.fromiter(
+            (
+                work_ids.setdefault((int(k), nt, int(y)), len(work_ids))
+                for k, nt, y in zip(kinds, norms, years, strict=True)
+            ),
+            dtype=np.int32,
+            count=self.n,
+        )
+        self.work_members = _members(self.works)
         n_people = len(people_names)
         self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
         self.director_titles = directors.inverted(n_people)
@@ -309,10 +337,12 @@ class Snapshot:
         popularity = np.zeros(n, dtype=np.float32)
         lang_codes = np.full(n, -1, dtype=np.int16)
         story = np.zeros(n, dtype=bool)
+        source_idx: dict[str, int] = {}
+        vote_sources = np.zeros(n, dtype=np.int16)
         intern = people.setdefault
         for i, r in enumerate(rows):
             (_, tid, ref, kind, title, original, year, runtime, _genres, rating, vote, lang, pop, _cast, _dirs,
-             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len, names) = r  # fmt: skip
+             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len, names, vote_source) = r  # fmt: skip
             story[i] = bool(story_len)
             story_names.append(names)
             norms.append(norm)
@@ -331,6 +361,7 @@ class Snapshot:
             if vote is not None:
                 votes[i] = vote
             popularity[i] = pop or 0.0
+            vote_sources[i] = source_idx.setdefault(vote_source or "", len(source_idx))
             if lang:
                 lang_codes[i] = lang_idx.setdefault(lang.lower(), len(lang_idx))
         # One JSON parse per column (a C call over one string) instead of three json.loads per title.
@@ -365,6 +396,7 @@ class Snapshot:
             runtimes=runtimes,
             ratings=ratings,
             votes=votes,
+            vote_sources=vote_sources,
             popularity=popularity,
             lang_codes=lang_codes,
             languages=list(lang_idx),
@@ -401,11 +433,22 @@ class Snapshot:
         languages: Sequence[str] = (),
         genre_bits: np.ndarray | None = None,
         genre_names: Sequence[str] = (),
+        cast: Sequence[Sequence[str]] | None = None,
+        directors: Sequence[Sequence[str]] | None = None,
     ) -> Snapshot:
-        """A snapshot over generated data (bench/, planner tests): ids are "syn-<key>", no people, no DB."""
+        """A snapshot over generated data (bench/, planner and ranking tests): ids are "syn-<key>", no DB; people
+        only where `cast`/`directors` (names per title) are given."""
         n = len(vectors)
         ids = [f"syn-{i}" for i in range(n)]
         empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
+        people: dict[str, int] = {}
+
+        def lists(names: Sequence[Sequence[str]] | None) -> IdLists:
+            if names is None:
+                return empty
+            return _csr([[people.setdefault(p, len(people)) for p in row] for row in names])
+
+        cast_lists, director_lists = lists(cast), lists(directors)
         return cls(
             build_id="synthetic",
             manifest={"model": "synthetic", "count": n, "dimensions": int(vectors.shape[1])},
@@ -424,9 +467,9 @@ class Snapshot:
             languages=list(languages),
             genre_bits=genre_bits if genre_bits is not None else np.zeros(n, np.uint64),
             genre_names=list(genre_names),
-            cast=empty,
-            directors=empty,
-            people_names=[],
+            cast=cast_lists,
+            directors=director_lists,
+            people_names=list(people),
         )
 
     # -- lookups ---------------------------------------------------------------------------------------------
@@ -443,6 +486,10 @@ class Snapshot:
     def genres_of(self, key: int) -> list[str]:
         bits = int(self.genre_bits[key])
         return [g for i, g in enumerate(self.genre_names) if bits >> i & 1]
+
+    def same_work(self, key: int) -> np.ndarray:
+        """`key` and the catalog's other rows of the same work (same kind, normalised title and year), ascending."""
+        return np.asarray(self.work_members.of(int(self.works[key])), dtype=np.int64)
 
     def family(self, key: int) -> np.ndarray:
         """The nodes of `key`'s family (`nodes`: its named series or itself, and what a family link ties to it)."""

@@ -59,6 +59,16 @@ class Candidate:
 class Resolution:
     candidates: list[Candidate] = field(default_factory=list)
     clear: TitleCard | None = None  # set when one candidate is the unambiguous answer
+    # The candidates that are the very title typed ("Heat": the films titled Heat, not "The Heat"), best first:
+    # what every face offers to pick from. The resolver's rule (`resolve.TitleResolver._same_titles`), so the
+    # faces never re-derive it from `matched`.
+    same_title: list[Candidate] = field(default_factory=list)
+
+    @property
+    def looser(self) -> list[Candidate]:
+        """The other candidates, best first: near matches a face may offer as "did you mean"."""
+        same = {c.card.id for c in self.same_title}
+        return [c for c in self.candidates if c.card.id not in same]
 
 
 def _opt_number(name: str, value, kind: type, lo: float, hi: float):

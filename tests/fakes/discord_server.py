@@ -23,7 +23,10 @@ ENFORCES Discord's documented rules instead of accepting anything:
 Discord behaviours a test can trigger: `redeliver` (the same INTERACTION_CREATE again, same id and token, as after
 a gateway resume), `at_ready` (interactions dispatched in the same breath as READY: users who clicked while the
 bot was starting), `forge` (a component custom_id as an older bot version or a hand-edited message left it), and
-`visible_commands` (what a member sees in the command picker: guild and global commands together).
+`visible_commands` (what a member sees in the command picker: guild and global commands together). And what only
+a hand-made request sends, past the checks Discord's client makes: `raw_command` (option values of any JSON type,
+required options left out) and `raw_click` (a component interaction of any component type on any custom_id of a
+message: a select payload on a button, a button on a select).
 
 A broken rule is answered the way Discord answers it (a 4xx JSON error) AND recorded in `fake.violations`; an
 unknown route is answered 404 and recorded in `fake.unknown_routes`. `running_fake()` asserts at exit that both
@@ -771,6 +774,33 @@ class FakeDiscord:
         data = self._command_data(name, options or {}, guild)
         return await self._dispatch(self._base_interaction(2, data, user, guild), wait)
 
+    async def raw_command(
+        self,
+        name: str,
+        options: dict | list | None = None,
+        *,
+        focused: str | None = None,
+        user: int = DEFAULT_USER_ID,
+        guild: bool = True,
+        wait: bool = True,
+    ) -> FakeInteraction:
+        """/name as a hand-made request can send it, unchecked: a dict gives each value (of any JSON type:
+        12345, None, a list for a text option; "yes" for a boolean) its option's declared type, a list is sent
+        as the raw `options` array, and required options may be left out. With `focused` (an option name of
+        the dict), an autocomplete interaction on that option instead."""
+        cmd = self._find_command(name, guild)
+        declared = {o["name"]: o for o in cmd.get("options") or []}
+        if isinstance(options, dict):
+            options = [
+                {"name": key, "type": declared[key]["type"] if key in declared else OPT_STRING, "value": value}
+                | ({"focused": True} if key == focused else {})
+                for key, value in options.items()
+            ]
+        data = {"id": cmd["id"], "name": name, "type": 1, "options": [] if options is None else options}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._dispatch(self._base_interaction(2 if focused is None else 4, data, user, guild), wait)
+
     async def autocomplete(
         self,
         name: str,
@@ -849,6 +879,24 @@ class FakeDiscord:
         if not comp.get("min_values", 1) <= len(values) <= comp.get("max_values", 1):
             raise AssertionError(f"{len(values)} values picked, outside min/max of {custom_id!r}")
         data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._dispatch(self._component_payload(current, data, user), wait)
+
+    async def raw_click(
+        self,
+        message: dict | int,
+        custom_id: str,
+        component_type: int,
+        values: list[str] | None = None,
+        *,
+        user: int = DEFAULT_USER_ID,
+        wait: bool = True,
+    ) -> FakeInteraction:
+        """A component interaction of `component_type` (2 button, 3 string select) on a component of a message the
+        fake handed out, whatever that component's own type: what a hand-made request can send."""
+        current, _ = self._component(message, custom_id)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            data["values"] = values
         return await self._dispatch(self._component_payload(current, data, user), wait)
 
     # ---- responses -------------------------------------------------------------------------------------------
