@@ -13,7 +13,8 @@ morelike/shutdown.py), and a first-start build runs as a child to which SIGTERM 
 entrypoint then exits with the build's code (143 after a SIGTERM), the store intact, and the next start resumes.
 
 Before anything long: the bot without DISCORD_TOKEN says so and how to get one (exit 2) instead of first building
-for half an hour, and a state dir the container's user cannot write says "chown" in one sentence (exit 2).
+for half an hour, and a state dir the container's user cannot write says "chown" in one sentence (exit 2), for a
+first-start build and for the indexer commands that write it (`indexer build`, `indexer sync`) alike.
 MORELIKE_INDEX_LIMIT=N makes a first-start build index only the first N catalog titles (a quick trial).
 """
 
@@ -27,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 BOT_COMMANDS = ("run", "api", "ask", "discover")
+INDEXER_WRITERS = ("build", "sync")  # `indexer stats` only reads: a read-only volume serves it
 EXIT_USAGE = 2
 
 
@@ -59,13 +61,53 @@ def not_writable(state_dir: Path) -> str | None:
     return None
 
 
+def indexer_command(args: list[str]) -> str | None:
+    """The indexer subcommand in `args` (those after `indexer`): the first word that is not an option or its value."""
+    words = iter(args)
+    for arg in words:
+        if arg == "--config":
+            next(words, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def refuse_unwritable(state_dir: Path) -> int:
+    """0 when the container's user can write `state_dir`; else says how to fix it and returns the exit code."""
+    reason = not_writable(state_dir)
+    if reason is None:
+        return 0
+    uid = os.getuid()
+    say(
+        f"error: {state_dir} is not writable by this container's user (uid {uid}: {reason}), so the index "
+        f"cannot be built there: on the host, chown {uid} the folder you mounted there (chown -R {uid} if it "
+        "already holds files), or mount a named volume instead."
+    )
+    return EXIT_USAGE
+
+
+def check_indexer(args: list[str]) -> int:
+    """Before `indexer build|sync`: the same writability check as a first start (0: go on)."""
+    if indexer_command(args) not in INDEXER_WRITERS:
+        return 0
+    from morelike.settings import ConfigError, load_config
+
+    try:
+        config = load_config(config_path(args))
+    except ConfigError:
+        return 0  # the indexer says what is wrong with the config, in its own words
+    return refuse_unwritable(config.state_dir)
+
+
 def run_build(limit: str) -> int:
     """`python -m indexer build` as a child that gets our SIGTERM/SIGINT; its exit code (143 after a SIGTERM)."""
     command = [sys.executable, "-m", "indexer", "build"]
     if limit:
         command += ["--limit", limit]
     # Its own process group: a terminal's Ctrl-C reaches it once (forwarded by us), not twice (a forced stop).
-    child = subprocess.Popen(command, process_group=0)
+    # Its stdout (the build summary) goes to our stderr: stdout belongs to the command exec'd next, whose answer
+    # (`ask --json`) must be the only thing there.
+    child = subprocess.Popen(command, process_group=0, stdout=sys.stderr.fileno())
 
     def forward(signum, frame) -> None:
         if child.poll() is None:
@@ -92,15 +134,9 @@ def ensure_index(args: list[str]) -> int:
     state_dir = config.state_dir
     if (config.published_dir / "current").exists():
         return 0
-    reason = not_writable(state_dir)
-    if reason is not None:
-        uid = os.getuid()
-        say(
-            f"error: {state_dir} is not writable by this container's user (uid {uid}: {reason}), so the index "
-            f"cannot be built there: on the host, chown {uid} the folder you mounted there (chown -R {uid} if it "
-            "already holds files), or mount a named volume instead."
-        )
-        return EXIT_USAGE
+    code = refuse_unwritable(state_dir)
+    if code != 0:
+        return code
     limit = os.environ.get("MORELIKE_INDEX_LIMIT", "").strip()
     what = f"the first {limit} titles of the bundled catalog" if limit else "the bundled catalog"
     say(
@@ -116,6 +152,9 @@ def ensure_index(args: list[str]) -> int:
 def main(argv: list[str]) -> int:
     args = argv or ["run"]
     if args[0] == "indexer":
+        code = check_indexer(args[1:])
+        if code != 0:
+            return code
         os.execv(sys.executable, [sys.executable, "-m", "indexer", *args[1:]])
     if args[0] not in BOT_COMMANDS and not args[0].startswith("-"):
         os.execvp(args[0], args)  # e.g. `docker run morelike id -u`, `... sh`

@@ -10,10 +10,15 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from morelike.logs import configure_logging
 from morelike.settings import ConfigError, load_config, trakt_client_id
 from morelike.shutdown import handles_sigterm
+
+if TYPE_CHECKING:
+    from indexer.pipeline import BuildSummary
 
 EXIT_USAGE = 2
 
@@ -66,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(args, config) -> int:
-    from indexer.lock import StateLockedError
+    from indexer.lock import StateDirError, StateLockedError, unwritable
+    from indexer.pipeline import BuildRefused
     from indexer.sources import SourceError
     from indexer.store import StoreError
     from indexer.trakt import TraktError
@@ -83,6 +89,7 @@ async def _run(args, config) -> int:
         PublishedError,
         ConfigError,
         StateLockedError,
+        StateDirError,
     )
     try:
         if args.command == "stats":
@@ -116,14 +123,26 @@ async def _run(args, config) -> int:
                 config, args.source, args.limit, progress=progress, allow_shrink=args.allow_shrink
             )
     except expected as exc:
+        if isinstance(exc, BuildRefused):
+            _report_bad_lines(exc.summary)  # what it read, all the same: the lines to fix before a rerun
         return _fail(str(exc))
+    except OSError as exc:
+        # The state dir failed past the lock (a file where a folder goes, a mount turned read-only): said like an
+        # unwritable one. Any other OSError is a bug, worth its traceback.
+        if exc.filename is None or not Path(exc.filename).is_relative_to(config.state_dir):
+            raise
+        return _fail(unwritable(config.state_dir, exc))
+    _report_bad_lines(summary)
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _report_bad_lines(summary: BuildSummary) -> None:
     # The skipped catalog lines, once (the log has them only at -v).
     for line_no, reason in summary.bad_examples:
         print(f"  line {line_no}: {reason}", file=sys.stderr)
     if summary.bad_lines > len(summary.bad_examples):
         print(f"  … and {summary.bad_lines - len(summary.bad_examples)} more bad lines", file=sys.stderr)
-    print("\n".join(summary.lines()))
-    return 0
 
 
 async def _stats(config, as_json: bool) -> int:

@@ -5,6 +5,10 @@ they receive, retry early and interleave their checkpoints. Every writer (`index
 holds `state_dir/indexer.lock` with `fcntl.flock` for its whole run; the kernel drops the lock when the holder
 exits, however it exits (a SIGKILL included), so a stale file never blocks anyone. The file records who holds
 it (pid, command line, since when) so a second writer is refused with one sentence naming the holder.
+
+Taking the lock is also the first write to the state dir, so a dir this user cannot write (a root-owned bind
+mount, a path under a file such as `/dev/null/state`) is found here, before anything else, and said in one
+sentence (StateDirError) instead of an OSError traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ class StateLockedError(RuntimeError):
     """Another process is writing to this state dir; the message names it."""
 
 
+class StateDirError(RuntimeError):
+    """The state dir cannot be created or written by this user; the message says which path and why."""
+
+
 class StateLock:
     """`with StateLock(state_dir):` — exclusive, non-blocking; StateLockedError when another process holds it."""
 
@@ -32,8 +40,11 @@ class StateLock:
         self._fd: int | None = None
 
     def acquire(self) -> StateLock:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # no O_TRUNC: the holder's record must survive
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # no O_TRUNC: the holder's record must survive
+        except OSError as exc:
+            raise StateDirError(unwritable(self.state_dir, exc)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -69,6 +80,18 @@ class StateLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def unwritable(state_dir: Path, exc: OSError) -> str:
+    """One sentence for an OSError on a path in `state_dir`: the path the system refused (the dir itself, a file in
+    the way above or inside it, the lock file), why in the system's words, and what to do."""
+    where = exc.filename or state_dir
+    uid = os.geteuid()
+    fix = f"chown {uid} it or " if isinstance(exc, PermissionError) else ""
+    return (
+        f"The state dir {state_dir} cannot be written by this user (uid {uid}: {where}: {exc.strerror or exc}): "
+        f"{fix}set [paths] state_dir in bot.toml to a folder this user can write."
+    )
 
 
 def _command_line() -> str:

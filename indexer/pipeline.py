@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,6 +34,9 @@ from morelike.catalog.records import RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import Config
 from morelike.shutdown import finish
+
+if TYPE_CHECKING:
+    from indexer.trakt import TraktRunSummary  # imported when a Trakt run needs it: aiohttp is not for file builds
 
 log = logging.getLogger("morelike.indexer")
 IMPORT_BATCH = 1000
@@ -62,7 +66,7 @@ class BuildSummary:
     up_to_date: bool = False
     publish_seconds: float = 0.0
     total_seconds: float = 0.0
-    trakt: object | None = None
+    trakt: TraktRunSummary | None = None
 
     def skip(self, path: Path, line_no: int, reason: str) -> None:
         """Count a skipped catalog line; the first few are kept with their line number for the summary (which the
@@ -72,11 +76,18 @@ class BuildSummary:
             self.bad_examples.append((line_no, reason))
         log.info("skipped bad catalog line file=%s line=%d reason=%s", path.name, line_no, reason)
 
+    def add_trakt(self, run: TraktRunSummary) -> None:
+        """A Trakt crawl or sync is this build's import: its counts are what the build read and stored."""
+        self.trakt = run
+        self.read = run.stored
+        self.upserts = UpsertStats(run.inserted, run.updated, run.unchanged)
+
     def lines(self) -> list[str]:
         rate = self.encoded / self.encode_seconds if self.encode_seconds else 0.0
+        skipped = f"{self.bad_lines} bad lines" if self.trakt is None else f"{self.trakt.malformed} malformed items"
         out = [
             f"source: {self.source}",
-            f"read: {self.read} titles, {self.bad_lines} bad lines skipped",
+            f"read: {self.read} titles, {skipped} skipped",
             f"store: {self.upserts.inserted} new, {self.upserts.updated} updated, {self.upserts.unchanged} unchanged"
             + (f", {self.removed} removed" if self.removed else ""),
             f"encode: {self.encoded} encoded ({rate:.0f} titles/s), {self.reused} reused from cache",
@@ -90,32 +101,53 @@ class BuildSummary:
         return out
 
 
-async def import_file(
-    store: Store, path: Path, limit: int | None, summary: BuildSummary, progress: bool = False
-) -> list[str]:
-    """Upsert the file's valid rows; returns the ids read, in file order (first occurrence wins)."""
-    seen: dict[str, None] = {}
-    batch: list[Title] = []
-    with tqdm(desc="import", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+class BuildRefused(PublishError):
+    """Not published: nothing valid to publish, or a surprise shrink (a file build is refused before it writes
+    to the store); `summary` says what it read, so its bad lines are reported all the same."""
+
+    def __init__(self, message: str, summary: BuildSummary) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+def read_file(path: Path, limit: int | None, summary: BuildSummary, progress: bool = False) -> list[Title]:
+    """The file's valid titles in file order (first occurrence of an id wins); bad lines go to `summary`.
+
+    Reading is apart from storing so that a build refused on what it read (no valid title, a surprise shrink)
+    has written nothing to the store, and still reports its bad lines."""
+    titles: dict[str, Title] = {}
+    with tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for line_no, item in read_catalog(path):
             if isinstance(item, RecordError):
                 summary.skip(path, line_no, str(item))
                 continue
-            if item.id in seen:
+            if item.id in titles:
                 summary.skip(path, line_no, f"duplicate id {item.id!r}")
                 continue
-            seen[item.id] = None
-            batch.append(item)
+            titles[item.id] = item
             bar.update()
-            if len(batch) >= IMPORT_BATCH:
-                summary.upserts += await finish(store.upsert_titles(batch))
-                batch.clear()
-            if limit is not None and len(seen) >= limit:
+            if limit is not None and len(titles) >= limit:
                 break
-        if batch:
+    summary.read = len(titles)
+    return list(titles.values())
+
+
+async def store_titles(store: Store, titles: list[Title], summary: BuildSummary, progress: bool = False) -> None:
+    """Upsert `titles` in batches; a stop (Ctrl-C, SIGTERM) keeps the batch under way."""
+    with tqdm(total=len(titles), desc="import", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, len(titles), IMPORT_BATCH):
+            batch = titles[start : start + IMPORT_BATCH]
             summary.upserts += await finish(store.upsert_titles(batch))
-    summary.read = len(seen)
-    return list(seen)
+            bar.update(len(batch))
+
+
+async def import_file(
+    store: Store, path: Path, limit: int | None, summary: BuildSummary, progress: bool = False
+) -> list[str]:
+    """Read the file and upsert its valid rows; returns the ids read, in file order."""
+    titles = read_file(path, limit, summary, progress)
+    await store_titles(store, titles, summary, progress)
+    return [t.id for t in titles]
 
 
 async def encode_missing(
@@ -184,28 +216,37 @@ async def build(
     started = time.perf_counter()
     summary = BuildSummary(source=source)
     with StateLock(config.state_dir):
+        if source != "trakt":
+            path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
+            source_id = "bundled" if source == "bundled" else str(path.resolve())
+            # Every refusal comes before the store is even opened: a refused file build changes nothing there.
+            titles = read_file(path, limit, summary, progress)
+            empty = f"{path} has no valid titles ({summary.bad_lines} bad lines)"
+            if not titles:
+                raise BuildRefused(f"Nothing to publish: {empty}; the published index is unchanged.", summary)
+            ids = [t.id for t in titles]
+            _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
         store = await Store.open(config.store_path)
         try:
             if source == "trakt":
                 from indexer.trakt import crawl
 
-                summary.trakt = await crawl(
-                    store, config.trakt, trakt_client_id or "", limit=limit, progress=progress, fresh=recrawl
+                summary.add_trakt(
+                    await crawl(
+                        store, config.trakt, trakt_client_id or "", limit=limit, progress=progress, fresh=recrawl
+                    )
                 )
                 ids = await _ids_by_popularity(store, limit)
                 source_id, empty = (
                     "trakt",
                     ("Trakt sent no titles (its popular movie and show lists were empty); check [trakt] base_url"),
                 )
+                _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
             else:
-                path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
-                ids = await import_file(store, path, limit, summary, progress)
-                source_id = "bundled" if source == "bundled" else str(path.resolve())
-                empty = f"{path} has no valid titles ({summary.bad_lines} bad lines)"
-            _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink)
-            if source != "trakt" and limit is None:
-                # Trakt rows are the crawl's state (sync updates them): a file catalog never deletes them.
-                summary.removed = await store.remove_except(set(ids), protect_prefix=TRAKT_PREFIX)
+                await store_titles(store, titles, summary, progress)
+                if limit is None:
+                    # Trakt rows are the crawl's state (sync updates them): a file catalog never deletes them.
+                    summary.removed = await store.remove_except(set(ids), protect_prefix=TRAKT_PREFIX)
             await _encode_and_publish(store, config, ids, summary, source_id, progress, empty)
         finally:
             await store.close()
@@ -224,9 +265,9 @@ async def sync(
     with StateLock(config.state_dir):
         store = await Store.open(config.store_path)
         try:
-            summary.trakt = await trakt_sync(store, config.trakt, trakt_client_id or "", progress=progress)
+            summary.add_trakt(await trakt_sync(store, config.trakt, trakt_client_id or "", progress=progress))
             ids = await _ids_by_popularity(store, None)
-            _refuse_surprise_shrink(config, "trakt", len(ids), None, allow_shrink)
+            _refuse_surprise_shrink(config, "trakt", len(ids), None, allow_shrink, summary)
             await _encode_and_publish(store, config, ids, summary, "trakt", progress, "the store holds no Trakt titles")
         finally:
             await store.close()
@@ -234,8 +275,10 @@ async def sync(
     return summary
 
 
-def _refuse_surprise_shrink(config: Config, source: str, count: int, limit: int | None, allow_shrink: bool) -> None:
-    """PublishError when this build would replace the published index with fewer titles, unasked.
+def _refuse_surprise_shrink(
+    config: Config, source: str, count: int, limit: int | None, allow_shrink: bool, summary: BuildSummary
+) -> None:
+    """BuildRefused when this build would replace the published index with fewer titles, unasked.
 
     A file catalog is authoritative (titles it dropped leave the index), so the same source without a limit may
     shrink; another source, or a `--limit`, shrinking the index is almost always a mistake worth a sentence."""
@@ -250,9 +293,10 @@ def _refuse_surprise_shrink(config: Config, source: str, count: int, limit: int 
         why = f"--limit {limit} would publish {count} of the {before} titles the published index holds"
     else:
         return
-    raise PublishError(
+    raise BuildRefused(
         f"Not published, so the index does not shrink by surprise: {why}; pass --allow-shrink to publish it anyway "
-        "(or keep each source in its own [paths] state_dir)."
+        "(or keep each source in its own [paths] state_dir).",
+        summary,
     )
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import aiosqlite
 import numpy as np
@@ -85,6 +86,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(RuntimeError):
     """The working store cannot be used; the message says why."""
+
+
+Outcome = Literal["inserted", "updated", "unchanged"]  # what an upsert did to one title
 
 
 @dataclass
@@ -190,8 +194,17 @@ class Store:
                 (key, value),
             )
 
-    async def upsert_titles(self, titles: Sequence[Title], state: dict[str, str] | None = None) -> UpsertStats:
-        """Insert or update titles; `state` is written in the same transaction (atomic checkpoints)."""
+    async def upsert_titles(
+        self,
+        titles: Sequence[Title],
+        state: dict[str, str] | None = None,
+        *,
+        outcomes: dict[str, Outcome] | None = None,
+    ) -> UpsertStats:
+        """Insert or update titles; `state` is written in the same transaction (atomic checkpoints).
+
+        `outcomes`, when given, receives what happened to each title: for a caller that writes one title twice
+        in a run (the crawl: its list data, then its people) and counts it once."""
         stats = UpsertStats()
         now = time.time()
         await self._db.execute("BEGIN IMMEDIATE")
@@ -199,12 +212,18 @@ class Store:
             for title in titles:
                 existed = await (await self._db.execute("SELECT 1 FROM titles WHERE id = ?", (title.id,))).fetchone()
                 cursor = await self._db.execute(_UPSERT_SQL, [*_row_values(title), now])
+                outcome: Outcome
                 if not existed:
                     stats.inserted += 1
+                    outcome = "inserted"
                 elif cursor.rowcount:
                     stats.updated += 1
+                    outcome = "updated"
                 else:
                     stats.unchanged += 1
+                    outcome = "unchanged"
+                if outcomes is not None:
+                    outcomes[title.id] = outcome
             await self._write_state(state)
             await self._db.execute("COMMIT")
         except BaseException:

@@ -52,12 +52,20 @@ async def test_trakt_build_then_file_build_then_sync_keep_sources_apart(tmp_path
         ids = {r[0] for r in pub.db.execute("SELECT id FROM titles")}
         assert all(i.startswith(("trakt-movie-", "trakt-show-")) for i in ids)
         assert "trakt retry path=/movies/popular" in err and KEY not in out + err
+        # The build's own lines count what the crawl read and stored (they said 0 while the trakt line had them).
+        assert "read: 32 titles, 0 malformed items skipped" in out and "store: 32 new, 0 updated, 0 unchanged" in out
 
         # A rerun (say the first was killed while encoding) does not crawl the finished catalog again.
         served = len(fake.log)
         code, out, err = await _cli(config_path, "build", "--source", "trakt")
         assert code == 0, err
-        assert len(fake.log) == served and "trakt crawl already complete" in out and "--recrawl" in out
+        assert fake.log[served:] == [("/movies/popular", 1)]  # no titles, only the key checked
+        assert "trakt crawl already complete" in out and "--recrawl" in out
+
+        # The same rerun with a wrong key: one sentence, before anything is encoded or published.
+        code, out, err = await _cli(config_path, "build", "--source", "trakt", key="wrong-key")
+        assert code == 2 and err == "error: Trakt rejected the API key (HTTP 403): check TRAKT_CLIENT_ID.\n"
+        assert out == "" and fake.log[served + 1 :] == [("/movies/popular", 1)]
 
         # A file build in the same state dir would replace 32 Trakt titles with 20: refused unless asked for.
         code, out, err = await _cli(config_path, "build", "--source", str(small_catalog_path), "--limit", "20")
@@ -81,6 +89,7 @@ async def test_trakt_build_then_file_build_then_sync_keep_sources_apart(tmp_path
         (title,) = pub.db.execute("SELECT title FROM titles WHERE id = 'trakt-movie-3'").fetchone()
         assert title == movie["title"] == "Renamed By An Editor"
         assert "encode: 1 encoded" in out  # only the changed title's text (its synopsis) was re-encoded
+        assert "read: 1 titles, 0 malformed items skipped" in out and "store: 0 new, 1 updated, 0 unchanged" in out
 
         # --limit on the full crawl would publish its 10 most popular until the next sync: refused too.
         code, out, err = await _cli(config_path, "build", "--source", "trakt", "--limit", "10")

@@ -97,10 +97,12 @@ async def test_crawl_reads_every_page_and_maps_fields(fake, store):
     assert state["status"] == "completed"
     assert await store.get_state(trakt.SINCE_KEY) == state["started_at"]
 
-    # A rerun of a completed crawl fetches nothing (a build killed after its crawl goes on to encode) ...
+    # A rerun of a completed crawl fetches no titles (a build killed after its crawl goes on to encode), only
+    # checks the key with one minimal request ...
     served = len(fake.log)
     again = await crawl(store, settings(fake), KEY)
-    assert again.completed and again.already_complete and again.requests == 0 and len(fake.log) == served
+    assert again.completed and again.already_complete and again.requests == 1
+    assert fake.log[served:] == [("/movies/popular", 1)] and again.stored == 0
     assert "already complete" in again.line() and "--recrawl" in again.line()
     # ... and a recrawl (fresh=True) starts over and changes nothing.
     fresh = await crawl(store, settings(fake), KEY, fresh=True)
@@ -136,6 +138,12 @@ async def test_people_fetched_for_top_n_only_and_never_wiped(fake, store):
     rerun = await crawl(store, settings(fake, people_top_n=0), KEY)
     assert rerun.updated == 0
     assert (await store.get("trakt-movie-2")).cast == movie.cast
+
+    # Stored before their people arrive, titles still count once a run: new people alone make one updated.
+    people["cast"].reverse()
+    again = await crawl(store, settings(fake, people_top_n=3), KEY, fresh=True)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 1, N_MOVIES + N_SHOWS - 1)
+    assert (await store.get("trakt-movie-2")).cast == movie.cast[::-1]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -262,6 +270,24 @@ async def test_bad_or_missing_key_is_one_clear_sentence(fake, store):
             await crawl(store, settings(fake), missing)
 
 
+async def test_a_finished_crawl_still_checks_the_key_with_one_request(fake, store, caplog):
+    """A completed crawl fetches no titles again, but a wrong key must not pass unnoticed until the next sync."""
+    await crawl(store, settings(fake), KEY)
+    served = len(fake.log)
+
+    with pytest.raises(TraktError) as err:
+        await crawl(store, settings(fake), "wrong-key")
+    assert str(err.value) == "Trakt rejected the API key (HTTP 403): check TRAKT_CLIENT_ID."
+    assert err.value.summary.requests == 1 and len(fake.log) == served + 1  # one request, not retried
+
+    # Trakt unreachable or failing is no reason to stop a build of the finished crawl: said, then on with it.
+    fake.fail("/movies/popular", status=503)
+    again = await crawl(store, settings(fake), KEY)
+    assert again.already_complete and again.requests == 1 and "trakt key_not_checked" in caplog.text
+    await fake.stop()
+    assert (await crawl(store, settings(fake), KEY)).already_complete
+
+
 async def test_api_key_never_in_logs_or_reprs(fake, store, caplog):
     caplog.set_level(logging.DEBUG)
     fake.fail("/movies/popular", page=1, status=500)
@@ -298,7 +324,8 @@ async def test_a_finished_limited_crawl_is_extended_without_refetching(fake, sto
     assert first.completed and await store.count() == 120
     served = len(fake.log)
     assert (await crawl(store, settings(fake, people_top_n=0), KEY, limit=100)).already_complete
-    assert len(fake.log) == served  # a smaller limit is covered: nothing fetched
+    assert fake.log[served:] == [("/movies/popular", 1)]  # a smaller limit is covered: only the key is checked
+    served = len(fake.log)
 
     more = await crawl(store, settings(fake, people_top_n=0), KEY, limit=300)
 
@@ -385,8 +412,9 @@ def committed(db: Path) -> tuple[int, set[tuple[str, int]]]:
     [
         # killed between pages: m1, s1, m2, s2 committed; m3 is fetched again
         ("/movies/popular", 3, 200, ("/movies/popular", 3)),
-        # killed inside a page (its people calls), before the commit: only m1 committed; s1 is fetched again
-        ("/shows/3/people", None, 50, ("/shows/popular", 1)),
+        # killed among a page's people calls: m1 and s1 are stored (s1 before its people), shows 1-2 have their
+        # people; only the people call under way is sent again, not s1 nor the people it already has
+        ("/shows/3/people", None, 100, ("/shows/3/people", None)),
         # killed at an arbitrary moment (wherever the crawl is when the 9th request arrives)
         (None, None, None, None),
     ],
@@ -424,14 +452,18 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
         assert summary.completed
         assert set(await stored_ids(store)) == all_ids()  # nothing lost, nothing extra (ids are the key)
         assert summary.inserted == len(all_ids()) - before  # committed rows are not written again
+        for kind in ("movie", "show"):  # and the top titles have their people, whenever the kill came
+            assert all([(await store.get(f"trakt-{kind}-{i}")).cast for i in range(1, 6)]), kind
     finally:
         await store.close()
 
-    rerun_pages = [entry for entry in fake.log[len(hits_before) :] if entry[0].endswith("/popular")]
+    rerun = fake.log[len(hits_before) :]
+    rerun_pages = [entry for entry in rerun if entry[0].endswith("/popular")]
     assert len(rerun_pages) == len(set(rerun_pages))
     assert not done_pages & set(rerun_pages)  # completed pages are not fetched again
+    assert set(hits_before) & set(rerun) <= {hits_before[-1]}  # nor anything but the request the kill cut short
     if refetched:
-        assert refetched in rerun_pages and refetched in hits_before
+        assert refetched in rerun and refetched == hits_before[-1]
 
 
 # --------------------------------------------------------------------------------------------------------------

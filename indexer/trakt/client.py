@@ -50,6 +50,10 @@ class NotFound(TraktError):
     pass
 
 
+class KeyRejected(TraktError):
+    """Trakt refused the API key (HTTP 401/403): no retry or rerun helps until TRAKT_CLIENT_ID is fixed."""
+
+
 class CapReached(Exception):
     """The run's request cap is spent; the caller stops at its last checkpoint."""
 
@@ -190,8 +194,12 @@ class TraktClient:
         base = min(MAX_BACKOFF_S, self.settings.backoff_s * (2 ** (attempt - 1)))
         return base / 2 + self._rng.uniform(0, base / 2)  # "equal jitter": never zero, never in lockstep
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> tuple[Any, Mapping[str, str]]:
-        """GET `path`; returns (decoded JSON, headers). Retries 429/5xx/timeouts/dropped connections."""
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, max_retries: int | None = None
+    ) -> tuple[Any, Mapping[str, str]]:
+        """GET `path`; returns (decoded JSON, headers). Retries 429/5xx/timeouts/dropped connections, up to
+        `max_retries` times ([trakt] max_retries unless given)."""
+        retries = self.settings.max_retries if max_retries is None else max_retries
         if self._session is None:
             raise RuntimeError("TraktClient must be used as 'async with TraktClient(...) as client'")
         headers = {
@@ -223,7 +231,7 @@ class TraktClient:
                             self._pause_until = time.monotonic() + limit_wait
                         return data, resp.headers
                     if status in (401, 403):
-                        raise TraktError(f"Trakt rejected the API key (HTTP {status}): check TRAKT_CLIENT_ID.")
+                        raise KeyRejected(f"Trakt rejected the API key (HTTP {status}): check TRAKT_CLIENT_ID.")
                     if status == 404:
                         raise NotFound(f"Trakt has no {path} (HTTP 404): check [trakt] base_url in bot.toml.")
                     if status == 429:
@@ -242,7 +250,7 @@ class TraktClient:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 reason = "invalid JSON"
             attempt += 1
-            if attempt > self.settings.max_retries:
+            if attempt > retries:
                 raise TraktError(
                     self._scrub(
                         f"Trakt kept failing on GET {path} ({reason}) after {attempt} attempts; "
@@ -269,6 +277,13 @@ class TraktClient:
             item_count=_header_int(headers, "X-Pagination-Item-Count"),
             server_time=server_time(headers),
         )
+
+    async def check_key(self) -> None:
+        """KeyRejected when Trakt refuses the API key, from its cheapest answer: one movie, minimal fields.
+
+        Sent once, never retried: a run that needs nothing else from Trakt must not wait on it. Any other failure
+        (unreachable, 5xx) is a TraktError the caller may shrug off; only the key's rejection is certain."""
+        await self.get("/movies/popular", {"page": 1, "limit": 1}, max_retries=0)
 
     async def get_title(self, kind: str, ref: int | str) -> Any:
         """One movie or show by Trakt id or slug (`extended=full,images`), as Trakt sent it; NotFound on 404."""

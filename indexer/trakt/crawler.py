@@ -8,7 +8,10 @@ is stored twice (ids are stable, upserts idempotent). The checkpoint records the
 (page and offset), so a crawl cut short by its limit can later be extended without refetching what it has.
 
 Cast and directors are fetched for the `people_top_n` most popular movies and the `people_top_n` most popular
-shows (by list rank), before their page is committed. Titles outside the top N keep any people already stored.
+shows (by list rank), after their page is committed: the checkpoint past a page lists its titles whose people are
+still to fetch, and each people answer is stored with the checkpoint that strikes its title off. So a crawl killed
+among a page's people calls loses none of the page's titles and fetches neither the page nor the people it already
+has again. Titles outside the top N, and top titles until their people arrive, keep any people already stored.
 `popularity` is derived from the list rank (`rank_popularity`), as Trakt publishes no popularity figure.
 
 A completed crawl is not redone: a rerun (a build killed while encoding or publishing, say) goes straight on to
@@ -21,9 +24,9 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from indexer.trakt.client import CapReached, TraktClient, TraktError
+from indexer.trakt.client import CapReached, KeyRejected, TraktClient, TraktError
 from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
 from indexer.trakt.runs import (
     CRAWL_KEY,
@@ -40,6 +43,9 @@ from indexer.trakt.runs import (
 from morelike.catalog.records import KINDS, RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
+
+if TYPE_CHECKING:
+    from indexer.store import Outcome
 
 log = logging.getLogger("morelike.trakt")
 FORMAT = 2
@@ -58,6 +64,7 @@ class Run:
     summary: TraktRunSummary
     bar: tqdm
     known_totals: dict[str, int] = field(default_factory=dict)
+    counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's page commits did to each title
 
     def set_total(self, kind: str, item_count: int | None, limit: int | None) -> None:
         if item_count is None:
@@ -95,22 +102,29 @@ class Run:
             log.info("trakt people_malformed kind=%s trakt_id=%s reason=%s", kind, trakt_id, exc)
             return None
 
-    async def with_people(self, kind: str, ranked: Sequence[tuple[int, Title]], top_n: int | None) -> list[Title]:
-        """Attach popularity (from the rank) and people: fetched for ranks <= top_n, else kept from the stored row."""
+    async def listed(self, ranked: Sequence[tuple[int, Title]]) -> list[Title]:
+        """The page's titles as stored before any people call: popularity from the rank, people from the stored
+        row (a list item carries none, and a later crawl must not wipe them)."""
         out: list[Title] = []
         for rank, title in ranked:
             title = replace(title, popularity=rank_popularity(rank))
-            people = None
-            if top_n is not None and rank <= top_n and title.trakt_id is not None:
-                people = await self.people(kind, title.trakt_id)
-            if people is None:
-                stored = await self.store.get(title.id)
-                if stored is not None:
-                    people = (stored.cast, stored.directors)
-            if people is not None:
-                title = replace(title, cast=tuple(people[0]), directors=tuple(people[1]))
+            stored = await self.store.get(title.id)
+            if stored is not None:
+                title = replace(title, cast=stored.cast, directors=stored.directors)
             out.append(title)
         return out
+
+    def count_people(self, title_id: str, outcome: Outcome | None) -> None:
+        """A title counts once in a run's summary: new people make it updated unless its page already counted it
+        as inserted or updated (a title whose page a killed run stored is counted here, when it changes)."""
+        if outcome != "updated":
+            return
+        earlier = self.counted.get(title_id)
+        if earlier == "unchanged":
+            self.summary.unchanged -= 1
+        if earlier in (None, "unchanged"):
+            self.summary.updated += 1
+            self.counted[title_id] = "updated"
 
 
 def _fresh_state(settings: TraktSettings) -> dict:
@@ -123,6 +137,7 @@ def _fresh_state(settings: TraktSettings) -> dict:
         "next": {k: [1, 0] for k in KINDS},  # the next list position per kind: page, items of it already used
         "done": {k: False for k in KINDS},  # the kind's list was read to its end
         "taken": {k: 0 for k in KINDS},  # titles stored per kind (what a limit counts)
+        "people": [],  # ids of stored titles whose people are still to fetch (the last stored page's top titles)
     }
 
 
@@ -145,6 +160,7 @@ def _usable(state: dict | None) -> dict | None:
         state["next"] = {k: [int(state["next"][k][0]), int(state["next"][k][1])] for k in KINDS}
         state["done"] = {k: bool(state["done"][k]) for k in KINDS}
         state["taken"] = {k: int(state["taken"][k]) for k in KINDS}
+        state["people"] = [str(title_id) for title_id in state.get("people", [])]  # absent before it was kept
     except (KeyError, TypeError, ValueError, IndexError):
         log.warning("trakt crawl_checkpoint_discarded reason=unreadable: starting the crawl over")
         return None
@@ -184,6 +200,7 @@ async def crawl(
         state = None  # a crawl of another API is not this one's
     if state is not None and state["status"] == "completed":
         if covers(state, limit):
+            await _check_key(client, summary)
             summary.completed = summary.already_complete = True
             log.info("trakt crawl_already_complete started_at=%s taken=%s", state["started_at"], state["taken"])
             return summary
@@ -223,6 +240,21 @@ async def crawl(
     return summary
 
 
+async def _check_key(client: TraktClient, summary: TraktRunSummary) -> None:
+    """One request for a run that fetches nothing else, so that a wrong TRAKT_CLIENT_ID is said now (KeyRejected)
+    rather than passing until the next sync; Trakt being unreachable does not stop a build of what is stored."""
+    async with client:
+        try:
+            await client.check_key()
+        except KeyRejected as exc:
+            exc.summary = summary
+            raise
+        except TraktError as exc:
+            log.warning("trakt key_not_checked reason=%s", exc)
+        finally:
+            summary.requests, summary.retries = client.requests, client.retries
+
+
 def _completion_since(state: dict) -> str:
     """Where the next sync starts: this crawl's start, or earlier when it only extended an older crawl."""
     started = state["started_at"]
@@ -253,14 +285,35 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
         return all(kind_done(k) for k in KINDS)
 
     def checkpoint() -> dict[str, str]:
-        done = finished()
+        done = finished() and not state["people"]
         out = {CRAWL_KEY: json.dumps({**state, "status": "completed" if done else "running"})}
         if done:
             out[SINCE_KEY] = _completion_since(state)
         return out
 
-    first_response = new_start
     committed = False
+
+    async def fetch_people() -> None:
+        """People for the titles the last stored page left pending, each stored with the checkpoint that strikes
+        its title off: a kill loses at most the one request under way."""
+        nonlocal committed
+        while state["people"]:
+            title_id, *rest = state["people"]
+            title = await run.store.get(title_id)
+            people = None
+            if title is not None and title.trakt_id is not None:
+                people = await run.people(title.kind, title.trakt_id)
+            state["people"] = rest
+            rows = []
+            if title is not None and people is not None:
+                rows = [replace(title, cast=tuple(people[0]), directors=tuple(people[1]))]
+            outcomes: dict[str, Outcome] = {}
+            await run.store.upsert_titles(rows, state=checkpoint(), outcomes=outcomes)
+            committed = True
+            run.count_people(title_id, outcomes.get(title_id))
+
+    await fetch_people()  # those a killed run left, before any new page
+    first_response = new_start
     while not finished():
         for kind in KINDS:
             if kind_done(kind):
@@ -287,15 +340,18 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
                 if len(ranked) > room:
                     ranked = ranked[:room]
                     used = ranked[-1][0] - base if ranked else offset
-            titles = await run.with_people(kind, ranked, top_n)
+            titles = await run.listed(ranked)
             taken[kind] += len(titles)
+            state["people"] = [t.id for rank, t in ranked if rank <= top_n and t.trakt_id is not None]
             if used >= len(page.items):
                 state["next"][kind] = [page_no + 1, 0]
                 state["done"][kind] = page.is_last
             else:
                 state["next"][kind] = [page_no, used]
-            stats = await run.store.upsert_titles(titles, state=checkpoint())
+            outcomes: dict[str, Outcome] = {}
+            stats = await run.store.upsert_titles(titles, state=checkpoint(), outcomes=outcomes)
             committed = True
+            run.counted.update(outcomes)
             run.summary.add(stats)
             run.summary.pages += 1
             run.bar.update(len(titles))
@@ -309,6 +365,7 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
                 stats.inserted,
                 stats.updated,
             )
+            await fetch_people()
     if not committed:
         # Reached without committing a page in this run (limit=0, or the limit was already met on resume).
         for key, value in checkpoint().items():

@@ -53,7 +53,7 @@ class TraktRunSummary:
     rereads: int = 0  # sync: passes over the feed again because titles moved between pages while it was read
     stopped_by_cap: bool = False
     completed: bool = False
-    already_complete: bool = False  # crawl: a finished crawl covers the request; nothing was fetched
+    already_complete: bool = False  # crawl: a finished crawl covers the request; only the key is checked
     resumed: bool = False  # continued a crawl/sync a previous run left unfinished (or extended a smaller one)
     unstable: bool = False  # sync: the feed still moved after the last allowed re-read
     held_at: str | None = None  # sync: the next sync starts here (not later) to retry what was not applied
@@ -98,7 +98,7 @@ class TraktRunSummary:
             text += f" refetched={self.refetched} rereads={self.rereads} skipped={self.skipped_total}"
         if self.already_complete:
             text += (
-                " (nothing fetched: `python -m indexer sync` applies Trakt's changes since, "
+                " (no titles fetched: `python -m indexer sync` applies Trakt's changes since, "
                 "`build --source trakt --recrawl` crawls again)"
             )
         if self.unstable:
@@ -149,8 +149,8 @@ def load_json(text: str | None) -> dict | None:
 def check_budget(client: TraktClient, summary: TraktRunSummary, cost: int, what: str) -> bool:
     """Whether the next page (costing up to `cost` requests) fits in what is left of the request cap.
 
-    A page that cannot be afforded is not started (its requests would be wasted: a page is stored whole or not
-    at all). When not even one page fits in a run, no rerun can ever progress: that is one sentence, not a
+    A page that cannot be afforded is not started, so that a capped run ends on a finished page (a crawl's
+    people included). When not even one page fits in a run, no rerun can ever progress: that is one sentence, not a
     silent stop."""
     if client.remaining >= cost:
         return True
@@ -166,7 +166,7 @@ def check_budget(client: TraktClient, summary: TraktRunSummary, cost: int, what:
 
 def cap_without_progress(client: TraktClient, summary: TraktRunSummary) -> TraktError | None:
     """The error for a run the cap stopped before it stored one page (retries ate the budget), else None."""
-    if summary.pages:
+    if summary.pages or summary.people:  # people a killed crawl left to fetch are stored one by one: progress too
         return None
     return TraktError(
         f"[trakt] max_requests = {client.max_requests} ran out before one page could be stored "
