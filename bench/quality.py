@@ -56,6 +56,7 @@ from bench.results import state_root, write_section  # noqa: E402
 from bench.teacher import teacher_vectors  # noqa: E402
 from morelike.catalog.normalize import normalize_title  # noqa: E402
 from morelike.engine import Engine  # noqa: E402
+from morelike.engine.rank import story_floor  # noqa: E402
 from morelike.settings import load_config  # noqa: E402
 
 RESULTS = REPO / "bench" / "results_quality.md"
@@ -248,14 +249,18 @@ def score(snap, dump: dict, qs: Queries, teacher: np.ndarray, row_of: np.ndarray
         out[f"queries_{name}"] = len(rec)
 
     # Split by the product's own view: a list whose series list is not empty while its main list holds a title of
-    # the query's named series or family (what the reference build recognises as the same franchise).
+    # the query's named series or of its family with an alike story (what the reference build recognises as the
+    # same franchise: rank.py's story floor).
     own_split = 0
+    vectors = snap.vectors
     for qid, got in dump.items():
         k = snap.key_of(qid)
         if k is None or not got["series"]:
             continue
         named = int(snap.named_groups[k])
-        kin = set(snap.kin_keys(k).tolist())
+        q = np.asarray(vectors[k], dtype=np.float32)
+        kin_keys = snap.kin_keys(k)
+        kin = set(kin_keys[np.asarray(vectors[kin_keys], dtype=np.float32) @ q >= story_floor(snap, q)].tolist())
         items = [snap.key_of(i) for i in got["items"]]
         own_split += any(m is not None and ((named >= 0 and int(snap.named_groups[m]) == named) or m in kin)
                          for m in items)  # fmt: skip

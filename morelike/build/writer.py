@@ -5,12 +5,22 @@ is the `current` symlink replaced (symlink under a temp name + rename, atomic on
 `current` once and reads all files from that one folder, so it never sees a half-written index nor a DB and
 an index from different builds. Old builds are pruned, keeping `keep_builds` (the current one included), so a
 reader that resolved the previous build a moment ago still finds its files.
+
+Every title must be reachable: a search of its own vector finds it (`_reachable_index`). HNSW alone does not
+promise that. Byte-identical vectors (synopsis-less rows whose text is only their genres: one vector shared by
+over a thousand titles in the bundled catalog) never prune each other in usearch's neighbour heuristic, so such a
+group links only to itself and becomes a sink that also hides unrelated titles; and a few far-out titles end up
+in no neighbour list. So the graph holds each copy of an identical vector a tiny offset apart (only in the graph:
+vectors.npy, and so every score, is unchanged), and the publish searches every title's own vector, re-inserts
+those it does not find and records how many stay unreachable (`manifest["unreachable"]`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import os
 import secrets
 import shutil
@@ -48,6 +58,19 @@ from morelike.settings import IndexSettings
 NEIGHBOURS_MAX_TITLES = 300_000
 NEIGHBOURS_BATCH = 4_096
 
+# Reachability (see the module docstring). A title is reachable when a search of its own vector, SELF_SEARCH_K
+# results wide (plus one per other copy of an identical vector: each copy takes a place) and as broad as the build's
+# expansion_search, returns it.
+SELF_SEARCH_K = 10
+# How far apart the graph holds the copies of one identical vector: an offset of this norm, cosine 1 - 5e-5 (f16
+# stores it: a component is about 1/16, its f16 step 3e-5, the offset's 6e-4), invisible next to any real neighbour.
+DUPLICATE_SPREAD = 1e-2
+SIEVE_EXPANSION = 64  # the quick pass over every title: those it finds are reachable, the rest are checked fully
+REPAIR_ROUNDS = 4  # re-insertions of the titles still unfound, each round checking only them
+CHECK_PASSES = 3  # full passes at most: a re-insertion may unlink another title, so a pass follows each repair
+
+log = logging.getLogger(__name__)
+
 
 class PublishError(RuntimeError):
     """A build could not be published; nothing visible to readers changed."""
@@ -60,6 +83,7 @@ class PublishResult:
     count: int
     seconds: float
     skipped: bool = False  # the current build already has this exact content
+    unreachable: int = 0  # titles a search of their own vector does not find (manifest["unreachable"])
 
 
 _SNAPSHOT_SCHEMA = """
@@ -132,7 +156,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int]
         con.close()
 
 
-def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, progress: bool) -> Index:
+def _build_usearch(vectors: np.ndarray, settings: IndexSettings, progress: bool) -> Index:
     index = Index(
         ndim=vectors.shape[1],
         metric="cos",
@@ -147,7 +171,6 @@ def _build_usearch(path: Path, vectors: np.ndarray, settings: IndexSettings, pro
         for start in range(0, len(vectors), step):
             index.add(keys[start : start + step], vectors[start : start + step])
             bar.update(min(step, len(vectors) - start))
-    index.save(str(path))
     return index
 
 
@@ -158,11 +181,13 @@ def neighbour_count(settings: IndexSettings, n: int) -> int:
     return min(int(settings.neighbours), n - 1)
 
 
-def _write_neighbours(path: Path, index: Index, vectors: np.ndarray, k: int, progress: bool) -> None:
+def _neighbours(index: Index, vectors: np.ndarray, k: int, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Each title's `k` nearest other titles by content, nearest first (int32; -1 where fewer exist), from one
-    batched HNSW walk per title as wide as a query's own content pool walk (morelike/engine/search.py)."""
+    batched HNSW walk per title as wide as a query's own content pool walk (morelike/engine/search.py); and whether
+    that walk found the title itself (the reachability check's first pass)."""
     n = len(vectors)
     out = np.full((n, k), -1, dtype=np.int32)
+    found_self = np.zeros(n, dtype=bool)
     index.expansion_search = k + 1
     with tqdm(total=n, desc="neighbours", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for start in range(0, n, NEIGHBOURS_BATCH):
@@ -171,10 +196,141 @@ def _write_neighbours(path: Path, index: Index, vectors: np.ndarray, k: int, pro
             keys = np.asarray(found.keys).astype(np.int64)
             counts = np.asarray(found.counts)
             for own, got, count in zip(range(start, stop), keys, counts, strict=True):
-                others = got[:count][got[:count] != own][:k]
+                mine = got[:count] == own
+                found_self[own] = mine.any()
+                others = got[:count][~mine][:k]
                 out[own, : len(others)] = others
             bar.update(stop - start)
-    np.save(path, out)
+    return out, found_self
+
+
+def _identical_groups(stored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with byte-identical stored vectors: per row its group, per group its first row and its size."""
+    rows = np.ascontiguousarray(stored).view(np.dtype((np.void, stored.dtype.itemsize * stored.shape[1]))).ravel()
+    _, first, group, sizes = np.unique(rows, return_index=True, return_inverse=True, return_counts=True)
+    return group.ravel(), first, sizes
+
+
+def _offsets(n: int, dim: int, scale: float, seed: int) -> np.ndarray:
+    """`n` random offsets of norm about `scale` (fixed seed: the same catalog makes the same graph input)."""
+    return np.random.default_rng(seed).standard_normal((n, dim), dtype=np.float32) * np.float32(scale / math.sqrt(dim))
+
+
+class _Reachability:
+    """Searches of the titles' own vectors over one HNSW graph, and re-insertion of those it misses.
+
+    `queries` are the vectors as published (what a search for a title sends), `graph` what the graph holds per
+    title: the same, but copies of an identical vector `DUPLICATE_SPREAD` apart."""
+
+    index: Index
+
+    def __init__(self, queries: np.ndarray, expansion_search: int) -> None:
+        self.queries = queries
+        self.expansion_search = expansion_search
+        self.group, self.first, self.sizes = _identical_groups(queries)
+        copies = np.flatnonzero((self.sizes[self.group] > 1) & queries.any(axis=1))  # a zero vector has no direction
+        self.graph = queries.copy()
+        self.graph[copies] += _offsets(len(copies), queries.shape[1], DUPLICATE_SPREAD, seed=0)
+        self.copies = len(copies)
+        self.repaired = 0
+
+    def sieve(self, progress: bool) -> np.ndarray:
+        """Whether a quick walk (SIEVE_EXPANSION wide) finds each title's own vector (a walk that finds it, a wider
+        one finds too: `unreachable` checks only the others)."""
+        n = len(self.queries)
+        found_self = np.zeros(n, dtype=bool)
+        self.index.expansion_search = SIEVE_EXPANSION
+        with tqdm(total=n, desc="reachable", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+            for start in range(0, n, NEIGHBOURS_BATCH):
+                stop = min(n, start + NEIGHBOURS_BATCH)
+                keys = np.asarray(self.index.search(self.queries[start:stop], 1, threads=0).keys).reshape(-1)
+                found_self[start:stop] = keys == np.arange(start, stop)
+                bar.update(stop - start)
+        return found_self
+
+    def unreachable(self, rows: np.ndarray) -> np.ndarray:
+        """Which of `rows` a search of their own vector misses (sorted keys). One search per distinct vector."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        if not len(rows):
+            return rows
+        groups = self.group[rows]
+        order = np.argsort(groups, kind="stable")
+        rows, groups = rows[order], groups[order]
+        distinct, starts = np.unique(groups, return_index=True)
+        members = np.split(rows, starts[1:])
+        wanted = SELF_SEARCH_K + self.sizes[distinct] - 1
+        missed = []
+        for k in np.unique(wanted):
+            batch = np.flatnonzero(wanted == k)
+            self.index.expansion_search = max(self.expansion_search, int(k))
+            found = self.index.search(self.queries[self.first[distinct[batch]]], int(k), threads=0)
+            keys = np.asarray(found.keys).reshape(len(batch), -1).astype(np.int64)
+            for i, got in zip(batch, keys, strict=True):
+                missed.append(members[i][~np.isin(members[i], got)])
+        return np.sort(np.concatenate(missed))
+
+    def repair(self, missed: np.ndarray) -> np.ndarray:
+        """Re-insert `missed` until found (REPAIR_ROUNDS at most); the keys still unfound. A re-inserted title links
+        to the graph as it is now and is linked back from its neighbours. A copy of an identical vector that stays
+        unfound comes back with a new, smaller offset: nearer its vector than the other copies, it is kept in their
+        neighbour lists."""
+        for round_ in range(REPAIR_ROUNDS):
+            if not len(missed):
+                break
+            copies = missed[(self.sizes[self.group[missed]] > 1) & self.queries[missed].any(axis=1)]
+            if round_ and len(copies):
+                scale = DUPLICATE_SPREAD / 2**round_
+                self.graph[copies] = self.queries[copies] + _offsets(len(copies), self.graph.shape[1], scale, round_)
+            keys = missed.astype(np.uint64)
+            self.index.remove(keys)
+            self.index.add(keys, self.graph[missed])
+            self.repaired += len(missed)
+            missed = self.unreachable(missed)
+        return missed
+
+
+def _reachable_index(
+    queries: np.ndarray, settings: IndexSettings, k: int, progress: bool
+) -> tuple[Index, np.ndarray | None, np.ndarray, _Reachability]:
+    """The HNSW index of `queries` (the published vectors), checked so that a search of every title's own vector
+    finds it and repaired where not; the last pass is the neighbours walk when the build stores neighbours (so they
+    are read off the final graph). Returns the index, the neighbours (None when k is 0), the keys still unreachable
+    and the checker (its counts)."""
+    check = _Reachability(queries, settings.expansion_search)
+    index = check.index = _build_usearch(check.graph, settings, progress)
+    table = None
+    for attempt in range(CHECK_PASSES):
+        if k and attempt:
+            table, found_self = _neighbours(index, queries, k, progress)
+        else:
+            found_self = check.sieve(progress)
+        missed = check.unreachable(np.flatnonzero(~found_self))
+        if not len(missed) or attempt == CHECK_PASSES - 1:
+            break
+        check.repair(missed)
+    if k and table is None:  # all reachable at the first pass: the graph is final
+        table, _ = _neighbours(index, queries, k, progress)
+    index.expansion_search = settings.expansion_search
+    return index, table, missed, check
+
+
+def _log_reachability(titles: Sequence[Title], unreachable: np.ndarray, check: _Reachability) -> None:
+    log.info(
+        "event=reachability titles=%d identical_copies=%d reinserted=%d unreachable=%d",
+        len(titles),
+        check.copies,
+        check.repaired,
+        len(unreachable),
+    )
+    if len(unreachable):
+        shown = ",".join(titles[int(key)].id for key in unreachable[:10])
+        log.warning(
+            "event=unreachable_titles count=%d of=%d ids=%s%s (a search of their own vector does not find them)",
+            len(unreachable),
+            len(titles),
+            shown,
+            ",…" if len(unreachable) > 10 else "",
+        )
 
 
 def _index_settings(settings: IndexSettings) -> dict:
@@ -229,8 +385,12 @@ def publish(
             manifest.get("index"),
             manifest.get("content_sha256"),
         )
-        if same == (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION, _index_settings(settings), content):
-            return PublishResult(manifest["build_id"], live, len(titles), time.perf_counter() - started, True)
+        # A build from before the reachability check (no "unreachable" in its manifest) may hide titles: rebuilt.
+        checked = isinstance(manifest.get("unreachable"), int)
+        wanted = (checksum, model, settings.dtype, text_recipe, FORMAT_VERSION, _index_settings(settings), content)
+        if same == wanted and checked:
+            seconds = time.perf_counter() - started
+            return PublishResult(manifest["build_id"], live, len(titles), seconds, True, manifest["unreachable"])
     # (an unreadable current build is simply replaced)
 
     builds = published_dir / BUILDS
@@ -241,11 +401,14 @@ def publish(
     try:
         _write_snapshot_db(tmp / DB_FILE, titles, chars, names)
         np.save(tmp / VECTORS_FILE, stored)
-        as_f32 = vectors.astype(np.float32)
-        index = _build_usearch(tmp / INDEX_FILE, as_f32, settings, progress)
+        # A search for a title sends its published vector: the graph is built from, and checked with, those.
+        queries = stored.astype(np.float32)
         k = neighbour_count(settings, len(titles))
-        if k:
-            _write_neighbours(tmp / NEIGHBOURS_FILE, index, as_f32, k, progress)
+        index, table, unreachable, check = _reachable_index(queries, settings, k, progress)
+        index.save(str(tmp / INDEX_FILE))
+        if table is not None:
+            np.save(tmp / NEIGHBOURS_FILE, table)
+        _log_reachability(titles, unreachable, check)
         # What "among this title's nearest 0.5 %" means for each title: the franchise rules read it at every load
         # and for every series list; computed here once (about 2 s for the bundled catalog).
         np.save(tmp / NEAR_FILE, nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE))
@@ -266,6 +429,7 @@ def publish(
             "index": _index_settings(settings),  # the reader searches with expansion_search (morelike/engine/search.py)
             "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
             "neighbours": k,  # nearest titles stored per title in neighbours.npy (0: no file)
+            "unreachable": len(unreachable),  # titles a search of their own vector does not find (writer.py)
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else [])):
@@ -283,7 +447,7 @@ def publish(
     os.replace(link_tmp, published_dir / CURRENT)
     _fsync_path(published_dir)
     prune(published_dir, settings.keep_builds)
-    return PublishResult(build_id, final, len(titles), time.perf_counter() - started)
+    return PublishResult(build_id, final, len(titles), time.perf_counter() - started, unreachable=len(unreachable))
 
 
 def prune(published_dir: Path, keep: int) -> list[str]:

@@ -20,7 +20,7 @@ from morelike.build.reader import PublishedError, current_build_id, open_publish
 from morelike.engine import explain
 from morelike.engine.franchise import prepare as franchise_prepare
 from morelike.engine.franchise import siblings
-from morelike.engine.rank import FAMILY_NEAR, Profile, Ranked, Ranker, RankerError, boosted, rank
+from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank, story_floor
 from morelike.engine.rank import prepare as rank_prepare
 from morelike.engine.search import filter_mask
 from morelike.engine.snapshot import Snapshot, release_freed_memory
@@ -45,6 +45,15 @@ PER_OTHER_SERIES = 1  # titles of one other series a main list keeps (the variet
 MAX_RANK = 1_000  # page * k + k: deeper than anyone scrolls, and it bounds the work of one call
 MAX_TEXT = 1_000
 BLEND_MIN, BLEND_MAX = 2, 3
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread in a process that serves queries: a query's matrix-vector products (the known pool's scan,
+    0.1 ms) are too small to share, and OpenBLAS's second thread, waiting for a core the other requests hold, made
+    each one take 8 ms on a busy 2-core machine (bench/README.md). Requests run in parallel instead."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_paging(k: int, page: int) -> None:
@@ -85,6 +94,7 @@ class Engine:
     @staticmethod
     def _load(config: Config, resolver: bool = True) -> Snapshot:
         started = time.perf_counter()
+        _one_blas_thread()
         try:
             published = open_published(
                 config.state_dir, expect_model=config.model.name, expect_recipe=config.model.text_recipe
@@ -290,12 +300,16 @@ class Engine:
         named = int(snap.named_groups[key])
         if named >= 0:
             members.update(int(k) for k in snap.named_members.of(named))
-        # Its family ("same franchise") among its FAMILY_NEAR nearest stories: the keep_family rule would lift
-        # them into the main list's first 20, beside a series list holding their siblings.
+        # Its family (what the why line calls "same franchise": "The Matrix Reloaded" for "The Matrix", whose
+        # confirmed siblings are "Revolutions" and "The Animatrix") whose story is among the query's nearest: in
+        # the main list beside a series list holding its siblings, one franchise was split in two. A family link
+        # to a story that is not alike ("Assassin's Creed" for "Rocky", through a shared lead) stays a ranking
+        # feature, not a claim of "same series".
         kin = snap.kin_keys(key)
-        if len(kin) and snap.neighbours is not None:
-            nearest = np.asarray(snap.neighbours[key][:FAMILY_NEAR], dtype=np.int64)
-            members.update(int(k) for k in np.intersect1d(kin, nearest[nearest >= 0]).tolist() if snap.story[k])
+        if len(kin):
+            q = np.asarray(snap.vector(key), dtype=np.float32)
+            close = np.asarray(snap.vectors[kin], dtype=np.float32) @ q >= story_floor(snap, q)
+            members.update(int(k) for k in kin[close].tolist() if snap.story[k] or not snap.story[key])
         own = int(snap.works[key])
         best: dict[int, int] = {}  # work -> its best-known row
         for k in members:

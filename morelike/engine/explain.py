@@ -131,6 +131,8 @@ class Explainer:
             for always in ("people", "series"):  # a shared director or star, or the same series, is always said
                 if always in phrases and always not in order:
                     order.insert(0, always)
+            if phrases.get("series") == "same franchise" and contributions.get("series", 0.0) <= 0:
+                order.remove("series")  # a family link to a story unlike the query's is no franchise claim
         parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
         parts.append(content)
         text = " · ".join(parts)

@@ -40,8 +40,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from usearch.index import MetricKind
-from usearch.index import search as exact_search
 
 from morelike.engine.franchise import sample_vectors
 from morelike.engine.search import SearchResult, top_k
@@ -98,8 +96,8 @@ class Profile:
     story: bool = False  # the query has a synopsis: titles without one sink
     kin: tuple[int, ...] = ()  # the query's family outside its named series (snapshot.kin_keys), sorted keys
     named: int = -1  # the query's named series (snapshot.named_groups), -1: none
-    # People count only for titles at least this close in story (story_floor: the query's nearest PEOPLE_NEAR of
-    # the catalog); -inf until rank() sets it from the query's vector.
+    # People and family links count only for titles at least this close in story (story_floor: the query's nearest
+    # PEOPLE_NEAR of the catalog); -inf until rank() sets it from the query's vector.
     people_floor: float = -np.inf
 
     @classmethod
@@ -244,13 +242,14 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
         out[:, F["director"]] = _people_hits(snap, profile.directors, snap.director_titles, keys) > 0
     if profile.lead_cast:
         out[:, F["cast"]] = np.minimum(_people_hits(snap, profile.lead_cast, snap.cast_titles, keys), MAX_SHARED)
-    if (profile.directors or profile.lead_cast) and np.isfinite(profile.people_floor):
+    out[:, F["series"]], out[:, F["family"]] = _franchise_columns(snap, profile, keys)
+    if np.isfinite(profile.people_floor):  # people and family links count for alike stories only
         far = cosines < profile.people_floor if cosines is not None else np.ones(n, dtype=bool)
         out[far, F["director"]] = 0.0
         out[far, F["cast"]] = 0.0
+        out[far, F["family"]] = 0.0
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
-    out[:, F["series"]], out[:, F["family"]] = _franchise_columns(snap, profile, keys)
     return out
 
 
@@ -317,17 +316,20 @@ def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
 
 
 def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
-    """`profile` with its people gate set for query vector `q` (rank() and bench/fit_ranker.py use it alike)."""
-    if not (profile.directors or profile.lead_cast):
+    """`profile` with its people and family gate set for query vector `q` (rank() and bench/fit_ranker.py use it
+    alike)."""
+    if not (profile.directors or profile.lead_cast or profile.kin):
         return profile
     return replace(profile, people_floor=story_floor(snap, q))
 
 
-def _known_nearest(snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray) -> np.ndarray:
-    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded` (unordered keys)."""
+def _known_nearest(
+    snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered."""
     known = _known(snap)
     if m <= 0 or not len(known.keys):
-        return np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.float32)
     sims = known.vectors @ q
     if mask is not None:
         sims[~mask[known.keys]] = -np.inf
@@ -336,19 +338,8 @@ def _known_nearest(snap, q: np.ndarray, m: int, mask: np.ndarray | None, exclude
         sims[at[known.keys[at] == excluded]] = -np.inf
     m = min(m, len(sims))
     picked = np.argpartition(-sims, m - 1)[:m]
-    return known.keys[picked[np.isfinite(sims[picked])]]
-
-
-def _cosines(snap, q: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Cosine of `q` with each of `keys` (sorted): usearch's SIMD inner product over the gathered rows, which
-    reads f16 rows without numpy's slow f16 -> f32 conversion of the whole block."""
-    if len(keys) == 0:
-        return np.empty(0, np.float32)
-    rows = np.take(np.asarray(snap.vectors), keys, axis=0)
-    m = exact_search(rows, q.astype(rows.dtype, copy=False), len(keys), MetricKind.IP, exact=True, threads=1)
-    out = np.empty(len(keys), dtype=np.float32)
-    out[np.asarray(m.keys, dtype=np.int64)[: len(keys)]] = 1.0 - np.asarray(m.distances, dtype=np.float32)[: len(keys)]
-    return out
+    picked = picked[np.isfinite(sims[picked])]
+    return known.keys[picked], sims[picked]
 
 
 @dataclass(frozen=True)
@@ -447,13 +438,19 @@ def candidates(
     if ranker.pool_known <= 0:
         content = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
         return content.keys.astype(np.int64), content.scores.astype(np.float32)
-    known = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
+    known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
     need = max(min(ranker.pool_content, n_allowed), total - len(known))
     content = _stored_neighbours(snap, query_key, need, None, excluded) if mask is None else None
     if content is None or len(content.keys) < need:
         content = top_k(snap, q, need, mask, excluded.tolist(), rescore=False)
-    keys = np.unique(np.concatenate([content.keys.astype(np.int64), known]))
-    return keys, _cosines(snap, q, keys)
+    near = np.setdiff1d(content.keys.astype(np.int64), known, assume_unique=True)
+    # Every cosine in f32 over the stored f16 rows, as the known scan computes them: a title scores the same
+    # whichever part of the pool found it.
+    near_cos = np.asarray(snap.vectors[np.sort(near)], dtype=np.float32) @ q if len(near) else np.empty(0, np.float32)
+    keys = np.concatenate([np.sort(near), known])
+    cosines = np.concatenate([near_cos, known_cos]).astype(np.float32)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], cosines[order]
 
 
 def rank(
@@ -486,10 +483,13 @@ def rank(
         scores = scores - NO_STORY_SINK * (~snap.story[keys])
     best = np.lexsort((keys, -scores))
     keys, scores, cosines = keys[best], scores[best].astype(np.float32), cosines[best].astype(np.float32)
+    top = feats[best[:MEDIAN_OF]]
     if keep_family and (profile.kin or profile.named >= 0) and len(keys) > FAMILY_NEAR:
-        keys, scores, cosines = _keep_family_near(snap, profile, keys, scores, cosines, sink)
+        moved = _keep_family_near(snap, profile, keys, scores, cosines, sink)
+        if moved[0] is not keys:
+            keys, scores, cosines = moved
+            top = features(snap, profile, keys[:MEDIAN_OF], cosines[:MEDIAN_OF])
     # What "stands out" is measured against: the median of the best MEDIAN_OF candidates (the company a result
     # keeps on its page, not the whole pool).
-    top = features(snap, profile, keys[:MEDIAN_OF], cosines[:MEDIAN_OF])
     median = _median_rows(top)
     return Ranked(keys, scores, cosines, median.astype(np.float32), snap, profile, top)
