@@ -44,10 +44,16 @@ COPY indexer ./indexer
 USER morelike
 # BUILD_INDEX=0: build at first start instead (e.g. when /app/var is a volume). INDEX_LIMIT=N: only the first N
 # titles of the catalog (a quick trial image; first-start builds use it too).
+# The image keeps the published index only: the indexer's working store (var/morelike.sqlite, 114 MB for the whole
+# catalog: every title again plus its cached vector) serves nothing and only spares a rebuild the re-encoding,
+# which the default static model does in seconds. It is removed in the same layer, so no layer carries it.
 ARG BUILD_INDEX=1
 ARG INDEX_LIMIT=
 ENV MORELIKE_INDEX_LIMIT=$INDEX_LIMIT
-RUN if [ "$BUILD_INDEX" = "1" ]; then python -m indexer build ${INDEX_LIMIT:+--limit "$INDEX_LIMIT"}; fi
+RUN if [ "$BUILD_INDEX" = "1" ]; then \
+        python -m indexer build ${INDEX_LIMIT:+--limit "$INDEX_LIMIT"} \
+        && rm -f /app/var/morelike.sqlite /app/var/morelike.sqlite-wal /app/var/morelike.sqlite-shm; \
+    fi
 
 COPY bot ./bot
 COPY docker/entrypoint.py /usr/local/bin/morelike-entrypoint

@@ -11,6 +11,8 @@ Why a program and not a shell script: as PID 1 a shell ignores SIGTERM and SIGIN
 SIGKILLed a first-start build. Here the command is exec'd (it becomes PID 1 and handles SIGTERM itself, see
 morelike/shutdown.py), and a first-start build runs as a child to which SIGTERM and SIGINT are forwarded; the
 entrypoint then exits with the build's code (143 after a SIGTERM), the store intact, and the next start resumes.
+The build stops within the second in every phase (import, encode, publish). Before any child runs, a SIGTERM
+stops the entrypoint at once (143).
 
 Before anything long: the bot without DISCORD_TOKEN says so and how to get one (exit 2) instead of first building
 for half an hour, and a state dir the container's user cannot write says "chown" in one sentence (exit 2), for a
@@ -149,7 +151,14 @@ def ensure_index(args: list[str]) -> int:
     return code
 
 
+def stop_now(signum, frame) -> None:
+    """SIGTERM or Ctrl-C before any child runs: stop at once (as PID 1 an unhandled SIGTERM would be ignored)."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str]) -> int:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop_now)
     args = argv or ["run"]
     if args[0] == "indexer":
         code = check_indexer(args[1:])

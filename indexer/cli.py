@@ -186,7 +186,7 @@ async def _stats(config, as_json: bool) -> int:
             f"schema v{store['schema_version']}"
         )
     else:
-        print("store: empty (nothing imported yet)")
+        print("store: none (no catalog imported into this state dir; serving needs only the published index)")
     pub = report["published"]
     if pub:
         print(

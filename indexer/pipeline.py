@@ -33,7 +33,7 @@ from morelike.catalog.documents import document_text, text_hash
 from morelike.catalog.records import RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import Config
-from morelike.shutdown import finish
+from morelike.shutdown import finish, interruptible
 
 if TYPE_CHECKING:
     from indexer.trakt import TraktRunSummary  # imported when a Trakt run needs it: aiohttp is not for file builds
@@ -41,10 +41,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("morelike.indexer")
 IMPORT_BATCH = 1000
 ENCODE_BATCHES_PER_CHUNK = 16  # vectors are cached after each chunk of batches: the unit of resume for a killed encode
-# A chunk is also the unit of a clean stop: Ctrl-C or SIGTERM (docker stop, 10 s before its SIGKILL) lets the chunk
-# under way finish and be saved. So chunks are sized to take about this long here (2 to 16 batches), from the
-# speed measured on the previous chunk.
-ENCODE_CHUNK_TARGET_S = 2.0
+# A chunk is also the unit of a clean stop: Ctrl-C or SIGTERM (docker stop) lets the chunk under way finish and be
+# saved, and a stop must be over within 2 s (the chunk, its save, the process exit). So chunks are sized to take
+# about this long here (2 to 16 batches), from the speed measured on the previous chunk.
+ENCODE_CHUNK_TARGET_S = 1.0
 ENCODE_MIN_BATCHES_PER_CHUNK = 2  # keeps OpenVINO's parallel infer requests busy
 MAX_REPORTED_BAD_LINES = 20
 TRAKT_PREFIX = "trakt-"  # ids of titles that came from the Trakt crawl
@@ -65,6 +65,7 @@ class BuildSummary:
     build_id: str = ""
     up_to_date: bool = False
     publish_seconds: float = 0.0
+    unreachable: int = 0  # titles a vector search of their own vector does not find (morelike/build/writer.py)
     total_seconds: float = 0.0
     trakt: TraktRunSummary | None = None
 
@@ -92,7 +93,8 @@ class BuildSummary:
             + (f", {self.removed} removed" if self.removed else ""),
             f"encode: {self.encoded} encoded ({rate:.0f} titles/s), {self.reused} reused from cache",
             f"publish: {self.published} titles, build {self.build_id}"
-            + (" (already current, nothing to publish)" if self.up_to_date else f" in {self.publish_seconds:.1f} s"),
+            + (" (already current, nothing to publish)" if self.up_to_date else f" in {self.publish_seconds:.1f} s")
+            + (f"; {self.unreachable} titles unreachable by vector search" if self.unreachable else ""),
             f"total: {self.total_seconds:.1f} s",
         ]
         if self.trakt is not None:
@@ -116,7 +118,8 @@ def read_file(path: Path, limit: int | None, summary: BuildSummary, progress: bo
     Reading is apart from storing so that a build refused on what it read (no valid title, a surprise shrink)
     has written nothing to the store, and still reports its bad lines."""
     titles: dict[str, Title] = {}
-    with tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+    # Writes nothing, so a stop (SIGTERM, Ctrl-C) may land anywhere in it: at once, not after the whole file.
+    with interruptible(), tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for line_no, item in read_catalog(path):
             if isinstance(item, RecordError):
                 summary.skip(path, line_no, str(item))
@@ -156,11 +159,13 @@ async def encode_missing(
     model = config.model.name
     cached = await store.cached_hashes(model)
     todo: list[tuple[str, str, str]] = []
-    for t in titles:
-        text = document_text(t, config.model.text_recipe)
-        h = text_hash(text)
-        if cached.get(t.id) != h:
-            todo.append((t.id, h, text))
+    # The texts of the whole catalog (seconds) and the model's load write nothing: a stop lands in them at once.
+    with interruptible():
+        for t in titles:
+            text = document_text(t, config.model.text_recipe)
+            h = text_hash(text)
+            if cached.get(t.id) != h:
+                todo.append((t.id, h, text))
     summary.reused = len(titles) - len(todo)
     if not todo:
         return None
@@ -168,7 +173,8 @@ async def encode_missing(
     # of catalog-order texts pads to its longest (one Wikipedia plot among JustWatch blurbs). The transformer
     # pays for every padded token; the order changes no vector, and a resumed run picks up what is left.
     todo.sort(key=lambda item: -len(item[2]))
-    encoder = encoder_factory()
+    with interruptible():
+        encoder = encoder_factory()
     started = time.perf_counter()
     with tqdm(total=len(todo), desc="encode", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         batch = max(1, encoder.batch_size)
@@ -327,18 +333,23 @@ async def _encode_and_publish(
     vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.where(norms == 0, 1, norms)
-    result = publish(
-        config.published_dir,
-        titles,
-        vectors,
-        model=config.model.name,
-        text_recipe=config.model.text_recipe,
-        source=source,
-        settings=config.index,
-        progress=progress,
-        encoder=used,
-    )
+    # Publishing is synchronous (a minute for the bundled catalog on two cores) and safe to stop anywhere: it writes
+    # a hidden temporary build that it removes on the way out, and readers see only the final atomic swap. So a stop
+    # lands in it at once (within the batch under way), not after it: the next run publishes again.
+    with interruptible():
+        result = publish(
+            config.published_dir,
+            titles,
+            vectors,
+            model=config.model.name,
+            text_recipe=config.model.text_recipe,
+            source=source,
+            settings=config.index,
+            progress=progress,
+            encoder=used,
+        )
     summary.published = result.count
     summary.build_id = result.build_id
     summary.up_to_date = result.skipped
     summary.publish_seconds = result.seconds
+    summary.unreachable = result.unreachable

@@ -9,7 +9,9 @@ cover, which is what makes a killed crawl resumable without duplicates or loss.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -84,6 +86,20 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+async def _connect(path: Path) -> aiosqlite.Connection:
+    """`aiosqlite.connect`, safe to stop: a stop (Ctrl-C, SIGTERM) that lands while it connects lets the connection
+    finish and closes it before the stop goes on. Left behind, the connection's thread would hand its result to an
+    event loop already closed: a traceback after a clean stop."""
+    connecting = asyncio.ensure_future(aiosqlite.connect(path, isolation_level=None))
+    try:
+        return await asyncio.shield(connecting)
+    except asyncio.CancelledError:
+        await asyncio.wait([connecting])  # a second stop here gives up at once
+        if not connecting.cancelled() and connecting.exception() is None:
+            await connecting.result().close()
+        raise
+
+
 class StoreError(RuntimeError):
     """The working store cannot be used; the message says why."""
 
@@ -143,7 +159,7 @@ class Store:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = await aiosqlite.connect(path, isolation_level=None)
+            db = await _connect(path)
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"cannot open the working store {path}: {exc}") from None
         db.row_factory = aiosqlite.Row
@@ -176,7 +192,17 @@ class Store:
                 await self._db.execute(f"PRAGMA user_version = {number}")
                 await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        """Undo the transaction under way, if there still is one. A stop (Ctrl-C, SIGTERM: a cancellation) that lands
+        while COMMIT is awaited finds it done, since aiosqlite runs what was queued: nothing is left to roll back, and
+        the stop, not "cannot rollback", is what the caller must see."""
+        try:
+            await self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "no transaction is active" not in str(exc):
                 raise
 
     async def schema_version(self) -> int:
@@ -227,7 +253,7 @@ class Store:
             await self._write_state(state)
             await self._db.execute("COMMIT")
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._rollback()
             raise
         return stats
 
@@ -241,7 +267,7 @@ class Store:
             await self._write_state({key: value})
             await self._db.execute("COMMIT")
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._rollback()
             raise
 
     async def delete_state(self, prefix: str) -> None:
@@ -291,7 +317,7 @@ class Store:
             await self._db.executemany("DELETE FROM titles WHERE id = ?", [(tid,) for tid in gone])
             await self._db.execute("COMMIT")
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._rollback()
             raise
         return len(gone)
 
@@ -315,7 +341,7 @@ class Store:
             )
             await self._db.execute("COMMIT")
         except BaseException:
-            await self._db.execute("ROLLBACK")
+            await self._rollback()
             raise
 
     async def embedding_dimensions(self, model: str) -> int:

@@ -83,6 +83,20 @@ def test_sigterm_during_a_first_start_build_reaches_the_build_and_its_exit_code_
     assert "start the container again to resume it" in err and "Traceback" not in err
 
 
+def test_sigterm_while_the_entrypoint_prepares_stops_it_at_once_with_143(tmp_path):
+    """Before the entrypoint runs a build or execs the command, it is PID 1 with nothing else to stop: a SIGTERM
+    there had no handler, which PID 1 in a container ignores (docker stop waited 10 s and killed it; outside Docker
+    it died by the signal). The config here is a FIFO, so the entrypoint waits in its config read, handlers set."""
+    config = tmp_path / "bot.toml"
+    os.mkfifo(config)
+    proc = entrypoint(["api"], config)
+    with open(config, "w"):  # returns once the entrypoint has opened the FIFO to read its config
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and not (tmp_path / "var").exists()
+
+
 def test_ask_json_on_a_first_start_prints_only_the_json_on_stdout(tmp_path):
     """stdout is for answers: the first-start build's summary goes to stderr, with its progress, so
     `docker run … ask --json … | jq` reads the JSON alone."""

@@ -1,4 +1,6 @@
+import asyncio
 import sqlite3
+import threading
 
 import pytest
 
@@ -85,4 +87,49 @@ async def test_people_are_stored_with_their_title_and_a_change_of_people_is_an_u
     assert (await store.upsert_titles([people])).unchanged == 1
     title = await store.get("imdb-tt0113277")
     assert title.cast == ("Al Pacino", "Robert De Niro") and title.directors == ("Michael Mann",)
+    await store.close()
+
+
+def test_a_stop_while_the_store_connects_closes_the_connection_before_the_loop_closes(tmp_path, monkeypatch):
+    """A stop (Ctrl-C, SIGTERM: the main task cancelled) landing while the store connects, and `asyncio.run` ending
+    right after it, as the indexer's does: the connection is closed first. Left behind, its thread handed the new
+    connection to the closed event loop, and a clean `docker stop` ended in "Event loop is closed" tracebacks."""
+    errors: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    before = set(threading.enumerate())
+
+    async def stopped_while_connecting() -> None:
+        task = asyncio.create_task(Store.open(tmp_path / "s.sqlite"))
+        await asyncio.sleep(0)  # the task now waits for the connection
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(stopped_while_connecting())
+    for thread in set(threading.enumerate()) - before:
+        thread.join(10)
+    assert errors == []
+
+
+async def test_a_stop_that_lands_on_commit_keeps_the_write_and_is_still_a_stop(tmp_path):
+    """aiosqlite runs a queued COMMIT even when its awaiting task is cancelled meanwhile: the rollback for the stop
+    then had no transaction to undo and raised "cannot rollback" (exit 1, a traceback) instead of the stop."""
+    store = await Store.open(tmp_path / "s.sqlite")
+    execute = store._db.execute
+
+    def stopped_at_commit(sql, *args):
+        if sql == "COMMIT":
+            asyncio.current_task().cancel()  # what SIGTERM does to the main task, landing on this await
+        return execute(sql, *args)
+
+    store._db.execute = stopped_at_commit
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            await store.set_state("checkpoint", "page 7")
+        with pytest.raises(asyncio.CancelledError):
+            await store.upsert_titles([_title()])
+    finally:
+        store._db.execute = execute
+    assert await store.get_state("checkpoint") == "page 7"
+    assert (await store.get("imdb-tt0113277")).title == "Heat"
     await store.close()

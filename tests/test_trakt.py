@@ -7,6 +7,7 @@ import email.utils
 import json
 import logging
 import os
+import random
 import signal
 import sqlite3
 import sys
@@ -22,7 +23,7 @@ from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
 from morelike.catalog.records import RecordError
 from morelike.settings import TraktSettings
 from tests.conftest import TRAKT_PAGE, trakt_settings
-from tests.fakes.trakt_server import FakeTrakt, make_catalog
+from tests.fakes.trakt_server import FakeTrakt, make_catalog, make_movie, make_show
 
 KEY = "test-client-id-5f3a9c"
 N_MOVIES, N_SHOWS, PAGE = 250, 120, TRAKT_PAGE
@@ -108,6 +109,19 @@ async def test_crawl_reads_every_page_and_maps_fields(fake, store):
     fresh = await crawl(store, settings(fake), KEY, fresh=True)
     assert fresh.completed and not fresh.resumed and not fresh.already_complete
     assert (fresh.inserted, fresh.updated, fresh.unchanged) == (0, 0, N_MOVIES + N_SHOWS)
+
+
+def test_a_trakt_title_carries_every_id_trakt_gives():
+    """The README's promise: a Trakt row carries every id of Trakt's `ids` object (movies: trakt, slug, imdb, tmdb;
+    shows also tvdb), each kept in its own field, which the published build stores."""
+    fields = {"trakt": "trakt_id", "slug": "trakt_slug", "imdb": "imdb_id", "tmdb": "tmdb_id", "tvdb": "tvdb_id"}
+    rng, now = random.Random(7), datetime.now(UTC)
+    for kind, obj in (("movie", make_movie(42, rng, now)), ("show", make_show(42, rng, now))):
+        ids = obj["ids"]
+        assert set(ids) <= set(fields), f"a {kind} id the catalog has no field for: {set(ids) - set(fields)}"
+        title = trakt_title(kind, obj)
+        assert {key: getattr(title, fields[key]) for key in ids} == ids
+    assert set(make_show(1, rng, now)["ids"]) == set(fields)  # a show has all five
 
 
 @pytest.mark.parametrize(("limit", "movies", "shows"), [(120, 60, 60), (300, 180, 120), (0, 0, 0)])

@@ -10,9 +10,10 @@ Every title must be reachable: a search of its own vector finds it (`_reachable_
 promise that. Byte-identical vectors (synopsis-less rows whose text is only their genres: one vector shared by
 over a thousand titles in the bundled catalog) never prune each other in usearch's neighbour heuristic, so such a
 group links only to itself and becomes a sink that also hides unrelated titles; and a few far-out titles end up
-in no neighbour list. So the graph holds each copy of an identical vector a tiny offset apart (only in the graph:
-vectors.npy, and so every score, is unchanged), and the publish searches every title's own vector, re-inserts
-those it does not find and records how many stay unreachable (`manifest["unreachable"]`).
+with no link leading to them. So the graph holds each copy of an identical vector a tiny offset apart (only in
+the graph: vectors.npy, and so every score, is unchanged), and the publish searches every title's own vector,
+re-inserts those it does not find (`_Reachability.repair`) and records how many stay unreachable
+(`manifest["unreachable"]`, and a warning naming them).
 """
 
 from __future__ import annotations
@@ -62,12 +63,14 @@ NEIGHBOURS_BATCH = 4_096
 # results wide (plus one per other copy of an identical vector: each copy takes a place) and as broad as the build's
 # expansion_search, returns it.
 SELF_SEARCH_K = 10
-# How far apart the graph holds the copies of one identical vector: an offset of this norm, cosine 1 - 5e-5 (f16
-# stores it: a component is about 1/16, its f16 step 3e-5, the offset's 6e-4), invisible next to any real neighbour.
+# How far apart the graph holds the copies of one identical vector: a random offset of this norm, cosine 1 - 5e-5,
+# far below any real neighbour's distance, yet kept by f16 (each component moves by 1e-2/sqrt(dim): 6e-4 at 256
+# dimensions, about ten f16 steps).
 DUPLICATE_SPREAD = 1e-2
-SIEVE_EXPANSION = 64  # the quick pass over every title: those it finds are reachable, the rest are checked fully
+SIEVE_EXPANSION = 32  # the quick pass over every title: those it finds are reachable, the rest are checked fully
 REPAIR_ROUNDS = 4  # re-insertions of the titles still unfound, each round checking only them
-CHECK_PASSES = 3  # full passes at most: a re-insertion may unlink another title, so a pass follows each repair
+REPAIR_HOSTS = 2  # where its search ended: candidates to give their graph node to a title re-insertion left unfound
+CHECK_PASSES = 4  # full passes at most: a re-insertion may unlink another title, so a pass follows each repair
 
 log = logging.getLogger(__name__)
 
@@ -156,21 +159,22 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int]
         con.close()
 
 
-def _build_usearch(vectors: np.ndarray, settings: IndexSettings, progress: bool) -> Index:
+def _build_usearch(check: _Reachability, settings: IndexSettings, progress: bool) -> Index:
+    n, dim = check.queries.shape
     index = Index(
-        ndim=vectors.shape[1],
+        ndim=dim,
         metric="cos",
         dtype=settings.dtype,
         connectivity=settings.connectivity,
         expansion_add=settings.expansion_add,
         expansion_search=settings.expansion_search,
     )
-    keys = np.arange(len(vectors), dtype=np.uint64)
+    keys = np.arange(n, dtype=np.uint64)
     step = 4096
-    with tqdm(total=len(vectors), desc="index", unit="title", disable=not progress, dynamic_ncols=True) as bar:
-        for start in range(0, len(vectors), step):
-            index.add(keys[start : start + step], vectors[start : start + step])
-            bar.update(min(step, len(vectors) - start))
+    with tqdm(total=n, desc="index", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for start in range(0, n, step):
+            index.add(keys[start : start + step], check.graph(np.arange(start, min(n, start + step))))
+            bar.update(min(step, n - start))
     return index
 
 
@@ -219,7 +223,7 @@ def _offsets(n: int, dim: int, scale: float, seed: int) -> np.ndarray:
 class _Reachability:
     """Searches of the titles' own vectors over one HNSW graph, and re-insertion of those it misses.
 
-    `queries` are the vectors as published (what a search for a title sends), `graph` what the graph holds per
+    `queries` are the vectors as published (what a search for a title sends), `graph()` what the graph holds per
     title: the same, but copies of an identical vector `DUPLICATE_SPREAD` apart."""
 
     index: Index
@@ -229,10 +233,20 @@ class _Reachability:
         self.expansion_search = expansion_search
         self.group, self.first, self.sizes = _identical_groups(queries)
         copies = np.flatnonzero((self.sizes[self.group] > 1) & queries.any(axis=1))  # a zero vector has no direction
-        self.graph = queries.copy()
-        self.graph[copies] += _offsets(len(copies), queries.shape[1], DUPLICATE_SPREAD, seed=0)
+        # Only the copies' offsets are kept (a catalog-sized second matrix is not): row `slot[key]` of `offset`.
+        self.slot = np.full(len(queries), -1, dtype=np.int64)
+        self.slot[copies] = np.arange(len(copies))
+        self.offset = _offsets(len(copies), queries.shape[1], DUPLICATE_SPREAD, seed=0)
         self.copies = len(copies)
         self.repaired = 0
+        self.ends: dict[int, np.ndarray] = {}
+
+    def graph(self, keys: np.ndarray) -> np.ndarray:
+        """What the graph holds for `keys`: their vectors, a copy's moved by its offset."""
+        rows = self.queries[keys]
+        moved = self.slot[keys] >= 0
+        rows[moved] += self.offset[self.slot[keys][moved]]
+        return rows
 
     def sieve(self, progress: bool) -> np.ndarray:
         """Whether a quick walk (SIEVE_EXPANSION wide) finds each title's own vector (a walk that finds it, a wider
@@ -266,27 +280,58 @@ class _Reachability:
             found = self.index.search(self.queries[self.first[distinct[batch]]], int(k), threads=0)
             keys = np.asarray(found.keys).reshape(len(batch), -1).astype(np.int64)
             for i, got in zip(batch, keys, strict=True):
-                missed.append(members[i][~np.isin(members[i], got)])
+                lost = members[i][~np.isin(members[i], got)]
+                missed.append(lost)
+                for key in lost.tolist():  # where the walk ended instead (`repair` may swap them)
+                    self.ends[key] = got[(got >= 0) & (got < len(self.queries))][:REPAIR_HOSTS]  # no padding
         return np.sort(np.concatenate(missed))
 
     def repair(self, missed: np.ndarray) -> np.ndarray:
-        """Re-insert `missed` until found (REPAIR_ROUNDS at most); the keys still unfound. A re-inserted title links
-        to the graph as it is now and is linked back from its neighbours. A copy of an identical vector that stays
-        unfound comes back with a new, smaller offset: nearer its vector than the other copies, it is kept in their
-        neighbour lists."""
+        """Re-insert `missed` until found (REPAIR_ROUNDS at most); the keys still unfound.
+
+        A re-inserted title links to the graph as it is now and is linked back from its neighbours, unless their
+        lists are full of titles nearer them: a far-out title, whose walk ends elsewhere (often among a group of
+        copies, every one about as near it), stays unlinked. So from the second round on, such a title takes over
+        the graph node where its own search ended instead (usearch re-inserts into freed nodes in the order they
+        were freed, and a node keeps the links that lead to it): the walk that ended there now ends at the title.
+        The title that held the node is re-inserted into the title's old one, and checked too. A copy of an
+        identical vector also comes back with a new, smaller offset, nearer its vector than the other copies."""
         for round_ in range(REPAIR_ROUNDS):
             if not len(missed):
                 break
-            copies = missed[(self.sizes[self.group[missed]] > 1) & self.queries[missed].any(axis=1)]
-            if round_ and len(copies):
+            hosts: list[tuple[int, int]] = []
+            if round_:
+                copies = missed[(self.sizes[self.group[missed]] > 1) & self.queries[missed].any(axis=1)]
                 scale = DUPLICATE_SPREAD / 2**round_
-                self.graph[copies] = self.queries[copies] + _offsets(len(copies), self.graph.shape[1], scale, round_)
-            keys = missed.astype(np.uint64)
-            self.index.remove(keys)
-            self.index.add(keys, self.graph[missed])
-            self.repaired += len(missed)
-            missed = self.unreachable(missed)
+                self.offset[self.slot[copies]] = _offsets(len(copies), self.queries.shape[1], scale, round_)
+                hosts = self._hosts(missed)
+            breadth = self.index.expansion_add
+            # A re-inserted title walks the graph as widely as a search does: it then links to what a search finds.
+            self.index.expansion_add = max(breadth, self.expansion_search)
+            plain = np.setdiff1d(missed, [key for key, _ in hosts])
+            if len(plain):  # one thread: each title gets its own node back
+                self.index.remove(plain.astype(np.uint64))
+                self.index.add(plain.astype(np.uint64), self.graph(plain), threads=1)
+            for key, host in hosts:
+                self.index.remove(np.array([host, key], dtype=np.uint64))  # frees the host's node first
+                self.index.add(np.array([key, host], dtype=np.uint64), self.graph(np.array([key, host])), threads=1)
+            self.index.expansion_add = breadth
+            self.repaired += len(missed) + len(hosts)
+            missed = self.unreachable(np.union1d(missed, [host for _, host in hosts]))
         return missed
+
+    def _hosts(self, missed: np.ndarray) -> list[tuple[int, int]]:
+        """(title, host) pairs: for each of `missed`, the first title its search ended at instead that is free
+        to give up its node (not missed itself, not its copy, not another's host)."""
+        taken = set(missed.tolist())
+        pairs = []
+        for key in missed.tolist():
+            for host in self.ends.get(key, np.empty(0, dtype=np.int64)).tolist():
+                if host not in taken and self.group[host] != self.group[key]:
+                    taken.add(host)
+                    pairs.append((key, host))
+                    break
+        return pairs
 
 
 def _reachable_index(
@@ -297,7 +342,7 @@ def _reachable_index(
     are read off the final graph). Returns the index, the neighbours (None when k is 0), the keys still unreachable
     and the checker (its counts)."""
     check = _Reachability(queries, settings.expansion_search)
-    index = check.index = _build_usearch(check.graph, settings, progress)
+    index = check.index = _build_usearch(check, settings, progress)
     table = None
     for attempt in range(CHECK_PASSES):
         if k and attempt:
