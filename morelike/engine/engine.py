@@ -204,11 +204,13 @@ class Engine:
         use_franchise = self.config.engine.franchise if franchise is None else bool(franchise)
         use_boost = self.config.engine.boost if boost is None else bool(boost)
         key = self._key(snap, id)
-        series = self._series(snap, key) if use_franchise else []
+        q = np.asarray(snap.vector(key), dtype=np.float32)
+        floor = story_floor(snap, q)  # what "an alike story" means for this query: the series list and the ranking
+        series = self._series(snap, key, floor) if use_franchise else []
         shown = self._page(
             snap,
-            snap.vector(key),
-            Profile.of(snap, [key]),
+            q,
+            dataclasses.replace(Profile.of(snap, [key]), people_floor=floor),
             filter_mask(snap, filters),
             exclude=[*snap.same_work(key).tolist(), *series],
             k=k,
@@ -291,9 +293,10 @@ class Engine:
         return SimilarPage(None, items, page, k, has_more, [])
 
     @staticmethod
-    def _series(snap: Snapshot, key: int) -> list[int]:
-        """The query's own series, whole and oldest first: its confirmed siblings and every title of its named
-        series (snapshot.named_groups), one row per work, none of them a duplicate of the query. Whole, because a
+    def _series(snap: Snapshot, key: int, floor: float) -> list[int]:
+        """The query's own series, whole and oldest first: its confirmed siblings, every title of its named series
+        (snapshot.named_groups) and its family with a story above `floor`, one row per work, none of them a
+        duplicate of the query. Whole, because a
         cut at ten left the rest to compete in the main list, where "The Matrix Reloaded" ranked while
         "Revolutions" was in the series list: one franchise split in two (issue 19)."""
         members = set(siblings(snap, key))
@@ -308,7 +311,7 @@ class Engine:
         kin = snap.kin_keys(key)
         if len(kin):
             q = np.asarray(snap.vector(key), dtype=np.float32)
-            close = np.asarray(snap.vectors[kin], dtype=np.float32) @ q >= story_floor(snap, q)
+            close = np.asarray(snap.vectors[kin], dtype=np.float32) @ q >= floor
             members.update(int(k) for k in kin[close].tolist() if snap.story[k] or not snap.story[key])
         own = int(snap.works[key])
         best: dict[int, int] = {}  # work -> its best-known row

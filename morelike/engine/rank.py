@@ -318,8 +318,8 @@ def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
 def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
     """`profile` with its people and family gate set for query vector `q` (rank() and bench/fit_ranker.py use it
     alike)."""
-    if not (profile.directors or profile.lead_cast or profile.kin):
-        return profile
+    if np.isfinite(profile.people_floor) or not (profile.directors or profile.lead_cast or profile.kin):
+        return profile  # set already (Engine.similar reads it once for the series list too), or nothing to gate
     return replace(profile, people_floor=story_floor(snap, q))
 
 
