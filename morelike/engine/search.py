@@ -126,11 +126,6 @@ def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:
     return mask
 
 
-def passing_keys(snap: Snapshot, mask: np.ndarray) -> np.ndarray:
-    """The sorted keys passing `mask` (cached for masks from `filter_mask`)."""
-    return _passing(snap, mask)[0]
-
-
 def _passing(snap: Snapshot, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Sorted keys passing `mask`, and their vectors when cached (masks from `filter_mask` are cached)."""
     state = _state(snap)
