@@ -4,6 +4,10 @@ Results go to stdout (plain text, or JSON with --json); the conversation (the pi
 goes to stderr, so `--json | jq` stays clean. When a title is ambiguous ("Heat"), a numbered picker reads the
 answer from stdin, piped or typed; with --first, or when stdin has nothing to say (closed, /dev/null, no TTY
 and no input), the best candidate is taken and the note says so.
+
+What it says is in `--lang`'s language, else the environment's as gettext reads it (LANGUAGE, LC_ALL,
+LC_MESSAGES, LANG), English when that is none of the catalogue's; usage errors, which name the flags typed, stay
+English like argparse's own.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TextIO
 from morelike.echo import ECHO, shorten
 from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
 from morelike.engine.languages import iso639_1
+from morelike.i18n import ENGLISH, Locale, from_environment, or_list, pick, tr, why_text
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
@@ -92,6 +97,12 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", type=whole_number, default=5, metavar="N", help="results per page (default 5)")
     parser.add_argument("--page", type=whole_number, default=0, metavar="N", help="page number from 0")
     parser.add_argument("--json", action="store_true", help="print JSON (the REST API's shapes)")
+    parser.add_argument(
+        "--lang",
+        metavar="TAG",
+        help="language of what is said: en-US, es-ES, fr, de, ja or pt-BR (default: $LANGUAGE, $LC_ALL, "
+        "$LC_MESSAGES or $LANG, else English)",
+    )
 
 
 def add_ask_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +116,12 @@ def add_ask_arguments(parser: argparse.ArgumentParser) -> None:
 def add_discover_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="+", help="what you want to watch, in your own words")
     add_filter_arguments(parser)
+
+
+def answer_locale(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Locale:
+    """--lang when given (a tag no catalogue speaks is English), else the environment's locale."""
+    lang = getattr(args, "lang", None)
+    return pick(lang) if lang else from_environment(environ)
 
 
 def _split(values: list[str]) -> tuple[str, ...]:
@@ -137,12 +154,13 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
 
 
 # ----------------------------------------------------------------------------------------------- output
-def _facts(card: TitleCard) -> str:
+def _facts(card: TitleCard, locale: str = ENGLISH) -> str:
+    # The kind and genres as the flags take them (--kind show, --genre crime): values to type back, not prose.
     parts = [card.kind]
     if card.genres:
         parts.append(", ".join(card.genres[:3]))
     if card.directors:
-        parts.append(f"dir. {', '.join(card.directors[:2])}")
+        parts.append(tr(locale, "facet.director", name=", ".join(card.directors[:2])))
     elif card.cast:
         parts.append(", ".join(card.cast[:2]))
     return " · ".join(parts)
@@ -152,24 +170,26 @@ def _snippet(text: str | None, width: int = 90) -> str:
     return textwrap.shorten(text, width, placeholder=" …") if text else ""
 
 
-def render_page(page: SimilarPage, out: TextIO) -> None:
+def render_page(page: SimilarPage, out: TextIO, locale: str = ENGLISH) -> None:
     if page.query is not None:
-        print(f"More like {page.query.label} — {_facts(page.query)}", file=out)
+        print(tr(locale, "terminal.more_like", title=page.query.label, facts=_facts(page.query, locale)), file=out)
     if not page.items:
-        print("  Nothing matches these filters.", file=out)
+        print("  " + tr(locale, "results.nothing"), file=out)
     for i, rec in enumerate(page.items, start=page.page * page.k + 1):
         print(f"{i:>3}. {rec.card.label}  [{rec.card.kind}]", file=out)  # the why line says what made it rank
-        print(f"     {rec.why}", file=out)
+        print(f"     {why_text(rec.why, locale)}", file=out)
     if page.has_more:
-        print(f"  (more: --page {page.page + 1})", file=out)
+        print("  " + tr(locale, "terminal.more", page=page.page + 1), file=out)
     if page.series:
-        print("Same series:", file=out)
+        print(tr(locale, "terminal.series"), file=out)
         for card in page.series:
             print(f"     {card.label}  [{card.kind}]", file=out)
 
 
 # ----------------------------------------------------------------------------------------------- picker
-def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err: TextIO) -> TitleCard | None:
+def choose(
+    res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err: TextIO, locale: str = ENGLISH
+) -> TitleCard | None:
     """The title the user means: the clear one, the best (--first / nothing on stdin), or a picked one.
 
     The picker offers the engine's same-title entries ("Heat" 1972, 1986, 1995), as Discord's buttons do; looser
@@ -183,23 +203,23 @@ def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err
     best = offered[0].card
     if len(offered) == 1 or first:
         if len(offered) > 1:
-            print(f"Taking the best match for {echo(text)}: {best.label} (--first).", file=err)
+            print(tr(locale, "terminal.taking_best", text=echo(text), title=best.label), file=err)
         return best
     shown = offered[:PICKER_LIMIT]
-    print(f"{echo(text)} could be several titles:", file=err)
+    print(tr(locale, "terminal.could_be", text=echo(text)), file=err)
     for i, cand in enumerate(shown, 1):
-        print(f"  {i}. {cand.card.label} — {_facts(cand.card)}", file=err)
+        print(f"  {i}. {cand.card.label} — {_facts(cand.card, locale)}", file=err)
         if cand.card.overview:
             print(f"     {_snippet(cand.card.overview)}", file=err)
     if looser:
-        named = ", ".join(c.card.label for c in looser[:DID_YOU_MEAN])
-        print(f"  Did you mean {named}? Ask for that title instead.", file=err)
+        named = or_list([c.card.label for c in looser[:DID_YOU_MEAN]], locale)
+        print("  " + tr(locale, "terminal.did_you_mean", titles=named), file=err)
     interactive = stdin is not None and not stdin.closed and stdin.isatty()
     while True:
-        print(f"Which one? [1-{len(shown)}] ", end="", file=err, flush=True)
+        print(tr(locale, "terminal.which_one", count=len(shown)), end="", file=err, flush=True)
         line = stdin.readline() if stdin is not None and not stdin.closed else ""
         if not line:  # EOF: nobody to ask
-            print(f"\nNo answer on stdin: taking the best match, {best.label}.", file=err)
+            print("\n" + tr(locale, "terminal.no_answer", title=best.label), file=err)
             return best
         answer = line.strip()
         if not interactive:  # a piped answer is not echoed by a terminal: show it so the transcript reads right
@@ -207,8 +227,8 @@ def choose(res: Resolution, text: str, *, first: bool, stdin: TextIO | None, err
         if answer.isdigit() and 1 <= int(answer) <= len(shown):
             return shown[int(answer) - 1].card
         if not interactive:
-            raise UsageError(f"{echo(answer)} is not one of the choices 1-{len(shown)}")
-        print(f"Please answer with a number from 1 to {len(shown)}.", file=err)
+            raise UsageError(tr(locale, "terminal.not_a_choice", answer=echo(answer), count=len(shown)))
+        print(tr(locale, "terminal.answer_with_number", count=len(shown)), file=err)
 
 
 # -------------------------------------------------------------------------------------------- commands
@@ -226,14 +246,15 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
     from morelike.answers import card_json, page_json, resolution_json
 
     text = " ".join(args.title).strip()
+    locale = answer_locale(args)
     try:
         filters = filters_from_args(args, engine.genres())
         if not text:
             raise UsageError('give a title, e.g. python -m bot ask "Now You See Me"')
         res = engine.resolve(text)
-        card = choose(res, text, first=args.first, stdin=stdin, err=err)
+        card = choose(res, text, first=args.first, stdin=stdin, err=err, locale=locale)
         if card is None:
-            print(f"No title matches {echo(text)}. Check the spelling, or try an IMDb id or URL.", file=err)
+            print(tr(locale, "terminal.no_match", text=echo(text)), file=err)
             return EXIT_NOT_FOUND
         page = engine.similar(
             card.id, filters, k=args.k, page=args.page, franchise=not args.no_franchise, boost=args.boost
@@ -241,12 +262,12 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
     except (UsageError, FilterError) as exc:
         return _usage_error(exc, err)
     if args.json:
-        body = page_json(page)
+        body = page_json(page, locale)
         body["resolution"] = resolution_json(text, res)
         body["picked"] = card_json(card)
         _json_out(body, out)
     else:
-        render_page(page, out)
+        render_page(page, out, locale)
     return EXIT_OK
 
 
@@ -261,6 +282,7 @@ def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: Tex
     from morelike.answers import page_json
 
     text = " ".join(args.text).strip()
+    locale = answer_locale(args)
     try:
         filters = filters_from_args(args, engine.genres())
         if not text:
@@ -269,10 +291,10 @@ def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: Tex
     except (UsageError, FilterError) as exc:
         return _usage_error(exc, err)
     if args.json:
-        body = page_json(page)
+        body = page_json(page, locale)
         body["text"] = text
         _json_out(body, out)
     else:
-        print(f"Titles for {text!r}:", file=out)
-        render_page(page, out)
+        print(tr(locale, "terminal.titles_for", text=repr(text)), file=out)
+        render_page(page, out, locale)
     return EXIT_OK

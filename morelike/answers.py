@@ -15,6 +15,7 @@ from typing import Any
 
 from morelike.engine import Resolution, SimilarPage, TitleCard
 from morelike.engine.resolve import MATCH_FUZZY, MATCH_ID, MATCH_ORIGINAL, MATCH_TITLE
+from morelike.i18n import ENGLISH, why_text
 
 
 # ------------------------------------------------------------------------------------------------- JSON
@@ -27,10 +28,13 @@ def card_json(card: TitleCard) -> dict:
     return data
 
 
-def page_json(page: SimilarPage) -> dict:
+def page_json(page: SimilarPage, locale: str = ENGLISH) -> dict:
+    """A page of results; each `why` said in `locale` (the only text of the answer that is not catalog data)."""
     return {
         "query": card_json(page.query) if page.query else None,
-        "items": [{"title": card_json(r.card), "score": round(r.score, 4), "why": r.why} for r in page.items],
+        "items": [
+            {"title": card_json(r.card), "score": round(r.score, 4), "why": why_text(r.why, locale)} for r in page.items
+        ],
         "page": page.page,
         "k": page.k,
         "has_more": page.has_more,

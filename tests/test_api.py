@@ -93,7 +93,7 @@ async def test_openapi_document_lists_every_route_and_parameter(api, engine):
     names = {p["name"] for p in similar["parameters"]}
     assert names == {
         "id", "kind", "genre", "exclude_genre", "year_min", "year_max", "runtime_min", "runtime_max", "language",
-        "rating_min", "votes_min", "k", "page", "franchise", "boost",
+        "rating_min", "votes_min", "k", "page", "franchise", "boost", "lang", "Accept-Language",
     }  # fmt: skip
     assert {"400", "404", "200"} <= set(similar["responses"])
     # Every $ref points at a schema that exists, every path parameter is declared required.
@@ -103,7 +103,7 @@ async def test_openapi_document_lists_every_route_and_parameter(api, engine):
         assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"], ref
     for path, item in doc["paths"].items():
         for param in item["get"].get("parameters", []):
-            assert param["in"] in ("query", "path")
+            assert param["in"] in ("query", "path", "header")
             if param["in"] == "path":
                 assert param["required"] is True and "{" + param["name"] + "}" in path
 

@@ -24,7 +24,10 @@ def config_file(small_published, tmp_path_factory) -> Path:
 def bot(
     config_file: Path, *args: str | bytes, stdin: str | None = None, env_extra: dict | None = None
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env_extra or {})}
+    # The terminal speaks the environment's language: English here, whatever the machine's locale, unless a test
+    # says otherwise.
+    english = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **english, **(env_extra or {})}
     env.pop("DISCORD_TOKEN", None)
     return subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config_file), *args],

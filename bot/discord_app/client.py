@@ -27,6 +27,7 @@ from bot.discord_app.components import DYNAMIC_ITEMS, reaches_an_item
 from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows, send_error
 from bot.discord_app.layouts import check_page_size
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
+from bot.discord_app.translator import CatalogueTranslator, locale_of
 
 log = logging.getLogger("bot.discord_app")
 
@@ -74,12 +75,13 @@ class MoreLikeTree(app_commands.CommandTree):
             return None
         options = leaf_options(data)
         autocomplete = interaction.type is discord.InteractionType.autocomplete
+        locale = locale_of(interaction)
         if garbled_options(options):  # before `interaction.command`: its lookup walks the options, and would raise
-            return embeds.garbled_options_text(str(data.get("name")))
+            return embeds.garbled_options_text(str(data.get("name")), locale)
         command = interaction.command
         if not isinstance(command, app_commands.Command):  # unknown to this tree: discord.py says so itself
             return None
-        return option_problem(command, options, autocomplete=autocomplete)
+        return option_problem(command, options, autocomplete=autocomplete, locale=locale)
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Every failure gets an ephemeral sentence; only the unexpected ones are logged as errors."""
@@ -89,13 +91,15 @@ class MoreLikeTree(app_commands.CommandTree):
             # Already answered or expired: there is no one left to tell, and nothing is broken.
             log.warning("event=answer_dropped command=%s code=%s", name, original.code)
             return
+        locale = locale_of(interaction)
         if isinstance(error, app_commands.CommandOnCooldown):
-            text = embeds.cooldown_text(name, error.retry_after)
+            text = embeds.cooldown_text(name, error.retry_after, locale)
         elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
-            text = str(error) or embeds.ERROR_TEXT
+            # discord.py's own sentence (English): ours never reach it, the tree's check answers bad options first
+            text = str(error) or embeds.error_text(locale)
         else:
             log.error("event=command_failed command=%s error=%r", name, original, exc_info=original)
-            text = embeds.ERROR_TEXT
+            text = embeds.error_text(locale)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
@@ -166,6 +170,8 @@ class _MoreLike:
         return True
 
     async def setup_hook(self) -> None:
+        # Before the commands are synced: their names, descriptions and choices go out in every catalogue locale.
+        await self.tree.set_translator(CatalogueTranslator())
         await self.load_extensions()
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         self._warm_task = asyncio.create_task(self.warm_up())  # runs on while the bot connects
@@ -198,9 +204,15 @@ class _MoreLike:
         guild_id = self.config.discord.guild_id
         return (discord.Object(guild_id), f"guild:{guild_id}") if guild_id else (None, "global")
 
-    def tree_digest(self) -> str:
+    async def tree_digest(self) -> str:
+        """A hash of what a sync would send, localisations included: a changed translation is synced too."""
         guild, scope = self._scope()
-        payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+        translator = self.tree.translator
+        commands_ = self.tree.get_commands(guild=guild)
+        if translator is None:
+            payload = [cmd.to_dict(self.tree) for cmd in commands_]
+        else:
+            payload = [await cmd.get_translated_payload(self.tree, translator) for cmd in commands_]
         blob = json.dumps({"app": self.application_id, "scope": scope, "commands": payload}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -227,7 +239,7 @@ class _MoreLike:
             except discord.HTTPException as exc:  # e.g. the bot was removed from that server
                 log.warning("event=commands_clear_failed scope=%s status=%s", other, exc.status)
             marker.pop(other, None)
-        digest = self.tree_digest()
+        digest = await self.tree_digest()
         if marker.get(scope) == digest:
             log.info("event=commands_unchanged scope=%s", scope)
             self.synced = False

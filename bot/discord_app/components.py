@@ -173,11 +173,15 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
         filters: Filters,
         options: list[discord.SelectOption] | None = None,
         select: ui.Select | None = None,
+        *,
+        placeholder: str | None = None,
     ) -> None:
+        # `placeholder`: said in the user's locale by the layout that builds it (a select rebuilt from a click
+        # keeps the one it was sent with).
         if select is None:
             select = ui.Select(
                 custom_id=ids.refine_id(ref, filters),
-                placeholder="Refine by kind or genre…",
+                placeholder=placeholder,
                 options=options or [],
                 min_values=1,
                 max_values=1,
@@ -234,12 +238,17 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
     component_type = discord.ComponentType.string_select
 
     def __init__(
-        self, filters: Filters, options: list[discord.SelectOption] | None = None, select: ui.Select | None = None
+        self,
+        filters: Filters,
+        options: list[discord.SelectOption] | None = None,
+        select: ui.Select | None = None,
+        *,
+        placeholder: str | None = None,
     ) -> None:
         if select is None:
             select = ui.Select(
                 custom_id=ids.pick_select_id(filters),
-                placeholder="Pick the title you mean…",
+                placeholder=placeholder,
                 options=options or [],
                 min_values=1,
                 max_values=1,
@@ -284,11 +293,15 @@ class CardSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SEL
 
     component_type = discord.ComponentType.string_select
 
-    def __init__(self, options: list[discord.SelectOption] | None = None, select: ui.Select | None = None) -> None:
+    def __init__(
+        self,
+        options: list[discord.SelectOption] | None = None,
+        select: ui.Select | None = None,
+        *,
+        placeholder: str | None = None,
+    ) -> None:
         if select is None:
-            select = ui.Select(
-                custom_id=ids.CARD_SELECT_ID, placeholder="Pick the title you mean…", options=options or []
-            )
+            select = ui.Select(custom_id=ids.CARD_SELECT_ID, placeholder=placeholder, options=options or [])
         super().__init__(select, row=0)
 
     @classmethod

@@ -5,6 +5,8 @@ strings or `discord.Embed` objects, so the wording and the limits are tested wit
 Discord's limits (developer docs, "Embed Limits"): title 256, description 4096, 25 fields, field name 256 and
 value 1024, footer 2048, author 256, 6000 characters over all the embeds of a message, 10 embeds a message;
 message content 2000; choice names 100; button labels 80; select option labels and descriptions 100.
+Every fixed text is the catalogue's (`morelike.i18n`), said in `locale` (the interaction's, English by default);
+catalog data (titles, synopses, genres, names) is shown as the catalog has it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.discord_app.translator import command_label, option_label
 from morelike.echo import ECHO, shorten
+from morelike.engine.resolve import Reference
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
+from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, why_text
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
@@ -33,73 +38,71 @@ MAX_RESULTS = MAX_EMBEDS - 1
 ACCENT = discord.Colour(0x5865F2)
 
 
-def kind_label(kind: str) -> str:
-    return "Show" if kind == "show" else "Movie"
+def kind_label(kind: str, locale: str = ENGLISH) -> str:
+    return tr(locale, "kind.show" if kind == "show" else "kind.movie")
 
 
 def title_label(card: TitleCard) -> str:
     return f"{card.title} ({card.year})" if card.year else card.title
 
 
-def choice_label(card: TitleCard, limit: int = CHOICE_NAME) -> str:
+def choice_label(card: TitleCard, limit: int = CHOICE_NAME, locale: str = ENGLISH) -> str:
     """`Title (Year) · Movie`, the title shortened when needed so the whole label fits `limit`."""
-    tail = (f" ({card.year})" if card.year else "") + f" · {kind_label(card.kind)}"
+    tail = (f" ({card.year})" if card.year else "") + f" · {kind_label(card.kind, locale)}"
     return shorten(card.title, max(1, limit - len(tail))) + tail
 
 
-def runtime_text(minutes: int | None) -> str | None:
+def runtime_text(minutes: int | None, locale: str = ENGLISH) -> str | None:
     if not minutes:
         return None
     hours, mins = divmod(int(minutes), 60)
     if not hours:
-        return f"{mins} min"
-    return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
+        return tr(locale, "runtime.minutes", minutes=mins)
+    if not mins:
+        return tr(locale, "runtime.hours", hours=hours)
+    return tr(locale, "runtime.hours_minutes", hours=hours, minutes=f"{mins:02d}")
 
 
-def votes_text(votes: int) -> str:
-    if votes >= 1_000_000:
-        return f"{votes / 1_000_000:.1f}M".replace(".0M", "M")
-    if votes >= 1_000:
-        return f"{votes / 1_000:.1f}k".replace(".0k", "k")
-    return str(votes)
+def votes_text(votes: int, locale: str = ENGLISH) -> str:
+    return compact_count(votes, locale)
 
 
-def rating_text(rating: float | None, votes: int | None) -> str | None:
+def rating_text(rating: float | None, votes: int | None, locale: str = ENGLISH) -> str | None:
     if rating is None:
         return None
-    text = f"★ {rating:.1f}/10"
+    shown = number(rating, locale, 1)
     if votes:
-        text += f" ({votes_text(votes)} votes)"
-    return text
+        return tr(locale, "rating.votes", rating=shown, votes=votes_text(votes, locale))
+    return tr(locale, "rating", rating=shown)
 
 
 def genres_text(genres: Sequence[str]) -> str | None:
     return ", ".join(g.replace("-", " ").title() for g in genres) or None
 
 
-def filters_text(f: Filters) -> str:
+def filters_text(f: Filters, locale: str = ENGLISH) -> str:
     """One short line describing active filters ("" when none)."""
     parts: list[str] = []
     if f.kind:
-        parts.append("shows only" if f.kind == "show" else "movies only")
+        parts.append(tr(locale, "filters.shows_only" if f.kind == "show" else "filters.movies_only"))
     parts += [g.replace("-", " ") for g in f.genres]
-    parts += [f"no {g.replace('-', ' ')}" for g in f.exclude_genres]
+    parts += [tr(locale, "filters.no_genre", genre=g.replace("-", " ")) for g in f.exclude_genres]
     if f.year_min is not None and f.year_max is not None:
-        parts.append(f"{f.year_min}–{f.year_max}")
+        parts.append(tr(locale, "filters.years", start=f.year_min, end=f.year_max))
     elif f.year_min is not None:
-        parts.append(f"from {f.year_min}")
+        parts.append(tr(locale, "filters.from_year", year=f.year_min))
     elif f.year_max is not None:
-        parts.append(f"until {f.year_max}")
+        parts.append(tr(locale, "filters.until_year", year=f.year_max))
     if f.runtime_min is not None:
-        parts.append(f"≥ {f.runtime_min} min")
+        parts.append(tr(locale, "filters.runtime_min", minutes=f.runtime_min))
     if f.runtime_max is not None:
-        parts.append(f"≤ {f.runtime_max} min")
+        parts.append(tr(locale, "filters.runtime_max", minutes=f.runtime_max))
     if f.language:
-        parts.append(f"language {f.language}")
+        parts.append(tr(locale, "filters.language", language=f.language))
     if f.rating_min is not None:
-        parts.append(f"rated ≥ {f.rating_min:g}")
+        parts.append(tr(locale, "filters.rating_min", rating=number(f.rating_min, locale)))
     if f.votes_min is not None:
-        parts.append(f"≥ {f.votes_min} votes")
+        parts.append(tr(locale, "filters.votes_min", votes=f.votes_min))
     return " · ".join(parts)
 
 
@@ -109,8 +112,12 @@ def linked(card: TitleCard, limit: int = 200) -> str:
     return f"[{label}]({card.url})" if card.url else f"**{label}**"
 
 
-def facts_line(card: TitleCard) -> str:
-    parts = [kind_label(card.kind), runtime_text(card.runtime), rating_text(card.rating, card.votes)]
+def facts_line(card: TitleCard, locale: str = ENGLISH) -> str:
+    parts = [
+        kind_label(card.kind, locale),
+        runtime_text(card.runtime, locale),
+        rating_text(card.rating, card.votes, locale),
+    ]
     genres = genres_text(card.genres[:4])
     if genres:
         parts.append(genres)
@@ -123,12 +130,12 @@ def embed_length(embed: discord.Embed) -> int:
 
 
 def _result_embed(
-    number: int, card: TitleCard, why: str, overview_limit: int, *, compact: bool = False
+    rank: int, card: TitleCard, why: str, overview_limit: int, *, compact: bool = False, locale: str = ENGLISH
 ) -> discord.Embed:
     # `compact`: the fallback when nine results with absurdly long titles and reasons would pass 6000 even with
     # no overview at all; each part then has a share small enough that the page always fits, whole.
-    title = shorten(f"{number}. {title_label(card)}", 120 if compact else EMBED_TITLE)
-    facts = shorten(facts_line(card), 150 if compact else 300)
+    title = shorten(f"{rank}. {title_label(card)}", 120 if compact else EMBED_TITLE)
+    facts = shorten(facts_line(card, locale), 150 if compact else 300)
     why_line = f"*{shorten(why, 150 if compact else 300)}*" if why else ""
     overview = shorten(card.overview, overview_limit) if overview_limit > 0 else ""
     description = "\n".join(p for p in (facts, overview, why_line) if p)
@@ -138,51 +145,57 @@ def _result_embed(
     return embed
 
 
-def series_embed(series: Sequence[TitleCard], budget: int = 1000) -> discord.Embed:
+def series_embed(series: Sequence[TitleCard], budget: int = 1000, locale: str = ENGLISH) -> discord.Embed:
     """The query's own series, whole (issue 19: a long franchise is listed, not cut at ten). One linked line per
     title while they fit; a long franchise ("James Bond", 25 films) as one compact line of titles and years; past
     even that, the first ones and how many more."""
     lines: list[str] = []
     used = 0
     for card in series:
-        line = f"• {linked(card, 120)} · {kind_label(card.kind)}"
+        line = f"• {linked(card, 120)} · {kind_label(card.kind, locale)}"
         if used + len(line) + 1 > budget - 20:
             break
         lines.append(line)
         used += len(line) + 1
     else:
-        return discord.Embed(title="Same series", description="\n".join(lines), colour=discord.Colour.dark_grey())
+        return discord.Embed(
+            title=tr(locale, "series.title"), description="\n".join(lines), colour=discord.Colour.dark_grey()
+        )
     compact: list[str] = []
     used = 0
     for card in series:
         item = shorten(f"{card.title} ({card.year})" if card.year else card.title, 80)
         if used + len(item) + 3 > budget - 30:
-            compact.append(f"…and {len(series) - len(compact)} more")
+            compact.append(tr(locale, "series.more", count=len(series) - len(compact)))
             break
         compact.append(item)
         used += len(item) + 3
     return discord.Embed(
-        title=f"Same series · {len(series)} titles", description=" · ".join(compact), colour=discord.Colour.dark_grey()
+        title=tr(locale, "series.title_count", count=len(series)),
+        description=" · ".join(compact),
+        colour=discord.Colour.dark_grey(),
     )
 
 
-def results_header(page: SimilarPage, filters: Filters, searched: str | None = None) -> str:
+def results_header(page: SimilarPage, filters: Filters, searched: str | None = None, locale: str = ENGLISH) -> str:
     if page.query is not None:
-        head = f"More like {linked(page.query)}"
+        head = tr(locale, "results.more_like", title=linked(page.query))
     else:
-        head = f"Titles matching “{shorten(searched or '', 200)}”"
-    head += f" · page {page.page + 1}"
-    active = filters_text(filters)
+        head = tr(locale, "results.matching", text=shorten(searched or "", 200))
+    head += " · " + tr(locale, "results.page", page=page.page + 1)
+    active = filters_text(filters, locale)
     if active:
-        head += f"\nFilters: {shorten(active, 400)}"
+        head += "\n" + tr(locale, "results.filters", filters=shorten(active, 400))
     if not page.items:
-        head += "\nNothing matches these filters" + (" on this page." if page.page else ".")
+        head += "\n" + tr(locale, "results.nothing_on_page" if page.page else "results.nothing")
         if filters.active:
-            head += " Refine below to widen the search."
+            head += " " + tr(locale, "results.widen")
     return shorten(head, CONTENT, keep_lines=True)
 
 
-def results_embeds(page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST) -> list[discord.Embed]:
+def results_embeds(
+    page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST, locale: str = ENGLISH
+) -> list[discord.Embed]:
     """One embed per recommendation (numbered across pages), plus "Same series" on the first page.
 
     Overviews shrink until the message fits Discord's 6000-character total, so long overviews and long titles
@@ -197,9 +210,12 @@ def results_embeds(page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST)
     limit = overview_limit
     compact = False
     while True:
-        embeds = [_result_embed(start + i + 1, r.card, r.why, limit, compact=compact) for i, r in enumerate(items)]
+        embeds = [
+            _result_embed(start + i + 1, r.card, why_text(r.why, locale), limit, compact=compact, locale=locale)
+            for i, r in enumerate(items)
+        ]
         if series:
-            embeds.append(series_embed(series))
+            embeds.append(series_embed(series, locale=locale))
         total = sum(embed_length(e) for e in embeds)
         if total <= EMBED_TOTAL or compact:
             break
@@ -210,27 +226,27 @@ def results_embeds(page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST)
     return embeds
 
 
-def title_embed(card: TitleCard) -> discord.Embed:
+def title_embed(card: TitleCard, locale: str = ENGLISH) -> discord.Embed:
     """The card of one title (/title)."""
     embed = discord.Embed(
         title=shorten(title_label(card), EMBED_TITLE),
         url=card.url or None,
-        description=shorten(card.overview, OVERVIEW_ON_CARD) or "No overview in the catalog.",
+        description=shorten(card.overview, OVERVIEW_ON_CARD) or tr(locale, "card.no_overview"),
         colour=ACCENT,
     )
-    embed.add_field(name="Kind", value=kind_label(card.kind))
-    for name, value in (
-        ("Runtime", runtime_text(card.runtime)),
-        ("Rating", rating_text(card.rating, card.votes)),
-        ("Genres", genres_text(card.genres)),
-        ("Directed by", ", ".join(card.directors[:5])),
-        ("Cast", ", ".join(card.cast[:8])),
-        ("Original title", card.original_title if card.original_title != card.title else None),
-        ("Language", card.language),
-        ("Country", card.country),
+    embed.add_field(name=tr(locale, "card.kind"), value=kind_label(card.kind, locale))
+    for key, value in (
+        ("card.runtime", runtime_text(card.runtime, locale)),
+        ("card.rating", rating_text(card.rating, card.votes, locale)),
+        ("card.genres", genres_text(card.genres)),
+        ("card.directors", ", ".join(card.directors[:5])),
+        ("card.cast", ", ".join(card.cast[:8])),
+        ("card.original_title", card.original_title if card.original_title != card.title else None),
+        ("card.language", card.language),
+        ("card.country", card.country),
     ):
-        if value:
-            embed.add_field(name=name, value=shorten(value, FIELD_VALUE), inline=name not in ("Cast",))
+        if value:  # the cast list is long: a full-width field of its own
+            embed.add_field(name=tr(locale, key), value=shorten(value, FIELD_VALUE), inline=key != "card.cast")
     if card.poster and card.poster.startswith(("https://", "http://")):
         embed.set_thumbnail(url=card.poster)
     return embed
@@ -239,14 +255,13 @@ def title_embed(card: TitleCard) -> discord.Embed:
 DID_YOU_MEAN = 3  # looser matches named under "Which one?": enough to catch "The Heat", few enough to read
 
 
-def which_one_text(text: str, count: int, looser: Sequence[TitleCard] = ()) -> str:
+def which_one_text(text: str, count: int, looser: Sequence[TitleCard] = (), locale: str = ENGLISH) -> str:
     """ "Which one?" over the same-title entries (the buttons), and the looser matches in one "did you mean"
     line: they are not the title typed ("The Heat" for "Heat"), so they get no button, but they are named."""
-    out = f"Which one? {count} titles match “{shorten(text, 200)}”."
-    named = [shorten(choice_label(c), 150) for c in looser[:DID_YOU_MEAN]]
+    out = tr(locale, "which.one", count=count, text=shorten(text, 200))
+    named = [shorten(choice_label(c, locale=locale), 150) for c in looser[:DID_YOU_MEAN]]
     if named:
-        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
-        out += f"\nDid you mean {listed}? Type that title to get it."
+        out += "\n" + tr(locale, "which.did_you_mean", titles=or_list(named, locale))
     return shorten(out, CONTENT, keep_lines=True)
 
 
@@ -261,26 +276,26 @@ def _lead(card: TitleCard) -> str | None:
 SOURCE_NAMES = {"imdb": "IMDb", "tmdb": "TMDB", "wiki": "Wikipedia", "jw": "JustWatch", "trakt": "Trakt"}
 
 
-def _facets(card: TitleCard) -> list[str | None]:
+def _facets(card: TitleCard, locale: str) -> list[str | None]:
     """What can tell two entries of one label apart, in the order a person would look: director, lead, runtime,
     then where the entry comes from (the id's prefix: imdb-, tmdb-, wiki-, jw-, trakt-)."""
     director = card.directors[0] if card.directors else None
     lead = _lead(card)
     return [
-        f"dir. {director}" if director else None,
-        f"with {lead}" if lead else None,
-        runtime_text(card.runtime),
+        tr(locale, "facet.director", name=director) if director else None,
+        tr(locale, "facet.lead", name=lead) if lead else None,
+        runtime_text(card.runtime, locale),
         SOURCE_NAMES.get(card.id.split("-", 1)[0], None),
     ]
 
 
-def distinct_labels(cards: Sequence[TitleCard], limit: int) -> list[str]:
+def distinct_labels(cards: Sequence[TitleCard], limit: int, locale: str = ENGLISH) -> list[str]:
     """`choice_label`s, with what tells entries apart added where labels collide: four "Cinderella (2021) ·
     Movie" become "… · 1 h 53 min", "… · 2 h 02 min", "… · with Camila Cabello" and one left bare. A facet is
     added to a group of still-equal labels only when it differs inside that group; each label fits `limit`."""
     n = len(cards)
-    bases = [choice_label(c, limit) for c in cards]
-    facets = [_facets(c) for c in cards]
+    bases = [choice_label(c, limit, locale) for c in cards]
+    facets = [_facets(c, locale) for c in cards]
     extras: list[list[str]] = [[] for _ in range(n)]
 
     def groups() -> list[list[int]]:
@@ -296,109 +311,148 @@ def distinct_labels(cards: Sequence[TitleCard], limit: int) -> list[str]:
                     if facets[i][f]:
                         extras[i].append(facets[i][f])
     for members in groups():  # true duplicates: nothing in the data tells them apart
-        for number, i in enumerate(members, 1):
-            extras[i].append(f"entry {number}")
+        for nth, i in enumerate(members, 1):
+            extras[i].append(tr(locale, "facet.entry", number=nth))
     labels = []
     for card, base, extra in zip(cards, bases, extras, strict=True):
         tail = "".join(f" · {e}" for e in extra)
-        labels.append(base + tail if len(base) + len(tail) <= limit else choice_label(card, limit - len(tail)) + tail)
+        labels.append(
+            base + tail if len(base) + len(tail) <= limit else choice_label(card, limit - len(tail), locale) + tail
+        )
     return labels
 
 
-def candidate_option(candidate: Candidate, label: str | None = None) -> tuple[str, str]:
+def candidate_option(candidate: Candidate, label: str | None = None, locale: str = ENGLISH) -> tuple[str, str]:
     """(label, description) of a "Which one?" select option (`label`: one made distinct from its neighbours)."""
     card = candidate.card
-    label = label or choice_label(card, OPTION_TEXT)
-    extra = [p for p in (runtime_text(card.runtime), genres_text(card.genres[:3])) if p]
+    label = label or choice_label(card, OPTION_TEXT, locale)
+    extra = [p for p in (runtime_text(card.runtime, locale), genres_text(card.genres[:3])) if p]
     description = shorten(" · ".join(extra) or (card.overview or ""), OPTION_TEXT)
     return label, description
 
 
-def unknown_reference_text(reference: str) -> str:
+def reference_text(reference: Reference, locale: str = ENGLISH) -> str:
+    """How a sentence names an id or link to another site: "the IMDb id tt1670345", "the Trakt movie heat-1995"."""
+    if reference.source == "imdb":
+        is_id = reference.value.startswith("tt") and reference.value[2:].isdigit()
+        return tr(locale, "reference.imdb_id" if is_id else "reference.imdb_page", value=reference.value)
+    site = SOURCE_NAMES.get(reference.source, reference.source)
+    key = {"movie": "reference.movie", "show": "reference.show"}.get(reference.kind or "", "reference.title")
+    return tr(locale, key, site=site, value=reference.value)
+
+
+def unknown_reference_text(reference: Reference | str, locale: str = ENGLISH) -> str:
     """An id or link that names no title: said plainly, no guesses built from the letters of a URL."""
-    return (
-        f"No title in the catalog has {shorten(reference, 150)}. The catalog may know that title under another "
-        "source: type its name instead."
-    )
+    named = reference if isinstance(reference, str) else reference_text(reference, locale)
+    return tr(locale, "error.unknown_reference", reference=shorten(named, 150))
 
 
-def unknown_genre_text(genre: str, option: str) -> str:
-    return f"Unknown genre “{shorten(genre, ECHO)}” in {option}. Pick one from the list that appears while you type."
+def unknown_genre_text(genre: str, option: str, locale: str = ENGLISH) -> str:
+    return tr(locale, "error.unknown_genre", genre=shorten(genre, ECHO), option=option_label(option, locale))
 
 
-def no_match_text(text: str, suggestions: Sequence[TitleCard]) -> str:
-    out = f"No title matches “{shorten(text, 200)}”."
+def no_match_text(text: str, suggestions: Sequence[TitleCard], locale: str = ENGLISH) -> str:
+    out = tr(locale, "error.no_match", text=shorten(text, 200))
     if suggestions:
-        out += " Did you mean:\n" + "\n".join(f"• {shorten(choice_label(c), 150)}" for c in suggestions[:5])
-        out += "\nPick one from the list that appears while you type the title."
+        listed = "\n".join(f"• {shorten(choice_label(c, locale=locale), 150)}" for c in suggestions[:5])
+        out += " " + tr(locale, "error.no_match_suggest") + "\n" + listed
+        out += "\n" + tr(locale, "error.no_match_pick")
     else:
-        out += " Check the spelling, or pick a title from the list that appears while you type."
+        out += " " + tr(locale, "error.no_match_spelling")
     return shorten(out, CONTENT, keep_lines=True)
 
 
-# One sentence for every button or menu the bot can no longer follow: its title left the catalog in a rebuild, or
-# it comes from an older version of the bot, or its custom_id was edited by hand.
-STALE_TEXT = (
-    "This message is out of date: the catalog or the bot has changed since it was sent. "
-    "Run the command again for fresh results."
-)
+def stale_text(locale: str = ENGLISH) -> str:
+    """One sentence for every button or menu the bot can no longer follow: its title left the catalog in a
+    rebuild, or it comes from an older version of the bot, or its custom_id was edited by hand."""
+    return tr(locale, "error.stale")
 
 
-def described(value: object) -> str:
+STALE_TEXT = stale_text()
+
+
+def described(value: object, locale: str = ENGLISH) -> str:
     """A value an option arrived with, as a sentence names it ("the number 12345", "a list", "nothing")."""
     if value is None:
-        return "nothing"
+        return tr(locale, "value.nothing")
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
-        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+        shown = number(value, locale) if isinstance(value, float) else str(value)
+        return tr(locale, "value.number", number=shown)
     if isinstance(value, str):
-        size = f" ({len(value):,} characters)" if len(value) > ECHO else ""
-        return f"the text “{shorten(value, ECHO)}”{size}"
+        if len(value) > ECHO:
+            return tr(locale, "value.long_text", text=shorten(value, ECHO), length=f"{len(value):,}")
+        return tr(locale, "value.text", text=shorten(value, ECHO))
     if isinstance(value, list | tuple):
-        return "a list"
-    return "an object" if isinstance(value, dict) else "a value of no known kind"
+        return tr(locale, "value.list")
+    return tr(locale, "value.object" if isinstance(value, dict) else "value.unknown")
 
 
-def wrong_option_text(command: str, option: str, wants: str, value: object) -> str:
+def wrong_option_text(command: str, option: str, wants: str, value: object, locale: str = ENGLISH) -> str:
     """An option whose value is not what the command declares (Discord checks types and bounds, but a hand-made
-    request can send anything)."""
-    return f"{option} takes {wants}, not {described(value)}: run /{command} again and pick or type its value."
-
-
-def missing_option_text(command: str, option: str) -> str:
-    return f"/{command} needs its {option} option: run it again and fill that in."
-
-
-def garbled_options_text(command: str) -> str:
-    return f"That /{shorten(command, ECHO)} arrived garbled: run it again from Discord's command list."
-
-
-def cooldown_text(command: str, retry_after: float) -> str:
-    return f"Easy there! You can use /{command} again in {max(1, round(retry_after))} s."
-
-
-ERROR_TEXT = "Something went wrong on my side while answering. Please try again in a moment."
-
-
-def help_embed(page_size: int) -> discord.Embed:
-    embed = discord.Embed(
-        title="MoreLike: more like this",
-        description="Find movies and shows like one you enjoyed. Results are based on what titles are about.",
-        colour=ACCENT,
+    request can send anything). `command` and `option` are the declared (English) names, said as the user's
+    command picker shows them; `wants` is already said in `locale`."""
+    return tr(
+        locale,
+        "error.wrong_option",
+        option=option_label(option, locale),
+        wants=wants,
+        value=described(value, locale),
+        command=command_label(command, locale),
     )
-    embed.add_field(
-        name="/similar title",
-        value=(
-            "Titles like the one you pick (choose from the list while typing). Optional filters: kind, genre, "
-            f"exclude_genre, year_from, year_to, max_runtime, language, min_rating. {page_size} results a page: "
-            "use Previous / Next and the Refine menu. `private: True` shows the answer to you only."
-        ),
-        inline=False,
+
+
+def missing_option_text(command: str, option: str, locale: str = ENGLISH) -> str:
+    return tr(
+        locale, "error.missing_option", command=command_label(command, locale), option=option_label(option, locale)
     )
-    embed.add_field(
-        name="/discover description", value="Titles matching a description in your own words.", inline=False
+
+
+def garbled_options_text(command: str, locale: str = ENGLISH) -> str:
+    return tr(locale, "error.garbled", command=shorten(command_label(command, locale), ECHO))
+
+
+def cooldown_text(command: str, retry_after: float, locale: str = ENGLISH) -> str:
+    return tr(locale, "error.cooldown", command=command_label(command, locale), seconds=max(1, round(retry_after)))
+
+
+def error_text(locale: str = ENGLISH) -> str:
+    """Something failed on the bot's side: what the user is told (the details go to the log)."""
+    return tr(locale, "error.internal")
+
+
+ERROR_TEXT = error_text()
+# What /help lists as /similar's filters, in its options' order.
+SIMILAR_FILTERS = (
+    "kind",
+    "genre",
+    "exclude_genre",
+    "year_from",
+    "year_to",
+    "max_runtime",
+    "language",
+    "min_rating",
+)
+
+
+def help_embed(page_size: int, locale: str = ENGLISH) -> discord.Embed:
+    def usage(command: str, option: str) -> str:
+        return f"/{command_label(command, locale)} {option_label(option, locale)}"
+
+    embed = discord.Embed(title=tr(locale, "help.title"), description=tr(locale, "help.description"), colour=ACCENT)
+    filters = ", ".join(option_label(name, locale) for name in SIMILAR_FILTERS)
+    similar = tr(
+        locale,
+        "help.similar",
+        filters=filters,
+        page_size=page_size,
+        previous=tr(locale, "button.previous"),
+        next=tr(locale, "button.next"),
+        private=option_label("private", locale),
     )
-    embed.add_field(name="/title title", value="One title's card: overview, rating, cast.", inline=False)
-    embed.set_footer(text="Several titles share a name? You get a “Which one?” choice.")
+    embed.add_field(name=usage("similar", "title"), value=similar, inline=False)
+    embed.add_field(name=usage("discover", "description"), value=tr(locale, "help.discover"), inline=False)
+    embed.add_field(name=usage("title", "title"), value=tr(locale, "help.title_card"), inline=False)
+    embed.set_footer(text=tr(locale, "help.footer"))
     return embed

@@ -3,7 +3,8 @@
 Computing is synchronous (the engine is). Lookups and similar searches take milliseconds and are answered
 directly; free-text work (the model may have to load, seconds) is deferred first, run off the event loop, then
 edited in, so Discord's 3-second first-response deadline always holds. Errors are always ephemeral, whatever the
-command's `private` setting.
+command's `private` setting. Every answer is said in the locale of the interaction it answers (`locale_of`): a
+click is answered in the clicker's.
 
 The cogs call the functions here; the buttons and selects (`components`) hand each click to the bot's `Flows`
 (`bot.flows`), one method per action, so they need not import this module (it imports them, through `layouts`).
@@ -21,8 +22,10 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, ids, layouts
+from bot.discord_app.translator import locale_of, option_label
 from morelike.engine.resolve import parse_reference
 from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
+from morelike.i18n import ENGLISH, tr
 
 log = logging.getLogger("bot.discord_app")
 
@@ -48,10 +51,30 @@ def warming(bot) -> bool:
     return ready is not None and not ready.is_set()
 
 
-def user_text(exc: EngineError) -> str:
-    """An engine error as one sentence in Discord's terms: the option names people typed, not the engine's."""
+class Refusal(EngineError):
+    """Bad input the bot itself refuses (a filter combination, an unknown genre), its one sentence already said in
+    the user's locale."""
+
+
+def user_text(exc: EngineError, locale: str = ENGLISH) -> str:
+    """An engine error as one sentence in Discord's terms: the option names people typed, not the engine's.
+    The engine words its own errors in English: another locale gets the catalogue's sentence for the option at
+    fault (a filter), or that the bot cannot answer now (anything else; the log has the engine's words)."""
+    if isinstance(exc, Refusal):
+        return embeds.shorten(str(exc), 500)
+    if isinstance(exc, ids.StateError) and exc.said is not None:  # what a person asked for cannot be carried
+        params = {name: str(value) for name, value in exc.said.params.items()}
+        if "option" in params:
+            params["option"] = option_label(params["option"], locale)
+        return embeds.shorten(tr(locale, exc.said.key, **params), 500)
     if isinstance(exc, FilterError) and exc.field == "page":
-        return "That page is past the first 1,000 results: narrow the search with filters instead."
+        return tr(locale, "error.page_too_far")
+    if locale != ENGLISH:
+        if isinstance(exc, FilterError):
+            option = OPTION_NAMES.get(exc.field, exc.field)
+            return tr(locale, "error.bad_filter", option=option_label(option, locale))
+        log.info("event=engine_refused locale=%s reason=%r", locale, str(exc)[:200])
+        return tr(locale, "error.unavailable")
     text = str(exc)
     if isinstance(exc, FilterError):
         for engine_name, option in OPTION_NAMES.items():
@@ -74,7 +97,7 @@ def error_reply(text: str) -> Reply:
 # ---- computing (sync; `answer` decides where it runs) ---------------------------------------------------------
 
 
-def results_reply(bot, card: TitleCard, page: int, filters: Filters) -> Reply:
+def results_reply(bot, card: TitleCard, page: int, filters: Filters, locale: str = ENGLISH) -> Reply:
     settings = bot.config.engine
     result = bot.engine.similar(
         card.id,
@@ -85,28 +108,30 @@ def results_reply(bot, card: TitleCard, page: int, filters: Filters) -> Reply:
         boost=settings.boost,
     )
     return Reply(
-        content=embeds.results_header(result, filters),
-        embeds=embeds.results_embeds(result),
-        view=layouts.results_view(card, result, filters, bot.engine.genres()),
+        content=embeds.results_header(result, filters, locale=locale),
+        embeds=embeds.results_embeds(result, locale=locale),
+        view=layouts.results_view(card, result, filters, bot.engine.genres(), locale),
     )
 
 
-def similar_for_ref(bot, ref: str, page: int, filters: Filters) -> Reply:
+def similar_for_ref(bot, ref: str, page: int, filters: Filters, locale: str = ENGLISH) -> Reply:
     card = bot.engine.get(ref)
     if card is None:
-        return error_reply(embeds.STALE_TEXT)
-    return results_reply(bot, card, page, filters)
+        return error_reply(embeds.stale_text(locale))
+    return results_reply(bot, card, page, filters, locale)
 
 
-def check_genres(bot, filters: Filters) -> None:
+def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
     known = set(bot.engine.genres())
     for option, values in (("genre", filters.genres), ("exclude_genre", filters.exclude_genres)):
         for g in values:
             if g not in known:
-                raise EngineError(embeds.unknown_genre_text(g, option))
+                raise Refusal(embeds.unknown_genre_text(g, option, locale))
 
 
-def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tuple[TitleCard | None, Reply | None]:
+def resolve_card(
+    bot, text: str, filters: Filters, *, cards: bool = False, locale: str = ENGLISH
+) -> tuple[TitleCard | None, Reply | None]:
     """The title the user meant, or the reply to send instead: "Which one?", or no match with suggestions."""
     text = text.strip()
     card = bot.engine.get(text)  # a choice picked from autocomplete carries the id (or the ref of a long id)
@@ -124,44 +149,45 @@ def resolve_card(bot, text: str, filters: Filters, *, cards: bool = False) -> tu
     if not candidates:
         reference = parse_reference(text)
         if reference is not None:  # an id or link the catalog does not know: no guesses from its letters
-            return None, error_reply(embeds.unknown_reference_text(str(reference)))
+            return None, error_reply(embeds.unknown_reference_text(reference, locale))
         suggestions = bot.engine.suggest(text, limit=5)
         if not suggestions and text:
             suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
-        return None, error_reply(embeds.no_match_text(text, suggestions))
-    view = layouts.pick_view(candidates, filters, cards=cards)
-    return None, Reply(content=embeds.which_one_text(text, len(candidates), looser), view=view)
+        return None, error_reply(embeds.no_match_text(text, suggestions, locale))
+    view = layouts.pick_view(candidates, filters, cards=cards, locale=locale)
+    return None, Reply(content=embeds.which_one_text(text, len(candidates), looser, locale), view=view)
 
 
-def similar_for_text(bot, text: str, filters: Filters) -> Reply:
-    check_genres(bot, filters)
-    card, reply = resolve_card(bot, text, filters)
-    return results_reply(bot, card, 0, filters) if card is not None else reply
+def similar_for_text(bot, text: str, filters: Filters, locale: str = ENGLISH) -> Reply:
+    check_genres(bot, filters, locale)
+    card, reply = resolve_card(bot, text, filters, locale=locale)
+    return results_reply(bot, card, 0, filters, locale) if card is not None else reply
 
 
-def card_reply(card: TitleCard) -> Reply:
-    return Reply(content="", embeds=[embeds.title_embed(card)], view=layouts.card_view(card))
+def card_reply(card: TitleCard, locale: str = ENGLISH) -> Reply:
+    return Reply(content="", embeds=[embeds.title_embed(card, locale)], view=layouts.card_view(card, locale))
 
 
-def title_card_reply(bot, text: str) -> Reply:
-    card, reply = resolve_card(bot, text, Filters(), cards=True)
-    return card_reply(card) if card is not None else reply
+def title_card_reply(bot, text: str, locale: str = ENGLISH) -> Reply:
+    card, reply = resolve_card(bot, text, Filters(), cards=True, locale=locale)
+    return card_reply(card, locale) if card is not None else reply
 
 
-def card_for_ref(bot, ref: str) -> Reply:
+def card_for_ref(bot, ref: str, locale: str = ENGLISH) -> Reply:
     card = bot.engine.get(ref)
-    return card_reply(card) if card is not None else error_reply(embeds.STALE_TEXT)
+    return card_reply(card, locale) if card is not None else error_reply(embeds.stale_text(locale))
 
 
-def discover_reply(bot, description: str, filters: Filters) -> Reply:
-    check_genres(bot, filters)
+def discover_reply(bot, description: str, filters: Filters, locale: str = ENGLISH) -> Reply:
+    check_genres(bot, filters, locale)
     result = bot.engine.discover(description, filters=filters, k=bot.config.discord.page_size, page=0)
     return Reply(
-        content=embeds.results_header(result, filters, searched=description), embeds=embeds.results_embeds(result)
+        content=embeds.results_header(result, filters, searched=description, locale=locale),
+        embeds=embeds.results_embeds(result, locale=locale),
     )
 
 
-def title_choices(bot, current: str) -> list[app_commands.Choice[str]]:
+def title_choices(bot, current: str, locale: str = ENGLISH) -> list[app_commands.Choice[str]]:
     """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars.
     None while the resolver is still being built: an empty list now beats "This interaction failed"."""
     if warming(bot):
@@ -174,7 +200,7 @@ def title_choices(bot, current: str) -> list[app_commands.Choice[str]]:
         return []
     cards = cards[:25]
     out: list[app_commands.Choice[str]] = []
-    for card, label in zip(cards, embeds.distinct_labels(cards, embeds.CHOICE_NAME), strict=True):
+    for card, label in zip(cards, embeds.distinct_labels(cards, embeds.CHOICE_NAME, locale), strict=True):
         value = card.id if len(card.id) <= MAX_ID_IN_CHOICE else card.ref
         out.append(app_commands.Choice(name=label, value=value))
     return out
@@ -196,7 +222,7 @@ def _fit(text: str | None) -> str | None:
 
 async def send_error(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral message, whatever state the interaction is in."""
-    text = _fit(text) or embeds.ERROR_TEXT
+    text = _fit(text) or embeds.error_text(locale_of(interaction))
     if not interaction.response.is_done():
         await interaction.response.send_message(text, ephemeral=True)
     else:
@@ -226,10 +252,10 @@ async def answer(
         try:
             reply = await asyncio.to_thread(compute) if slow else compute()
         except EngineError as exc:  # FilterError included: one sentence a person can act on
-            reply = error_reply(user_text(exc))
+            reply = error_reply(user_text(exc, locale_of(interaction)))
         except Exception:
             log.exception("event=answer_failed interaction=%s", interaction.id)
-            reply = error_reply(embeds.ERROR_TEXT)
+            reply = error_reply(embeds.error_text(locale_of(interaction)))
         await deliver(interaction, reply, update=update, ephemeral=ephemeral, deferred=slow)
     except discord.HTTPException as exc:
         if exc.code not in (ALREADY_ANSWERED, UNKNOWN_INTERACTION):
@@ -248,7 +274,7 @@ async def deliver(
                 await interaction.edit_original_response(content=content, embeds=[], view=None)
                 return
             await interaction.delete_original_response()  # a public "thinking…" must not become a public error
-        await send_error(interaction, content or embeds.ERROR_TEXT)
+        await send_error(interaction, content or embeds.error_text(locale_of(interaction)))
         return
     if deferred:
         await interaction.edit_original_response(content=content, embeds=reply.embeds, view=reply.view)
@@ -284,30 +310,35 @@ class Flows:
         self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool
     ) -> None:
         """Previous / Next: that page of the title's results."""
-        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, page, filters), copy=copy)
+        locale = locale_of(interaction)
+        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale), copy=copy)
 
     async def refine(
         self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
     ) -> None:
         """A refine option picked: the first page of the results under the filters that option makes."""
+        locale = locale_of(interaction)
 
         def compute() -> Reply:
             try:
                 refined = ids.apply_refine(filters, option)
             except ValueError:  # StateError and FilterError included: an option this bot never offered
-                return error_reply(embeds.STALE_TEXT)
-            return similar_for_ref(self.bot, ref, 0, refined)
+                return error_reply(embeds.stale_text(locale))
+            return similar_for_ref(self.bot, ref, 0, refined, locale)
 
         await self._show(interaction, compute, copy=copy)
 
     async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None:
         """A "Which one?" candidate, or "More like this" under a card: the first page of that title's results."""
-        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters), copy=copy)
+        locale = locale_of(interaction)
+        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale), copy=copy)
 
     async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
         """A /title "Which one?" candidate: that title's card."""
-        await self._show(interaction, lambda: card_for_ref(self.bot, ref), copy=copy)
+        locale = locale_of(interaction)
+        await self._show(interaction, lambda: card_for_ref(self.bot, ref, locale), copy=copy)
 
     async def outdated(self, interaction: discord.Interaction, *, copy: bool) -> None:
         """A click this bot can no longer follow: the outdated-message sentence, ephemeral."""
-        await self._show(interaction, lambda: error_reply(embeds.STALE_TEXT), copy=copy)
+        text = embeds.stale_text(locale_of(interaction))
+        await self._show(interaction, lambda: error_reply(text), copy=copy)

@@ -21,6 +21,7 @@ import re
 from dataclasses import replace
 
 from morelike.engine.types import EngineError, Filters
+from morelike.i18n import ENGLISH, Reason
 
 MAX_CUSTOM_ID = 100
 MAX_PAGE = 999
@@ -50,17 +51,24 @@ FILTERS_VALUE = re.compile(r"^[a-z0-9.\-]+$")  # what a filter value may contain
 
 
 class StateError(EngineError, ValueError):
-    """State that cannot be carried in, or read back from, a custom_id; the message is one sentence."""
+    """State that cannot be carried in, or read back from, a custom_id; the message is one sentence. `said`:
+    what to tell a person instead, in their locale, when it is theirs to act on (see `flows.user_text`)."""
+
+    def __init__(self, message: str, said: Reason | None = None) -> None:
+        super().__init__(message)
+        self.said = said
 
 
-_VALUE_WORDS = {"genre": "genre", "exclude_genre": "genre", "language": "language code"}
+def _refused(key: str, **params: str) -> StateError:
+    """A state error said to a person (a result list cannot be built with what they asked for)."""
+    said = Reason(key, params)
+    return StateError(said.said(ENGLISH), said)
 
 
 def _check_value(key: str, value: str) -> str:
     if not FILTERS_VALUE.match(value):
-        # Said to a person (a result list cannot be built with it): in their words, not the codec's.
         shown = value if len(value) <= 40 else value[:39] + "…"
-        raise StateError(f"“{shown}” is not a {_VALUE_WORDS.get(key, key)} I can filter by ({key}).")
+        raise _refused("error.unfilterable", option=key, value=shown)
     return value
 
 
@@ -125,7 +133,7 @@ def decode_filters(text: str) -> Filters:
 def _checked(custom_id: str) -> str:
     if len(custom_id) > MAX_CUSTOM_ID:
         # Only reachable with every filter set to its longest value; said to a person, so in their words.
-        raise StateError("That is more filters than a result list can carry on its buttons: leave one or two out.")
+        raise _refused("error.too_many_filters")
     return custom_id
 
 

@@ -14,6 +14,7 @@ import discord
 from bot.discord_app import embeds, ids
 from bot.discord_app.components import CardButton, CardSelect, PageButton, PickButton, PickSelect, RefineSelect
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
+from morelike.i18n import ENGLISH, tr
 
 MAX_BUTTONS = 5
 MAX_OPTIONS = 25  # Discord's limit for a select
@@ -41,16 +42,18 @@ def _genre_label(genre: str) -> str:
     return genre.replace("-", " ").title()
 
 
-def refine_options(page: SimilarPage, filters: Filters, all_genres: Sequence[str]) -> list[discord.SelectOption]:
+def refine_options(
+    page: SimilarPage, filters: Filters, all_genres: Sequence[str], locale: str = ENGLISH
+) -> list[discord.SelectOption]:
     """Kind switches, then genres: the searched title's first, then those of the results, then the rest."""
     options: list[discord.SelectOption] = []
-    for value, label in (("movie", "Movies only"), ("show", "Shows only")):
+    for value, key in (("movie", "refine.movies"), ("show", "refine.shows")):
         if filters.kind != value:
-            options.append(discord.SelectOption(label=label, value=ids.refine_value("k", value)))
+            options.append(discord.SelectOption(label=tr(locale, key), value=ids.refine_value("k", value)))
     if filters.kind:
-        options.append(discord.SelectOption(label="Movies and shows", value=ids.refine_value("k", "any")))
+        options.append(discord.SelectOption(label=tr(locale, "refine.both"), value=ids.refine_value("k", "any")))
     if filters.genres:
-        options.append(discord.SelectOption(label="Any genre", value=ids.refine_value("g", "")))
+        options.append(discord.SelectOption(label=tr(locale, "refine.any_genre"), value=ids.refine_value("g", "")))
     skip = {*filters.genres, *filters.exclude_genres}
     ordered: dict[str, None] = {}  # insertion-ordered set
     sources = [page.query.genres if page.query else ()] + [r.card.genres for r in page.items] + [all_genres]
@@ -63,21 +66,27 @@ def refine_options(page: SimilarPage, filters: Filters, all_genres: Sequence[str
             break
         if not ids.FILTERS_VALUE.match(g):
             continue  # a genre that cannot be carried in a custom_id is not offered
-        options.append(discord.SelectOption(label=f"Genre: {_genre_label(g)}"[:100], value=ids.refine_value("g", g)))
+        label = tr(locale, "refine.genre", genre=_genre_label(g))[:100]
+        options.append(discord.SelectOption(label=label, value=ids.refine_value("g", g)))
     return options
 
 
-def results_view(card: TitleCard, page: SimilarPage, filters: Filters, all_genres: Sequence[str]) -> discord.ui.View:
+def results_view(
+    card: TitleCard, page: SimilarPage, filters: Filters, all_genres: Sequence[str], locale: str = ENGLISH
+) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(card.ref, page.page - 1, filters, label="◀ Previous", disabled=page.page == 0))
-    view.add_item(PageButton(card.ref, page.page + 1, filters, label="Next ▶", disabled=not page.has_more))
-    options = refine_options(page, filters, all_genres)
+    previous, following = tr(locale, "button.previous"), tr(locale, "button.next")
+    view.add_item(PageButton(card.ref, page.page - 1, filters, label=previous, disabled=page.page == 0))
+    view.add_item(PageButton(card.ref, page.page + 1, filters, label=following, disabled=not page.has_more))
+    options = refine_options(page, filters, all_genres, locale)
     if options:
-        view.add_item(RefineSelect(card.ref, filters, options))
+        view.add_item(RefineSelect(card.ref, filters, options, placeholder=tr(locale, "refine.placeholder")))
     return view
 
 
-def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool = False) -> discord.ui.View:
+def pick_view(
+    candidates: Sequence[Candidate], filters: Filters, *, cards: bool = False, locale: str = ENGLISH
+) -> discord.ui.View:
     """One button per candidate (up to five), else one select of up to 25. A pick shows that title's results,
     or (`cards`, for /title) its card, in the same message."""
     view = discord.ui.View(timeout=None)
@@ -88,7 +97,7 @@ def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool 
     unique = unique[:MAX_OPTIONS]
     cards_ = [c.card for c in unique]
     if len(unique) <= MAX_BUTTONS:
-        for c, label in zip(unique, embeds.distinct_labels(cards_, embeds.BUTTON_LABEL), strict=True):
+        for c, label in zip(unique, embeds.distinct_labels(cards_, embeds.BUTTON_LABEL, locale), strict=True):
             view.add_item(
                 CardButton(c.card.ref, label=label, row=0)
                 if cards
@@ -96,15 +105,21 @@ def pick_view(candidates: Sequence[Candidate], filters: Filters, *, cards: bool 
             )
     else:
         options = []
-        for c, distinct in zip(unique, embeds.distinct_labels(cards_, embeds.OPTION_TEXT), strict=True):
-            label, description = embeds.candidate_option(c, distinct)
+        for c, distinct in zip(unique, embeds.distinct_labels(cards_, embeds.OPTION_TEXT, locale), strict=True):
+            label, description = embeds.candidate_option(c, distinct, locale)
             options.append(discord.SelectOption(label=label, value=c.card.ref, description=description or None))
-        view.add_item(CardSelect(options) if cards else PickSelect(filters, options))
+        placeholder = tr(locale, "pick.placeholder")
+        view.add_item(
+            CardSelect(options, placeholder=placeholder)
+            if cards
+            else PickSelect(filters, options, placeholder=placeholder)
+        )
     return view
 
 
-def card_view(card: TitleCard) -> discord.ui.View:
+def card_view(card: TitleCard, locale: str = ENGLISH) -> discord.ui.View:
     """Under a title card: "More like this" (opens the results in the same message)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(PickButton(card.ref, Filters(), label="More like this", style=discord.ButtonStyle.secondary))
+    label = tr(locale, "button.more_like_this")
+    view.add_item(PickButton(card.ref, Filters(), label=label, style=discord.ButtonStyle.secondary))
     return view

@@ -9,8 +9,9 @@
   text, and logs a traceback at ERROR. `ApiRunner` serves through a protocol whose `handle_error` answers the same
   JSON error body and logs one INFO line; there is no public hook for this (aio-libs/aiohttp#3287).
 - `conditional_get`: every GET/HEAD answer of the served build carries an ETag keyed by the build id (and the API
-  version), with `Cache-Control: no-cache` so caches revalidate; an `If-None-Match` naming the current tag turns
-  a 200 into a 304 (errors stay errors). A hot reload changes the tag, so nothing stale is ever confirmed.
+  version, and the language of an answer said in one other than English: its Content-Language), with
+  `Cache-Control: no-cache` so caches revalidate; an `If-None-Match` naming the current tag turns a 200 into a 304
+  (errors stay errors). A hot reload changes the tag, so nothing stale is ever confirmed.
 - Connections: `keepalive_timeout` closes a connection that has not completed a request within that time, from
   its opening or its last answer; an idle client and one dribbling its headers alike (aiohttp starts the timer at
   `connection_made`). Request lines and header fields are capped at 8,190 bytes, and 128 headers.
@@ -31,10 +32,13 @@ from aiohttp.http_exceptions import BadHttpMessage, BadHttpMethod, LineTooLong
 from bot.rest.params import FIELD_TO_PARAM, ParamError
 from morelike.answers import error_body
 from morelike.engine import Engine, EngineError, FilterError
+from morelike.i18n import ENGLISH
 
 log = logging.getLogger("morelike.api")
 
-API_VERSION = "1.2.0"  # 1.2: candidates say `same_title`; the ETag carries it, so no cache keeps 1.1 answers
+# 1.2: candidates say `same_title`; 1.3: `lang` / Accept-Language say the why lines in the client's language. The ETag
+# carries it, so no cache keeps an older version's answers.
+API_VERSION = "1.3.0"
 KEEPALIVE_TIMEOUT_S = 30.0  # idle or slow-header connections; a reverse proxy's idle upstream ones too
 MAX_LINE_SIZE = 8190
 MAX_FIELD_SIZE = 8190
@@ -108,25 +112,31 @@ async def get_and_head_only(request: web.Request, handler: Handler) -> web.Strea
     return await handler(request)
 
 
-def build_etag(build_id: str) -> str:
-    """The entity tag of every answer computed from build `build_id` (ASCII letters, digits, '.', '-', '_')."""
+def build_etag(build_id: str, locale: str = ENGLISH) -> str:
+    """The entity tag of every answer computed from build `build_id` (ASCII letters, digits, '.', '-', '_'), said
+    in `locale`: the same URL answers other bytes in another language, so each language has its own tag."""
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in build_id)
-    return f"{safe}.{API_VERSION}"
+    tag = f"{safe}.{API_VERSION}"
+    return tag if locale == ENGLISH else f"{tag}.{locale}"
 
 
 @web.middleware
 async def conditional_get(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method not in (hdrs.METH_GET, hdrs.METH_HEAD):
         return await handler(request)
-    # The tag is taken before the handler runs: if a reload lands meanwhile, the answer is newer than its tag,
+    # The build is read before the handler runs: if a reload lands meanwhile, the answer is newer than its tag,
     # which costs one revalidation later but never confirms a stale copy.
-    etag = build_etag(request.app[ENGINE_KEY].build_id)
+    build_id = request.app[ENGINE_KEY].build_id
     resp = await handler(request)
     if resp.status != 200:  # RFC 9110 13.2.1: preconditions only apply to what would be a 2xx
         return resp
+    etag = build_etag(build_id, resp.headers.get(hdrs.CONTENT_LANGUAGE, ENGLISH))
     wanted = request.if_none_match
     if wanted and any(tag.value in (etag, "*") for tag in wanted):
-        resp = web.Response(status=304)
+        # RFC 9110 15.4.5: a 304 carries the Vary the 200 would have (with its ETag and Cache-Control, below).
+        resp = web.Response(
+            status=304, headers={hdrs.VARY: resp.headers[hdrs.VARY]} if hdrs.VARY in resp.headers else None
+        )
     resp.etag = etag
     resp.headers[hdrs.CACHE_CONTROL] = "no-cache"
     return resp

@@ -4,7 +4,9 @@
 where 3.0's `nullable` beside a `$ref` is ignored by validators. What the server enforces across parameters
 (year_min <= year_max, (page + 1) * k <= 1000, blend's different titles) cannot be said in a schema and is said
 in the descriptions; the paging rule also in an `x-max-rank` extension on `page` and `k`, for clients to read.
-The genre enum is the served build's genres, so the document is per build, like its ETag.
+The genre enum is the served build's genres, so the document is per build, like its ETag. Routes whose answers
+carry fixed text (the `why` lines) describe how its language is chosen: the `lang` query parameter, else the
+`Accept-Language` header (a header parameter here), and the answer's `Content-Language` and `Vary`.
 The tests check the document with openapi-spec-validator and every answer against it with openapi-core.
 """
 
@@ -16,6 +18,7 @@ from bot.rest.http import API_VERSION
 from bot.rest.params import MAX_RANK, RANK_RULE, Param
 from morelike.answers import schemas
 from morelike.engine.languages import codes as language_codes
+from morelike.i18n import LOCALES
 
 if TYPE_CHECKING:
     from bot.rest.routes import Route
@@ -35,6 +38,30 @@ _CACHE_HEADERS = {
         "schema": {"type": "string"},
     },
     "Cache-Control": {"description": "no-cache (store, but revalidate)", "schema": {"type": "string"}},
+}
+_VARY = {
+    "Vary": {
+        "description": "Accept-Language: the answer's language follows it (unless `lang` is given)",
+        "schema": {"type": "string"},
+    }
+}
+_LOCALISED_HEADERS = {
+    **_CACHE_HEADERS,
+    **_VARY,
+    "Content-Language": {
+        "description": "the language the `why` lines are said in",
+        "schema": {"type": "string", "enum": list(LOCALES)},
+    },
+}
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "description": (
+        "the client's languages (RFC 9110), read when `lang` is not given: the supported one of highest q is used "
+        f"({', '.join(LOCALES)}), English when none is"
+    ),
+    "schema": {"type": "string"},
+    "example": "fr-CA, fr;q=0.9, en;q=0.5",
 }
 
 
@@ -103,12 +130,17 @@ def _operation(route: Route, head: bool) -> dict:
                 "example": HEAT_1995,
             },
         )
-    ok: dict[str, Any] = {"description": "OK", "headers": _CACHE_HEADERS}
+    if route.localized:
+        params.append(ACCEPT_LANGUAGE)
+    ok: dict[str, Any] = {"description": "OK", "headers": _LOCALISED_HEADERS if route.localized else _CACHE_HEADERS}
     if not head:
         ok["content"] = _json({"$ref": f"#/components/schemas/{route.schema}"})
     responses: dict[str, Any] = {
         "200": ok,
-        "304": {"description": "Not Modified: If-None-Match named the current ETag", "headers": _CACHE_HEADERS},
+        "304": {
+            "description": "Not Modified: If-None-Match named the current ETag",
+            "headers": {**_CACHE_HEADERS, **_VARY} if route.localized else _CACHE_HEADERS,
+        },
     }
     for status in (*route.responses, 500, 503):
         responses[str(status)] = {"description": _ERROR_TEXT[status]}
@@ -140,7 +172,9 @@ def document(routes: tuple[Route, ...], genres: list[str]) -> dict:
                 "it on localhost, or behind a reverse proxy that adds authentication and TLS. Every answer is "
                 "JSON, errors included. Across parameters the server also enforces: year_min <= year_max, "
                 "runtime_min <= runtime_max, no genre both required and excluded, (page + 1) * k <= 1000, and "
-                "blend's two or three ids naming different titles (an id and its ref are one title)."
+                "blend's two or three ids naming different titles (an id and its ref are one title). The `why` "
+                "lines of similar, discover and blend are said in the language `lang`, else Accept-Language, asks "
+                f"for ({', '.join(LOCALES)}; English otherwise); titles, synopses and genres are catalog data."
             ),
         },
         "servers": [{"url": "/", "description": "where this document was fetched from"}],

@@ -5,6 +5,7 @@ Integers are plain ASCII digits with an optional leading '-' (`k=1_0`, `k=٥`, `
 although Python's `int()` takes them); numbers add an optional decimal part. Strings are stripped and must not be
 empty (so whitespace alone is refused: the document says `pattern: "\\S"`). A route refuses parameters it does not
 declare. Paged routes refuse `(page + 1) * k > 1000` with a 400 that names the limit.
+Routes whose answers carry fixed text (the `why` lines) take `lang` and read `Accept-Language` (`answer_locale`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 from morelike.engine import FilterError, Filters
 from morelike.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
 from morelike.engine.languages import iso639_1
+from morelike.i18n import LOCALES, Locale, negotiate
 
 MAX_SEARCH = 50
 MAX_RUNTIME = 100_000  # the bounds `Filters` enforces, declared here so the document states them
@@ -136,11 +138,22 @@ SUGGEST_PARAMS = (
     Param("limit", "integer", "most suggestions", minimum=1, maximum=MAX_SEARCH, default=25),
     Param("kind", "string", "movie or show only", enum=("movie", "show", "both")),
 )
+# The language of the answer's fixed text: a tag ("fr", "pt-BR", "es-419") or a list as Accept-Language has it
+# ("ko, fr;q=0.8"). Anything that names no supported language is English, never a 400: a client's wish, not input.
+LANG_PARAM = Param(
+    "lang",
+    "string",
+    f"language of the `why` lines: a language tag or an Accept-Language list, the best of {', '.join(LOCALES)} "
+    "is used (another language, or none, is English); overrides the Accept-Language header",
+    max_length=200,
+    example="fr",
+)
 SIMILAR_PARAMS = (
     *FILTER_PARAMS,
     *PAGE_PARAMS,
     Param("franchise", "boolean", "the title's own series as a separate list, one title per other series"),
     Param("boost", "boolean", "rank titles sharing the director or lead cast higher"),
+    LANG_PARAM,
 )
 DISCOVER_PARAMS = (
     Param(
@@ -153,6 +166,7 @@ DISCOVER_PARAMS = (
     ),
     *FILTER_PARAMS,
     *PAGE_PARAMS,
+    LANG_PARAM,
 )
 BLEND_PARAMS = (
     Param(
@@ -169,6 +183,7 @@ BLEND_PARAMS = (
     ),
     *FILTER_PARAMS,
     *PAGE_PARAMS,
+    LANG_PARAM,
 )
 
 
@@ -254,6 +269,14 @@ def convert(spec: Param, value: str) -> Any:
     if spec.maximum is not None and number > spec.maximum:
         raise ParamError(spec.name, f"must be at most {spec.maximum:g}, got {value}")
     return number
+
+
+def answer_locale(request: web.Request, params: dict[str, Any]) -> Locale:
+    """The locale of the answer: `lang` when given (it wins), else the request's Accept-Language; English when
+    neither names a supported language."""
+    if params.get("lang"):
+        return negotiate(params["lang"])
+    return negotiate(request.headers.get("Accept-Language"))
 
 
 def filters_from(params: dict[str, Any], known_genres: list[str]) -> Filters:

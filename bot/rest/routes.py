@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.rest import openapi
 from bot.rest.http import ENGINE_KEY, Handler
@@ -21,12 +21,13 @@ from bot.rest.params import (
     SUGGEST_PARAMS,
     Param,
     ParamError,
+    answer_locale,
     filters_from,
     parse_params,
     shown,
 )
 from morelike.answers import card_json, page_json, resolution_json
-from morelike.engine import Engine, TitleCard
+from morelike.engine import Engine, SimilarPage, TitleCard
 from morelike.engine.engine import BLEND_MAX, BLEND_MIN
 
 
@@ -39,6 +40,14 @@ async def _card_or_404(engine: Engine, title_id: str) -> TitleCard:
     if card is None:
         raise web.HTTPNotFound(reason=f"No title with id or ref {shown(title_id, 100)}.")
     return card
+
+
+def page_response(request: web.Request, params: dict, page: SimilarPage, **extra: object) -> web.Response:
+    """A page of results in the locale the request asks for, saying which (Content-Language), and that the answer
+    varies with Accept-Language (so a cache keeps one copy per language)."""
+    locale = answer_locale(request, params)
+    body = page_json(page, locale) | extra
+    return web.json_response(body, headers={hdrs.CONTENT_LANGUAGE: locale, hdrs.VARY: hdrs.ACCEPT_LANGUAGE})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -85,7 +94,7 @@ async def similar_titles(request: web.Request) -> web.Response:
     page = await asyncio.to_thread(
         engine.similar, card.id, filters, params["k"], params["page"], params["franchise"], params["boost"]
     )
-    return web.json_response(page_json(page))
+    return page_response(request, params, page)
 
 
 async def discover(request: web.Request) -> web.Response:
@@ -93,7 +102,7 @@ async def discover(request: web.Request) -> web.Response:
     params = parse_params(request, DISCOVER_PARAMS)
     filters = filters_from(params, engine.genres())
     page = await asyncio.to_thread(engine.discover, params["q"], filters, params["k"], params["page"])
-    return web.json_response(page_json(page))
+    return page_response(request, params, page)
 
 
 def _blend_ids(engine: Engine, values: list[str]) -> list[str]:
@@ -118,9 +127,7 @@ async def blend(request: web.Request) -> web.Response:
     if len({c.id for c in cards}) < len(cards):
         raise ParamError("id", "give two or three different titles (an id and its ref are the same title)")
     page = await asyncio.to_thread(engine.blend, [c.id for c in cards], filters, params["k"], params["page"])
-    body = page_json(page)
-    body["inputs"] = [card_json(c) for c in cards]
-    return web.json_response(body)
+    return page_response(request, params, page, inputs=[card_json(c) for c in cards])
 
 
 async def genres(request: web.Request) -> web.Response:
@@ -142,6 +149,7 @@ class Route:
     responses: tuple[int, ...]  # error statuses besides 200 and 500
     schema: str
     path_id: bool = False
+    localized: bool = False  # the answer has fixed text (`why`): `lang` / Accept-Language choose its language
 
 
 ROUTES: tuple[Route, ...] = (
@@ -173,8 +181,25 @@ ROUTES: tuple[Route, ...] = (
         (400, 404),
         "SimilarPage",
         path_id=True,
+        localized=True,
     ),
     Route("/v1/titles/{id:.+}", get_title, "One title by id or ref", (), (400, 404), "Title", path_id=True),
-    Route("/v1/discover", discover, "Titles matching a free-text description", DISCOVER_PARAMS, (400,), "SimilarPage"),
-    Route("/v1/blend", blend, "Titles like two or three titles at once", BLEND_PARAMS, (400, 404), "SimilarPage"),
+    Route(
+        "/v1/discover",
+        discover,
+        "Titles matching a free-text description",
+        DISCOVER_PARAMS,
+        (400,),
+        "SimilarPage",
+        localized=True,
+    ),
+    Route(
+        "/v1/blend",
+        blend,
+        "Titles like two or three titles at once",
+        BLEND_PARAMS,
+        (400, 404),
+        "SimilarPage",
+        localized=True,
+    ),
 )

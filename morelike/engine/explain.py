@@ -1,6 +1,8 @@
 """The one-line "why" on every recommendation: shared genres, shared people, similarity.
 
-Kept short (it sits under a title in a Discord embed): at most three genres and two names.
+Kept short (it sits under a title in a Discord embed): at most three genres and two names. Said as reasons
+(`morelike.i18n.Reason`: a message key and its values), so each face says them in its user's locale; the `Why`
+returned reads as the English line.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from morelike.engine.snapshot import Snapshot
+from morelike.i18n import Count, Reason, Why
 
 
 def _names(snap: Snapshot, ids: Sequence[int], limit: int) -> str:
@@ -52,12 +55,6 @@ def contributions(rows: np.ndarray, median: np.ndarray, weights: np.ndarray) -> 
     return [dict(zip(names, row, strict=True)) for row in sums.tolist()]
 
 
-def _votes_text(votes: int) -> str:
-    if votes >= 1_000_000:
-        return f"{votes / 1_000_000:.1f}M votes"
-    return f"{votes // 1000}k votes"
-
-
 class Explainer:
     """The "why" lines of one answer: what the query titles (`sources`, empty for free text) bring is read once,
     then each result is compared against it."""
@@ -81,49 +78,52 @@ class Explainer:
         self.named = {int(snap.named_groups[s]) for s in self.sources} - {-1}  # named series
         self.years = [int(snap.years[s]) for s in self.sources if int(snap.years[s]) > 0]
 
-    def _phrases(self, key: int) -> dict[str, str]:
+    def _phrases(self, key: int) -> dict[str, tuple[Reason, ...]]:
+        """Per reason group, what this title shares with the query (a group may say two things: people)."""
         snap = self.snap
-        phrases: dict[str, str] = {}
+        phrases: dict[str, tuple[Reason, ...]] = {}
         if self.sources:
             theirs = int(snap.genre_bits[key])
             genres = [g for bit, g in self.genres if theirs & bit]
             if genres:
-                phrases["genres"] = "shared: " + ", ".join(genres[:3])
-            people = []
+                phrases["genres"] = (Reason("why.genres", {"genres": ", ".join(genres[:3])}),)
+            people: list[Reason] = []
             if self.directors:
                 dirs_b = set(snap.directors.of(key).tolist())
                 directors = [p for p in self.directors if p in dirs_b]
                 if directors:
-                    people.append("same director: " + _names(snap, directors, 1))
+                    people.append(Reason("why.director", {"name": _names(snap, directors, 1)}))
             cast_b = set(snap.cast.of(key).tolist())
             cast: list[int] = []
             for lead in self.lead:
                 cast += [p for p in lead if p in cast_b and p not in cast]
             if cast:
-                people.append("also stars " + _names(snap, cast, 2))
+                people.append(Reason("why.cast", {"names": _names(snap, cast, 2)}))
             if people:
-                phrases["people"] = " · ".join(people)
+                phrases["people"] = tuple(people)
             if int(snap.named_groups[key]) in self.named:
-                phrases["series"] = "same series"
+                phrases["series"] = (Reason("why.series"),)
             elif int(snap.nodes[key]) in self.family:  # a family link: no "same series" claim
-                phrases["series"] = "same franchise"
+                phrases["series"] = (Reason("why.franchise"),)
             year = int(snap.years[key])
             if self.years and year and min(abs(year - y) for y in self.years) <= 5:
-                phrases["era"] = f"also from the {year // 10 * 10}s"
+                phrases["era"] = (Reason("why.era", {"decade": year // 10 * 10}),)
         votes = int(snap.votes[key])
         if votes >= WELL_KNOWN_VOTES:
             rating = float(snap.ratings[key])
             phrases["known"] = (
-                "well known (" + _votes_text(votes) + (f", {rating:.1f}/10)" if rating == rating else ")")
+                (Reason("why.known", {"votes": Count(votes), "rating": round(rating, 1)}),)
+                if rating == rating  # NaN: no rating
+                else (Reason("why.known_unrated", {"votes": Count(votes)}),)
             )
         return phrases
 
-    def why(self, key: int, cosine: float, contributions: dict[str, float] | None = None) -> str:
+    def why(self, key: int, cosine: float, contributions: dict[str, float] | None = None) -> Why:
         """The reasons that actually lifted `key` in the ranking, strongest first (at most three), ending with
         how close the stories are."""
         phrases = self._phrases(int(key))
         pct = similarity_pct(cosine)
-        content = f"{pct}% match to your description" if self.free_text else f"story {pct}% alike"
+        content = Reason("why.description" if self.free_text else "why.story", {"pct": pct})
         if contributions is None:  # no ranking detail: the old, fixed order
             order = ["genres", "people"]
         else:
@@ -131,12 +131,11 @@ class Explainer:
             for always in ("people", "series"):  # a shared director or star, or the same series, is always said
                 if always in phrases and always not in order:
                     order.insert(0, always)
-            if phrases.get("series") == "same franchise" and contributions.get("series", 0.0) <= 0:
+            franchise = phrases.get("series") == (Reason("why.franchise"),)
+            if franchise and contributions.get("series", 0.0) <= 0:
                 order.remove("series")  # a family link to a story unlike the query's is no franchise claim
-        parts = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
-        parts.append(content)
-        text = " · ".join(parts)
-        return text[:1].upper() + text[1:]
+        groups = [phrases[g] for g in order if g in phrases][: MAX_REASONS - 1]
+        return Why([*(reason for group in groups for reason in group), content])
 
 
 _GROUPS = _group_matrix()

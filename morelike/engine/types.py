@@ -155,7 +155,7 @@ class Filters:
 class Recommendation:
     card: TitleCard
     score: float  # ranking score: cosine similarity, plus the boost when the boost is on
-    why: str  # one short line: shared genres, shared people, similarity %
+    why: str  # one short line: shared genres, shared people, similarity % (an i18n.Why: English, and its reasons)
 
 
 @dataclass(frozen=True)

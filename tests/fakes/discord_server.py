@@ -14,11 +14,16 @@ ENFORCES Discord's documented rules instead of accepting anything:
   <= 100, placeholder <= 150;
 - autocomplete: at most 25 choices, name and value 1..100 characters;
 - commands: names and descriptions within limits, required options first, at most 25 options/choices;
+  localisations (`name_localizations`, `description_localizations`, on commands, options and choices) keyed by
+  Discord's locales only, each value within the same limits and name rules as the default, and names unique per
+  locale (developer docs: "Application Commands" > Localization, "Reference" > Locales);
 - a test can only click enabled components that exist in the message state the fake handed out;
 - an interaction with no answer within 3 s is a broken rule too (the user saw "This interaction failed"), whatever
   the cause: a handler blocking the event loop, a click on a custom_id no handler matches, a crash;
 - messages sent as interaction responses carry `interaction_metadata` (who ran the command or clicked), as
   Discord's do, so a bot can tell the invoking user from others.
+
+Interactions carry the user's `locale` (en-US unless a test passes another: `command(..., locale="fr")`).
 
 Discord behaviours a test can trigger: `redeliver` (the same INTERACTION_CREATE again, same id and token, as after
 a gateway resume), `at_ready` (interactions dispatched in the same breath as READY: users who clicked while the
@@ -48,6 +53,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import discord
+import regex
 import yarl
 from aiohttp import WSMsgType, web
 
@@ -69,7 +75,17 @@ ALLOWED_RESPONSES = {2: COMMAND_TYPES, 3: COMPONENT_TYPES, 4: {AUTOCOMPLETE_RESU
 
 # Application command option types.
 OPT_STRING, OPT_INTEGER, OPT_BOOLEAN, OPT_NUMBER = 3, 4, 5, 10
-NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+# Chat-input command and option names, and their localisations (developer docs, "Application Command Naming"):
+# this pattern with the unicode flag, and lowercase wherever a letter has a lowercase form.
+NAME_RE = regex.compile(r"^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$", regex.UNICODE)
+# The locales Discord knows (developer docs, "Reference" > "Locales"): the only valid localisation keys.
+DISCORD_LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl",
+        "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW",
+        "ko",
+    }
+)  # fmt: skip
 
 log = logging.getLogger("tests.fake_discord")
 
@@ -236,26 +252,77 @@ def check_choices(choices: list[dict]) -> None:
             raise invalid_form(f"data.choices.{i}.value: must be 1 to 100 characters")
 
 
+def valid_name(name: object) -> bool:
+    """A chat-input command or option name (or one of its localisations) as Discord takes it."""
+    return isinstance(name, str) and bool(NAME_RE.match(name)) and name == name.lower()
+
+
+def check_localizations(where: str, field_name: str, values: object, valid) -> dict[str, str]:
+    """A `*_localizations` dictionary: null, or Discord locales mapped to values `valid` accepts."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise invalid_form(f"{where}.{field_name}: must be an object keyed by locale")
+    for locale, value in values.items():
+        if locale not in DISCORD_LOCALES:
+            raise invalid_form(f"{where}.{field_name}.{locale}: Invalid Locale")
+        if not valid(value):
+            raise invalid_form(f"{where}.{field_name}.{locale}: {value!r} is invalid")
+    return values
+
+
+def _description(value: object) -> bool:
+    return isinstance(value, str) and 1 <= len(value) <= 100
+
+
+def _shown_name(item: dict, locale: str) -> object:
+    """The name a user of `locale` sees: its localisation, else the default (a malformed dictionary is refused
+    by check_localizations)."""
+    localized = item.get("name_localizations")
+    return localized.get(locale, item.get("name")) if isinstance(localized, dict) else item.get("name")
+
+
+def _unique_per_locale(where: str, items: list[dict]) -> None:
+    """Names, localised ones included, must not collide within one locale."""
+    for locale in DISCORD_LOCALES:
+        shown = [_shown_name(item, locale) for item in items]
+        if len(set(shown)) != len(shown):
+            raise invalid_form(f"{where}: names must be unique in locale {locale}: {sorted(map(str, shown))}")
+
+
 def check_commands(commands: list[dict]) -> None:
     if len(commands) > 100:
         raise invalid_form("at most 100 global chat input commands")
     names = [c.get("name") for c in commands]
     if len(set(names)) != len(names):
         raise invalid_form("application command names must be unique")
+    _unique_per_locale("application commands", commands)
     for cmd in commands:
-        if not NAME_RE.match(cmd.get("name", "")) or cmd["name"] != cmd["name"].lower():
+        if not valid_name(cmd.get("name", "")):
             raise invalid_form(f"command name {cmd.get('name')!r} is invalid")
         if cmd.get("type", 1) == 1 and not 1 <= len(cmd.get("description") or "") <= 100:
             raise invalid_form(f"command {cmd['name']}: description must be 1 to 100 characters")
+        where = f"command {cmd['name']}"
+        check_localizations(where, "name_localizations", cmd.get("name_localizations"), valid_name)
+        check_localizations(where, "description_localizations", cmd.get("description_localizations"), _description)
         options = cmd.get("options") or []
         if len(options) > 25:
             raise invalid_form(f"command {cmd['name']}: at most 25 options")
+        _unique_per_locale(f"{where} options", options)
         seen_optional = False
         for opt in options:
-            if not NAME_RE.match(opt.get("name", "")):
+            if not valid_name(opt.get("name", "")):
                 raise invalid_form(f"option name {opt.get('name')!r} is invalid")
             if not 1 <= len(opt.get("description") or "") <= 100:
                 raise invalid_form(f"option {opt['name']}: description must be 1 to 100 characters")
+            at = f"{where} option {opt['name']}"
+            check_localizations(at, "name_localizations", opt.get("name_localizations"), valid_name)
+            check_localizations(at, "description_localizations", opt.get("description_localizations"), _description)
+            for choice in opt.get("choices") or []:
+                if not _description(choice.get("name")):  # choice names: 1-100 characters, like descriptions
+                    raise invalid_form(f"{at}: choice name {choice.get('name')!r} must be 1 to 100 characters")
+                localized = choice.get("name_localizations")
+                check_localizations(f"{at} choice {choice['name']}", "name_localizations", localized, _description)
             if opt.get("required"):
                 if seen_optional:
                     raise invalid_form(f"command {cmd['name']}: required options must be placed before optional")
@@ -602,7 +669,7 @@ class FakeDiscord:
         return live[0]
 
     # ---- dispatching interactions (the test API) -------------------------------------------------------------
-    def _base_interaction(self, itype: int, data: dict, user_id: int, guild: bool) -> dict:
+    def _base_interaction(self, itype: int, data: dict, user_id: int, guild: bool, locale: str = "en-US") -> dict:
         iid = snowflake()
         user = user_payload(user_id, f"user{user_id % 100000}")
         payload: dict[str, Any] = {
@@ -612,7 +679,7 @@ class FakeDiscord:
             "data": data,
             "token": f"tok-{iid}-{snowflake()}",
             "version": 1,
-            "locale": "en-US",
+            "locale": locale,  # the user's client language (any string: a test may send one Discord lacks)
             "app_permissions": "2248473465835073",
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -769,10 +836,11 @@ class FakeDiscord:
         user: int = DEFAULT_USER_ID,
         guild: bool = True,
         wait: bool = True,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """A user runs /name with these options; returns once the bot answered (or 3 s passed)."""
         data = self._command_data(name, options or {}, guild)
-        return await self._dispatch(self._base_interaction(2, data, user, guild), wait)
+        return await self._dispatch(self._base_interaction(2, data, user, guild, locale), wait)
 
     async def raw_command(
         self,
@@ -783,6 +851,7 @@ class FakeDiscord:
         user: int = DEFAULT_USER_ID,
         guild: bool = True,
         wait: bool = True,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """/name as a hand-made request can send it, unchecked: a dict gives each value (of any JSON type:
         12345, None, a list for a text option; "yes" for a boolean) its option's declared type, a list is sent
@@ -799,7 +868,8 @@ class FakeDiscord:
         data = {"id": cmd["id"], "name": name, "type": 1, "options": [] if options is None else options}
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
-        return await self._dispatch(self._base_interaction(2 if focused is None else 4, data, user, guild), wait)
+        payload = self._base_interaction(2 if focused is None else 4, data, user, guild, locale)
+        return await self._dispatch(payload, wait)
 
     async def autocomplete(
         self,
@@ -811,10 +881,11 @@ class FakeDiscord:
         user: int = DEFAULT_USER_ID,
         guild: bool = True,
         wait: bool = True,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """A user types `value` into option `focused` of /name."""
         data = self._command_data(name, {**(options or {}), focused: value}, guild, focused=focused)
-        return await self._dispatch(self._base_interaction(4, data, user, guild), wait)
+        return await self._dispatch(self._base_interaction(4, data, user, guild, locale), wait)
 
     def _component(self, message: dict | int, custom_id: str) -> tuple[dict, dict]:
         mid = message if isinstance(message, int) else int(message["id"])
@@ -843,21 +914,27 @@ class FakeDiscord:
                     return comp
         raise AssertionError(f"no component {custom_id!r}")
 
-    def _component_payload(self, message: dict, data: dict, user: int) -> dict:
+    def _component_payload(self, message: dict, data: dict, user: int, locale: str = "en-US") -> dict:
         guild = "guild_id" in message or message.get("_guild", True)
-        payload = self._base_interaction(3, data, user, guild)
+        payload = self._base_interaction(3, data, user, guild, locale)
         payload["message"] = {k: v for k, v in message.items() if not k.startswith("_")}
         return payload
 
     async def click(
-        self, message: dict | int, custom_id: str, *, user: int = DEFAULT_USER_ID, wait: bool = True
+        self,
+        message: dict | int,
+        custom_id: str,
+        *,
+        user: int = DEFAULT_USER_ID,
+        wait: bool = True,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """A user clicks a button of a message the fake handed out (its current state)."""
         current, comp = self._component(message, custom_id)
         if comp.get("type") != 2:
             raise AssertionError(f"{custom_id!r} is not a button")
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._dispatch(self._component_payload(current, data, user), wait)
+        return await self._dispatch(self._component_payload(current, data, user, locale), wait)
 
     async def select(
         self,
@@ -867,6 +944,7 @@ class FakeDiscord:
         *,
         user: int = DEFAULT_USER_ID,
         wait: bool = True,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """A user picks `values` in a string select menu of a message the fake handed out."""
         current, comp = self._component(message, custom_id)
@@ -879,7 +957,7 @@ class FakeDiscord:
         if not comp.get("min_values", 1) <= len(values) <= comp.get("max_values", 1):
             raise AssertionError(f"{len(values)} values picked, outside min/max of {custom_id!r}")
         data = {"custom_id": custom_id, "component_type": 3, "values": values}
-        return await self._dispatch(self._component_payload(current, data, user), wait)
+        return await self._dispatch(self._component_payload(current, data, user, locale), wait)
 
     async def raw_click(
         self,

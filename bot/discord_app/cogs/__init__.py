@@ -10,9 +10,14 @@ import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, flows
-from morelike.engine.types import EngineError, FilterError, Filters
+from bot.discord_app.translator import loc, option_label
+from morelike.engine.types import FilterError, Filters
+from morelike.i18n import ENGLISH, tr
 
-KIND_CHOICES = [app_commands.Choice(name="Movies", value="movie"), app_commands.Choice(name="Shows", value="show")]
+KIND_CHOICES = [
+    app_commands.Choice(name=loc("choice.movie"), value="movie"),
+    app_commands.Choice(name=loc("choice.show"), value="show"),
+]
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
 # The catalog's longest genre is 15 characters ("science-fiction"), a language code is two letters.
 GENRE_MAX = 40
@@ -29,20 +34,41 @@ def make_filters(
     max_runtime: int | None = None,
     language: str | None = None,
     min_rating: float | None = None,
+    *,
+    locale: str = ENGLISH,
 ) -> Filters:
-    """The command options as engine filters; raises EngineError (one sentence, in the options' own names) on a
-    bad combination."""
+    """The command options as engine filters; raises `flows.Refusal` (one sentence in `locale`, naming the options
+    as the user's command picker does) on a bad combination."""
+
+    def option(name: str) -> str:
+        return option_label(name, locale)
+
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise EngineError(f"year_from ({year_from}) is after year_to ({year_to}): swap them, or leave one of them out.")
+        raise flows.Refusal(
+            tr(
+                locale,
+                "error.years_swapped",
+                year_from=option("year_from"),
+                start=year_from,
+                year_to=option("year_to"),
+                end=year_to,
+            )
+        )
     if genre and exclude_genre and genre.strip().lower() == exclude_genre.strip().lower():
-        raise EngineError(
-            f"“{embeds.shorten(genre, embeds.ECHO)}” is both the genre and the exclude_genre: keep one of them."
+        raise flows.Refusal(
+            tr(
+                locale,
+                "error.genre_twice",
+                genre=embeds.shorten(genre, embeds.ECHO),
+                genre_option=option("genre"),
+                exclude_option=option("exclude_genre"),
+            )
         )
     if language is not None and not (
         len(language.strip()) == 2 and language.strip().isascii() and language.strip().isalpha()
     ):
-        raise EngineError(
-            f"language takes a two-letter code such as en, fr or ja, not “{embeds.shorten(language, embeds.ECHO)}”."
+        raise flows.Refusal(
+            tr(locale, "error.language_code", option=option("language"), text=embeds.shorten(language, embeds.ECHO))
         )
     try:
         return Filters(
@@ -56,7 +82,7 @@ def make_filters(
             rating_min=min_rating,
         )
     except FilterError as exc:
-        raise EngineError(flows.user_text(exc)) from None
+        raise flows.Refusal(flows.user_text(exc, locale)) from None
 
 
 def _cooldown_for(interaction: discord.Interaction) -> app_commands.Cooldown | None:

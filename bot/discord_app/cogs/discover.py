@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.discord_app import flows
 from bot.discord_app.cogs import KIND_CHOICES, Genre, make_filters, user_cooldown
+from bot.discord_app.translator import loc, locale_of
 from morelike.engine.types import EngineError
 
 
@@ -15,12 +16,12 @@ class DiscoverCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="discover", description="Movies and shows matching a description")
+    @app_commands.command(name=loc("command.discover.name"), description=loc("command.discover.description"))
     @app_commands.describe(
-        description="What you want to watch, in your own words",
-        kind="Only movies or only shows",
-        genre="Only titles with this genre",
-        private="Show the answer to you only",
+        description=loc("option.description.description"),
+        kind=loc("option.kind.description"),
+        genre=loc("option.genre.description"),
+        private=loc("option.private.description"),
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @user_cooldown()
@@ -32,15 +33,16 @@ class DiscoverCog(commands.Cog):
         genre: Genre | None = None,
         private: bool = False,
     ) -> None:
+        locale = locale_of(interaction)
         try:
-            filters = make_filters(kind=kind, genre=genre)
+            filters = make_filters(kind=kind, genre=genre, locale=locale)
         except EngineError as exc:
-            await flows.send_error(interaction, flows.user_text(exc))
+            await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
         # The model may have to load first (seconds): always defer, then edit.
         await flows.answer(
-            interaction, lambda: flows.discover_reply(bot, description, filters), ephemeral=private, slow=True
+            interaction, lambda: flows.discover_reply(bot, description, filters, locale), ephemeral=private, slow=True
         )
 
     @discover.autocomplete("genre")

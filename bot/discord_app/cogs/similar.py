@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.discord_app import flows
 from bot.discord_app.cogs import KIND_CHOICES, Genre, Language, make_filters, user_cooldown
+from bot.discord_app.translator import loc, locale_of
 from morelike.engine.types import EngineError
 
 
@@ -15,18 +16,18 @@ class SimilarCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="similar", description="Movies and shows like a title you pick")
+    @app_commands.command(name=loc("command.similar.name"), description=loc("command.similar.description"))
     @app_commands.describe(
-        title="The title you liked (pick from the list, or type it)",
-        kind="Only movies or only shows",
-        genre="Only titles with this genre",
-        exclude_genre="No titles with this genre",
-        year_from="Released in or after this year",
-        year_to="Released in or before this year",
-        max_runtime="At most this many minutes",
-        language="Original language, a code such as en, fr, ja",
-        min_rating="Rated at least this (0 to 10)",
-        private="Show the answer to you only",
+        title=loc("option.title.description"),
+        kind=loc("option.kind.description"),
+        genre=loc("option.genre.description"),
+        exclude_genre=loc("option.exclude_genre.description"),
+        year_from=loc("option.year_from.description"),
+        year_to=loc("option.year_to.description"),
+        max_runtime=loc("option.max_runtime.description"),
+        language=loc("option.language.description"),
+        min_rating=loc("option.min_rating.description"),
+        private=loc("option.private.description"),
     )
     @app_commands.choices(kind=KIND_CHOICES)
     @user_cooldown()
@@ -44,19 +45,25 @@ class SimilarCog(commands.Cog):
         min_rating: app_commands.Range[float, 0, 10] | None = None,
         private: bool = False,
     ) -> None:
+        locale = locale_of(interaction)
         try:
-            filters = make_filters(kind, genre, exclude_genre, year_from, year_to, max_runtime, language, min_rating)
+            filters = make_filters(
+                kind, genre, exclude_genre, year_from, year_to, max_runtime, language, min_rating, locale=locale
+            )
         except EngineError as exc:
-            await flows.send_error(interaction, flows.user_text(exc))
+            await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
         await flows.answer(
-            interaction, lambda: flows.similar_for_text(bot, title, filters), ephemeral=private, slow=flows.warming(bot)
+            interaction,
+            lambda: flows.similar_for_text(bot, title, filters, locale),
+            ephemeral=private,
+            slow=flows.warming(bot),
         )
 
     @similar.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction, current: str):
-        return flows.title_choices(self.bot, current)
+        return flows.title_choices(self.bot, current, locale_of(interaction))
 
     @similar.autocomplete("genre")
     @similar.autocomplete("exclude_genre")

@@ -7,25 +7,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import flows
+from bot.discord_app.translator import loc, locale_of
 
 
 class TitleCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="title", description="One title's card: overview, rating, cast")
-    @app_commands.describe(title="The title (pick from the list, or type it)", private="Show the answer to you only")
+    @app_commands.command(name=loc("command.title.name"), description=loc("command.title.description"))
+    @app_commands.describe(title=loc("option.card_title.description"), private=loc("option.private.description"))
     async def title(
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 200], private: bool = False
     ) -> None:
         bot = self.bot
+        locale = locale_of(interaction)
         await flows.answer(
-            interaction, lambda: flows.title_card_reply(bot, title), ephemeral=private, slow=flows.warming(bot)
+            interaction, lambda: flows.title_card_reply(bot, title, locale), ephemeral=private, slow=flows.warming(bot)
         )
 
     @title.autocomplete("title")
     async def title_autocomplete(self, interaction: discord.Interaction, current: str):
-        return flows.title_choices(self.bot, current)
+        return flows.title_choices(self.bot, current, locale_of(interaction))
 
 
 async def setup(bot: commands.Bot) -> None:
