@@ -82,6 +82,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX titles_trakt ON titles (kind, trakt_id);
     CREATE INDEX titles_tmdb ON titles (kind, tmdb_id);
     """,
+    # 3: a title's other names (Trakt aliases and translated titles, a JSON list like the other list fields)
+    """
+    ALTER TABLE titles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -302,6 +306,15 @@ class Store:
         async with self._db.execute(sql) as cursor:
             async for row in cursor:
                 yield row_to_title(row)
+
+    async def top_ids(self, prefix: str, limit: int, offset: int = 0) -> list[str]:
+        """Ids starting with `prefix`, most popular first (ties by id): the `offset`-th to the (`offset`+`limit`)-th."""
+        cursor = await self._db.execute(
+            "SELECT id FROM titles WHERE id LIKE ? ESCAPE '\\' ORDER BY popularity DESC NULLS LAST, id "
+            "LIMIT ? OFFSET ?",
+            (_like_prefix(prefix), limit, offset),
+        )
+        return [r[0] for r in await cursor.fetchall()]
 
     async def remove_except(self, keep: set[str], protect_prefix: str | None = None) -> int:
         """Delete titles not in `keep` (a file catalog is authoritative), sparing ids with `protect_prefix`."""

@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 from typing import Any
 
 from morelike.engine import Resolution, SimilarPage, TitleCard
-from morelike.engine.resolve import MATCH_FUZZY, MATCH_ID, MATCH_ORIGINAL, MATCH_TITLE
+from morelike.engine.resolve import MATCH_ALIAS, MATCH_FUZZY, MATCH_ID, MATCH_ORIGINAL, MATCH_TITLE
 from morelike.i18n import ENGLISH, why_text
 
 
@@ -155,7 +155,7 @@ def schemas() -> dict:
                         {
                             "title": _ref("Title"),
                             "score": {**n, "minimum": 0, "maximum": 100},
-                            "matched": {"enum": [MATCH_ID, MATCH_TITLE, MATCH_ORIGINAL, MATCH_FUZZY]},
+                            "matched": {"enum": [MATCH_ID, MATCH_TITLE, MATCH_ORIGINAL, MATCH_ALIAS, MATCH_FUZZY]},
                             "same_title": {
                                 **b,
                                 "description": 'the very title typed ("Heat": the films titled Heat, not '

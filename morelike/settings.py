@@ -157,6 +157,9 @@ class TraktSettings:
     max_retries: Int[0, 20] = 5
     backoff_s: FloatAbove[0, 60] = 1.0
     people_top_n: Int[0, 1_000_000] = 500  # cast and directors for the N most popular movies and N most popular shows
+    # Other names (aliases and translated titles) for the N most popular movies and N most popular shows, which
+    # lookups find them by: two requests a title, so 1000 requests (5 minutes at Trakt's rate limit) by default.
+    aliases_top_n: Int[0, 1_000_000] = 250
 
 
 @_section

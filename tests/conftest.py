@@ -120,11 +120,12 @@ def unwritable_dir(tmp_path):
 
 def trakt_settings(fake, **overrides):
     """[trakt] settings against a fake Trakt server (tests/fakes/trakt_server.py): small pages, fast retries, a
-    request cap no test reaches unless it sets one, and no people calls unless a test asks (they add requests)."""
+    request cap no test reaches unless it sets one, and no people or alias calls unless a test asks (they add
+    requests)."""
     from morelike.settings import TraktSettings
 
     values = dict(base_url=fake.base_url, page_limit=TRAKT_PAGE, backoff_s=0.01, timeout_s=5.0, max_retries=3)
-    values |= dict(people_top_n=0, max_requests=1000)
+    values |= dict(people_top_n=0, aliases_top_n=0, max_requests=1000)
     values.update(overrides)
     return TraktSettings(**values)
 

@@ -36,7 +36,8 @@ def _config(tmp_path, fake, extra: str = "") -> object:
     config_path = tmp_path / "bot.toml"
     config_path.write_text(
         f'[paths]\nstate_dir = "{tmp_path / "state"}"\n'
-        f'[trakt]\nbase_url = "{fake.base_url}"\npage_limit = 10\nbackoff_s = 0.01\npeople_top_n = 5\n{extra}'
+        f'[trakt]\nbase_url = "{fake.base_url}"\npage_limit = 10\nbackoff_s = 0.01\npeople_top_n = 5\n'
+        f"aliases_top_n = 2\n{extra}"
     )
     return config_path
 
@@ -106,7 +107,8 @@ async def test_no_titles_and_a_cap_too_low_are_said_as_such(tmp_path):
         config_path = _config(tmp_path / "capped", fake, "max_requests = 3\n")
         code, _out, err = await _cli(config_path, "build", "--source", "trakt")
         assert code == 2 and "no cached embeddings" not in err and fake.hits.total() == 0
-        assert "[trakt] max_requests = 3 is too low to store even one page" in err and "at least 6" in err
+        # A page of 10, people for 5, other names (two requests each) for 2: 1 + 5 + 4.
+        assert "[trakt] max_requests = 3 is too low to store even one page" in err and "at least 10" in err
 
 
 async def test_a_second_writer_is_refused_naming_the_first(tmp_path):

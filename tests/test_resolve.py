@@ -333,3 +333,53 @@ def test_a_popular_sequel_never_outranks_the_exact_title():
     ]
     res = TitleResolver(rows).resolve("Now You See Me")
     assert res.candidates[0] == (0, 100.0, "title") and res.candidates[1][1] < 100
+
+
+@pytest.fixture(scope="module")
+def named(rows) -> tuple[list[ResolverRow], TitleResolver]:
+    """The rows with other names (issue 20): Amélie's translated titles, and "Red Heat" given the alias "Heat" (an
+    alias that is another film's title)."""
+    out = list(rows)
+    amelie, red_heat = key_of(rows, "Amélie", 2001), key_of(rows, "Red Heat", 1988)
+    names = ("Die fabelhafte Welt der Amélie", "アメリ", "Амели", "AMELIE", "Le Fabuleux Destin d'Amélie Poulain")
+    out[amelie] = dataclasses.replace(rows[amelie], aliases=names)  # the last two fold like its title, original title
+    out[red_heat] = dataclasses.replace(rows[red_heat], aliases=("Heat",))
+    return out, TitleResolver(out)
+
+
+@pytest.mark.parametrize(
+    "text", ["Die fabelhafte Welt der Amélie", "die fabelhafte welt der amelie", "アメリ", "АМЕЛИ"]
+)
+def test_other_names_find_the_title_in_any_script(named, text):
+    rows, resolver = named
+    amelie = key_of(rows, "Amélie", 2001)
+    res = resolver.resolve(text)
+    assert res.candidates[0] == (amelie, 100.0, "alias")
+    assert res.clear_key == amelie and res.same_title == (amelie,)
+
+
+def test_a_typo_in_a_latin_alias_still_finds_the_title(named):
+    rows, resolver = named
+    res = resolver.resolve("die fabelhafte welt der amelei")
+    assert res.candidates[0][0] == key_of(rows, "Amélie", 2001) and res.candidates[0][2] == "fuzzy"
+    assert res.clear_key == key_of(rows, "Amélie", 2001)
+
+
+@pytest.mark.parametrize("typed", ["die fabel", "アメ", "амел", "welt der am"])
+def test_autocomplete_offers_the_title_by_its_other_names(named, typed):
+    rows, resolver = named
+    assert resolver.suggest(typed)[0][0] == key_of(rows, "Amélie", 2001)
+
+
+def test_a_title_comes_before_another_titles_alias(named):
+    """ "Heat" is still the films titled Heat (the one rule of "Which one?"): Red Heat, whose alias is "Heat", is a
+    looser match, offered after them; and the year still picks one Heat."""
+    rows, resolver = named
+    heats = {r.key for r in rows if r.title == "Heat"}
+    red_heat = key_of(rows, "Red Heat", 1988)
+    res = resolver.resolve("heat")
+    assert set(res.same_title) == heats and red_heat not in res.same_title
+    assert (red_heat, 100.0, "alias") in res.candidates
+    assert [k for k, _, _ in res.candidates].index(red_heat) >= len(heats)
+    assert resolver.resolve("heat 1986").clear_key == key_of(rows, "Heat", 1986)
+    assert resolver.resolve("Red Heat").clear_key == red_heat

@@ -90,6 +90,30 @@ async def test_people_are_stored_with_their_title_and_a_change_of_people_is_an_u
     await store.close()
 
 
+async def test_a_store_from_before_aliases_is_upgraded_and_keeps_its_titles(tmp_path):
+    """Issue 20: a working store of schema 2 (no other names per title) gains them in place; its rows read with none,
+    and a title's other names are stored with it, a change of them being an update like any other field's."""
+    path = tmp_path / "v2.sqlite"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:
+        for statement in filter(str.strip, script.split(";")):
+            con.execute(statement)
+    con.execute("INSERT INTO titles (id, kind, title, norm_title, updated_at) VALUES ('x', 'movie', 'Amélie', 'a', 0)")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    store = await Store.open(path)
+    try:
+        assert (await store.get("x")).aliases == ()
+        names = ("Le Fabuleux Destin d'Amélie Poulain", "アメリ", "Амели")
+        amelie = _title(id="x", title="Amélie", year=2001, aliases=list(names))
+        assert (await store.upsert_titles([amelie])).updated == 1
+        assert (await store.upsert_titles([amelie])).unchanged == 1
+        assert (await store.get("x")).aliases == names  # in order, in their own scripts
+    finally:
+        await store.close()
+
+
 def test_a_stop_while_the_store_connects_closes_the_connection_before_the_loop_closes(tmp_path, monkeypatch):
     """A stop (Ctrl-C, SIGTERM: the main task cancelled) landing while the store connects, and `asyncio.run` ending
     right after it, as the indexer's does: the connection is closed first. Left behind, its thread handed the new

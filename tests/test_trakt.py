@@ -23,7 +23,7 @@ from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
 from morelike.catalog.records import RecordError
 from morelike.settings import TraktSettings
 from tests.conftest import TRAKT_PAGE, trakt_settings
-from tests.fakes.trakt_server import FakeTrakt, make_catalog, make_movie, make_show
+from tests.fakes.trakt_server import WORLD_ID, FakeTrakt, add_world_titles, make_catalog, make_movie, make_show
 
 KEY = "test-client-id-5f3a9c"
 N_MOVIES, N_SHOWS, PAGE = 250, 120, TRAKT_PAGE
@@ -158,6 +158,110 @@ async def test_people_fetched_for_top_n_only_and_never_wiped(fake, store):
     again = await crawl(store, settings(fake, people_top_n=3), KEY, fresh=True)
     assert (again.inserted, again.updated, again.unchanged) == (0, 1, N_MOVIES + N_SHOWS - 1)
     assert (await store.get("trakt-movie-2")).cast == movie.cast[::-1]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# other names: aliases and translations (issue 20)
+
+AMELIE, MOSCOW = f"trakt-movie-{WORLD_ID}", f"trakt-movie-{WORLD_ID + 3}"
+
+
+@pytest.fixture
+async def world():
+    """The fake Trakt with real films in other languages and scripts at the top of its movie list."""
+    server = FakeTrakt(add_world_titles(make_catalog(60, 20)), client_id=KEY)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def name_calls(fake) -> list[str]:
+    return [path for path, _ in fake.log if path.endswith(("/aliases", "/translations"))]
+
+
+async def test_other_names_are_fetched_for_the_top_n_only_and_never_wiped(world, store):
+    summary = await crawl(store, settings(world, people_top_n=0, aliases_top_n=3), KEY)
+
+    assert summary.completed and summary.aliases == 6  # 3 movies and 3 shows, two requests each
+    top = [f"/movies/{WORLD_ID + i}" for i in range(3)] + [f"/shows/{i}" for i in (1, 2, 3)]
+    assert sorted(name_calls(world)) == sorted(f"{t}/{what}" for t in top for what in ("aliases", "translations"))
+    amelie = await store.get(AMELIE)
+    # Translated titles first, then aliases; none twice, none that folds like the title ("Amelie"), no English
+    # translation (the title itself), no translation without a title.
+    assert amelie.aliases == (
+        "Le Fabuleux Destin d'Amélie Poulain",
+        "Die fabelhafte Welt der Amélie",
+        "アメリ",
+        "Амели",
+        "Amélie from Montmartre",
+    )
+    assert amelie.original_title is None  # Trakt sent none for it
+    spirited = await store.get(f"trakt-movie-{WORLD_ID + 1}")
+    assert spirited.original_title == "千と千尋の神隠し" and "千と千尋の神隠し" not in spirited.aliases
+    assert (await store.get(MOSCOW)).aliases == ()  # rank 4: beyond the top 3
+    assert (await store.get("trakt-show-1")).aliases == ()  # Trakt has only its English title
+
+    # A recrawl that fetches no names keeps the stored ones.
+    again = await crawl(store, settings(world, people_top_n=0, aliases_top_n=0), KEY, fresh=True)
+    assert again.updated == 0 and (await store.get(AMELIE)).aliases == amelie.aliases
+
+
+async def test_a_finished_crawl_fetches_the_names_it_lacks_and_nothing_else(world, store):
+    """A crawl finished before names were fetched (or with a smaller aliases_top_n) gets the names of its stored top
+    titles on the next run, without reading a list page again, stopping cleanly at the request cap on the way;
+    the next sync still starts where it would have."""
+    await crawl(store, settings(world, aliases_top_n=0), KEY)
+    since = await store.get_state(trakt.SINCE_KEY)
+    state = json.loads(await store.get_state(trakt.CRAWL_KEY))
+    del state["aliases_top_n"], state["aliases"]  # as code from before issue 20 left it
+    await store.set_state(trakt.CRAWL_KEY, json.dumps(state))
+    served = len(world.log)
+
+    capped = await crawl(store, settings(world, aliases_top_n=4, max_requests=5), KEY)
+    assert capped.stopped_by_cap and not capped.already_complete and capped.aliases == 2
+    rest = await crawl(store, settings(world, aliases_top_n=4), KEY)
+    assert rest.completed and rest.resumed and rest.aliases == 6
+
+    fetched = world.log[served:]
+    assert not [path for path, _ in fetched if path.endswith("/popular")]  # no list page read again
+    assert len(fetched) == 8 * 2 + 1  # 4 movies and 4 shows, two calls each, and the one the cap cut short
+    assert (await store.get(MOSCOW)).aliases == ("Москва слезам не верит", "Moskau glaubt den Tränen nicht",
+                                                  "Moskva slezam ne verit")  # fmt: skip
+    assert await store.get_state(trakt.SINCE_KEY) == since
+    assert (await crawl(store, settings(world, aliases_top_n=4), KEY)).already_complete
+    # A larger N later fetches the ranks it adds, not the ones it has.
+    served = len(world.log)
+    assert (await crawl(store, settings(world, aliases_top_n=5), KEY)).aliases == 2
+    assert sorted(path for path, _ in world.log[served:]) == [
+        f"/movies/{WORLD_ID + 4}/aliases", f"/movies/{WORLD_ID + 4}/translations", "/shows/5/aliases",
+        "/shows/5/translations",
+    ]  # fmt: skip
+
+
+async def test_name_calls_honour_the_rate_limit_and_count_against_the_page_budget(world, store):
+    world.fail("/movies/*/translations", status=429, retry_after=1)
+    summary = await crawl(store, settings(world, people_top_n=0, aliases_top_n=2), KEY)
+    assert summary.completed and summary.retries == 1
+    path = f"/movies/{WORLD_ID}/translations"
+    times = [t for (served, _), t in zip(world.log, world.times, strict=True) if served == path]
+    assert len(times) == 2 and times[1] - times[0] >= 0.95  # Retry-After: 1 honoured
+    assert (await store.get(AMELIE)).aliases[0] == "Le Fabuleux Destin d'Amélie Poulain"
+
+    with pytest.raises(TraktError) as err:  # a page, its 5 people and 5 titles' names: 1 + 5 + 10 requests
+        await crawl(store, settings(world, max_requests=3, people_top_n=5, aliases_top_n=5), KEY, fresh=True)
+    assert "costs up to 16 requests" in str(err.value) and "aliases_top_n" in str(err.value)
+
+
+def test_other_names_from_malformed_or_missing_payloads():
+    from indexer.trakt.payload import parse_aliases
+
+    title = trakt_title("movie", {"title": "Heat", "original_title": "Heat!", "ids": {"trakt": 1}})
+    aliases = [{"title": "Heat"}, {"title": " Kampf der Titanen "}, {"country": "de"}, "x", {"title": 42}]
+    names = parse_aliases(title, [*aliases, {"title": "x" * 501}], None)
+    assert names == ("Kampf der Titanen",)
+    assert parse_aliases(title, None, None) == ()
+    with pytest.raises(RecordError):
+        parse_aliases(title, {"title": "not a list"}, [])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -404,7 +508,8 @@ from indexer.trakt import crawl
 
 async def main():
     store = await Store.open(sys.argv[1])
-    s = TraktSettings(base_url=sys.argv[2], page_limit=50, backoff_s=0.01, people_top_n=5, timeout_s=30)
+    s = TraktSettings(base_url=sys.argv[2], page_limit=50, backoff_s=0.01, people_top_n=5, aliases_top_n=5,
+                      timeout_s=30)
     await crawl(store, s, os.environ["TRAKT_CLIENT_ID"])
 
 asyncio.run(main())
@@ -429,6 +534,9 @@ def committed(db: Path) -> tuple[int, set[tuple[str, int]]]:
         # killed among a page's people calls: m1 and s1 are stored (s1 before its people), shows 1-2 have their
         # people; only the people call under way is sent again, not s1 nor the people it already has
         ("/shows/3/people", None, 100, ("/shows/3/people", None)),
+        # killed between a title's two name calls (issue 20): m1 is stored with its people and m1's names; m2's
+        # aliases are asked again with its translations, a title's names being stored together
+        ("/movies/2/translations", None, 50, ("/movies/2/translations", None)),
         # killed at an arbitrary moment (wherever the crawl is when the 9th request arrives)
         (None, None, None, None),
     ],
@@ -462,7 +570,7 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
 
     store = await Store.open(db)
     try:
-        summary = await crawl(store, settings(fake), KEY)
+        summary = await crawl(store, settings(fake, aliases_top_n=5), KEY)
         assert summary.completed
         assert set(await stored_ids(store)) == all_ids()  # nothing lost, nothing extra (ids are the key)
         assert summary.inserted == len(all_ids()) - before  # committed rows are not written again
@@ -475,7 +583,12 @@ async def test_resume_after_sigkill(fake, tmp_path, hang_path, hang_page, expect
     rerun_pages = [entry for entry in rerun if entry[0].endswith("/popular")]
     assert len(rerun_pages) == len(set(rerun_pages))
     assert not done_pages & set(rerun_pages)  # completed pages are not fetched again
-    assert set(hits_before) & set(rerun) <= {hits_before[-1]}  # nor anything but the request the kill cut short
+    # nor anything but the requests for the one title the kill cut short (its names are two, stored together)
+    cut_short = hits_before[-1]
+    title_calls = {cut_short, (cut_short[0].replace("/translations", "/aliases"), None)}
+    assert set(hits_before) & set(rerun) <= (title_calls if cut_short[0].endswith("/translations") else {cut_short})
+    for kind in ("movies", "shows"):  # the top titles' names were asked for, whenever the kill came
+        assert all(fake.hits[f"/{kind}/{i}/aliases"] and fake.hits[f"/{kind}/{i}/translations"] for i in range(1, 6))
     if refetched:
         assert refetched in rerun and refetched == hits_before[-1]
 

@@ -15,7 +15,7 @@ import pytest
 from indexer import trakt
 from indexer.trakt import TraktError, crawl, sync
 from tests.conftest import trakt_settings
-from tests.fakes.trakt_server import FakeTrakt, make_catalog
+from tests.fakes.trakt_server import WORLD_ID, FakeTrakt, add_world_titles, make_catalog
 
 KEY = "test-client-id-sync-81d2"
 
@@ -44,6 +44,24 @@ async def assert_store_matches_trakt(fake, store, kind: str, ids) -> None:
         src = fake.catalog.find(kind, str(trakt_id))
         got = await store.get(f"trakt-{kind}-{trakt_id}")
         assert (got.title, got.overview) == (src["title"], src["overview"]), f"{kind} {trakt_id} lost its update"
+
+
+async def test_sync_updates_the_original_title_and_keeps_the_other_names(store):
+    """Issue 20: the feed carries a title's original title, which the sync applies; not its aliases or translations,
+    so the names the crawl fetched stay (and no name calls are made)."""
+    async with FakeTrakt(add_world_titles(make_catalog(10, 5)), client_id=KEY) as fake:
+        await crawl(store, trakt_settings(fake, aliases_top_n=2), KEY)
+        amelie = await store.get(f"trakt-movie-{WORLD_ID}")
+        assert amelie.original_title is None and "Amélie from Montmartre" in amelie.aliases
+        fake.catalog.touch("movie", WORLD_ID, original_title="Le Fabuleux Destin d'Amélie Poulain")
+        served = len(fake.log)
+
+        summary = await sync(store, trakt_settings(fake, aliases_top_n=2), KEY)
+
+        assert summary.completed and summary.updated == 1 and summary.aliases == 0
+        assert all(path.startswith(("/movies/updates/", "/shows/updates/")) for path, _ in fake.log[served:])
+        synced = await store.get(f"trakt-movie-{WORLD_ID}")
+        assert synced.original_title == "Le Fabuleux Destin d'Amélie Poulain" and synced.aliases == amelie.aliases
 
 
 async def test_sync_applies_only_updated_titles(fake, store):

@@ -292,8 +292,19 @@ class TraktClient:
 
     async def get_people(self, kind: str, trakt_id: int) -> Any | None:
         """The raw people payload of one title, or None when Trakt has none (404)."""
+        return await self._optional(f"/{kind}s/{trakt_id}/people")
+
+    async def get_aliases(self, kind: str, trakt_id: int) -> Any | None:
+        """The raw aliases payload of one title (its other titles, by country), or None when Trakt has none (404)."""
+        return await self._optional(f"/{kind}s/{trakt_id}/aliases")
+
+    async def get_translations(self, kind: str, trakt_id: int) -> Any | None:
+        """The raw translations of one title, every language in one answer, or None when Trakt has none (404)."""
+        return await self._optional(f"/{kind}s/{trakt_id}/translations")
+
+    async def _optional(self, path: str) -> Any | None:
         try:
-            body, _ = await self.get(f"/{kind}s/{trakt_id}/people")
+            body, _ = await self.get(path)
         except NotFound:
             return None
         return body

@@ -14,6 +14,12 @@ among a page's people calls loses none of the page's titles and fetches neither 
 has again. Titles outside the top N, and top titles until their people arrive, keep any people already stored.
 `popularity` is derived from the list rank (`rank_popularity`), as Trakt publishes no popularity figure.
 
+Other names (`/{kind}s/{id}/aliases` and `/{kind}s/{id}/translations`: two requests a title, stored together) are
+fetched the same way for the `aliases_top_n` most popular movies and shows, after their people: what lookups find a
+title by in its own language. The checkpoint records the N the crawl's pages were read with, so raising
+`aliases_top_n` later (or running this code on a crawl finished before it fetched names) fetches the names the
+stored top titles lack, and nothing else, before the crawl counts as complete again.
+
 A completed crawl is not redone: a rerun (a build killed while encoding or publishing, say) goes straight on to
 the next phase. `sync` keeps a crawled catalog current; `fresh=True` (`--recrawl`) starts over.
 """
@@ -22,12 +28,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from indexer.trakt.client import CapReached, KeyRejected, TraktClient, TraktError
-from indexer.trakt.payload import item_ids, parse_people, rank_popularity, trakt_title
+from indexer.trakt.payload import item_ids, parse_aliases, parse_people, rank_popularity, trakt_title
 from indexer.trakt.runs import (
     CRAWL_KEY,
     SINCE_KEY,
@@ -91,32 +97,48 @@ class Run:
                 out.append((rank, title))
         return out
 
-    async def people(self, kind: str, trakt_id: int) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-        body = await self.client.get_people(kind, trakt_id)
+    async def people(self, title: Title) -> dict[str, Any] | None:
+        """The title's cast and directors as Title fields, or None to keep what is stored (Trakt has none)."""
+        body = await self.client.get_people(title.kind, title.trakt_id)
         self.summary.people += 1
         if body is None:
             return None
         try:
-            return parse_people(body)
+            cast, directors = parse_people(body)
         except RecordError as exc:
-            log.info("trakt people_malformed kind=%s trakt_id=%s reason=%s", kind, trakt_id, exc)
+            log.info("trakt people_malformed kind=%s trakt_id=%s reason=%s", title.kind, title.trakt_id, exc)
+            return None
+        return {"cast": cast, "directors": directors}
+
+    async def aliases(self, title: Title) -> dict[str, Any] | None:
+        """The title's other names (aliases, then translated titles) as Title fields, or None to keep what is stored
+        (Trakt has neither, or sent one malformed)."""
+        aliases = await self.client.get_aliases(title.kind, title.trakt_id)
+        translations = await self.client.get_translations(title.kind, title.trakt_id)
+        self.summary.aliases += 1
+        if aliases is None and translations is None:
+            return None
+        try:
+            return {"aliases": parse_aliases(title, aliases, translations)}
+        except RecordError as exc:
+            log.info("trakt aliases_malformed kind=%s trakt_id=%s reason=%s", title.kind, title.trakt_id, exc)
             return None
 
     async def listed(self, ranked: Sequence[tuple[int, Title]]) -> list[Title]:
-        """The page's titles as stored before any people call: popularity from the rank, people from the stored
-        row (a list item carries none, and a later crawl must not wipe them)."""
+        """The page's titles as stored before any people call: popularity from the rank, people and other names
+        from the stored row (a list item carries none, and a later crawl must not wipe them)."""
         out: list[Title] = []
         for rank, title in ranked:
             title = replace(title, popularity=rank_popularity(rank))
             stored = await self.store.get(title.id)
             if stored is not None:
-                title = replace(title, cast=stored.cast, directors=stored.directors)
+                title = replace(title, cast=stored.cast, directors=stored.directors, aliases=stored.aliases)
             out.append(title)
         return out
 
-    def count_people(self, title_id: str, outcome: Outcome | None) -> None:
-        """A title counts once in a run's summary: new people make it updated unless its page already counted it
-        as inserted or updated (a title whose page a killed run stored is counted here, when it changes)."""
+    def count_filled(self, title_id: str, outcome: Outcome | None) -> None:
+        """A title counts once in a run's summary: new people or names make it updated unless its page already
+        counted it as inserted or updated (a title whose page a killed run stored is counted here, when it changes)."""
         if outcome != "updated":
             return
         earlier = self.counted.get(title_id)
@@ -138,6 +160,8 @@ def _fresh_state(settings: TraktSettings) -> dict:
         "done": {k: False for k in KINDS},  # the kind's list was read to its end
         "taken": {k: 0 for k in KINDS},  # titles stored per kind (what a limit counts)
         "people": [],  # ids of stored titles whose people are still to fetch (the last stored page's top titles)
+        "aliases": [],  # ids of stored titles whose other names are still to fetch (likewise)
+        "aliases_top_n": settings.aliases_top_n,  # every stored title of list rank <= this has (or is queued for) names
     }
 
 
@@ -161,6 +185,8 @@ def _usable(state: dict | None) -> dict | None:
         state["done"] = {k: bool(state["done"][k]) for k in KINDS}
         state["taken"] = {k: int(state["taken"][k]) for k in KINDS}
         state["people"] = [str(title_id) for title_id in state.get("people", [])]  # absent before it was kept
+        state["aliases"] = [str(title_id) for title_id in state.get("aliases", [])]
+        state["aliases_top_n"] = int(state.get("aliases_top_n", 0))  # absent: a crawl that fetched no names
     except (KeyError, TypeError, ValueError, IndexError):
         log.warning("trakt crawl_checkpoint_discarded reason=unreadable: starting the crawl over")
         return None
@@ -198,17 +224,26 @@ async def crawl(
     if state is not None and state.get("base_url", client.base_url) != client.base_url:
         log.info("trakt crawl_restart reason=base_url_changed old=%s", state["base_url"])
         state = None  # a crawl of another API is not this one's
+    if state is not None:
+        await _queue_missing_aliases(store, state, settings.aliases_top_n)
     if state is not None and state["status"] == "completed":
-        if covers(state, limit):
+        if covers(state, limit) and not state["aliases"]:
             await _check_key(client, summary)
             summary.completed = summary.already_complete = True
             log.info("trakt crawl_already_complete started_at=%s taken=%s", state["started_at"], state["taken"])
             return summary
-        # A larger limit than the finished crawl had: continue its lists from where it stopped.
+        # A larger limit than the finished crawl had, or top titles without their other names: continue its lists
+        # from where it stopped and fetch those names. The next sync still starts where it would have.
         since = await store.get_state(SINCE_KEY)
         state = {**state, "status": "running", "started_at": iso(now()), "since_floor": since}
         summary.resumed = new_start = True
-        log.info("trakt crawl_extend next=%s taken=%s limit=%s", state["next"], state["taken"], limit)
+        log.info(
+            "trakt crawl_extend next=%s taken=%s limit=%s aliases_to_fetch=%d",
+            state["next"],
+            state["taken"],
+            limit,
+            len(state["aliases"]),
+        )
     elif state is not None:
         summary.resumed, new_start = True, False
         log.info("trakt crawl_resume next=%s taken=%s", state["next"], state["taken"])
@@ -240,6 +275,23 @@ async def crawl(
     return summary
 
 
+async def _queue_missing_aliases(store: Any, state: dict, top_n: int) -> None:
+    """Queue for their other names the stored titles of list rank up to `top_n` the crawl's pages were read with a
+    smaller N for (none, before this code fetched names), unless they already have some; record `top_n` as covered.
+
+    A smaller `top_n` than before is recorded too: pages read from now on queue only ranks up to it."""
+    covered = state["aliases_top_n"]
+    state["aliases_top_n"] = top_n
+    if top_n <= covered:
+        return
+    queued = set(state["aliases"])
+    for kind in KINDS:  # the crawl's ranks are its popularity order (`rank_popularity`)
+        for title_id in await store.top_ids(f"trakt-{kind}-", top_n - covered, offset=covered):
+            title = await store.get(title_id)
+            if title_id not in queued and title is not None and not title.aliases:
+                state["aliases"].append(title_id)
+
+
 async def _check_key(client: TraktClient, summary: TraktRunSummary) -> None:
     """One request for a run that fetches nothing else, so that a wrong TRAKT_CLIENT_ID is said now (KeyRejected)
     rather than passing until the next sync; Trakt being unreachable does not stop a build of what is stored."""
@@ -267,6 +319,7 @@ def _completion_since(state: dict) -> str:
 async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: int | None, new_start: bool) -> None:
     page_limit = int(state["page_limit"])  # a resumed crawl keeps its page size, so page numbers stay valid
     top_n = settings.people_top_n
+    aliases_top_n = state["aliases_top_n"]  # settings.aliases_top_n, once `_queue_missing_aliases` recorded it
     taken = state["taken"]
 
     def quota(kind: str) -> float:
@@ -285,7 +338,7 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
         return all(kind_done(k) for k in KINDS)
 
     def checkpoint() -> dict[str, str]:
-        done = finished() and not state["people"]
+        done = finished() and not state["people"] and not state["aliases"]
         out = {CRAWL_KEY: json.dumps({**state, "status": "completed" if done else "running"})}
         if done:
             out[SINCE_KEY] = _completion_since(state)
@@ -293,26 +346,28 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
 
     committed = False
 
-    async def fetch_people() -> None:
-        """People for the titles the last stored page left pending, each stored with the checkpoint that strikes
-        its title off: a kill loses at most the one request under way."""
+    async def fill(queue: str, fetch: Callable[[Title], Awaitable[dict[str, Any] | None]]) -> None:
+        """What `fetch` gives each title `state[queue]` lists (people, other names), each stored with the checkpoint
+        that strikes its title off: a kill loses at most the requests under way for one title."""
         nonlocal committed
-        while state["people"]:
-            title_id, *rest = state["people"]
+        while state[queue]:
+            title_id, *rest = state[queue]
             title = await run.store.get(title_id)
-            people = None
+            fields = None
             if title is not None and title.trakt_id is not None:
-                people = await run.people(title.kind, title.trakt_id)
-            state["people"] = rest
-            rows = []
-            if title is not None and people is not None:
-                rows = [replace(title, cast=tuple(people[0]), directors=tuple(people[1]))]
+                fields = await fetch(title)
+            state[queue] = rest
+            rows = [replace(title, **fields)] if title is not None and fields is not None else []
             outcomes: dict[str, Outcome] = {}
             await run.store.upsert_titles(rows, state=checkpoint(), outcomes=outcomes)
             committed = True
-            run.count_people(title_id, outcomes.get(title_id))
+            run.count_filled(title_id, outcomes.get(title_id))
 
-    await fetch_people()  # those a killed run left, before any new page
+    async def fill_pending() -> None:
+        await fill("people", run.people)
+        await fill("aliases", run.aliases)
+
+    await fill_pending()  # what a killed run left (or a finished crawl lacks), before any new page
     first_response = new_start
     while not finished():
         for kind in KINDS:
@@ -321,7 +376,9 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
             page_no, offset = state["next"][kind]
             served = int(state.get("served_limit", {}).get(kind, page_limit))  # Trakt may clamp the page size
             start = (page_no - 1) * served + offset
-            cost = 1 + max(0, min(top_n, page_no * served) - start)  # the list, then people for ranks <= top_n
+            end = page_no * served
+            # The list, then people for ranks <= people_top_n, then two requests for names for ranks <= aliases_top_n.
+            cost = 1 + max(0, min(top_n, end) - start) + 2 * max(0, min(aliases_top_n, end) - start)
             if not check_budget(run.client, run.summary, cost, f"the next page ({kind}s page {page_no})"):
                 raise CapReached
             page = await run.client.get_page(f"/{kind}s/popular", page_no, page_limit)
@@ -343,6 +400,7 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
             titles = await run.listed(ranked)
             taken[kind] += len(titles)
             state["people"] = [t.id for rank, t in ranked if rank <= top_n and t.trakt_id is not None]
+            state["aliases"] = [t.id for rank, t in ranked if rank <= aliases_top_n and t.trakt_id is not None]
             if used >= len(page.items):
                 state["next"][kind] = [page_no + 1, 0]
                 state["done"][kind] = page.is_last
@@ -365,7 +423,7 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
                 stats.inserted,
                 stats.updated,
             )
-            await fetch_people()
+            await fill_pending()
     if not committed:
         # Reached without committing a page in this run (limit=0, or the limit was already met on resume).
         for key, value in checkpoint().items():

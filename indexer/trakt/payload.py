@@ -4,6 +4,9 @@
 ...; `extended=images` adds image paths without a scheme (the two combine as `full,images`).
 `/{movies|shows}/{id}/people` gives `cast[].person.name` in billing order and `crew.directing[]` with jobs.
 `/{movies|shows}/updates/{start_date}` items are `{"updated_at", "movie"|"show"}`.
+`/{movies|shows}/{id}/aliases` is `[{"title", "country"}]` (other titles, by country), and
+`/{movies|shows}/{id}/translations` is `[{"title", "overview", "tagline", "language", "country"}]` (every language;
+a translation may have no title); neither paginates.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from morelike.catalog.records import RecordError, Title, parse_record
+from morelike.catalog.normalize import normalize_title
+from morelike.catalog.records import MAX_ALIASES, MAX_TITLE, RecordError, Title, parse_record
 
 MAX_CAST = 10  # same depth as the bundled catalog ("up to 10 names in billing order")
 
@@ -164,3 +168,28 @@ def parse_people(body: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if "Director" in jobs and name and name not in directors:
             directors.append(name)
     return tuple(cast[:MAX_CAST]), tuple(directors)
+
+
+def parse_aliases(title: Title, aliases: Any, translations: Any) -> tuple[str, ...]:
+    """The other names of `title` from its aliases and translations payloads (either may be None: Trakt had none):
+    translated titles first (one per language, the names people of that language type), then the aliases, each name
+    once by its folded form and none that folds like the title or its original title (the resolver has those), at
+    most MAX_ALIASES. Entries without a usable title are skipped; a payload that is no list raises RecordError."""
+    seen = {normalize_title(title.title), normalize_title(title.original_title)}
+    names: list[str] = []
+    for what, body in (("translations", translations), ("aliases", aliases)):
+        if body is None:
+            continue
+        if not isinstance(body, list):
+            raise RecordError(f"{what}: expected a list, got {type(body).__name__}")
+        for entry in body:
+            name = entry.get("title") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or len(name := name.strip()) > MAX_TITLE:
+                continue
+            norm = normalize_title(name)
+            if norm and norm not in seen:
+                seen.add(norm)
+                names.append(name)
+                if len(names) == MAX_ALIASES:
+                    return tuple(names)
+    return tuple(names)

@@ -49,6 +49,7 @@ class TraktRunSummary:
     malformed: int = 0  # items that could not be mapped to a Title as sent
     ignored: int = 0  # sync: updated titles the store does not carry
     people: int = 0  # people lists fetched
+    aliases: int = 0  # titles whose other names (aliases and translations: two requests) were fetched
     refetched: int = 0  # sync: malformed feed items fetched again by id and applied
     rereads: int = 0  # sync: passes over the feed again because titles moved between pages while it was read
     stopped_by_cap: bool = False
@@ -92,7 +93,8 @@ class TraktRunSummary:
         text = (
             f"trakt {self.mode} {self.state}: requests={self.requests} retries={self.retries} pages={self.pages} "
             f"stored={self.stored} inserted={self.inserted} updated={self.updated} unchanged={self.unchanged} "
-            f"malformed={self.malformed} ignored={self.ignored} people={self.people} resumed={self.resumed}"
+            f"malformed={self.malformed} ignored={self.ignored} people={self.people} aliases={self.aliases} "
+            f"resumed={self.resumed}"
         )
         if self.mode == "sync":
             text += f" refetched={self.refetched} rereads={self.rereads} skipped={self.skipped_total}"
@@ -159,14 +161,14 @@ def check_budget(client: TraktClient, summary: TraktRunSummary, cost: int, what:
         raise TraktError(
             f"[trakt] max_requests = {client.max_requests} is too low to store even one page{spent}: {what} "
             f"costs up to {cost} requests, so nothing was stored; set max_requests to at least {cost + client.requests}"
-            f" (or lower page_limit or people_top_n)."
+            f" (or lower page_limit, people_top_n or aliases_top_n)."
         )
     return False
 
 
 def cap_without_progress(client: TraktClient, summary: TraktRunSummary) -> TraktError | None:
     """The error for a run the cap stopped before it stored one page (retries ate the budget), else None."""
-    if summary.pages or summary.people:  # people a killed crawl left to fetch are stored one by one: progress too
+    if summary.pages or summary.people or summary.aliases:  # what a killed crawl left is stored title by title
         return None
     return TraktError(
         f"[trakt] max_requests = {client.max_requests} ran out before one page could be stored "

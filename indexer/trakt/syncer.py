@@ -17,9 +17,12 @@ an update, and both are handled here:
   been (the hour of the last item on the page where the first moved title was first seen, or of the pass's
   start by Trakt's clock), up to `MAX_PASSES` passes.
 
-Titles we do not carry are counted as `ignored` (the crawl decides what the catalog holds). A completed sync
-moves the start of the next one to the hour this run began reading (by Trakt's `Date`), so anything touched
-while it ran is read again next time; items it could not apply hold that start back to their own hour.
+Titles we do not carry are counted as `ignored` (the crawl decides what the catalog holds). An update keeps the
+people and other names (aliases, translated titles) the crawl stored: the feed carries neither, and fetching them
+again for every updated top title would cost three requests each on every sync; a recrawl refreshes them.
+
+A completed sync moves the start of the next one to the hour this run began reading (by Trakt's `Date`), so anything
+touched while it ran is read again next time; items it could not apply hold that start back to their own hour.
 """
 
 from __future__ import annotations
@@ -306,8 +309,11 @@ class _Sync:
             self.summary.ignored += 1
             return None
         self.state["pending"].pop(key, None)  # applied after all (a later pass, or a later sync)
-        # Updates carry neither people nor a rank: keep what the crawl stored.
-        return replace(title, cast=stored.cast, directors=stored.directors, popularity=stored.popularity)
+        # Updates carry neither people, other names nor a rank: keep what the crawl stored. (An update does carry
+        # the title and original title, which lookups find it by.)
+        return replace(
+            title, cast=stored.cast, directors=stored.directors, popularity=stored.popularity, aliases=stored.aliases
+        )
 
     async def _refetch(self, kind: str, key: str, obj: Any, exc: RecordError, updated_at: datetime | None):
         """A malformed feed item, fetched again by its id: the Title, or None (ignored, gone or pending)."""

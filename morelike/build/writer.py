@@ -101,7 +101,8 @@ CREATE TABLE titles (
     wikipedia TEXT, seasons INTEGER, poster TEXT, sources TEXT NOT NULL,
     norm_title TEXT NOT NULL, norm_original_title TEXT,
     story_chars INTEGER NOT NULL DEFAULT 0,
-    story_names TEXT NOT NULL DEFAULT ''
+    story_names TEXT NOT NULL DEFAULT '',
+    aliases TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX titles_norm_title ON titles (norm_title, year);
 CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);

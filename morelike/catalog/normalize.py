@@ -2,7 +2,8 @@
 
 People type "amelie", "thing", "godfather 2" or "Fast & Furious"; the catalog says "Amélie", "The Thing",
 "The Godfather Part II" and "Fast and Furious". Normalising both sides the same way makes exact lookups cheap
-and leaves only real typos to the fuzzy matcher.
+and leaves only real typos to the fuzzy matcher. Titles in their own language fold the same way: "la vita e bella",
+"МОСКВА" and half-width "ｺﾞｼﾞﾗ" meet "La vita è bella", "Москва" and "ゴジラ".
 """
 
 from __future__ import annotations
@@ -15,20 +16,30 @@ import unicodedata
 # far more often ("Die Hard", "Die Another Day"), and dropping it left the Die Hard films the stem "hard".
 _ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "l", "el", "los", "las", "der", "das", "il", "lo"})
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# NFKD splits が into か + U+3099: that mark makes another kana (ga, not ka), so it is a letter, not an accent.
+_KANA_VOICING = frozenset("\u3099\u309a")
 
 
 def strip_accents(text: str) -> str:
+    """Compatibility forms unfolded (full-width and half-width letters, ligatures, "Ⅻ") and accents dropped ("é" → "e",
+    "ё" → "е"), in composed form: hangul stays syllables and kana keep their voicing ("ｺﾞｼﾞﾗ" → "ゴジラ")."""
     if text.isascii():  # most titles: nothing to decompose (a C check instead of a Python loop per character)
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or ch in _KANA_VOICING)
+    return unicodedata.normalize("NFC", kept)  # NFKD also split what is no accent: hangul syllables, が
 
 
 def normalize_title(text: str | None, *, drop_article: bool = True) -> str:
-    """Casefold, strip accents, `&`→and, punctuation→space, drop one leading article, collapse spaces."""
+    """Casefold, strip accents, `&`→and, punctuation→space, drop one leading article, collapse spaces.
+
+    Any script: `\\w` is Unicode, so kanji, kana, hangul and Cyrillic are words like Latin ones."""
     if not text:
         return ""
-    folded = strip_accents(text).casefold().replace("&", " and ").replace("'", "").replace("’", "")
+    # Case folds before and after: before, so a capital's accent goes with it ("İ" → "i̇" → "i"); after, for what
+    # unfolding made ("Ⅻ" → "XII").
+    folded = strip_accents(text.casefold()).casefold()
+    folded = folded.replace("&", " and ").replace("'", "").replace("’", "")
     words = _NON_WORD.sub(" ", folded).replace("_", " ").split()
     if drop_article and len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]

@@ -15,8 +15,12 @@ from typing import Any
 KINDS = ("movie", "show")
 # The small int a kind is held as in the engine's arrays (and only there: records and JSON keep the name).
 KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
-LIST_FIELDS = ("genres", "cast", "directors", "keywords", "sources")
+LIST_FIELDS = ("genres", "cast", "directors", "keywords", "sources", "aliases")
 MAX_TEXT = 20_000  # a synopsis longer than this is broken data, not a synopsis
+MAX_TITLE = 500  # characters of a title, an original title or an alias
+# Other names of one title: Trakt gives its most translated films about a hundred (aliases and translations);
+# a list longer than this is broken data, and every name costs the resolver a lookup entry.
+MAX_ALIASES = 200
 
 
 class RecordError(ValueError):
@@ -54,6 +58,9 @@ class Title:
     seasons: int | None = None
     poster: str | None = None
     sources: tuple[str, ...] = field(default=())
+    # Other names the title is known by (Trakt's aliases and translated titles), distinct from `title` and
+    # `original_title`: the resolver finds the title by them, the card still shows `title`.
+    aliases: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,6 +147,16 @@ def _str_list(obj: dict, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _aliases(obj: dict) -> tuple[str, ...]:
+    names = _str_list(obj, "aliases")
+    if len(names) > MAX_ALIASES:
+        raise RecordError(f"'aliases' has {len(names)} names (limit {MAX_ALIASES})")
+    for name in names:
+        if len(name) > MAX_TITLE:
+            raise RecordError(f"'aliases' has a name {len(name)} characters long (limit {MAX_TITLE})")
+    return names
+
+
 def parse_record(obj: Any) -> Title:
     """Validate one catalog item (a decoded JSON object or CSV row) into a `Title`."""
     if not isinstance(obj, dict):
@@ -156,8 +173,8 @@ def parse_record(obj: Any) -> Title:
     return Title(
         id=_text(obj, "id", required=True, limit=200),
         kind=kind,
-        title=_text(obj, "title", required=True),
-        original_title=_text(obj, "original_title"),
+        title=_text(obj, "title", required=True, limit=MAX_TITLE),
+        original_title=_text(obj, "original_title", limit=MAX_TITLE),
         year=_int(obj, "year", lo=1870, hi=2100),
         released=released,
         overview=_text(obj, "overview", limit=MAX_TEXT),
@@ -183,4 +200,5 @@ def parse_record(obj: Any) -> Title:
         seasons=_int(obj, "seasons", lo=0),
         poster=_text(obj, "poster", limit=1000),
         sources=_str_list(obj, "sources"),
+        aliases=_aliases(obj),
     )

@@ -10,11 +10,12 @@ How a query is answered (`resolve`):
    an id-shaped query that names nothing returns no candidates (guessing a film from "tt9999999" would mislead).
    A Trakt slug we do not know ("heat-1995") is read as a title plus a year hint, which is how Trakt builds slugs.
 2. Exact normalised title (`morelike.catalog.normalize.normalize_title`: case, accents, punctuation, one leading
-   article)
-   or normalised original title. Every title sharing it is offered ("Heat" 1972, 1986 and 1995), even beyond
-   `limit`: same-title entries are never collapsed to one. Of these, `same_title` says which are the very title
-   typed, article included ("Heat" is not "The Heat"; "thing" is "The Thing" when no title is just "Thing"):
-   the one rule every face's "Which one?" follows, the others being looser matches.
+   article, any script), normalised original title, or one of the title's other names (its aliases and translated
+   titles, where the source has them: "Le fabuleux destin d'Amélie Poulain", "千と千尋の神隠し"). Every title sharing
+   it is offered ("Heat" 1972, 1986 and 1995), even beyond `limit`: same-title entries are never collapsed to one.
+   Of these, `same_title` says which are the very title typed, article included ("Heat" is not "The Heat"; "thing"
+   is "The Thing" when no title is just "Thing"; a title's own name before another title's alias): the one rule
+   every face's "Which one?" follows, the others being looser matches.
 3. A trailing year ("heat 1995", "The Thing (1982)") is a hint: it picks among same-title entries and reorders
    fuzzy ones. A title that *is* a year or ends in one ("1917", "Blade Runner 2049") still matches exactly.
 4. Typos and partial titles: rapidfuzz, never a hand-written edit distance. Two passes over the unique normalised
@@ -54,6 +55,7 @@ from morelike.catalog.records import KIND_CODE, Title, title_ref
 MATCH_ID = "id"
 MATCH_TITLE = "title"
 MATCH_ORIGINAL = "original_title"
+MATCH_ALIAS = "alias"  # one of the title's other names (an alias or a translated title)
 MATCH_FUZZY = "fuzzy"
 
 # Scores (0-100). Exact matches are 100; a year hint that disagrees costs points but never hides a title.
@@ -96,6 +98,7 @@ class ResolverRow:
     trakt_slug: str | None
     tmdb_id: int | None
     ref: str | None = None  # the published build stores it; computed from `id` when not given
+    aliases: tuple[str, ...] = ()  # other names (Title.aliases): found like the title, answered with the title
 
     @classmethod
     def from_title(cls, title: Title, key: int) -> ResolverRow:
@@ -112,12 +115,14 @@ class ResolverRow:
             trakt_id=title.trakt_id,
             trakt_slug=title.trakt_slug,
             tmdb_id=title.tmdb_id,
+            aliases=title.aliases,
         )
 
 
 @dataclass(frozen=True)
 class ResolveResult:
-    candidates: list[tuple[int, float, str]]  # (key, score 0-100, matched: "id"|"title"|"original_title"|"fuzzy")
+    # (key, score 0-100, matched: "id" | "title" | "original_title" | "alias" | "fuzzy")
+    candidates: list[tuple[int, float, str]]
     clear_key: int | None  # set only when one candidate is a clear winner
     # The candidates that are the very title typed (see `same_titles`), in candidate order: what a face offers
     # as "Which one?". The other candidates are looser matches ("did you mean").
@@ -242,7 +247,8 @@ class TitleResolver:
         self._by_trakt: dict[tuple[str, int], int] = {}
         self._by_slug: dict[str, int] = {}
         self._by_tmdb: dict[int, int] = {}
-        # Normalised string -> [(key, "title" | "original_title")], every key sharing it.
+        self._alias_text: dict[tuple[int, str], str] = {}  # (key, normalised alias) -> the alias as the source has it
+        # Normalised string -> [(key, "title" | "original_title" | "alias")], every key sharing it.
         norm_keys: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for row in rows:
             pop = row.popularity if row.popularity and math.isfinite(row.popularity) else 0.0
@@ -266,6 +272,13 @@ class TitleResolver:
             orig = normalize_title(row.original_title)
             if orig and orig != norm:
                 norm_keys[orig].append((row.key, MATCH_ORIGINAL))
+            named = {norm, orig}
+            for alias in row.aliases:  # each folded name once per title: one entry a name
+                folded = normalize_title(alias)
+                if folded and folded not in named:
+                    named.add(folded)
+                    norm_keys[folded].append((row.key, MATCH_ALIAS))
+                    self._alias_text[(row.key, folded)] = alias
         for entries in norm_keys.values():  # most popular first within a same-title set
             if len(entries) > 1:  # most titles are unique: no Python sort call for them
                 entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
@@ -303,8 +316,7 @@ class TitleResolver:
         words: list[tuple[str, int]] = []
         for norm, entries in self._norm_keys.items():
             for key, matched in entries:
-                source = self._row_text[key][1 if matched == MATCH_ORIGINAL else 0]
-                full = normalize_title(source, drop_article=False)
+                full = normalize_title(self._text(key, matched, norm), drop_article=False)
                 whole.append((norm, key))
                 if full != norm:
                     whole.append((full, key))
@@ -466,7 +478,7 @@ class TitleResolver:
 
         exact_keys = {k for k, _ in exact}
         typed = normalize_title(m.group("rest") if hinted and m else raw, drop_article=False)
-        same = self._same_titles(exact, typed)
+        same = self._same_titles(exact, query, typed)
         # Among equal scores, the very title typed comes before titles that only normalise alike ("Heat" before
         # "The Heat", whose article the normaliser drops), then the most popular.
         ranked = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[0] not in same, -self._popularity[kv[0]], kv[0]))
@@ -476,18 +488,25 @@ class TitleResolver:
         clear = self._clear(candidates, same, exact_keys, hinted, year, query)
         return ResolveResult(candidates, clear, tuple(key for key, _, _ in candidates if key in same))
 
-    def _same_titles(self, exact: list[tuple[int, str]], typed: str) -> set[int]:
-        """Which exact matches are "the same title" as `typed` (normalised, its article kept): the rule every
-        face's "Which one?" follows. The entries whose title (or original title) reads as typed, article and
-        all: "Heat" is Heat 1972, 1986 and 1995, not "The Heat" (2013), which the normaliser makes alike by
-        dropping its article. When no entry reads as typed ("thing" for "The Thing" 1982 and 2011), every exact
-        match is: the typist left the article out, as people do."""
+    def _same_titles(self, exact: list[tuple[int, str]], norm: str, typed: str) -> set[int]:
+        """Which exact matches (of normalised `norm`) are "the same title" as `typed` (normalised, its article
+        kept): the rule every face's "Which one?" follows. The entries whose title (or original title) reads as
+        typed, article and all: "Heat" is Heat 1972, 1986 and 1995, not "The Heat" (2013), which the normaliser
+        makes alike by dropping its article. When no entry reads as typed ("thing" for "The Thing" 1982 and 2011),
+        every exact match is: the typist left the article out, as people do. A title's own name comes before
+        another title's alias: only when no title or original title matches are the titles an alias names the
+        same title (the German "Hangover" is The Hangover, unless a film is called "Hangover")."""
+        pool = [(k, matched) for k, matched in exact if matched != MATCH_ALIAS] or exact
         literal = {
-            k
-            for k, matched in exact
-            if normalize_title(self._row_text[k][1 if matched == MATCH_ORIGINAL else 0], drop_article=False) == typed
+            k for k, matched in pool if normalize_title(self._text(k, matched, norm), drop_article=False) == typed
         }
-        return literal or {k for k, _ in exact}
+        return literal or {k for k, _ in pool}
+
+    def _text(self, key: int, matched: str, norm: str) -> str:
+        """The text, as the catalog has it, of `key`'s name that normalises to `norm` (matched as `matched`)."""
+        if matched == MATCH_ALIAS:
+            return self._alias_text[(key, norm)]
+        return self._row_text[key][1 if matched == MATCH_ORIGINAL else 0]
 
     def _of_year(self, keys: set[int], year: int) -> set[int]:
         """The keys released in `year`, else those a year off (sources disagree by one), else none."""
@@ -606,16 +625,15 @@ class TitleResolver:
                 order = np.lexsort((-self._norm_best_pop[top], -coverage[top]))
                 top = top[order[:limit]]
             candidates.update(int(i) for i in top)
-        out: list[tuple[int, float]] = []
+        best: dict[int, float] = {}  # a title near by several of its names scores by the nearest
         for idx in candidates:
             norm = self._norms[idx]
             base = self._fuzzy_score(query, norm, float(coverage[idx]) if total > 0 else 0.0)
             if base < _FUZZY_CUTOFF:
                 continue
             for key, _ in self._norm_keys[norm]:
-                out.append((key, self._near(base, key)))
-        out.sort(key=lambda ks: (-ks[1], -self._popularity[ks[0]], ks[0]))
-        return out
+                best[key] = max(best.get(key, 0.0), self._near(base, key))
+        return sorted(best.items(), key=lambda ks: (-ks[1], -self._popularity[ks[0]], ks[0]))
 
     # ----------------------------------------------------------------------------------------------- ids
     def _parse_id(self, raw: str) -> _IdQuery | None:

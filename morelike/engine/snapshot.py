@@ -614,6 +614,7 @@ class Snapshot:
         from morelike.engine.resolve import ResolverRow, TitleResolver
 
         extra_rows = self.extra.get("rows")
+        aliases = self._aliases()
         rows = []
         for key in range(self.n):
             original, imdb_id, tmdb_id, trakt_id, trakt_slug = extra_rows[key] if extra_rows else (None,) * 5
@@ -632,9 +633,19 @@ class Snapshot:
                     trakt_slug=trakt_slug,
                     tmdb_id=tmdb_id,
                     ref=self.refs[key],  # stored in the build: the resolver need not hash 57k ids again
+                    aliases=aliases.get(key, ()),
                 )
             )
         return TitleResolver(rows)
+
+    def _aliases(self) -> dict[int, tuple[str, ...]]:
+        """Each title's other names (Title.aliases), read when the resolver is made rather than at load: only the
+        resolver needs them, and only the crawl's top titles have any."""
+        if self._db is None:  # synthetic snapshot (bench), or closed
+            return {}
+        with self._db_lock:
+            rows = self._db.execute("SELECT key, aliases FROM titles WHERE aliases != '[]'").fetchall()
+        return {key: tuple(json.loads(names)) for key, names in rows}
 
     def close(self) -> None:
         """Close the build's catalog connection now (cards can no longer be read)."""

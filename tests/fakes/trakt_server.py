@@ -5,6 +5,9 @@ What it serves (GET only, JSON):
   /movies/updates/{start_date}, /shows/updates/…  `[{"updated_at": …, "movie"|"show": {…}}]`, paginated
   /movies/{id}, /shows/{id}                       one title (id = Trakt id or slug)
   /movies/{id}/people, /shows/{id}/people         `{"cast": [...], "crew": {"directing": [...], ...}}`
+  /movies/{id}/aliases, /shows/{id}/aliases       `[{"title", "country"}]`: other titles, not paginated
+  /movies/{id}/translations[/{language}], /shows/… `[{"title", "overview", "tagline", "language", "country"}]`: every
+                                                  language (or the one asked for), not paginated; `title` may be null
 `extended=full` adds the full fields, `extended=images` the image paths (comma-combinable, as documented);
 without it items are the minimal `{title, year, ids}`, so a client that forgets `extended=full` is caught.
 
@@ -16,6 +19,10 @@ Faults can be injected per path (glob) and page: an HTTP status (429 with Retry-
 timeouts), a hang (blocks until released; used to SIGKILL a crawl at a known point) and a call (runs a function,
 e.g. an editor touching titles, just before the request is answered). Every request is counted per path and
 logged with its page.
+
+Titles carry `original_title` where Trakt has one (`extended=full`; nullish), and every title has its English
+translation; `add_world_titles` puts real films with their original titles, aliases and translations in other
+languages and scripts at the top of the movie list.
 
 The updates feed behaves as documented: one item per title changed since `start_date`, oldest first, paginated
 by offset, so a title touched while a client pages through moves to the end and every later item shifts one place
@@ -186,6 +193,9 @@ class Catalog:
     movies: list[Any] = field(default_factory=list)
     shows: list[Any] = field(default_factory=list)
     people: dict[tuple[str, int], dict] = field(default_factory=dict)
+    aliases: dict[tuple[str, int], list[dict]] = field(default_factory=dict)  # (kind, id) -> aliases; absent: none
+    # (kind, id) -> translations; absent: the English one, made from the title as it is then
+    translations: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
     feed_mutations: dict[tuple[str, int], Any] = field(default_factory=dict)  # (kind, id) -> fn(item) -> item
     raw_updates: list[tuple[str, datetime, Any]] = field(default_factory=list)  # (kind, when, raw feed item)
 
@@ -230,6 +240,76 @@ def make_catalog(n_movies: int, n_shows: int, *, seed: int = 7, updated_at: date
     for i in range(1, n_shows + 1):
         catalog.shows.append(make_show(i, rng, stamp))
         catalog.people[("show", i)] = make_people(rng, "show")
+    return catalog
+
+
+# Real films whose names people type in their own language: (title, year, language, country, original_title or None
+# (Trakt's field is nullish), aliases [(title, country)], translations [(title or None, language, country)]).
+WORLD_TITLES: tuple[tuple, ...] = (
+    ("Amélie", 2001, "fr", "fr", None,
+     [("Amélie from Montmartre", "us"), ("Amelie", "de")],
+     [("Le Fabuleux Destin d'Amélie Poulain", "fr", "fr"), ("Die fabelhafte Welt der Amélie", "de", "de"),
+      ("アメリ", "ja", "jp"), ("Амели", "ru", "ru"), (None, "it", "it")]),
+    ("Spirited Away", 2001, "ja", "jp", "千と千尋の神隠し",
+     [("Sen to Chihiro no kamikakushi", "jp"), ("Chihiros Reise ins Zauberland", "de")],
+     [("千と千尋の神隠し", "ja", "jp"), ("千与千寻", "zh", "cn"), ("El viaje de Chihiro", "es", "es"),
+      ("Le Voyage de Chihiro", "fr", "fr")]),
+    ("Parasite", 2019, "ko", "kr", "기생충",
+     [("Gisaengchung", "kr")],
+     [("기생충", "ko", "kr"), ("パラサイト 半地下の家族", "ja", "jp"), ("Паразиты", "ru", "ru")]),
+    ("Moscow Does Not Believe in Tears", 1980, "ru", "su", None,
+     [("Moskva slezam ne verit", "ru")],
+     [("Москва слезам не верит", "ru", "ru"), ("Moskau glaubt den Tränen nicht", "de", "de")]),
+    ("The Lives of Others", 2006, "de", "de", "Das Leben der Anderen",
+     [],
+     [("Das Leben der Anderen", "de", "de"), ("La vida de los otros", "es", "es"), ("La Vie des autres", "fr", "fr")]),
+    ("Life Is Beautiful", 1997, "it", "it", "La vita è bella",
+     [],
+     [("La vita è bella", "it", "it"), ("Das Leben ist schön", "de", "de"), ("La vida es bella", "es", "es")]),
+    ("Y Tu Mamá También", 2001, "es", "mx", None,
+     [("And Your Mother Too", "us")],
+     [("Y tu mamá también", "es", "mx"), ("Y tu mamá también – Lust for Life", "de", "de")]),
+    ("Godzilla", 1954, "ja", "jp", "ゴジラ",
+     [("Gojira", "jp")],
+     [("ゴジラ", "ja", "jp"), ("Годзилла", "ru", "ru")]),
+)  # fmt: skip
+WORLD_ID = 90_001  # Trakt ids of the world titles, in WORLD_TITLES order
+
+
+def add_world_titles(catalog: Catalog) -> Catalog:
+    """Put WORLD_TITLES at the top of the movie list (most popular first), with their aliases and translations."""
+    stamp = _iso(datetime(2024, 1, 1, tzinfo=UTC))
+    movies = []
+    for i, (title, year, language, country, original, aliases, translations) in enumerate(WORLD_TITLES):
+        trakt_id = WORLD_ID + i
+        movies.append({
+            "title": title,
+            "year": year,
+            "ids": {"trakt": trakt_id, "slug": f"{_slugify(title)}-{year}", "imdb": f"tt{9_000_000 + trakt_id}",
+                    "tmdb": 80_000 + trakt_id},
+            "tagline": None,
+            "overview": f"{title}: a {year} film from {country.upper()}, as the world knows it under many names.",
+            "released": f"{year}-06-01",
+            "runtime": 110,
+            "country": country,
+            "rating": 8.0,
+            "votes": 20_000,
+            "updated_at": stamp,
+            "language": language,
+            "languages": [language],
+            "available_translations": sorted({lang for _, lang, _ in translations} | {"en"}),
+            "genres": ["drama"],
+            "original_title": original,
+        })  # fmt: skip
+        catalog.aliases[("movie", trakt_id)] = [{"title": t, "country": c} for t, c in aliases]
+        catalog.translations[("movie", trakt_id)] = [
+            {"title": title, "overview": movies[-1]["overview"], "tagline": None, "language": "en", "country": "us"}
+        ] + [
+            {"title": t, "overview": f"({lang}) …", "tagline": None, "language": lang, "country": c}
+            for t, lang, c in translations
+        ]
+        catalog.people[("movie", trakt_id)] = {"cast": [], "crew": {}}
+    catalog.movies[:0] = movies
     return catalog
 
 
@@ -337,6 +417,9 @@ class FakeTrakt:
         app.router.add_get("/{kind:movies|shows}/popular", self._popular)
         app.router.add_get("/{kind:movies|shows}/updates/{start_date}", self._updates)
         app.router.add_get("/{kind:movies|shows}/{ref}/people", self._people)
+        app.router.add_get("/{kind:movies|shows}/{ref}/aliases", self._aliases)
+        app.router.add_get("/{kind:movies|shows}/{ref}/translations", self._translations)
+        app.router.add_get("/{kind:movies|shows}/{ref}/translations/{language}", self._translations)
         app.router.add_get("/{kind:movies|shows}/{ref}", self._summary)
         app.middlewares.append(self._middleware)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -483,6 +566,24 @@ class FakeTrakt:
             return _error(404, "Not Found - method exists, but no record found")
         people = self.catalog.people.get((kind, obj["ids"]["trakt"]), {"cast": [], "crew": {}})
         return web.json_response(people)
+
+    async def _aliases(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        obj = self.catalog.find(kind, request.match_info["ref"])
+        if obj is None:
+            return _error(404, "Not Found - method exists, but no record found")
+        return web.json_response(self.catalog.aliases.get((kind, obj["ids"]["trakt"]), []))
+
+    async def _translations(self, request: web.Request) -> web.Response:
+        kind = request.match_info["kind"][:-1]
+        obj = self.catalog.find(kind, request.match_info["ref"])
+        if obj is None:
+            return _error(404, "Not Found - method exists, but no record found")
+        english = {"title": obj.get("title"), "overview": obj.get("overview"), "tagline": obj.get("tagline"),
+                   "language": "en", "country": "us"}  # fmt: skip
+        translations = self.catalog.translations.get((kind, obj["ids"]["trakt"]), [english])
+        language = request.match_info.get("language")
+        return web.json_response([t for t in translations if language in (None, t.get("language"))])
 
 
 def _int_arg(request: web.Request, name: str) -> int | None:
