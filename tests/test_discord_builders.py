@@ -417,7 +417,7 @@ def test_the_bots_flows_take_every_action_a_component_hands_off():
     # Components know the flows only as the `ClickFlows` protocol (they must not import flows): a renamed method
     # or parameter on one side would only show as a failing click.
     actions = [n for n in vars(ClickFlows) if not n.startswith("_")]
-    assert sorted(actions) == ["card", "outdated", "page", "pick", "refine"]
+    assert sorted(actions) == ["card", "hidden_page", "hide", "outdated", "page", "pick", "refine", "restore"]
     for name in actions:
         wanted = list(inspect.signature(getattr(ClickFlows, name)).parameters)
         assert list(inspect.signature(getattr(Flows, name)).parameters) == wanted, name

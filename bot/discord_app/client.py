@@ -28,6 +28,7 @@ from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows, 
 from bot.discord_app.layouts import check_page_size
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
 from bot.discord_app.translator import CatalogueTranslator, locale_of
+from morelike.members import MemberStore
 
 log = logging.getLogger("bot.discord_app")
 
@@ -40,6 +41,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.discover",
     "bot.discord_app.cogs.title",
     "bot.discord_app.cogs.help",
+    "bot.discord_app.cogs.hidden",
 )
 # A number no other bot of this process has, or will have: what keeps the bots' cooldown buckets apart (cogs).
 _INSTANCE_NUMBERS = itertools.count(1)
@@ -121,12 +123,15 @@ class _MoreLike:
         sync_marker: Path | None = None,
         launched_at: float | None = None,
         extensions: Sequence[str] = EXTENSIONS,
+        members: MemberStore | None = None,
         **options,
     ) -> None:
         super().__init__(**self._client_options(config), **_bot_options(options))
         self.config = config
         self.engine = engine
         self.flows = Flows(self)  # what every button and select hands its click to (components)
+        # Each member's hidden titles, settings and Trakt link (under the state dir unless a test gives its own).
+        self.members = members if members is not None else MemberStore.in_state_dir(config.state_dir)
         self.extension_names = tuple(extensions)
         self.instance_number = next(_INSTANCE_NUMBERS)
         self.sync_marker = sync_marker if sync_marker is not None else config.state_dir / SYNC_MARKER
@@ -278,6 +283,7 @@ class _MoreLike:
         if ready_task is not None and not ready_task.done():
             ready_task.cancel()
         await super().close()
+        await self.members.close()
 
 
 class MoreLikeBot(_MoreLike, commands.Bot):
@@ -310,6 +316,7 @@ def create_bot(
     sync_marker: Path | None = None,
     launched_at: float | None = None,
     extensions: Sequence[str] = EXTENSIONS,
+    members: MemberStore | None = None,
     **options,
 ) -> commands.Bot:
     """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
@@ -324,4 +331,12 @@ def create_bot(
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     cls = MoreLikeShardedBot if config.discord.shard_count > 0 else MoreLikeBot
-    return cls(config, engine, sync_marker=sync_marker, launched_at=launched_at, extensions=extensions, **options)
+    return cls(
+        config,
+        engine,
+        sync_marker=sync_marker,
+        launched_at=launched_at,
+        extensions=extensions,
+        members=members,
+        **options,
+    )

@@ -50,6 +50,14 @@ class ClickFlows(Protocol):
 
     async def outdated(self, interaction: discord.Interaction, *, copy: bool) -> None: ...
 
+    async def hide(
+        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, hidden_ref: str, *, copy: bool
+    ) -> None: ...
+
+    async def hidden_page(self, interaction: discord.Interaction, page: int) -> None: ...
+
+    async def restore(self, interaction: discord.Interaction, page: int, entry: int) -> None: ...
+
 
 def may_change(interaction: discord.Interaction) -> bool:
     """Whether a click may change the message it was made on: its own (ephemeral) copy, or a public message of
@@ -331,4 +339,104 @@ class UnknownComponent(_StatefulItem, ui.DynamicItem[ui.Item], template=ids.UNKN
         return cls(item)
 
 
-DYNAMIC_ITEMS = (PageButton, RefineSelect, PickButton, PickSelect, CardButton, CardSelect, UnknownComponent)
+class HideSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.HIDE_TEMPLATE):
+    """ "Not for me": the page's titles as options (values are refs); the one picked is hidden for the clicker,
+    and the page they see is shown again without it."""
+
+    component_type = discord.ComponentType.string_select
+
+    def __init__(
+        self,
+        ref: str,
+        page: int,
+        filters: Filters,
+        options: list[discord.SelectOption] | None = None,
+        select: ui.Select | None = None,
+        *,
+        placeholder: str | None = None,
+    ) -> None:
+        if select is None:
+            select = ui.Select(
+                custom_id=ids.hide_id(ref, page, filters), placeholder=placeholder, options=options or []
+            )
+        super().__init__(select, row=2)
+        self.ref, self.page, self.filters = ref, page, filters
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
+        filters, outdated = cls._filters(match)
+        obj = cls(match["ref"], int(match["page"]), filters, select=item)
+        obj.outdated = outdated
+        return obj
+
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        hidden = _chosen_ref(self.item)
+        if hidden is None:
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await flows.hide(interaction, self.ref, self.page, self.filters, hidden, copy=copy)
+
+
+class HiddenPageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.HIDDEN_PAGE_TEMPLATE):
+    """Previous / Next page of /hidden (always the member's own ephemeral message)."""
+
+    component_type = discord.ComponentType.button
+
+    def __init__(self, page: int, *, label: str, disabled: bool = False) -> None:
+        button = ui.Button(
+            label=label, style=discord.ButtonStyle.secondary, custom_id=ids.hidden_page_id(page), disabled=disabled
+        )
+        super().__init__(button, row=1)
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
+        return cls(int(match["page"]), label=getattr(item, "label", None) or "Page")
+
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        await flows.hidden_page(interaction, self.page)
+
+
+class RestoreSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.RESTORE_TEMPLATE):
+    """/hidden's restore menu: the option values are the member's own entry numbers (a value naming someone
+    else's entry restores nothing: the store looks entries up by member)."""
+
+    component_type = discord.ComponentType.string_select
+
+    def __init__(
+        self,
+        page: int,
+        options: list[discord.SelectOption] | None = None,
+        select: ui.Select | None = None,
+        *,
+        placeholder: str | None = None,
+    ) -> None:
+        if select is None:
+            select = ui.Select(custom_id=ids.restore_id(page), placeholder=placeholder, options=options or [])
+        super().__init__(select, row=0)
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
+        return cls(int(match["page"]), select=item)
+
+    async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
+        values = self.item.values
+        if not values or not re.fullmatch(r"\d{1,18}", values[0]):
+            await flows.outdated(interaction, copy=copy)
+        else:
+            await flows.restore(interaction, self.page, int(values[0]))
+
+
+DYNAMIC_ITEMS = (
+    PageButton,
+    RefineSelect,
+    PickButton,
+    PickSelect,
+    CardButton,
+    CardSelect,
+    HideSelect,
+    HiddenPageButton,
+    RestoreSelect,
+    UnknownComponent,
+)

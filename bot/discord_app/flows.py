@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import discord
@@ -97,7 +97,10 @@ def error_reply(text: str) -> Reply:
 # ---- computing (sync; `answer` decides where it runs) ---------------------------------------------------------
 
 
-def results_reply(bot, card: TitleCard, page: int, filters: Filters, locale: str = ENGLISH) -> Reply:
+def results_reply(
+    bot, card: TitleCard, page: int, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+) -> Reply:
+    """`exclude`: the catalog ids this member never wants to see (`excluded_for`)."""
     settings = bot.config.engine
     result = bot.engine.similar(
         card.id,
@@ -106,6 +109,7 @@ def results_reply(bot, card: TitleCard, page: int, filters: Filters, locale: str
         page=page,
         franchise=settings.franchise,
         boost=settings.boost,
+        exclude=exclude,
     )
     return Reply(
         content=embeds.results_header(result, filters, locale=locale),
@@ -114,11 +118,13 @@ def results_reply(bot, card: TitleCard, page: int, filters: Filters, locale: str
     )
 
 
-def similar_for_ref(bot, ref: str, page: int, filters: Filters, locale: str = ENGLISH) -> Reply:
+def similar_for_ref(
+    bot, ref: str, page: int, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+) -> Reply:
     card = bot.engine.get(ref)
     if card is None:
         return error_reply(embeds.stale_text(locale))
-    return results_reply(bot, card, page, filters, locale)
+    return results_reply(bot, card, page, filters, locale, exclude)
 
 
 def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
@@ -158,10 +164,12 @@ def resolve_card(
     return None, Reply(content=embeds.which_one_text(text, len(candidates), looser, locale), view=view)
 
 
-def similar_for_text(bot, text: str, filters: Filters, locale: str = ENGLISH) -> Reply:
+def similar_for_text(
+    bot, text: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+) -> Reply:
     check_genres(bot, filters, locale)
     card, reply = resolve_card(bot, text, filters, locale=locale)
-    return results_reply(bot, card, 0, filters, locale) if card is not None else reply
+    return results_reply(bot, card, 0, filters, locale, exclude) if card is not None else reply
 
 
 def card_reply(card: TitleCard, locale: str = ENGLISH) -> Reply:
@@ -178,9 +186,13 @@ def card_for_ref(bot, ref: str, locale: str = ENGLISH) -> Reply:
     return card_reply(card, locale) if card is not None else error_reply(embeds.stale_text(locale))
 
 
-def discover_reply(bot, description: str, filters: Filters, locale: str = ENGLISH) -> Reply:
+def discover_reply(
+    bot, description: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+) -> Reply:
     check_genres(bot, filters, locale)
-    result = bot.engine.discover(description, filters=filters, k=bot.config.discord.page_size, page=0)
+    result = bot.engine.discover(
+        description, filters=filters, k=bot.config.discord.page_size, page=0, exclude=exclude
+    )
     return Reply(
         content=embeds.results_header(result, filters, searched=description, locale=locale),
         embeds=embeds.results_embeds(result, locale=locale),
@@ -210,6 +222,26 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
     needle = current.strip().lower().replace(" ", "-")
     hits = [g for g in genres if g.startswith(needle)] + [g for g in genres if needle in g and not g.startswith(needle)]
     return [app_commands.Choice(name=g.replace("-", " ").title(), value=g) for g in hits[:25]]
+
+
+# ---- what a member asked never to see ------------------------------------------------------------------------
+
+
+async def excluded_for(bot, interaction: discord.Interaction) -> frozenset[str]:
+    """The catalog ids the member behind `interaction` hid ("Not for me"): left out of every answer they get. A
+    store that cannot be read leaves nothing out rather than failing the answer (logged)."""
+    try:
+        return await bot.members.hidden_ids(interaction.user.id)
+    except Exception as exc:  # sqlite errors of any kind: the answer is still worth giving
+        log.warning("event=members_unreadable error=%r", exc)
+        return frozenset()
+
+
+def with_note(reply: Reply, note: str) -> Reply:
+    """The reply with one more line under its header (what a click just did)."""
+    if reply.error:
+        return reply
+    return Reply(_fit(f"{reply.content or ''}\n{note}"), reply.embeds, reply.view)
 
 
 # ---- delivering (async, on the loop) -------------------------------------------------------------------------
@@ -311,27 +343,32 @@ class Flows:
     ) -> None:
         """Previous / Next: that page of the title's results."""
         locale = locale_of(interaction)
-        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale), copy=copy)
+        exclude = await excluded_for(self.bot, interaction)
+        await self._show(
+            interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale, exclude), copy=copy
+        )
 
     async def refine(
         self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
     ) -> None:
         """A refine option picked: the first page of the results under the filters that option makes."""
         locale = locale_of(interaction)
+        exclude = await excluded_for(self.bot, interaction)
 
         def compute() -> Reply:
             try:
                 refined = ids.apply_refine(filters, option)
             except ValueError:  # StateError and FilterError included: an option this bot never offered
                 return error_reply(embeds.stale_text(locale))
-            return similar_for_ref(self.bot, ref, 0, refined, locale)
+            return similar_for_ref(self.bot, ref, 0, refined, locale, exclude)
 
         await self._show(interaction, compute, copy=copy)
 
     async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None:
         """A "Which one?" candidate, or "More like this" under a card: the first page of that title's results."""
         locale = locale_of(interaction)
-        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale), copy=copy)
+        exclude = await excluded_for(self.bot, interaction)
+        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale, exclude), copy=copy)
 
     async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
         """A /title "Which one?" candidate: that title's card."""
@@ -342,3 +379,59 @@ class Flows:
         """A click this bot can no longer follow: the outdated-message sentence, ephemeral."""
         text = embeds.stale_text(locale_of(interaction))
         await self._show(interaction, lambda: error_reply(text), copy=copy)
+
+    async def hide(
+        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, hidden_ref: str, *, copy: bool
+    ) -> None:
+        """ "Not for me": hide the picked title for the clicker (by its catalog id, so it outlives rebuilds), then
+        show the page they were on without it; a title a rebuild removed gets the outdated-message sentence."""
+        locale = locale_of(interaction)
+        card = self.bot.engine.get(hidden_ref)
+        if card is None:
+            await self.outdated(interaction, copy=copy)
+            return
+        try:
+            await self.bot.members.hide(interaction.user.id, card.id, embeds.title_label(card))
+        except Exception as exc:  # the store cannot be written: say so, change nothing
+            log.warning("event=hide_failed error=%r", exc)
+            await send_error(interaction, embeds.error_text(locale))
+            return
+        exclude = await excluded_for(self.bot, interaction)
+        note = tr(locale, "hide.done", title=embeds.shorten(embeds.title_label(card), 200))
+
+        def compute() -> Reply:
+            return with_note(similar_for_ref(self.bot, ref, page, filters, locale, exclude), note)
+
+        await self._show(interaction, compute, copy=copy)
+
+    async def hidden_page(self, interaction: discord.Interaction, page: int) -> None:
+        """/hidden's Previous / Next: that page of the clicker's own list."""
+        await show_hidden(self.bot, interaction, page, update=True)
+
+    async def restore(self, interaction: discord.Interaction, page: int, entry: int) -> None:
+        """/hidden's restore menu: un-hide one of the clicker's titles, then show their list again."""
+        locale = locale_of(interaction)
+        restored = await self.bot.members.restore(interaction.user.id, entry)
+        note = (
+            tr(locale, "hidden.restored", title=embeds.shorten(restored.label, 200))
+            if restored is not None
+            else embeds.stale_text(locale)  # not theirs, or restored already from another copy of the list
+        )
+        await show_hidden(self.bot, interaction, page, update=True, note=note)
+
+
+async def show_hidden(
+    bot, interaction: discord.Interaction, page: int, *, update: bool, note: str | None = None
+) -> None:
+    """A member's hidden titles, one page (`layouts.HIDDEN_PAGE_SIZE`), always ephemeral: nobody else sees them."""
+    locale = locale_of(interaction)
+    member = interaction.user.id
+    size = layouts.HIDDEN_PAGE_SIZE
+    entries, total = await bot.members.hidden_page(member, page, size)
+    if not entries and total:  # past the end (titles restored meanwhile): the last page
+        page = (total - 1) // size
+        entries, total = await bot.members.hidden_page(member, page, size)
+    content, embeds_, view = layouts.hidden_list(entries, page, total, locale)
+    if note:
+        content = f"{note}\n{content}"
+    await answer(interaction, lambda: Reply(content, embeds_, view), update=update, ephemeral=True)

@@ -10,6 +10,9 @@ filters in a compact form. Formats (each at most 100 characters, checked):
     ml:picks:<filters>                the "Which one?" select (the option values are refs)
     ml:card:<ref>                     a "Which one?" button of /title: show this title's card
     ml:cards                          the "Which one?" select of /title
+    ml:hide:<ref>:<page>:<filters>    the "Not for me" select of a result page (the option values are refs)
+    ml:hid:<page>                     Previous / Next page of /hidden
+    ml:unhide:<page>                  /hidden's restore select (the option values are the member's entry numbers)
 
 Filters: comma-separated items, each a one-letter key and its value: `k` kind (m|s), `g` genre, `x` excluded
 genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating. Values never contain `:` or `,`.
@@ -34,6 +37,9 @@ PICK_TEMPLATE = rf"ml:pick:(?P<ref>{REF}):(?P<filters>{FILTERS})"
 PICK_SELECT_TEMPLATE = rf"ml:picks:(?P<filters>{FILTERS})"
 CARD_TEMPLATE = rf"ml:card:(?P<ref>{REF})"
 CARD_SELECT_TEMPLATE = r"ml:cards"
+HIDE_TEMPLATE = rf"ml:hide:(?P<ref>{REF}):(?P<page>\d{{1,3}}):(?P<filters>{FILTERS})"
+HIDDEN_PAGE_TEMPLATE = r"ml:hid:(?P<page>\d{1,4})"
+RESTORE_TEMPLATE = r"ml:unhide:(?P<page>\d{1,4})"
 _KNOWN_FORMATS = (
     SIMILAR_TEMPLATE,
     REFINE_TEMPLATE,
@@ -41,6 +47,9 @@ _KNOWN_FORMATS = (
     PICK_SELECT_TEMPLATE,
     CARD_TEMPLATE,
     CARD_SELECT_TEMPLATE,
+    HIDE_TEMPLATE,
+    HIDDEN_PAGE_TEMPLATE,
+    RESTORE_TEMPLATE,
 )
 # Every custom_id that is in none of the formats above (fullmatch: the lookahead refuses exactly the known ones).
 UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in _KNOWN_FORMATS))
@@ -158,6 +167,21 @@ def card_id(ref: str) -> str:
 
 
 CARD_SELECT_ID = "ml:cards"
+
+
+def hide_id(ref: str, page: int, f: Filters) -> str:
+    return _checked(f"ml:hide:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f)}")
+
+
+MAX_HIDDEN_PAGE = 9999  # /hidden pages of 25: far more titles than anyone hides
+
+
+def hidden_page_id(page: int) -> str:
+    return f"ml:hid:{min(max(page, 0), MAX_HIDDEN_PAGE)}"
+
+
+def restore_id(page: int) -> str:
+    return f"ml:unhide:{min(max(page, 0), MAX_HIDDEN_PAGE)}"
 
 
 # Refine select option values: "k:movie", "k:show", "k:any", "g:<genre>", "g:" (any genre).

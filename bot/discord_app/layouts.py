@@ -12,9 +12,20 @@ from collections.abc import Sequence
 import discord
 
 from bot.discord_app import embeds, ids
-from bot.discord_app.components import CardButton, CardSelect, PageButton, PickButton, PickSelect, RefineSelect
+from bot.discord_app.components import (
+    CardButton,
+    CardSelect,
+    HiddenPageButton,
+    HideSelect,
+    PageButton,
+    PickButton,
+    PickSelect,
+    RefineSelect,
+    RestoreSelect,
+)
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 from morelike.i18n import ENGLISH, tr
+from morelike.members import HiddenTitle
 
 MAX_BUTTONS = 5
 MAX_OPTIONS = 25  # Discord's limit for a select
@@ -81,7 +92,61 @@ def results_view(
     options = refine_options(page, filters, all_genres, locale)
     if options:
         view.add_item(RefineSelect(card.ref, filters, options, placeholder=tr(locale, "refine.placeholder")))
+    hide = hide_select(card, page, filters, locale)
+    if hide is not None:
+        view.add_item(hide)
     return view
+
+
+def hide_select(card: TitleCard, page: SimilarPage, filters: Filters, locale: str = ENGLISH) -> HideSelect | None:
+    """"Not for me": one option per title of the page, numbered as the embeds are. None for an empty page, or
+    when the page's state cannot be carried (the same limit the page buttons hit first)."""
+    if not page.items:
+        return None
+    try:
+        ids.hide_id(card.ref, page.page, filters)
+    except ids.StateError:
+        return None
+    start = page.page * page.k
+    options: dict[str, discord.SelectOption] = {}  # by ref: Discord refuses two options of one value
+    for i, r in enumerate(page.items[:MAX_OPTIONS]):
+        label = f"{start + i + 1}. " + embeds.choice_label(r.card, embeds.OPTION_TEXT - 5, locale)
+        options.setdefault(r.card.ref, discord.SelectOption(label=label, value=r.card.ref))
+    return HideSelect(card.ref, page.page, filters, list(options.values()), placeholder=tr(locale, "hide.placeholder"))
+
+
+HIDDEN_PAGE_SIZE = MAX_OPTIONS  # /hidden lists as many titles a page as its restore menu can offer
+
+
+def hidden_list(
+    entries: Sequence[HiddenTitle], page: int, total: int, locale: str = ENGLISH
+) -> tuple[str, list[discord.Embed], discord.ui.View | None]:
+    """/hidden: (content, embeds, view) for one page of a member's hidden titles, with a restore menu and, past
+    one page, Previous / Next."""
+    if total == 0:
+        return tr(locale, "hidden.none"), [], None
+    pages = max(1, -(-total // HIDDEN_PAGE_SIZE))
+    lines = [f"{page * HIDDEN_PAGE_SIZE + i + 1}. {embeds.shorten(e.label, 150)}" for i, e in enumerate(entries)]
+    embed = discord.Embed(
+        title=tr(locale, "hidden.title", count=total),
+        description=embeds.shorten("\n".join(lines), 4000, keep_lines=True) or None,
+        colour=embeds.ACCENT,
+    )
+    embed.set_footer(text=tr(locale, "hidden.footer", page=page + 1, pages=pages))
+    view = discord.ui.View(timeout=None)
+    if entries:
+        options = [
+            discord.SelectOption(
+                label=embeds.shorten(f"{page * HIDDEN_PAGE_SIZE + i + 1}. {e.label}", embeds.OPTION_TEXT),
+                value=str(e.entry),
+            )
+            for i, e in enumerate(entries[:MAX_OPTIONS])
+        ]
+        view.add_item(RestoreSelect(page, options, placeholder=tr(locale, "hidden.restore_placeholder")))
+    if pages > 1:
+        view.add_item(HiddenPageButton(page - 1, label=tr(locale, "button.previous"), disabled=page == 0))
+        view.add_item(HiddenPageButton(page + 1, label=tr(locale, "button.next"), disabled=page + 1 >= pages))
+    return tr(locale, "hidden.intro"), [embed], view
 
 
 def pick_view(

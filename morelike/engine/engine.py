@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -54,6 +54,15 @@ def _one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def _keys_of(snap: Snapshot, ids: Collection[str]) -> set[int]:
+    """The rows of catalog ids (or refs) in this build; ids it no longer has are skipped: a member's hidden titles
+    are kept by catalog id, so they outlive rebuilds that drop or renumber a title."""
+    if isinstance(ids, str):
+        raise FilterError("exclude", "exclude takes a list of ids, not one string")
+    keys = (snap.key_of(i) for i in ids)
+    return {k for k in keys if k is not None}
 
 
 def _check_paging(k: int, page: int) -> None:
@@ -195,9 +204,12 @@ class Engine:
         page: int = 0,
         franchise: bool | None = None,
         boost: bool | None = None,
+        exclude: Collection[str] = (),
     ) -> SimilarPage:
         """Titles like `id`. `franchise`: its own series goes to `.series` and the main list keeps one title per
-        other series; `boost`: titles sharing its director or lead cast rank higher. None = bot.toml default."""
+        other series; `boost`: titles sharing its director or lead cast rank higher. None = bot.toml default.
+        `exclude`: catalog ids never to show (a member's "not for me", what they watched), left out of the main
+        list and the series list alike; the page still fills from the titles after them."""
         snap = self._snap
         filters = filters or Filters()
         _check_paging(k, page)
@@ -206,13 +218,14 @@ class Engine:
         key = self._key(snap, id)
         q = np.asarray(snap.vector(key), dtype=np.float32)
         floor = story_floor(snap, q)  # what "an alike story" means for this query: the series list and the ranking
-        series = self._series(snap, key, floor) if use_franchise else []
+        hidden = _keys_of(snap, exclude)
+        series = [k for k in self._series(snap, key, floor) if k not in hidden] if use_franchise else []
         shown = self._page(
             snap,
             q,
             dataclasses.replace(Profile.of(snap, [key]), people_floor=floor),
             filter_mask(snap, filters),
-            exclude=[*snap.same_work(key).tolist(), *series],
+            exclude=[*snap.same_work(key).tolist(), *series, *hidden],
             k=k,
             page=page,
             one_per_series=use_franchise,
@@ -233,8 +246,11 @@ class Engine:
             series=cards[len(rows) + 1 :],
         )
 
-    def discover(self, text: str, filters: Filters | None = None, k: int = 5, page: int = 0) -> SimilarPage:
-        """Titles matching a free-text description, encoded with the index's model (loaded on first use)."""
+    def discover(
+        self, text: str, filters: Filters | None = None, k: int = 5, page: int = 0, exclude: Collection[str] = ()
+    ) -> SimilarPage:
+        """Titles matching a free-text description, encoded with the index's model (loaded on first use).
+        `exclude`: catalog ids never to show, as for `similar`."""
         if not isinstance(text, str) or not text.strip():
             raise FilterError("q", "describe what you want to watch, e.g. 'a heist by stage magicians'")
         if len(text) > MAX_TEXT:
@@ -249,7 +265,7 @@ class Engine:
         # A description has no genres, era or people of its own, and the fitted weights were fitted on title pairs:
         # content alone ranks it (the prior outweighed a weak match), and titles without a story never answer it.
         ranked, rows, has_more = self._page(
-            snap, q, Profile(story=True), mask, exclude=[], k=k, page=page,
+            snap, q, Profile(story=True), mask, exclude=sorted(_keys_of(snap, exclude)), k=k, page=page,
             one_per_series=self.config.engine.franchise, ranker=CONTENT_RANKER,
         )  # fmt: skip
         items = self._recommendations(

@@ -198,5 +198,21 @@ CATALOGUE = Catalogue(
         "terminal.not_a_choice": "{answer} ist keine der Auswahlen 1-{count}",
         "terminal.answer_with_number": "Bitte antworte mit einer Zahl von 1 bis {count}.",
         "terminal.no_match": "Kein Titel passt zu {text}. Prüfe die Schreibweise oder versuche eine IMDb-ID oder -URL.",
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "ausgeblendet",
+        "command.hidden.description": "Die Titel, die du mit „Nichts für mich“ ausgeblendet hast, zum Zurückholen",
+        "hide.placeholder": "Nichts für mich: einen Titel in meinen Antworten ausblenden…",
+        "hide.done": "„{title}“ ist ab jetzt in deinen Antworten ausgeblendet: /hidden holt ihn zurück.",
+        "hidden.none": (
+            "Du hast keine Titel ausgeblendet. Wähle einen im Menü „Nichts für mich“ unter einer Ergebnisliste."
+        ),
+        "hidden.intro": (
+            "Titel, die du mit „Nichts für mich“ markiert hast, fehlen in all deinen Antworten. Wähle einen "
+            "im Menü, um ihn wieder zu sehen."
+        ),
+        "hidden.title": "In deinen Antworten ausgeblendet: {count}",
+        "hidden.footer": "Seite {page} von {pages}",
+        "hidden.restore_placeholder": "Einen Titel wieder in meinen Antworten zeigen…",
+        "hidden.restored": "„{title}“ ist wieder in deinen Antworten.",
     },
 )

@@ -196,5 +196,18 @@ CATALOGUE = Catalogue(
         "terminal.not_a_choice": "{answer} is not one of the choices 1-{count}",
         "terminal.answer_with_number": "Please answer with a number from 1 to {count}.",
         "terminal.no_match": "No title matches {text}. Check the spelling, or try an IMDb id or URL.",
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "hidden",
+        "command.hidden.description": "The titles you marked “Not for me”, to bring any of them back",
+        "hide.placeholder": "Not for me: hide a title from my answers…",
+        "hide.done": "“{title}” is hidden from your answers from now on: /hidden brings it back.",
+        "hidden.none": "You have hidden no titles. Pick one in the “Not for me” menu under a result list to hide it.",
+        "hidden.intro": (
+            "Titles you marked “Not for me”, left out of all your answers. Pick one in the menu to see it again."
+        ),
+        "hidden.title": "Hidden from your answers: {count}",
+        "hidden.footer": "Page {page} of {pages}",
+        "hidden.restore_placeholder": "Show a title in my answers again…",
+        "hidden.restored": "“{title}” is back in your answers.",
     },
 )

@@ -195,5 +195,21 @@ CATALOGUE = Catalogue(
         "terminal.no_match": (
             "Ningún título coincide con {text}. Revisa la ortografía o prueba con un id o URL de IMDb."
         ),
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "ocultos",
+        "command.hidden.description": "Los títulos que marcaste como «No es para mí», para recuperar cualquiera",
+        "hide.placeholder": "No es para mí: ocultar un título de mis respuestas…",
+        "hide.done": "«{title}» queda oculto en tus respuestas a partir de ahora: /hidden lo recupera.",
+        "hidden.none": (
+            "No has ocultado ningún título. Elige uno en el menú «No es para mí» bajo una lista de resultados."
+        ),
+        "hidden.intro": (
+            "Títulos que marcaste como «No es para mí», fuera de todas tus respuestas. Elige uno en el menú "
+            "para volver a verlo."
+        ),
+        "hidden.title": "Ocultos en tus respuestas: {count}",
+        "hidden.footer": "Página {page} de {pages}",
+        "hidden.restore_placeholder": "Volver a mostrar un título en mis respuestas…",
+        "hidden.restored": "«{title}» vuelve a estar en tus respuestas.",
     },
 )

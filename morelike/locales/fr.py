@@ -199,5 +199,22 @@ CATALOGUE = Catalogue(
         "terminal.no_match": (
             "Aucun titre ne correspond à {text}. Vérifiez l'orthographe, ou essayez un identifiant ou une URL IMDb."
         ),
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "masques",
+        "command.hidden.description": "Les titres marqués « Pas pour moi », pour en faire revenir un",
+        "hide.placeholder": "Pas pour moi : masquer un titre de mes réponses…",
+        "hide.done": "« {title} » est désormais masqué dans vos réponses : /hidden le fait revenir.",
+        "hidden.none": (
+            "Vous n'avez masqué aucun titre. Choisissez-en un dans le menu « Pas pour moi » sous une liste "
+            "de résultats."
+        ),
+        "hidden.intro": (
+            "Titres marqués « Pas pour moi », absents de toutes vos réponses. Choisissez-en un dans le menu "
+            "pour le revoir."
+        ),
+        "hidden.title": "Masqués dans vos réponses : {count}",
+        "hidden.footer": "Page {page} sur {pages}",
+        "hidden.restore_placeholder": "Afficher de nouveau un titre dans mes réponses…",
+        "hidden.restored": "« {title} » est de retour dans vos réponses.",
     },
 )

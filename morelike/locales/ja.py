@@ -185,5 +185,18 @@ CATALOGUE = Catalogue(
         "terminal.not_a_choice": "{answer}は選択肢1-{count}にありません",
         "terminal.answer_with_number": "1から{count}までの数字で答えてください。",
         "terminal.no_match": "{text}に一致する作品はありません。つづりを確認するか、IMDbのIDかURLを試してください。",
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "非表示",
+        "command.hidden.description": "「興味なし」にした作品の一覧。元に戻すこともできます",
+        "hide.placeholder": "興味なし：この作品を今後の回答から外す…",
+        "hide.done": "「{title}」は今後の回答に表示されません。/hidden で元に戻せます。",
+        "hidden.none": "非表示にした作品はありません。結果一覧の下の「興味なし」メニューで選ぶと非表示にできます。",
+        "hidden.intro": (
+            "「興味なし」にした作品です。すべての回答から外されています。メニューで選ぶと再び表示されます。"
+        ),
+        "hidden.title": "回答から外した作品：{count}",
+        "hidden.footer": "{page} / {pages}ページ",
+        "hidden.restore_placeholder": "作品を回答に戻す…",
+        "hidden.restored": "「{title}」を回答に戻しました。",
     },
 )

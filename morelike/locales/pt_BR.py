@@ -187,5 +187,23 @@ CATALOGUE = Catalogue(
         "terminal.not_a_choice": "{answer} não é uma das opções 1-{count}",
         "terminal.answer_with_number": "Responda com um número de 1 a {count}.",
         "terminal.no_match": "Nenhum título corresponde a {text}. Confira a grafia ou tente um id ou URL do IMDb.",
+        # ---- "Not for me" and /hidden (issue 21)
+        "command.hidden.name": "ocultos",
+        "command.hidden.description": (
+            "Os títulos que você marcou como “Não é pra mim”, para trazer qualquer um de volta"
+        ),
+        "hide.placeholder": "Não é pra mim: ocultar um título das minhas respostas…",
+        "hide.done": "“{title}” fica oculto nas suas respostas a partir de agora: /hidden o traz de volta.",
+        "hidden.none": (
+            "Você não ocultou nenhum título. Escolha um no menu “Não é pra mim” abaixo de uma lista de resultados."
+        ),
+        "hidden.intro": (
+            "Títulos que você marcou como “Não é pra mim”, fora de todas as suas respostas. Escolha um no "
+            "menu para vê-lo de novo."
+        ),
+        "hidden.title": "Ocultos nas suas respostas: {count}",
+        "hidden.footer": "Página {page} de {pages}",
+        "hidden.restore_placeholder": "Mostrar um título nas minhas respostas de novo…",
+        "hidden.restored": "“{title}” está de volta nas suas respostas.",
     },
 )

@@ -40,9 +40,13 @@ class DiscoverCog(commands.Cog):
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
+        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles
         # The model may have to load first (seconds): always defer, then edit.
         await flows.answer(
-            interaction, lambda: flows.discover_reply(bot, description, filters, locale), ephemeral=private, slow=True
+            interaction,
+            lambda: flows.discover_reply(bot, description, filters, locale, exclude),
+            ephemeral=private,
+            slow=True,
         )
 
     @discover.autocomplete("genre")

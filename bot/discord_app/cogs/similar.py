@@ -54,9 +54,10 @@ class SimilarCog(commands.Cog):
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
+        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles
         await flows.answer(
             interaction,
-            lambda: flows.similar_for_text(bot, title, filters, locale),
+            lambda: flows.similar_for_text(bot, title, filters, locale, exclude),
             ephemeral=private,
             slow=flows.warming(bot),
         )
