@@ -18,10 +18,12 @@ import re
 import textwrap
 from typing import TextIO
 
+from morelike.catalog.watch import SERVICES
 from morelike.echo import ECHO, shorten
 from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
 from morelike.engine.languages import iso639_1
-from morelike.i18n import ENGLISH, Locale, from_environment, or_list, pick, tr, why_text
+from morelike.engine.types import ANIME_CHOICES
+from morelike.i18n import ENGLISH, Locale, from_environment, or_list, pick, tr, watch_text, why_text
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
@@ -37,6 +39,8 @@ _FIELD_TO_OPTION = {
     "language": "--language",
     "rating_min": "--rating-min",
     "votes_min": "--votes-min",
+    "on": "--on",
+    "anime": "--anime",
     "k": "-k",
     "page": "--page",
     "q": "the description",
@@ -94,6 +98,19 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", metavar="CODE", help="original language, ISO 639-1 (fr, ja, …)")
     parser.add_argument("--rating-min", type=plain_number, metavar="R", help="0-10")
     parser.add_argument("--votes-min", type=whole_number, metavar="N")
+    parser.add_argument(
+        "--on",
+        action="append",
+        default=[],
+        metavar="SERVICE",
+        help=f"was on this service ({', '.join(SERVICES)}; repeat or comma-separate: any of them; the bundled "
+        "catalog's data: US, mid-2022)",
+    )
+    parser.add_argument(
+        "--anime",
+        choices=ANIME_CHOICES,
+        help="only anime, exclude it, or include it (default for ask: the title decides, anime stays apart)",
+    )
     parser.add_argument("-k", type=whole_number, default=5, metavar="N", help="results per page (default 5)")
     parser.add_argument("--page", type=whole_number, default=0, metavar="N", help="page number from 0")
     parser.add_argument("--json", action="store_true", help="print JSON (the REST API's shapes)")
@@ -135,6 +152,10 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
         for genre in values:
             if genre.lower().replace(" ", "-") not in known:
                 raise UsageError(f"{option}: unknown genre {echo(genre)} (known: {', '.join(sorted(known))})")
+    services = tuple(s.lower() for s in _split(args.on))
+    for service in services:
+        if service not in SERVICES:
+            raise UsageError(f"--on: unknown service {echo(service)} (known: {', '.join(SERVICES)})")
     try:
         language = None if args.language is None else iso639_1(args.language)
         return Filters(
@@ -148,6 +169,8 @@ def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filt
             language=language,
             rating_min=args.rating_min,
             votes_min=args.votes_min,
+            on=services,
+            anime=args.anime,
         )
     except FilterError as exc:
         raise UsageError(in_flags(exc)) from None
@@ -176,7 +199,9 @@ def render_page(page: SimilarPage, out: TextIO, locale: str = ENGLISH) -> None:
     if not page.items:
         print("  " + tr(locale, "results.nothing"), file=out)
     for i, rec in enumerate(page.items, start=page.page * page.k + 1):
-        print(f"{i:>3}. {rec.card.label}  [{rec.card.kind}]", file=out)  # the why line says what made it rank
+        kind = f"{rec.card.kind}, anime" if rec.card.anime else rec.card.kind
+        watch = watch_text(rec.card.watch, locale)  # always with the data's country and date
+        print(f"{i:>3}. {rec.card.label}  [{kind}]" + (f"  {watch}" if watch else ""), file=out)
         print(f"     {why_text(rec.why, locale)}", file=out)
     if page.has_more:
         print("  " + tr(locale, "terminal.more", page=page.page + 1), file=out)

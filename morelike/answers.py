@@ -8,6 +8,7 @@ The terminal's `--json` prints these same shapes.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from dataclasses import asdict, fields
@@ -79,6 +80,8 @@ _CARD_DOCS = {
     "country": "ISO 3166-1 alpha-2 production country",
     "url": "the best page about the title (IMDb, TMDB, Trakt or Wikipedia)",
     "poster": "an image URL",
+    "anime": "anime: Trakt's anime genre, or Japanese animation by country or language",
+    "watch": "services the title was on, each with the region and date of that data (not what is on them now)",
 }
 
 
@@ -95,6 +98,9 @@ def _type_schema(hint: Any) -> dict:
         return {"type": "array", "items": _type_schema(args[0])}
     if hint in _JSON_TYPES:
         return {"type": _JSON_TYPES[hint]}
+    if dataclasses.is_dataclass(hint):  # a record inside the card (an Offer): every field required
+        inner = typing.get_type_hints(hint)
+        return _obj({f.name: _type_schema(inner[f.name]) for f in fields(hint)})
     raise TypeError(f"no JSON type for {hint!r}")
 
 

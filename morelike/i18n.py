@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal, cast, get_args
 
+from morelike.catalog.watch import SERVICES, Offer  # services' names are brands, the same in every locale
 from morelike.locales import Catalogue, de, en_US, es_ES, fr, ja, pt_BR
 
 Locale = Literal["en-US", "es-ES", "fr", "de", "ja", "pt-BR"]
@@ -137,6 +138,19 @@ def or_list(items: list[str], locale: str) -> str:
     if len(items) < 2:
         return "".join(items)
     return tr(locale, "list.or", items=", ".join(items[:-1]), last=items[-1])
+
+
+def watch_text(offers: Iterable[Offer], locale: str) -> str:
+    """Where a title was, with the data's region and date said every time ("On Netflix, Hulu (US, 2022)"): the
+    data is a dated snapshot, and a face must never let it read as what is on a service today. `offers` are
+    "" when there are none."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for offer in offers:
+        groups.setdefault((offer.region, offer.as_of), []).append(SERVICES.get(offer.service, offer.service))
+    return " · ".join(
+        tr(locale, "watch.on", services=", ".join(names), region=region, date=as_of)
+        for (region, as_of), names in groups.items()
+    )
 
 
 # ---- the "why" line: reasons the engine picks, said in any locale ----------------------------------------------

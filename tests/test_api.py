@@ -93,7 +93,7 @@ async def test_openapi_document_lists_every_route_and_parameter(api, engine):
     names = {p["name"] for p in similar["parameters"]}
     assert names == {
         "id", "kind", "genre", "exclude_genre", "year_min", "year_max", "runtime_min", "runtime_max", "language",
-        "rating_min", "votes_min", "k", "page", "franchise", "boost", "lang", "Accept-Language",
+        "rating_min", "votes_min", "on", "anime", "k", "page", "franchise", "boost", "lang", "Accept-Language",
     }  # fmt: skip
     assert {"400", "404", "200"} <= set(similar["responses"])
     # Every $ref points at a schema that exists, every path parameter is declared required.

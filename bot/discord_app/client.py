@@ -41,6 +41,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.discover",
     "bot.discord_app.cogs.title",
     "bot.discord_app.cogs.help",
+    "bot.discord_app.cogs.more_like_this",
     "bot.discord_app.cogs.hidden",
 )
 # A number no other bot of this process has, or will have: what keeps the bots' cooldown buckets apart (cogs).

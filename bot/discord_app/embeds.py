@@ -20,7 +20,7 @@ from bot.discord_app.translator import command_label, option_label
 from morelike.echo import ECHO, shorten
 from morelike.engine.resolve import Reference
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
-from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, why_text
+from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, watch_text, why_text
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
@@ -121,6 +121,8 @@ def facts_line(card: TitleCard, locale: str = ENGLISH) -> str:
     genres = genres_text(card.genres[:4])
     if genres:
         parts.append(genres)
+    parts.append(tr(locale, "card.anime") if card.anime else None)
+    parts.append(watch_text(card.watch, locale))
     return " · ".join(p for p in parts if p)
 
 
@@ -244,6 +246,7 @@ def title_embed(card: TitleCard, locale: str = ENGLISH) -> discord.Embed:
         ("card.original_title", card.original_title if card.original_title != card.title else None),
         ("card.language", card.language),
         ("card.country", card.country),
+        ("card.watch", watch_text(card.watch, locale)),
     ):
         if value:  # the cast list is long: a full-width field of its own
             embed.add_field(name=tr(locale, key), value=shorten(value, FIELD_VALUE), inline=key != "card.cast")

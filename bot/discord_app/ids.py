@@ -15,7 +15,8 @@ filters in a compact form. Formats (each at most 100 characters, checked):
     ml:unhide:<page>                  /hidden's restore select (the option values are the member's entry numbers)
 
 Filters: comma-separated items, each a one-letter key and its value: `k` kind (m|s), `g` genre, `x` excluded
-genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating. Values never contain `:` or `,`.
+genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating, `o` a service it was on, `n` the
+anime filter (only|exclude|include). Values never contain `:` or `,`.
 """
 
 from __future__ import annotations
@@ -104,6 +105,10 @@ def encode_filters(f: Filters) -> str:
         items.append("l" + _check_value("language", f.language))
     if f.rating_min is not None:
         items.append("r" + _num(f.rating_min))
+    if f.on:
+        items.append("o" + _check_value("on", f.on[0]))
+    if f.anime:
+        items.append("n" + _check_value("anime", f.anime))
     return ",".join(items)
 
 
@@ -132,6 +137,10 @@ def decode_filters(text: str) -> Filters:
                 values["language"] = value
             elif key == "r":
                 values["rating_min"] = float(value)
+            elif key == "o":
+                values["on"] = (value,)
+            elif key == "n":
+                values["anime"] = value
             else:
                 raise StateError(f"unknown filter key {key!r}")
         return Filters(**values)

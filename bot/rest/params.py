@@ -16,9 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
+from morelike.catalog.watch import SERVICES
 from morelike.engine import FilterError, Filters
 from morelike.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
 from morelike.engine.languages import iso639_1
+from morelike.engine.types import ANIME_CHOICES
 from morelike.i18n import LOCALES, Locale, negotiate
 
 MAX_SEARCH = 50
@@ -91,6 +93,22 @@ FILTER_PARAMS = (
     Param("language", "string", "original language, an ISO 639-1 code (e.g. fr)", language=True, example="fr"),
     Param("rating_min", "number", "lowest rating, 0-10", minimum=0, maximum=10),
     Param("votes_min", "integer", "fewest votes behind the rating (a popularity floor)", minimum=0, maximum=MAX_VOTES),
+    Param(
+        "on",
+        "string",
+        "a streaming service the title was on (repeat or comma-separate: any of them); the bundled catalog's data is "
+        "the US catalogs of mid-2022, each title's `watch` says the region and date of its own",
+        repeat=True,
+        enum=tuple(SERVICES),
+        example=["netflix"],
+    ),
+    Param(
+        "anime",
+        "string",
+        "only anime, exclude it, or include it among the rest; unset, a title's similar titles leave anime out "
+        "unless the title is anime (then live action is left out), and other routes include it",
+        enum=ANIME_CHOICES,
+    ),
 )
 # Pages reach the first MAX_RANK results: a rule across two parameters that no JSON Schema keyword can state, so
 # the document says it in both descriptions and, for clients that read it, in an `x-max-rank` extension on both.
@@ -298,6 +316,8 @@ def filters_from(params: dict[str, Any], known_genres: list[str]) -> Filters:
             language=params["language"],
             rating_min=params["rating_min"],
             votes_min=params["votes_min"],
+            on=tuple(params["on"]),
+            anime=params["anime"],
         )
     except FilterError as exc:
         raise ParamError(FIELD_TO_PARAM.get(exc.field, exc.field), str(exc)) from None

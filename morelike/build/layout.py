@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FORMAT_VERSION = 5  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
+FORMAT_VERSION = 6  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
 # norm_title no longer drops "die" as an article; 4: titles.story_names (the synopsis's proper names, for franchises)
-# and near.npy; 5: titles.aliases (other names, JSON), and norm_title keeps kana voicing and composed hangul
+# and near.npy; 5: titles.aliases (other names, JSON), and norm_title keeps kana voicing and composed hangul;
+# 6: titles.anime (morelike.catalog.watch.is_anime, 0/1)
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"

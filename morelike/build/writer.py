@@ -52,6 +52,7 @@ from morelike.build.layout import (
 from morelike.catalog.documents import story_chars, story_names
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.catalog.watch import is_anime
 from morelike.engine.franchise import REMAKE_MIN_PERCENTILE, nearer_than
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
@@ -102,7 +103,8 @@ CREATE TABLE titles (
     norm_title TEXT NOT NULL, norm_original_title TEXT,
     story_chars INTEGER NOT NULL DEFAULT 0,
     story_names TEXT NOT NULL DEFAULT '',
-    aliases TEXT NOT NULL DEFAULT '[]'
+    aliases TEXT NOT NULL DEFAULT '[]',
+    anime INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX titles_norm_title ON titles (norm_title, year);
 CREATE INDEX titles_norm_original_title ON titles (norm_original_title, year);
@@ -116,6 +118,7 @@ def _title_row(key: int, title: Title, chars: int, names: str) -> list:
         value = getattr(title, name)
         row.append(json.dumps(list(value), ensure_ascii=False) if name in LIST_FIELDS else value)
     row += [normalize_title(title.title), normalize_title(title.original_title) or None, chars, names]
+    row.append(int(is_anime(title.genres, title.country, title.language)))  # decided once, here (format 6)
     return row
 
 
@@ -148,6 +151,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int]
             "norm_original_title",
             "story_chars",
             "story_names",
+            "anime",
         ]
         sql = f"INSERT INTO titles ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) VALUES "
         sql += f"({', '.join('?' * len(columns))})"

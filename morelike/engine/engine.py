@@ -25,6 +25,7 @@ from morelike.engine.rank import prepare as rank_prepare
 from morelike.engine.search import filter_mask
 from morelike.engine.snapshot import Snapshot, release_freed_memory
 from morelike.engine.types import (
+    ANIMATED,
     Candidate,
     EngineError,
     FilterError,
@@ -72,6 +73,15 @@ def _check_paging(k: int, page: int) -> None:
         raise FilterError("page", f"page must be a whole number from 0, got {page!r}")
     if (page + 1) * k > MAX_RANK:
         raise FilterError("page", f"page {page} is past the first {MAX_RANK} results")
+
+
+def anime_default(snap: Snapshot, key: int, filters: Filters) -> Filters:
+    """The `anime` filter a title's "more like this" gets when none is asked: an anime query keeps anime and other
+    animation (its nearest live-action stories are mostly remakes and adaptations people asked to keep apart), any
+    other query leaves anime out (issue 21). `include` mixes everything, `only`/`exclude` are taken as they are."""
+    if filters.anime is not None:
+        return filters
+    return dataclasses.replace(filters, anime=ANIMATED if snap.anime[key] else "exclude")
 
 
 class Engine:
@@ -216,6 +226,7 @@ class Engine:
         use_franchise = self.config.engine.franchise if franchise is None else bool(franchise)
         use_boost = self.config.engine.boost if boost is None else bool(boost)
         key = self._key(snap, id)
+        filters = anime_default(snap, key, filters)
         q = np.asarray(snap.vector(key), dtype=np.float32)
         floor = story_floor(snap, q)  # what "an alike story" means for this query: the series list and the ranking
         hidden = _keys_of(snap, exclude)

@@ -29,8 +29,9 @@ from usearch.index import MetricKind
 from usearch.index import search as exact_search
 
 from morelike.catalog.records import KIND_CODE
+from morelike.catalog.watch import ANIMATION_GENRE, ANIME_GENRE, SERVICE_BIT
 from morelike.engine.snapshot import Snapshot
-from morelike.engine.types import FilterError, Filters
+from morelike.engine.types import ANIMATED, FilterError, Filters
 
 EXACT_MAX_ROWS = 12_000  # at most this many passing rows: scan them exactly (about 1-3 ms here)
 EXACT_MAX_FRACTION = 0.02  # ... or at most this share of the catalog
@@ -173,6 +174,15 @@ def _build_mask(snap: Snapshot, f: Filters) -> np.ndarray:
         add(snap.ratings >= f.rating_min)  # NaN (unknown) compares False
     if f.votes_min is not None:
         add(snap.votes >= f.votes_min)
+    if f.on:
+        add((snap.services & np.uint16(sum(SERVICE_BIT[s] for s in f.on))) != 0)  # any of them
+    if f.anime == "only":
+        add(snap.anime)
+    elif f.anime == "exclude":
+        add(~snap.anime)
+    elif f.anime == ANIMATED:  # anime, or animation by the genre any source gives it
+        drawn = sum(snap.genre_bit.get(g, 0) for g in (ANIMATION_GENRE, ANIME_GENRE))
+        add(snap.anime | ((snap.genre_bits & np.uint64(drawn)) != 0))
     return mask if mask is not None else np.ones(snap.n, dtype=bool)
 
 

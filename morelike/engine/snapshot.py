@@ -30,6 +30,7 @@ import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
+from morelike.catalog.watch import offers, service_bits
 from morelike.engine.franchise import (
     LEAD_CAST,
     family_links,
@@ -52,7 +53,7 @@ DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded 
 _LOAD_COLUMNS = (
     "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
     '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars, '
-    "story_names, rating_source"
+    "story_names, rating_source, anime, sources"
 )
 
 
@@ -209,6 +210,8 @@ class Snapshot:
         story_names: list[str] | None = None,
         near: np.ndarray | None = None,
         vote_sources: np.ndarray | None = None,
+        anime: np.ndarray | None = None,
+        services: np.ndarray | None = None,
     ) -> None:
         self.build_id = build_id
         self.manifest = manifest
@@ -228,6 +231,9 @@ class Snapshot:
         self.genre_bits, self.genre_names = genre_bits, genre_names
         # Whether each title has a real synopsis (morelike.catalog.documents.story_chars); synthetic data: all do.
         self.story = story if story is not None else np.ones(self.n, dtype=bool)
+        # Per title: anime or not (the build's titles.anime), and the services it was on (bits of SERVICE_BIT).
+        self.anime = anime if anime is not None else np.zeros(self.n, dtype=bool)
+        self.services = services if services is not None else np.zeros(self.n, dtype=np.uint16)
         # The ranking's per-title prior columns (morelike/engine/rank.py), computed once per build.
         self.rated = (votes > 0).astype(np.float32)
         self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
@@ -337,13 +343,19 @@ class Snapshot:
         popularity = np.zeros(n, dtype=np.float32)
         lang_codes = np.full(n, -1, dtype=np.int16)
         story = np.zeros(n, dtype=bool)
+        anime = np.zeros(n, dtype=bool)
+        services = np.zeros(n, dtype=np.uint16)  # morelike.catalog.watch.SERVICE_BIT per title
         source_idx: dict[str, int] = {}
         vote_sources = np.zeros(n, dtype=np.int16)
         intern = people.setdefault
         for i, r in enumerate(rows):
             (_, tid, ref, kind, title, original, year, runtime, _genres, rating, vote, lang, pop, _cast, _dirs,
-             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len, names, vote_source) = r  # fmt: skip
+             coll, imdb_id, tmdb_id, trakt_id, trakt_slug, norm, story_len, names, vote_source, is_anime,
+             sources) = r  # fmt: skip
             story[i] = bool(story_len)
+            anime[i] = bool(is_anime)
+            if "watch" in sources:  # justwatch-… or watch:…; most rows name no service: skip their JSON
+                services[i] = service_bits(json.loads(sources))
             story_names.append(names)
             norms.append(norm)
             ids.append(tid)
@@ -410,6 +422,8 @@ class Snapshot:
             norms=norms,
             story=story,
             story_names=story_names,
+            anime=anime,
+            services=services,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
             db=con,
@@ -540,14 +554,14 @@ class Snapshot:
             # The three JSON lists come as one array: one parse per card instead of three.
             "SELECT key, id, ref, kind, title, original_title, year, runtime, "
             """'[' || genres || ',' || "cast" || ',' || directors || ']', rating, votes, language, """
-            "country, overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster FROM titles "
+            "country, overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster, anime, sources FROM titles "
             f"WHERE key IN ({','.join('?' * len(keys))})",
             keys,
         ).fetchall()
         out = []
         for row in rows:
             (key, tid, ref, kind, title, original, year, runtime, lists, rating, votes, language, country,
-             overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster) = row  # fmt: skip
+             overview, imdb_id, trakt_slug, tmdb_id, wikipedia, poster, anime, sources) = row  # fmt: skip
             genres, cast, directors = json.loads(lists)
             card = TitleCard(
                 id=tid,
@@ -567,6 +581,8 @@ class Snapshot:
                 directors=tuple(directors),
                 url=title_url(kind, imdb_id, trakt_slug, tmdb_id, wikipedia),
                 poster=poster,
+                anime=bool(anime),
+                watch=offers(json.loads(sources)),
             )
             out.append((key, card))
         return out
@@ -595,6 +611,7 @@ class Snapshot:
             directors=tuple(self.people_names[p] for p in self.directors.of(key)),
             url=None,
             poster=None,
+            anime=bool(self.anime[key]),
         )
 
     # -- resolution ------------------------------------------------------------------------------------------

@@ -5,9 +5,15 @@ All frozen, so a face can cache or share them across threads without copying.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from morelike.catalog.watch import SERVICES, Offer
 
 KIND_CHOICES = ("movie", "show")
+# The `anime` filter: anime titles only, none, or both kinds mixed. Unset, `Engine.similar` decides from the query
+# (an anime query keeps animation, a live-action one leaves anime out); ANIMATED is that first default, never typed.
+ANIME_CHOICES = ("only", "exclude", "include")
+ANIMATED = "animated"
 
 
 class EngineError(Exception):
@@ -41,6 +47,8 @@ class TitleCard:
     directors: tuple[str, ...]
     url: str | None
     poster: str | None
+    anime: bool = False  # morelike.catalog.watch.is_anime
+    watch: tuple[Offer, ...] = ()  # where it was on, with the region and date of that data (never "now")
 
     @property
     def label(self) -> str:
@@ -117,6 +125,8 @@ class Filters:
     language: str | None = None  # ISO 639-1, e.g. "fr"
     rating_min: float | None = None
     votes_min: int | None = None
+    on: tuple[str, ...] = ()  # services (morelike.catalog.watch.SERVICES): the title was on ANY of them
+    anime: str | None = None  # ANIME_CHOICES, or ANIMATED (anime or animation); None: the query decides
 
     def __post_init__(self) -> None:
         kind = self.kind
@@ -145,10 +155,17 @@ class Filters:
             if not isinstance(lang, str) or not lang.strip().isalpha() or len(lang.strip()) > 8:
                 raise FilterError("language", f"language must be a language code such as 'en', got {lang!r}")
             object.__setattr__(self, "language", lang.strip().lower())
+        on = (self.on,) if isinstance(self.on, str) else self.on
+        if not isinstance(on, tuple | list) or any(s not in SERVICES for s in on):
+            raise FilterError("on", f"on must name services among {', '.join(SERVICES)}, got {self.on!r}")
+        object.__setattr__(self, "on", tuple(dict.fromkeys(on)))
+        if self.anime is not None and self.anime not in (*ANIME_CHOICES, ANIMATED):
+            raise FilterError("anime", f"anime must be one of {', '.join(ANIME_CHOICES)}, got {self.anime!r}")
 
     @property
     def active(self) -> bool:
-        return self != Filters()
+        """Whether any title can fail these filters (`anime="include"` lets every title through)."""
+        return (self if self.anime != "include" else replace(self, anime=None)) != Filters()
 
 
 @dataclass(frozen=True)

@@ -257,6 +257,11 @@ def valid_name(name: object) -> bool:
     return isinstance(name, str) and bool(NAME_RE.match(name)) and name == name.lower()
 
 
+# A user or message command's name (Discord: "Application Command Naming"): 1-32 characters, any case, spaces allowed.
+def valid_menu_name(name: object) -> bool:
+    return isinstance(name, str) and 1 <= len(name) <= 32 and name == name.strip()
+
+
 def check_localizations(where: str, field_name: str, values: object, valid) -> dict[str, str]:
     """A `*_localizations` dictionary: null, or Discord locales mapped to values `valid` accepts."""
     if values is None:
@@ -298,12 +303,16 @@ def check_commands(commands: list[dict]) -> None:
         raise invalid_form("application command names must be unique")
     _unique_per_locale("application commands", commands)
     for cmd in commands:
-        if not valid_name(cmd.get("name", "")):
+        menu = cmd.get("type", 1) in (2, 3)  # a user or message context menu: no description, no options
+        named = valid_menu_name if menu else valid_name
+        if not named(cmd.get("name", "")):
             raise invalid_form(f"command name {cmd.get('name')!r} is invalid")
         if cmd.get("type", 1) == 1 and not 1 <= len(cmd.get("description") or "") <= 100:
             raise invalid_form(f"command {cmd['name']}: description must be 1 to 100 characters")
+        if menu and (cmd.get("description") or cmd.get("options")):
+            raise invalid_form(f"command {cmd['name']}: a context menu takes no description or options")
         where = f"command {cmd['name']}"
-        check_localizations(where, "name_localizations", cmd.get("name_localizations"), valid_name)
+        check_localizations(where, "name_localizations", cmd.get("name_localizations"), named)
         check_localizations(where, "description_localizations", cmd.get("description_localizations"), _description)
         options = cmd.get("options") or []
         if len(options) > 25:
@@ -585,6 +594,7 @@ class FakeDiscord:
                     "application_id": str(APP_ID),
                     "version": str(snowflake()),
                     "type": cmd.get("type", 1),
+                    "description": cmd.get("description") or "",  # Discord answers "" for a context menu
                     **({"guild_id": guild} if guild else {}),
                 }
             )
@@ -841,6 +851,55 @@ class FakeDiscord:
         """A user runs /name with these options; returns once the bot answered (or 3 s passed)."""
         data = self._command_data(name, options or {}, guild)
         return await self._dispatch(self._base_interaction(2, data, user, guild, locale), wait)
+
+    async def message_command(
+        self,
+        name: str,
+        message: dict,
+        *,
+        user: int = DEFAULT_USER_ID,
+        guild: bool = True,
+        wait: bool = True,
+        locale: str = "en-US",
+    ) -> FakeInteraction:
+        """A user picks the message command `name` on `message` (a message object: one the fake handed out, or
+        `member_message(...)`): type 2 with data.type 3, the target's id and the message in data.resolved."""
+        cmd = self._find_command(name, guild)
+        if cmd.get("type") != 3:
+            raise AssertionError(f"{name!r} is not a message command")
+        target = {k: v for k, v in message.items() if not k.startswith("_")}
+        data = {
+            "id": cmd["id"],
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return await self._dispatch(self._base_interaction(2, data, user, guild, locale), wait)
+
+    @staticmethod
+    def member_message(content: str, *, embeds: list[dict] | None = None, user: int = 222) -> dict:
+        """A message a server member wrote (not the bot's), as Discord sends it in `resolved.messages`."""
+        return {
+            "id": str(snowflake()),
+            "channel_id": str(CHANNEL_ID),
+            "type": 0,
+            "content": content,
+            "embeds": embeds or [],
+            "components": [],
+            "attachments": [],
+            "author": user_payload(user, f"member{user % 1000}"),
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "flags": 0,
+        }
 
     async def raw_command(
         self,

@@ -11,6 +11,8 @@ from discord import app_commands
 
 from bot.discord_app import embeds, flows
 from bot.discord_app.translator import loc, option_label
+from morelike.catalog.watch import SERVICES
+from morelike.engine.types import ANIME_CHOICES as ANIME_MODES
 from morelike.engine.types import FilterError, Filters
 from morelike.i18n import ENGLISH, tr
 
@@ -18,6 +20,9 @@ KIND_CHOICES = [
     app_commands.Choice(name=loc("choice.movie"), value="movie"),
     app_commands.Choice(name=loc("choice.show"), value="show"),
 ]
+# Declared once in the core (morelike.catalog.watch.SERVICES, morelike.engine.types.ANIME_CHOICES): one choice each.
+SERVICE_CHOICES = [app_commands.Choice(name=loc(f"choice.{service}"), value=service) for service in SERVICES]
+ANIME_CHOICES = [app_commands.Choice(name=loc(f"choice.{mode}"), value=mode) for mode in ANIME_MODES]
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
 # The catalog's longest genre is 15 characters ("science-fiction"), a language code is two letters.
 GENRE_MAX = 40
@@ -35,6 +40,8 @@ def make_filters(
     language: str | None = None,
     min_rating: float | None = None,
     *,
+    on: str | None = None,
+    anime: str | None = None,
     locale: str = ENGLISH,
 ) -> Filters:
     """The command options as engine filters; raises `flows.Refusal` (one sentence in `locale`, naming the options
@@ -80,6 +87,8 @@ def make_filters(
             runtime_max=max_runtime,
             language=language,
             rating_min=min_rating,
+            on=(on,) if on else (),
+            anime=anime,
         )
     except FilterError as exc:
         raise flows.Refusal(flows.user_text(exc, locale)) from None

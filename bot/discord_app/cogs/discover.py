@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import flows
-from bot.discord_app.cogs import KIND_CHOICES, Genre, make_filters, user_cooldown
+from bot.discord_app.cogs import ANIME_CHOICES, KIND_CHOICES, SERVICE_CHOICES, Genre, make_filters, user_cooldown
 from bot.discord_app.translator import loc, locale_of
 from morelike.engine.types import EngineError
 
@@ -21,9 +21,11 @@ class DiscoverCog(commands.Cog):
         description=loc("option.description.description"),
         kind=loc("option.kind.description"),
         genre=loc("option.genre.description"),
+        on=loc("option.on.description"),
+        anime=loc("option.anime.description"),
         private=loc("option.private.description"),
     )
-    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.choices(kind=KIND_CHOICES, on=SERVICE_CHOICES, anime=ANIME_CHOICES)
     @user_cooldown()
     async def discover(
         self,
@@ -31,11 +33,13 @@ class DiscoverCog(commands.Cog):
         description: app_commands.Range[str, 3, 300],
         kind: str | None = None,
         genre: Genre | None = None,
+        on: str | None = None,
+        anime: str | None = None,
         private: bool = False,
     ) -> None:
         locale = locale_of(interaction)
         try:
-            filters = make_filters(kind=kind, genre=genre, locale=locale)
+            filters = make_filters(kind=kind, genre=genre, on=on, anime=anime, locale=locale)
         except EngineError as exc:
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return

@@ -7,7 +7,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import flows
-from bot.discord_app.cogs import KIND_CHOICES, Genre, Language, make_filters, user_cooldown
+from bot.discord_app.cogs import (
+    ANIME_CHOICES,
+    KIND_CHOICES,
+    SERVICE_CHOICES,
+    Genre,
+    Language,
+    make_filters,
+    user_cooldown,
+)
 from bot.discord_app.translator import loc, locale_of
 from morelike.engine.types import EngineError
 
@@ -27,9 +35,11 @@ class SimilarCog(commands.Cog):
         max_runtime=loc("option.max_runtime.description"),
         language=loc("option.language.description"),
         min_rating=loc("option.min_rating.description"),
+        on=loc("option.on.description"),
+        anime=loc("option.anime.description"),
         private=loc("option.private.description"),
     )
-    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.choices(kind=KIND_CHOICES, on=SERVICE_CHOICES, anime=ANIME_CHOICES)
     @user_cooldown()
     async def similar(
         self,
@@ -43,13 +53,16 @@ class SimilarCog(commands.Cog):
         max_runtime: app_commands.Range[int, 1, 10000] | None = None,
         language: Language | None = None,
         min_rating: app_commands.Range[float, 0, 10] | None = None,
+        on: str | None = None,
+        anime: str | None = None,
         private: bool = False,
     ) -> None:
         locale = locale_of(interaction)
         try:
             filters = make_filters(
-                kind, genre, exclude_genre, year_from, year_to, max_runtime, language, min_rating, locale=locale
-            )
+                kind, genre, exclude_genre, year_from, year_to, max_runtime, language, min_rating,
+                on=on, anime=anime, locale=locale,
+            )  # fmt: skip
         except EngineError as exc:
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
