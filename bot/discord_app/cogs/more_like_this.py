@@ -80,9 +80,10 @@ class MoreLikeThisCog(commands.Cog):
             await flows.send_error(interaction, tr(locale, "error.no_title_in_message", command=command))
             return
         bot = self.bot
+        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles, as /similar does
         await flows.answer(
             interaction,
-            lambda: flows.similar_for_text(bot, embeds.shorten(text, MAX_TEXT), Filters(), locale),
+            lambda: flows.similar_for_text(bot, embeds.shorten(text, MAX_TEXT), Filters(), locale, exclude),
             ephemeral=True,
             slow=flows.warming(bot),
         )
