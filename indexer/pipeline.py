@@ -14,6 +14,7 @@ current build from another source, or under `--limit`, is refused unless `allow_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -32,7 +33,7 @@ from morelike.build.writer import PublishError, publish
 from morelike.catalog.documents import document_text, text_hash
 from morelike.catalog.records import RecordError, Title
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
-from morelike.settings import Config
+from morelike.settings import Config, ModelSettings
 from morelike.shutdown import finish, interruptible
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class BuildSummary:
     encoded: int = 0
     reused: int = 0
     encode_seconds: float = 0.0
+    free_text_encoded: int = 0  # titles encoded for /discover's own space ([model] free_text)
     published: int = 0
     build_id: str = ""
     up_to_date: bool = False
@@ -91,7 +93,8 @@ class BuildSummary:
             f"read: {self.read} titles, {skipped} skipped",
             f"store: {self.upserts.inserted} new, {self.upserts.updated} updated, {self.upserts.unchanged} unchanged"
             + (f", {self.removed} removed" if self.removed else ""),
-            f"encode: {self.encoded} encoded ({rate:.0f} titles/s), {self.reused} reused from cache",
+            f"encode: {self.encoded} encoded ({rate:.0f} titles/s), {self.reused} reused from cache"
+            + (f"; {self.free_text_encoded} for free text" if self.free_text_encoded else ""),
             f"publish: {self.published} titles, build {self.build_id}"
             + (" (already current, nothing to publish)" if self.up_to_date else f" in {self.publish_seconds:.1f} s")
             + (f"; {self.unreachable} titles unreachable by vector search" if self.unreachable else ""),
@@ -154,15 +157,24 @@ async def import_file(
 
 
 async def encode_missing(
-    store: Store, titles: list[Title], config: Config, summary: BuildSummary, encoder_factory, progress: bool = False
+    store: Store,
+    titles: list[Title],
+    config: Config,
+    summary: BuildSummary,
+    encoder_factory,
+    progress: bool = False,
+    model_settings: ModelSettings | None = None,
 ):
-    model = config.model.name
+    """Encode the titles whose text the store has no vector of under `model_settings` (default: [model]); each
+    model's vectors are cached apart, so the story and free-text spaces resume and reuse alike."""
+    settings = model_settings or config.model
+    model = settings.name
     cached = await store.cached_hashes(model)
     todo: list[tuple[str, str, str]] = []
     # The texts of the whole catalog (seconds) and the model's load write nothing: a stop lands in them at once.
     with interruptible():
         for t in titles:
-            text = document_text(t, config.model.text_recipe)
+            text = document_text(t, settings.text_recipe)
             h = text_hash(text)
             if cached.get(t.id) != h:
                 todo.append((t.id, h, text))
@@ -196,13 +208,39 @@ async def encode_missing(
     return encoder
 
 
-def default_encoder_factory(config: Config) -> Callable:
+def default_encoder_factory(config: Config, settings: ModelSettings | None = None) -> Callable:
     def factory():
         from morelike.encoders import load_encoder  # torch is imported only when something needs encoding
 
-        return load_encoder(config.model, config.state_dir / "models")
+        return load_encoder(settings or config.model, config.state_dir / "models")
 
     return factory
+
+
+def free_text_settings(config: Config) -> ModelSettings | None:
+    """`[model] free_text` as the settings its encoder loads with (None when free text uses the story space)."""
+    name = config.model.free_text
+    if not name or name == config.model.name:
+        return None
+    return dataclasses.replace(config.model, name=name, batch_size=0)
+
+
+async def _free_text_vectors(
+    store: Store, config: Config, titles: list[Title], summary: BuildSummary, progress: bool
+) -> tuple[str, np.ndarray] | None:
+    """The catalog's texts in /discover's space (encoded now where the store has no vector yet)."""
+    settings = free_text_settings(config)
+    if settings is None:
+        return None
+    own = BuildSummary(summary.source)  # the story encode's counts stay the summary's
+    encoder = await encode_missing(
+        store, titles, config, own, default_encoder_factory(config, settings), progress, settings
+    )
+    summary.free_text_encoded = own.encoded
+    dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(settings.name)
+    vectors = await store.load_embeddings(settings.name, [t.id for t in titles], dims)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return settings.name, vectors / np.where(norms == 0, 1, norms)
 
 
 async def build(
@@ -333,6 +371,7 @@ async def _encode_and_publish(
     vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = vectors / np.where(norms == 0, 1, norms)
+    free_text = await _free_text_vectors(store, config, titles, summary, progress)
     # Publishing is synchronous (a minute for the bundled catalog on two cores) and safe to stop anywhere: it writes
     # a hidden temporary build that it removes on the way out, and readers see only the final atomic swap. So a stop
     # lands in it at once (within the batch under way), not after it: the next run publishes again.
@@ -347,6 +386,7 @@ async def _encode_and_publish(
             settings=config.index,
             progress=progress,
             encoder=used,
+            free_text=free_text,
         )
     summary.published = result.count
     summary.build_id = result.build_id

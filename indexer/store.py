@@ -86,6 +86,20 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE titles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: a vector per title *and model*: the story space and /discover's free-text space are cached side by side
+    # (one row per title overwrote the story vectors with the free-text ones, and every build re-encoded both)
+    """
+    CREATE TABLE embeddings_by_model (
+        title_id TEXT NOT NULL REFERENCES titles (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (title_id, model)
+    );
+    INSERT INTO embeddings_by_model SELECT title_id, model, text_hash, vector FROM embeddings;
+    DROP TABLE embeddings;
+    ALTER TABLE embeddings_by_model RENAME TO embeddings;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -348,8 +362,7 @@ class Store:
         try:
             await self._db.executemany(
                 "INSERT INTO embeddings (title_id, model, text_hash, vector) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(title_id) DO UPDATE SET model = excluded.model, text_hash = excluded.text_hash, "
-                "vector = excluded.vector",
+                "ON CONFLICT(title_id, model) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector",
                 [(tid, model, h, np.asarray(v, dtype=np.float32).tobytes()) for tid, h, v in items],
             )
             await self._db.execute("COMMIT")

@@ -131,6 +131,9 @@ class ModelSettings:
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"  # auto: fp16 on CUDA, bf16 on CPUs that have it
     batch_size: Int[0, 4096] = 0  # 0: per device and backend (morelike.encoders.base.AUTO_BATCH)
     text_recipe: Recipe = "story"  # story | flixrec (morelike/catalog/documents.py)
+    # /discover's free text: a second index beside the story one, in a space that 16 languages share
+    # (morelike/encoders/crosslingual.py); "" searches the story index instead ([model] name: English only).
+    free_text: Annotated[str, Strict()] = "crosslingual:morelike-multilingual"
 
 
 @_section

@@ -264,3 +264,40 @@ def test_each_titles_nearest_half_percent_is_stored_and_is_what_the_franchise_ru
     np.save(tmp_path / "published" / "current" / "near.npy", np.zeros(399, dtype=np.float32))
     with pytest.raises(PublishedError, match="inconsistent with its manifest"):
         open_published(tmp_path)
+
+
+def test_a_free_text_space_is_published_beside_the_story_one_and_changes_republish(tmp_path):
+    titles, vectors = _catalog(40, "a")
+    text = np.roll(vectors, 1, axis=1)  # another space of the same titles (8 dims would do as well)
+    args = dict(model="m", text_recipe="flixrec", source="test", settings=IndexSettings())
+    first = publish(tmp_path / "published", titles, vectors, free_text=("t", text), **args)
+    pub = open_published(tmp_path)
+    assert pub.manifest["free_text"]["model"] == "t" and pub.free_text.model == "t"
+    hits = pub.free_text.index.search(text[7], 1)
+    assert int(hits.keys[0]) == 7 and np.allclose(np.asarray(pub.free_text.vectors[7], np.float32), text[7], atol=1e-3)
+    assert publish(tmp_path / "published", titles, vectors, free_text=("t", text), **args).skipped
+    # The free-text model alone changed: the story vectors are the same, the build is not.
+    second = publish(tmp_path / "published", titles, vectors, free_text=("u", text), **args)
+    assert not second.skipped and second.build_id != first.build_id
+    # No free-text space any more: the build says so and the reader has none.
+    publish(tmp_path / "published", titles, vectors, **args)
+    pub = open_published(tmp_path)
+    assert pub.manifest["free_text"] is None and pub.free_text is None
+
+
+def test_free_text_vectors_of_other_titles_are_refused(tmp_path):
+    titles, vectors = _catalog(20, "a")
+    with pytest.raises(PublishError, match="free-text"):
+        publish(tmp_path / "published", titles, vectors, model="m", text_recipe="flixrec", source="test",
+                settings=IndexSettings(), free_text=("t", vectors[:19]))  # fmt: skip
+    assert current_build_id(tmp_path) is None
+
+
+def test_a_free_text_space_that_does_not_match_its_manifest_is_refused(tmp_path):
+    titles, vectors = _catalog(20, "a")
+    publish(tmp_path / "published", titles, vectors, model="m", text_recipe="flixrec", source="test",
+            settings=IndexSettings(), free_text=("t", vectors))  # fmt: skip
+    build = tmp_path / "published" / "current"
+    np.save(build / "text_vectors.npy", np.zeros((19, 16), np.float16))
+    with pytest.raises(PublishedError, match="inconsistent"):
+        open_published(tmp_path)

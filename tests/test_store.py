@@ -157,3 +157,31 @@ async def test_a_stop_that_lands_on_commit_keeps_the_write_and_is_still_a_stop(t
     assert await store.get_state("checkpoint") == "page 7"
     assert (await store.get("imdb-tt0113277")).title == "Heat"
     await store.close()
+
+
+async def test_a_title_keeps_one_vector_per_model_and_an_old_store_keeps_its_vectors(tmp_path):
+    """Issue 20: the story space and /discover's free-text space cache their vectors side by side. With one row per
+    title, encoding the free-text model overwrote the story vectors, and every build re-encoded both."""
+    import numpy as np
+
+    path = tmp_path / "v3.sqlite"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        for statement in filter(str.strip, script.split(";")):
+            con.execute(statement)
+    con.execute("INSERT INTO titles (id, kind, title, norm_title, updated_at) VALUES ('x', 'movie', 'Heat', 'h', 0)")
+    old = np.arange(4, dtype=np.float32)
+    con.execute("INSERT INTO embeddings VALUES ('x', 'story', 'h1', ?)", (old.tobytes(),))
+    con.execute("PRAGMA user_version = 3")
+    con.commit()
+    con.close()
+    store = await Store.open(path)
+    try:
+        assert await store.cached_hashes("story") == {"x": "h1"}  # the upgrade kept the vector
+        await store.put_embeddings("free", [("x", "h2", np.ones(3, np.float32))])
+        await store.put_embeddings("story", [("x", "h3", old + 1)])
+        assert await store.cached_hashes("story") == {"x": "h3"} and await store.cached_hashes("free") == {"x": "h2"}
+        assert np.array_equal(await store.load_embeddings("story", ["x"], 4), [old + 1])
+        assert np.array_equal(await store.load_embeddings("free", ["x"], 3), [np.ones(3)])
+    finally:
+        await store.close()

@@ -21,6 +21,8 @@ CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
 NEIGHBOURS_FILE = "neighbours.npy"
+# The free-text space (optional; `[model] free_text`): the catalog's texts under /discover's model, and their index.
+TEXT_VECTORS_FILE, TEXT_INDEX_FILE = "text_vectors.npy", "text.usearch"
 NEAR_FILE = "near.npy"  # format 4: per title, the cosine its nearest 0.5 % of the catalog sample reaches (f32)
 DTYPES = ("f16", "f32", "i8")
 

@@ -25,6 +25,8 @@ from morelike.build.layout import (
     MANIFEST_FILE,
     NEAR_FILE,
     NEIGHBOURS_FILE,
+    TEXT_INDEX_FILE,
+    TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
 )
@@ -32,6 +34,15 @@ from morelike.build.layout import (
 
 class PublishedError(RuntimeError):
     """No usable published build; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class FreeTextSpace:
+    """The catalog's texts under /discover's model (`[model] free_text`): row i = key i, memory-mapped."""
+
+    model: str
+    vectors: np.ndarray
+    index: Index
 
 
 @dataclass
@@ -44,6 +55,7 @@ class Published:
     index: Index  # memory-mapped view
     neighbours: np.ndarray | None = None  # memory-mapped (count, k) int32, each title's nearest; None: not stored
     near: np.ndarray | None = None  # (count,) f32: the cosine of each title's nearest 0.5 % (format 4)
+    free_text: FreeTextSpace | None = None  # /discover's own space, when the build has one
 
     @property
     def build_id(self) -> str:
@@ -130,4 +142,21 @@ def open_published(
     if index is None or len(index) != manifest["count"] or vectors.shape != shape or bad_neighbours or bad_near:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near)
+    free_text = _free_text(build, manifest)
+    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text)
+
+
+def _free_text(build: Path, manifest: dict) -> FreeTextSpace | None:
+    """The build's free-text space, or None when it has none; PublishedError when its files do not match."""
+    described = manifest.get("free_text")
+    if not described:
+        return None
+    try:
+        vectors = np.load(build / TEXT_VECTORS_FILE, mmap_mode="r")
+        index = Index.restore(str(build / TEXT_INDEX_FILE), view=True)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
+    shape = (manifest["count"], described["dimensions"])
+    if index is None or len(index) != manifest["count"] or vectors.shape != shape:
+        raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
+    return FreeTextSpace(str(described["model"]), vectors, index)

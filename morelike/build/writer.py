@@ -45,6 +45,8 @@ from morelike.build.layout import (
     MANIFEST_FILE,
     NEAR_FILE,
     NEIGHBOURS_FILE,
+    TEXT_INDEX_FILE,
+    TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
     published_manifest,
@@ -404,8 +406,10 @@ def publish(
     settings: IndexSettings,
     encoder: dict | None = None,
     progress: bool = False,
+    free_text: tuple[str, np.ndarray] | None = None,
 ) -> PublishResult:
-    """Publish `titles` (key = position) with their L2-normalised `vectors` as the new current build."""
+    """Publish `titles` (key = position) with their L2-normalised `vectors` as the new current build; `free_text`
+    (model name, L2-normalised vectors in key order) adds /discover's own space beside the story one."""
     started = time.perf_counter()
     if settings.dtype not in DTYPES:
         raise PublishError(f"[index] dtype must be one of {', '.join(DTYPES)}, got {settings.dtype!r}")
@@ -420,6 +424,12 @@ def publish(
     # What the code derived from the catalog (the vectors, each title's story length and names): an upgrade that
     # changes the text recipe's cleaning re-encodes titles of an unchanged catalog, and must publish them.
     derived = hashlib.sha256(stored.tobytes())
+    text_model, text_stored = (free_text[0], free_text[1].astype(stored.dtype)) if free_text else (None, None)
+    if text_stored is not None:
+        if len(text_stored) != len(titles):
+            raise PublishError(f"{len(titles)} titles but {len(text_stored)} free-text vectors")
+        derived.update(f"free_text={text_model}".encode())
+        derived.update(text_stored.tobytes())
     derived.update(json.dumps([chars, list(names)], ensure_ascii=False).encode("utf-8"))
     content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)
@@ -463,6 +473,14 @@ def publish(
         # and for every series list; computed here once (about 2 s for the bundled catalog).
         np.save(tmp / NEAR_FILE, nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE))
         del index
+        text_files: tuple[str, ...] = ()
+        if text_stored is not None:
+            # The free-text space gets the same reachability repair: a description must be able to find any title.
+            text_index, _, text_unreachable, _ = _reachable_index(text_stored.astype(np.float32), settings, 0, progress)
+            np.save(tmp / TEXT_VECTORS_FILE, text_stored)
+            text_index.save(str(tmp / TEXT_INDEX_FILE))
+            del text_index
+            text_files = (TEXT_VECTORS_FILE, TEXT_INDEX_FILE)
         manifest = {
             "format": FORMAT_VERSION,
             "build_id": build_id,
@@ -480,9 +498,14 @@ def publish(
             "encoder": encoder,  # backend, device, precision that made the vectors (None: not known)
             "neighbours": k,  # nearest titles stored per title in neighbours.npy (0: no file)
             "unreachable": len(unreachable),  # titles a search of their own vector does not find (writer.py)
+            # /discover's space: its model and dimensions (None: free text searches the story index)
+            "free_text": None
+            if text_stored is None
+            else {"model": text_model, "dimensions": int(text_stored.shape[1]), "unreachable": len(text_unreachable)},
         }
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
-        for name in (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else [])):
+        files = (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else []))
+        for name in (*files, *text_files):
             _fsync_path(tmp / name)
         _fsync_path(tmp)
         final = builds / build_id

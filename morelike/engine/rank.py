@@ -68,6 +68,8 @@ NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
 MEDIAN_OF = 100
+FREE_TEXT_FEATURES = ("content", "content_sq", "fame", "rated", "rating", "story")  # what a description can have
+FREE_TEXT_POOL = 300  # a description's candidates: its nearest texts (the same depth as the plain cosine's pool)
 # The candidate pool: the nearest stories of all, and the nearest among the well-known titles (bench/README.md has
 # the sizes measured).
 POOL_CONTENT, POOL_KNOWN = 64, 1500
@@ -165,6 +167,16 @@ class Ranker:
         w = np.zeros(len(FEATURES), dtype=np.float32)
         w[F["content"]] = 1.0
         return cls(weights=w, model="", recipe="", pool_content=300, pool_known=0, sink_no_story=False)
+
+    def for_free_text(self) -> Ranker:
+        """These fitted weights for a description: only the features a description and a title can share (the
+        story's closeness) or that are the title's own (how well known and how well rated it is, whether it has a
+        story); a description has no genres, era, kind or people to match. The candidates are the true nearest
+        FREE_TEXT_POOL texts, which the weights then order as they order alike stories for /similar."""
+        w = np.zeros(len(FEATURES), dtype=np.float32)
+        for name in FREE_TEXT_FEATURES:
+            w[F[name]] = self.weights[F[name]]
+        return replace(self, weights=w, pool_content=FREE_TEXT_POOL, pool_known=0, sink_no_story=True)
 
     def to_json(self) -> dict:
         return {

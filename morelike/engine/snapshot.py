@@ -12,6 +12,7 @@ user of the snapshot lets go of it (a hot reload leaves in-flight answers on the
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import dataclasses
 import gc
@@ -45,6 +46,7 @@ from morelike.engine.types import TitleCard
 if TYPE_CHECKING:
     from usearch.index import Index
 
+    from morelike.build.reader import FreeTextSpace
     from morelike.engine.resolve import TitleResolver
 
 CARD_CACHE = 4096
@@ -157,6 +159,11 @@ def release_freed_memory() -> None:
         pass
 
 
+def _close_under(db: sqlite3.Connection, lock: threading.RLock) -> None:
+    with lock:
+        db.close()
+
+
 def fame(votes: np.ndarray, sources: np.ndarray) -> np.ndarray:
     """Per title, how well known it is: the share of titles rated by the same source (`rating_source`) that have
     fewer votes, in (0, 1]; 0 for a title without votes. Raw counts are not comparable across sources (an IMDb
@@ -210,10 +217,13 @@ class Snapshot:
         story_names: list[str] | None = None,
         near: np.ndarray | None = None,
         vote_sources: np.ndarray | None = None,
+        free_text: FreeTextSpace | None = None,
         anime: np.ndarray | None = None,
         services: np.ndarray | None = None,
     ) -> None:
         self.build_id = build_id
+        self.free_text = free_text  # /discover's space (morelike.build.reader); None: free text uses the story one
+        self._free_text_view: Snapshot | None = None
         self.manifest = manifest
         self.build_dir = build_dir
         self.vectors = vectors
@@ -302,8 +312,11 @@ class Snapshot:
             expansion_search or index_settings.get("expansion_search") or DEFAULT_EXPANSION_SEARCH
         )
         self._db = db
-        self._db_closer = weakref.finalize(self, db.close) if db is not None else None
-        self._db_lock = threading.Lock()
+        # Reentrant: close() runs the finalizer while holding it. The finalizer takes it too, so a process that
+        # exits while the resolver thread reads the catalog closes the connection after the read, not under it
+        # (that was a segfault at exit: `ask` refusing a bad filter while the resolver was still being made).
+        self._db_lock = threading.RLock()
+        self._db_closer = weakref.finalize(self, _close_under, db, self._db_lock) if db is not None else None
         self._cards: OrderedDict[int, TitleCard] = OrderedDict()
         self._resolver: TitleResolver | None = None
         self._resolver_lock = threading.Lock()
@@ -400,6 +413,7 @@ class Snapshot:
             index=published.index,
             neighbours=published.neighbours,
             near=published.near,
+            free_text=published.free_text,
             ids=ids,
             refs=refs,
             titles=titles,
@@ -655,12 +669,26 @@ class Snapshot:
             )
         return TitleResolver(rows)
 
+    def free_text_view(self) -> Snapshot:
+        """This snapshot searched in its free-text space: the same titles, metadata and cards, with the free-text
+        vectors and index in place of the story ones (no stored neighbours: a description is no catalog title).
+        Itself when the build has no such space. Made once; the search caches key on it like on any snapshot."""
+        if self.free_text is None:
+            return self
+        if self._free_text_view is None:
+            view = copy.copy(self)
+            view.vectors, view.index = self.free_text.vectors, self.free_text.index
+            view.neighbours, view.near, view.free_text = None, None, None
+            view._free_text_view = view
+            self._free_text_view = view
+        return self._free_text_view
+
     def _aliases(self) -> dict[int, tuple[str, ...]]:
         """Each title's other names (Title.aliases), read when the resolver is made rather than at load: only the
         resolver needs them, and only the crawl's top titles have any."""
-        if self._db is None:  # synthetic snapshot (bench), or closed
-            return {}
         with self._db_lock:
+            if self._db is None:  # synthetic snapshot (bench), or closed
+                return {}
             rows = self._db.execute("SELECT key, aliases FROM titles WHERE aliases != '[]'").fetchall()
         return {key: tuple(json.loads(names)) for key, names in rows}
 
