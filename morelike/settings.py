@@ -356,3 +356,8 @@ def discord_token() -> str | None:
 
 def trakt_client_id() -> str | None:
     return os.environ.get("TRAKT_CLIENT_ID") or None
+
+
+def trakt_client_secret() -> str | None:
+    """The Trakt app's secret: members' OAuth (/link trakt) needs it, the catalog crawl does not."""
+    return os.environ.get("TRAKT_CLIENT_SECRET") or None

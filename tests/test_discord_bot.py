@@ -81,7 +81,7 @@ async def test_commands_are_synced_to_the_guild_once(state, engine, tmp_path):
         async with running_bot(fake, config, engine, tmp_path / "sync.json") as bot:
             assert bot.synced
         names = sorted(c["name"] for c in fake.commands[fd.GUILD_ID])
-        assert names == ["More like this", "discover", "help", "hidden", "similar", "title"]
+        assert names == ["More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"]
         assert fake.command_puts == 1 and None not in fake.commands
         async with running_bot(fake, config, engine, tmp_path / "sync.json") as bot:
             assert not bot.synced  # same tree: no second PUT
@@ -94,7 +94,7 @@ async def test_commands_are_synced_to_the_guild_once(state, engine, tmp_path):
 
 async def test_syncing_to_one_scope_clears_the_other(state, engine, tmp_path):
     marker = tmp_path / "sync.json"
-    names = ["More like this", "discover", "help", "hidden", "similar", "title"]
+    names = ["More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"]
     async with running_fake() as fake:
         async with running_bot(fake, bot_config(state), engine, marker):  # global first, as in production
             pass

@@ -204,7 +204,9 @@ def _named(payload: list[dict]):
 async def test_localised_command_payloads_are_within_discords_limits(tmp_path):
     payload = await translated_payload(tmp_path)
     fd.check_commands(payload)  # the fake's checks, from Discord's documentation: raises on any broken rule
-    assert sorted(c["name"] for c in payload) == ["More like this", "discover", "help", "hidden", "similar", "title"]
+    assert sorted(c["name"] for c in payload) == [
+        "More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"
+    ]
     for kind, item in _named(payload):
         names = item.get("name_localizations") or {}
         assert set(names) == set(TRANSLATED), (kind, item["name"], sorted(names))
@@ -243,6 +245,11 @@ async def test_the_english_catalogue_names_are_the_declared_names(tmp_path):
         assert i18n.tr("en-US", f"command.{cmd['name']}.name") == cmd["name"]
         assert i18n.tr("en-US", f"command.{cmd['name']}.description") == cmd["description"]
         for opt in cmd["options"]:
+            if opt.get("type") == 1:  # a subcommand (/link trakt): keyed by its command and its own name
+                assert i18n.tr("en-US", f"command.{cmd['name']}_{opt['name']}.name") == opt["name"]
+                for sub in opt.get("options") or []:
+                    assert i18n.tr("en-US", f"option.{sub['name']}.name") == sub["name"]
+                continue
             assert i18n.tr("en-US", f"option.{opt['name']}.name") == opt["name"]
 
 
@@ -347,7 +354,9 @@ def labels(message: dict) -> list[str]:
 async def test_commands_registered_with_the_fake_carry_every_localisation(env):
     fake, _ = env
     registered = fake.commands[fd.GUILD_ID]
-    assert sorted(c["name"] for c in registered) == ["More like this", "discover", "help", "hidden", "similar", "title"]
+    assert sorted(c["name"] for c in registered) == [
+        "More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"
+    ]
     for kind, item in _named(registered):
         assert set(item.get("name_localizations") or {}) == set(TRANSLATED), (kind, item["name"])
     by_name = {c["name"]: c for c in registered}

@@ -29,6 +29,8 @@ from bot.discord_app.layouts import check_page_size
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
 from bot.discord_app.translator import CatalogueTranslator, locale_of
 from morelike.members import MemberStore
+from morelike.settings import trakt_client_id, trakt_client_secret
+from morelike.trakt_user import MemberLinks, TokenBox, TraktUser, TraktUserError
 
 log = logging.getLogger("bot.discord_app")
 
@@ -43,6 +45,7 @@ EXTENSIONS = (
     "bot.discord_app.cogs.help",
     "bot.discord_app.cogs.more_like_this",
     "bot.discord_app.cogs.hidden",
+    "bot.discord_app.cogs.trakt",
 )
 # A number no other bot of this process has, or will have: what keeps the bots' cooldown buckets apart (cogs).
 _INSTANCE_NUMBERS = itertools.count(1)
@@ -133,6 +136,8 @@ class _MoreLike:
         self.flows = Flows(self)  # what every button and select hands its click to (components)
         # Each member's hidden titles, settings and Trakt link (under the state dir unless a test gives its own).
         self.members = members if members is not None else MemberStore.in_state_dir(config.state_dir)
+        self.trakt_links = member_links(config, self.members)  # None: no TRAKT_CLIENT_ID, no /link trakt
+        self.link_tasks: set[asyncio.Task] = set()  # device flows being polled (/link trakt)
         self.extension_names = tuple(extensions)
         self.instance_number = next(_INSTANCE_NUMBERS)
         self.sync_marker = sync_marker if sync_marker is not None else config.state_dir / SYNC_MARKER
@@ -283,6 +288,8 @@ class _MoreLike:
         ready_task = getattr(self._connection, "_ready_task", None)
         if ready_task is not None and not ready_task.done():
             ready_task.cancel()
+        for task in list(self.link_tasks):
+            task.cancel()
         await super().close()
         await self.members.close()
 
@@ -296,6 +303,21 @@ class MoreLikeShardedBot(_MoreLike, commands.AutoShardedBot):
 
     def _client_options(self, config) -> dict:
         return {"shard_count": config.discord.shard_count}
+
+
+def member_links(config, members: MemberStore) -> MemberLinks | None:
+    """Members' Trakt links when the bot has a Trakt app (TRAKT_CLIENT_ID, TRAKT_CLIENT_SECRET); the tokens' key
+    from MORELIKE_SECRET_KEY (without it, or with a bad one, linking is refused with a sentence saying why)."""
+    client_id = trakt_client_id()
+    if not client_id:
+        return None
+    try:
+        box = TokenBox.from_env()
+    except TraktUserError as exc:
+        log.warning("event=secret_key_unusable reason=%s", exc.reason)  # never the key itself
+        box = None
+    trakt = TraktUser(client_id, trakt_client_secret() or "", base_url=str(config.trakt.base_url))
+    return MemberLinks(trakt, box, members)
 
 
 def _bot_options(options: dict) -> dict:

@@ -23,9 +23,11 @@ from discord import app_commands
 
 from bot.discord_app import embeds, ids, layouts
 from bot.discord_app.translator import locale_of, option_label
+from morelike import i18n
 from morelike.engine.resolve import parse_reference
 from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
 from morelike.i18n import ENGLISH, tr
+from morelike.trakt_user import TraktUserError
 
 log = logging.getLogger("bot.discord_app")
 
@@ -227,19 +229,57 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
 # ---- what a member asked never to see ------------------------------------------------------------------------
 
 
-async def excluded_for(bot, interaction: discord.Interaction) -> frozenset[str]:
-    """The catalog ids the member behind `interaction` hid ("Not for me"): left out of every answer they get. A
-    store that cannot be read leaves nothing out rather than failing the answer (logged)."""
+HIDE_CHOICES = ("watched", "watchlist", "nothing")  # /similar hide: (watchlist: watched and on the watchlist)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """What one member's answer leaves out: catalog ids, and the line saying so (None when nothing is said)."""
+
+    ids: frozenset[str] = frozenset()
+    note: str | None = None
+
+
+async def excluded_for(bot, interaction: discord.Interaction, hide: str | None = None) -> Exclusion:
+    """What the member behind `interaction` never wants to see: the titles they hid ("Not for me") and, when `hide`
+    asks for it (or, without `hide`, when their default says so), what they watched on Trakt. A member store that
+    cannot be read leaves nothing out rather than failing the answer (logged); a Trakt link that cannot be used is
+    a `Refusal` with its sentence (revoked, expired, not linked)."""
+    member = interaction.user.id
     try:
-        return await bot.members.hidden_ids(interaction.user.id)
+        hidden = await bot.members.hidden_ids(member)
+        if hide is None:
+            hide = "watched" if await bot.members.hide_watched(member) else "nothing"
     except Exception as exc:  # sqlite errors of any kind: the answer is still worth giving
         log.warning("event=members_unreadable error=%r", exc)
-        return frozenset()
+        return Exclusion()
+    if hide == "nothing":
+        return Exclusion(hidden)
+    locale = locale_of(interaction)
+    links = getattr(bot, "trakt_links", None)
+    if links is None:
+        raise Refusal(tr(locale, "link.not_configured"))
+    try:
+        watched = await links.watched(member, watchlist=hide == "watchlist")
+    except TraktUserError as exc:
+        log.info("event=trakt_history_refused member_link=%s", exc.reason)  # the reason only: never a token
+        raise Refusal(trakt_text(exc, locale)) from None
+    if watched is None:
+        raise Refusal(tr(locale, "link.not_linked"))
+    known = {card.id for card in map(bot.engine.get, watched.catalog_ids) if card is not None}
+    note = tr(locale, "link.hidden_count", count=len(known)) if known else tr(locale, "link.hidden_none")
+    return Exclusion(hidden | known, note)
 
 
-def with_note(reply: Reply, note: str) -> Reply:
-    """The reply with one more line under its header (what a click just did)."""
-    if reply.error:
+def trakt_text(exc: TraktUserError, locale: str) -> str:
+    """A Trakt failure as one sentence in the member's language (the catalogue's `trakt.error.<reason>`)."""
+    key = f"link.error.{exc.reason}"
+    return tr(locale, key) if i18n.has(key) else tr(locale, "link.error.unavailable")
+
+
+def with_note(reply: Reply, note: str | None) -> Reply:
+    """The reply with one more line under its header (what a click just did, what was left out)."""
+    if reply.error or not note:
         return reply
     return Reply(_fit(f"{reply.content or ''}\n{note}"), reply.embeds, reply.view)
 
@@ -335,6 +375,15 @@ class Flows:
     def __init__(self, bot) -> None:
         self.bot = bot
 
+    async def _excluded(self, interaction: discord.Interaction) -> frozenset[str] | None:
+        """What this member's pages leave out (their default for what they watched included); None when that
+        cannot be known, the reason already said to them."""
+        try:
+            return (await excluded_for(self.bot, interaction)).ids
+        except Refusal as exc:
+            await send_error(interaction, str(exc))
+            return None
+
     async def _show(self, interaction: discord.Interaction, compute: Callable[[], Reply], *, copy: bool) -> None:
         await answer(interaction, compute, update=not copy, ephemeral=copy)
 
@@ -343,7 +392,9 @@ class Flows:
     ) -> None:
         """Previous / Next: that page of the title's results."""
         locale = locale_of(interaction)
-        exclude = await excluded_for(self.bot, interaction)
+        exclude = await self._excluded(interaction)
+        if exclude is None:
+            return
         await self._show(
             interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale, exclude), copy=copy
         )
@@ -353,7 +404,9 @@ class Flows:
     ) -> None:
         """A refine option picked: the first page of the results under the filters that option makes."""
         locale = locale_of(interaction)
-        exclude = await excluded_for(self.bot, interaction)
+        exclude = await self._excluded(interaction)
+        if exclude is None:
+            return
 
         def compute() -> Reply:
             try:
@@ -367,7 +420,9 @@ class Flows:
     async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None:
         """A "Which one?" candidate, or "More like this" under a card: the first page of that title's results."""
         locale = locale_of(interaction)
-        exclude = await excluded_for(self.bot, interaction)
+        exclude = await self._excluded(interaction)
+        if exclude is None:
+            return
         await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale, exclude), copy=copy)
 
     async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
@@ -396,7 +451,9 @@ class Flows:
             log.warning("event=hide_failed error=%r", exc)
             await send_error(interaction, embeds.error_text(locale))
             return
-        exclude = await excluded_for(self.bot, interaction)
+        exclude = await self._excluded(interaction)
+        if exclude is None:
+            return
         note = tr(locale, "hide.done", title=embeds.shorten(embeds.title_label(card), 200))
 
         def compute() -> Reply:

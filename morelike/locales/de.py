@@ -231,5 +231,50 @@ CATALOGUE = Catalogue(
         "hidden.footer": "Seite {page} von {pages}",
         "hidden.restore_placeholder": "Einen Titel wieder in meinen Antworten zeigen…",
         "hidden.restored": "„{title}“ ist wieder in deinen Antworten.",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "verknuepfen",
+        "command.link.description": "Ein Konto von dir mit MoreLike verknüpfen",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Dein Trakt-Konto verknüpfen, um Gesehenes auszulassen",
+        "command.unlink.name": "trennen",
+        "command.unlink.description": "Dein Trakt-Konto trennen und MoreLikes Zugriff widerrufen",
+        "option.hide_watched.name": "gesehenes_ausblenden",
+        "option.hide_watched.description": "Gesehenes in all deinen Antworten auslassen (Standard: ja)",
+        "option.hide.name": "ausblenden",
+        "option.hide.description": "Auf Trakt Gesehenes auslassen (braucht /link trakt)",
+        "choice.watched": "Was ich gesehen habe",
+        "choice.watchlist": "Was ich gesehen habe und meine Merkliste",
+        "choice.nothing": "Nichts",
+        "link.instructions": (
+            "Öffne {url} und gib innerhalb von {minutes} Min. den Code **{code}** ein. Diese Nachricht "
+            "ändert sich, sobald du es getan hast."
+        ),
+        "link.linked": (
+            "Dein Trakt-Konto ist verknüpft. Füge /similar ausblenden: Was ich gesehen habe hinzu, um "
+            "Gesehenes auszulassen."
+        ),
+        "link.linked_hiding": "Dein Trakt-Konto ist verknüpft: Gesehenes fehlt ab jetzt in deinen Antworten.",
+        "link.not_configured": (
+            "Für diesen Bot ist keine Trakt-App eingerichtet, daher kann er keine Trakt-Konten lesen."
+        ),
+        "link.not_linked": "Du hast kein Trakt-Konto verknüpft: /link trakt verknüpft eins.",
+        "link.unlinked": "Dein Trakt-Konto ist getrennt und MoreLikes Zugriff widerrufen.",
+        "link.hidden_count": "Als auf Trakt gesehen ausgelassene Titel: {count}.",
+        "link.hidden_none": "Nichts, was du auf Trakt gesehen hast, ist im Katalog, also wurde nichts ausgelassen.",
+        "link.error.invalid": "Trakt kennt diesen Code nicht mehr: führe /link trakt erneut aus.",
+        "link.error.used": "Dieser Code wurde schon verwendet: führe /link trakt erneut aus.",
+        "link.error.expired": "Der Code ist abgelaufen, bevor er eingegeben wurde: führe /link trakt erneut aus.",
+        "link.error.denied": "Die Verknüpfung wurde auf Trakt abgelehnt, es wurde nichts verknüpft.",
+        "link.error.revoked": (
+            "Deine Trakt-Verknüpfung wurde widerrufen oder ist abgelaufen: führe /link trakt erneut aus."
+        ),
+        "link.error.private": "Dieses Trakt-Profil ist privat.",
+        "link.error.unknown_user": "Trakt hat keinen Nutzer mit diesem Namen.",
+        "link.error.rate_limited": "Trakt bittet um weniger Anfragen: versuche es in ein paar Minuten erneut.",
+        "link.error.unavailable": "Trakt ist gerade nicht erreichbar: versuche es gleich noch einmal.",
+        "link.error.no_key": (
+            "Das Verknüpfen von Trakt-Konten ist aus: der Betreiber dieses Bots hat MORELIKE_SECRET_KEY "
+            "nicht gesetzt."
+        ),
     },
 )

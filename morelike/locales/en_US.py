@@ -226,5 +226,45 @@ CATALOGUE = Catalogue(
         "hidden.footer": "Page {page} of {pages}",
         "hidden.restore_placeholder": "Show a title in my answers again…",
         "hidden.restored": "“{title}” is back in your answers.",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "link",
+        "command.link.description": "Link an account of yours to MoreLike",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Link your Trakt account, to leave out what you have watched",
+        "command.unlink.name": "unlink",
+        "command.unlink.description": "Unlink your Trakt account and revoke MoreLike's access to it",
+        "option.hide_watched.name": "hide_watched",
+        "option.hide_watched.description": "Leave out what you watched in all your answers (default: yes)",
+        "option.hide.name": "hide",
+        "option.hide.description": "Leave out what you watched on Trakt (needs /link trakt)",
+        "choice.watched": "What I watched",
+        "choice.watchlist": "What I watched and my watchlist",
+        "choice.nothing": "Nothing",
+        "link.instructions": (
+            "Go to {url} and enter the code **{code}** within {minutes} min. This message changes once you "
+            "have."
+        ),
+        "link.linked": (
+            "Your Trakt account is linked. Add hide: What I watched to /similar to leave out what you "
+            "watched."
+        ),
+        "link.linked_hiding": (
+            "Your Trakt account is linked: what you watched is left out of your answers from now on."
+        ),
+        "link.not_configured": "This bot has no Trakt app set up, so it cannot read Trakt accounts.",
+        "link.not_linked": "You have no Trakt account linked: /link trakt links one.",
+        "link.unlinked": "Your Trakt account is unlinked and MoreLike's access to it revoked.",
+        "link.hidden_count": "Titles left out as watched on Trakt: {count}.",
+        "link.hidden_none": "Nothing you watched on Trakt is in the catalog, so nothing was left out.",
+        "link.error.invalid": "Trakt does not know that code any more: run /link trakt again.",
+        "link.error.used": "That code was already used: run /link trakt again.",
+        "link.error.expired": "The code expired before it was entered: run /link trakt again.",
+        "link.error.denied": "The link was denied on Trakt, so nothing was linked.",
+        "link.error.revoked": "Your Trakt link was revoked or has expired: run /link trakt again.",
+        "link.error.private": "That Trakt profile is private.",
+        "link.error.unknown_user": "Trakt has no user by that name.",
+        "link.error.rate_limited": "Trakt asks to slow down: try again in a few minutes.",
+        "link.error.unavailable": "Trakt cannot be reached right now: try again in a moment.",
+        "link.error.no_key": "Linking Trakt accounts is off: this bot's owner has not set MORELIKE_SECRET_KEY.",
     },
 )

@@ -228,5 +228,53 @@ CATALOGUE = Catalogue(
         "hidden.footer": "Página {page} de {pages}",
         "hidden.restore_placeholder": "Volver a mostrar un título en mis respuestas…",
         "hidden.restored": "«{title}» vuelve a estar en tus respuestas.",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "vincular",
+        "command.link.description": "Vincula una cuenta tuya a MoreLike",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Vincula tu cuenta de Trakt para dejar fuera lo que ya has visto",
+        "command.unlink.name": "desvincular",
+        "command.unlink.description": "Desvincula tu cuenta de Trakt y revoca el acceso de MoreLike",
+        "option.hide_watched.name": "ocultar_vistos",
+        "option.hide_watched.description": "Dejar fuera lo que has visto en todas tus respuestas (por defecto: sí)",
+        "option.hide.name": "ocultar",
+        "option.hide.description": "Dejar fuera lo que has visto en Trakt (requiere /link trakt)",
+        "choice.watched": "Lo que he visto",
+        "choice.watchlist": "Lo que he visto y mi lista de pendientes",
+        "choice.nothing": "Nada",
+        "link.instructions": (
+            "Ve a {url} e introduce el código **{code}** en menos de {minutes} min. Este mensaje cambiará "
+            "cuando lo hagas."
+        ),
+        "link.linked": (
+            "Tu cuenta de Trakt está vinculada. Añade ocultar: Lo que he visto a /similar para dejar fuera "
+            "lo visto."
+        ),
+        "link.linked_hiding": (
+            "Tu cuenta de Trakt está vinculada: lo que has visto queda fuera de tus respuestas a partir de "
+            "ahora."
+        ),
+        "link.not_configured": (
+            "Este bot no tiene una aplicación de Trakt configurada, así que no puede leer cuentas de Trakt."
+        ),
+        "link.not_linked": "No tienes ninguna cuenta de Trakt vinculada: /link trakt vincula una.",
+        "link.unlinked": "Tu cuenta de Trakt está desvinculada y el acceso de MoreLike, revocado.",
+        "link.hidden_count": "Títulos fuera por vistos en Trakt: {count}.",
+        "link.hidden_none": (
+            "Nada de lo que has visto en Trakt está en el catálogo, así que no se ha dejado nada fuera."
+        ),
+        "link.error.invalid": "Trakt ya no reconoce ese código: ejecuta /link trakt de nuevo.",
+        "link.error.used": "Ese código ya se usó: ejecuta /link trakt de nuevo.",
+        "link.error.expired": "El código caducó antes de introducirlo: ejecuta /link trakt de nuevo.",
+        "link.error.denied": "Se rechazó la vinculación en Trakt, así que no se ha vinculado nada.",
+        "link.error.revoked": "Tu vinculación con Trakt se revocó o caducó: ejecuta /link trakt de nuevo.",
+        "link.error.private": "Ese perfil de Trakt es privado.",
+        "link.error.unknown_user": "Trakt no tiene ningún usuario con ese nombre.",
+        "link.error.rate_limited": "Trakt pide ir más despacio: inténtalo de nuevo en unos minutos.",
+        "link.error.unavailable": "No se puede contactar con Trakt ahora mismo: inténtalo de nuevo en un momento.",
+        "link.error.no_key": (
+            "La vinculación con Trakt está desactivada: quien administra este bot no ha definido "
+            "MORELIKE_SECRET_KEY."
+        ),
     },
 )

@@ -233,5 +233,46 @@ CATALOGUE = Catalogue(
         "hidden.footer": "Page {page} sur {pages}",
         "hidden.restore_placeholder": "Afficher de nouveau un titre dans mes réponses…",
         "hidden.restored": "« {title} » est de retour dans vos réponses.",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "lier",
+        "command.link.description": "Lier un de vos comptes à MoreLike",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Lier votre compte Trakt, pour écarter ce que vous avez déjà vu",
+        "command.unlink.name": "delier",
+        "command.unlink.description": "Délier votre compte Trakt et révoquer l'accès de MoreLike",
+        "option.hide_watched.name": "masquer_vus",
+        "option.hide_watched.description": "Écarter ce que vous avez vu de toutes vos réponses (par défaut : oui)",
+        "option.hide.name": "masquer",
+        "option.hide.description": "Écarter ce que vous avez vu sur Trakt (nécessite /link trakt)",
+        "choice.watched": "Ce que j'ai vu",
+        "choice.watchlist": "Ce que j'ai vu et ma liste à voir",
+        "choice.nothing": "Rien",
+        "link.instructions": (
+            "Allez sur {url} et saisissez le code **{code}** dans les {minutes} min. Ce message change une "
+            "fois que c'est fait."
+        ),
+        "link.linked": (
+            "Votre compte Trakt est lié. Ajoutez masquer : Ce que j'ai vu à /similar pour écarter ce que "
+            "vous avez vu."
+        ),
+        "link.linked_hiding": "Votre compte Trakt est lié : ce que vous avez vu est désormais écarté de vos réponses.",
+        "link.not_configured": "Ce bot n'a pas d'application Trakt configurée : il ne peut pas lire de compte Trakt.",
+        "link.not_linked": "Aucun compte Trakt n'est lié : /link trakt en lie un.",
+        "link.unlinked": "Votre compte Trakt est délié et l'accès de MoreLike révoqué.",
+        "link.hidden_count": "Titres écartés car vus sur Trakt : {count}.",
+        "link.hidden_none": "Rien de ce que vous avez vu sur Trakt n'est dans le catalogue : rien n'a été écarté.",
+        "link.error.invalid": "Trakt ne reconnaît plus ce code : relancez /link trakt.",
+        "link.error.used": "Ce code a déjà servi : relancez /link trakt.",
+        "link.error.expired": "Le code a expiré avant d'être saisi : relancez /link trakt.",
+        "link.error.denied": "La liaison a été refusée sur Trakt : rien n'a été lié.",
+        "link.error.revoked": "Votre liaison Trakt a été révoquée ou a expiré : relancez /link trakt.",
+        "link.error.private": "Ce profil Trakt est privé.",
+        "link.error.unknown_user": "Trakt n'a aucun utilisateur de ce nom.",
+        "link.error.rate_limited": "Trakt demande de ralentir : réessayez dans quelques minutes.",
+        "link.error.unavailable": "Trakt est injoignable pour le moment : réessayez dans un instant.",
+        "link.error.no_key": (
+            "La liaison de comptes Trakt est désactivée : l'administrateur de ce bot n'a pas défini "
+            "MORELIKE_SECRET_KEY."
+        ),
     },
 )

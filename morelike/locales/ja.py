@@ -215,5 +215,46 @@ CATALOGUE = Catalogue(
         "hidden.footer": "{page} / {pages}ページ",
         "hidden.restore_placeholder": "作品を回答に戻す…",
         "hidden.restored": "「{title}」を回答に戻しました。",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "連携",
+        "command.link.description": "あなたのアカウントをMoreLikeと連携します",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Traktアカウントを連携して、視聴済みの作品を除外します",
+        "command.unlink.name": "連携解除",
+        "command.unlink.description": "Traktアカウントの連携を解除し、MoreLikeのアクセスを取り消します",
+        "option.hide_watched.name": "視聴済みを除外",
+        "option.hide_watched.description": "すべての回答から視聴済みの作品を除外します（既定：はい）",
+        "option.hide.name": "除外",
+        "option.hide.description": "Traktで視聴済みの作品を除外します（/link trakt が必要）",
+        "choice.watched": "視聴済み",
+        "choice.watchlist": "視聴済みとウォッチリスト",
+        "choice.nothing": "なし",
+        "link.instructions": (
+            "{url} を開き、{minutes}分以内にコード **{code}** を入力してください。"
+            "入力が済むとこのメッセージが変わります。"
+        ),
+        "link.linked": (
+            "Traktアカウントを連携しました。"
+            "/similar に 除外: 視聴済み を付けると視聴済みの作品を除外できます。"
+        ),
+        "link.linked_hiding": "Traktアカウントを連携しました。今後の回答から視聴済みの作品を除外します。",
+        "link.not_configured": "このボットにはTraktアプリが設定されていないため、Traktアカウントを読めません。",
+        "link.not_linked": "連携済みのTraktアカウントはありません。/link trakt で連携できます。",
+        "link.unlinked": "Traktアカウントの連携を解除し、MoreLikeのアクセスを取り消しました。",
+        "link.hidden_count": "Traktで視聴済みのため除外した作品：{count}",
+        "link.hidden_none": "Traktで視聴した作品はカタログにないため、何も除外していません。",
+        "link.error.invalid": "Traktがこのコードを認識しなくなりました。/link trakt をもう一度実行してください。",
+        "link.error.used": "このコードは使用済みです。/link trakt をもう一度実行してください。",
+        "link.error.expired": "入力前にコードの有効期限が切れました。/link trakt をもう一度実行してください。",
+        "link.error.denied": "Traktで連携が拒否されたため、何も連携していません。",
+        "link.error.revoked": "Traktの連携が取り消されたか期限切れです。/link trakt をもう一度実行してください。",
+        "link.error.private": "そのTraktプロフィールは非公開です。",
+        "link.error.unknown_user": "その名前のTraktユーザーはいません。",
+        "link.error.rate_limited": "Traktから間隔を空けるよう求められました。数分後にもう一度お試しください。",
+        "link.error.unavailable": "現在Traktに接続できません。少ししてからもう一度お試しください。",
+        "link.error.no_key": (
+            "Traktアカウントの連携は無効です。"
+            "このボットの管理者が MORELIKE_SECRET_KEY を設定していません。"
+        ),
     },
 )

@@ -222,5 +222,49 @@ CATALOGUE = Catalogue(
         "hidden.footer": "Página {page} de {pages}",
         "hidden.restore_placeholder": "Mostrar um título nas minhas respostas de novo…",
         "hidden.restored": "“{title}” está de volta nas suas respostas.",
+        # ---- a member's Trakt account: /link trakt, /unlink, hide: (issue 21)
+        "command.link.name": "vincular",
+        "command.link.description": "Vincule uma conta sua ao MoreLike",
+        "command.link_trakt.name": "trakt",
+        "command.link_trakt.description": "Vincule sua conta do Trakt para deixar de fora o que você já viu",
+        "command.unlink.name": "desvincular",
+        "command.unlink.description": "Desvincule sua conta do Trakt e revogue o acesso do MoreLike",
+        "option.hide_watched.name": "ocultar_vistos",
+        "option.hide_watched.description": "Deixar de fora o que você viu em todas as respostas (padrão: sim)",
+        "option.hide.name": "ocultar",
+        "option.hide.description": "Deixar de fora o que você viu no Trakt (precisa de /link trakt)",
+        "choice.watched": "O que eu vi",
+        "choice.watchlist": "O que eu vi e minha watchlist",
+        "choice.nothing": "Nada",
+        "link.instructions": (
+            "Acesse {url} e digite o código **{code}** em até {minutes} min. Esta mensagem muda quando você "
+            "fizer isso."
+        ),
+        "link.linked": (
+            "Sua conta do Trakt está vinculada. Use ocultar: O que eu vi no /similar para deixar de fora o "
+            "que você viu."
+        ),
+        "link.linked_hiding": (
+            "Sua conta do Trakt está vinculada: o que você viu fica fora das suas respostas a partir de "
+            "agora."
+        ),
+        "link.not_configured": "Este bot não tem um app do Trakt configurado, então não consegue ler contas do Trakt.",
+        "link.not_linked": "Você não tem conta do Trakt vinculada: /link trakt vincula uma.",
+        "link.unlinked": "Sua conta do Trakt foi desvinculada e o acesso do MoreLike, revogado.",
+        "link.hidden_count": "Títulos deixados de fora por já vistos no Trakt: {count}.",
+        "link.hidden_none": "Nada do que você viu no Trakt está no catálogo, então nada foi deixado de fora.",
+        "link.error.invalid": "O Trakt não reconhece mais esse código: execute /link trakt de novo.",
+        "link.error.used": "Esse código já foi usado: execute /link trakt de novo.",
+        "link.error.expired": "O código expirou antes de ser digitado: execute /link trakt de novo.",
+        "link.error.denied": "O vínculo foi recusado no Trakt, então nada foi vinculado.",
+        "link.error.revoked": "Seu vínculo com o Trakt foi revogado ou expirou: execute /link trakt de novo.",
+        "link.error.private": "Esse perfil do Trakt é privado.",
+        "link.error.unknown_user": "O Trakt não tem nenhum usuário com esse nome.",
+        "link.error.rate_limited": "O Trakt pede para ir mais devagar: tente de novo em alguns minutos.",
+        "link.error.unavailable": "Não é possível acessar o Trakt agora: tente de novo em instantes.",
+        "link.error.no_key": (
+            "A vinculação de contas do Trakt está desligada: quem administra este bot não definiu "
+            "MORELIKE_SECRET_KEY."
+        ),
     },
 )

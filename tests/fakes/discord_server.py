@@ -75,6 +75,7 @@ ALLOWED_RESPONSES = {2: COMMAND_TYPES, 3: COMPONENT_TYPES, 4: {AUTOCOMPLETE_RESU
 
 # Application command option types.
 OPT_STRING, OPT_INTEGER, OPT_BOOLEAN, OPT_NUMBER = 3, 4, 5, 10
+OPT_SUB_COMMAND = 1
 # Chat-input command and option names, and their localisations (developer docs, "Application Command Naming"):
 # this pattern with the unicode flag, and lowercase wherever a letter has a lowercase form.
 NAME_RE = regex.compile(r"^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$", regex.UNICODE)
@@ -745,12 +746,25 @@ class FakeDiscord:
 
     def _command_data(self, name: str, options: dict, guild: bool, focused: str | None = None) -> dict:
         cmd = self._find_command(name, guild)
-        declared = {o["name"]: o for o in cmd.get("options") or []}
+        out = self._options(name, cmd.get("options") or [], options, focused)
+        data = {"id": cmd["id"], "name": name, "type": 1, "options": out}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        return data
+
+    def _options(self, name: str, declared_list: list[dict], options: dict, focused: str | None) -> list[dict]:
+        """The options a user fills in, checked as the Discord client checks them; a subcommand's (/link trakt)
+        given as a dict of its own options."""
+        declared = {o["name"]: o for o in declared_list}
         out = []
         for key, value in options.items():
             if key not in declared:
                 raise AssertionError(f"/{name} has no option {key!r} (declared: {list(declared)})")
             otype = declared[key]["type"]
+            if otype == OPT_SUB_COMMAND:
+                inner = self._options(f"{name} {key}", declared[key].get("options") or [], value, focused)
+                out.append({"name": key, "type": OPT_SUB_COMMAND, "options": inner})
+                continue
             if key != focused:
                 expected = {OPT_STRING: str, OPT_INTEGER: int, OPT_BOOLEAN: bool, OPT_NUMBER: (int, float)}
                 if otype in expected and not isinstance(value, expected[otype]):
@@ -776,10 +790,7 @@ class FakeDiscord:
             missing = [o for o in declared.values() if o.get("required") and o["name"] not in options]
             if missing:
                 raise AssertionError(f"/{name} needs option {missing[0]['name']!r}")
-        data = {"id": cmd["id"], "name": name, "type": 1, "options": out}
-        if cmd.get("guild_id"):
-            data["guild_id"] = cmd["guild_id"]
-        return data
+        return out
 
     async def _dispatch(self, payload: dict, wait: bool) -> FakeInteraction:
         loop = asyncio.get_running_loop()

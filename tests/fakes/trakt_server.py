@@ -53,6 +53,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.trakt_accounts import TraktAccounts
+
 API_VERSION = "2"
 DEFAULT_LIMIT = 10  # documented default when `limit` is omitted
 MAX_LIMIT = 100  # our lists clamp larger limits (documented: "higher values are clamped rather than rejected")
@@ -380,9 +382,17 @@ class Fault:
 class FakeTrakt:
     """The fake server. `await start()` returns its base URL; counts live in `hits` and `log`."""
 
-    def __init__(self, catalog: Catalog | None = None, *, client_id: str = "test-client-id") -> None:
+    def __init__(
+        self,
+        catalog: Catalog | None = None,
+        *,
+        client_id: str = "test-client-id",
+        client_secret: str = "test-client-secret",
+    ) -> None:
         self.catalog = catalog or make_catalog(250, 120)
         self.client_id = client_id
+        # Members' side: OAuth device flow, tokens, histories (tests/fakes/trakt_accounts.py).
+        self.accounts = TraktAccounts(client_id, client_secret)
         self.faults: list[Fault] = []
         self.hits: Counter[str] = Counter()  # path -> requests served (faulted ones included)
         self.log: list[tuple[str, int | None]] = []  # (path, page) in arrival order
@@ -421,6 +431,7 @@ class FakeTrakt:
         app.router.add_get("/{kind:movies|shows}/{ref}/translations", self._translations)
         app.router.add_get("/{kind:movies|shows}/{ref}/translations/{language}", self._translations)
         app.router.add_get("/{kind:movies|shows}/{ref}", self._summary)
+        self.accounts.install(app.router, self._paginate)
         app.middlewares.append(self._middleware)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()

@@ -23,6 +23,8 @@ KIND_CHOICES = [
 # Declared once in the core (morelike.catalog.watch.SERVICES, morelike.engine.types.ANIME_CHOICES): one choice each.
 SERVICE_CHOICES = [app_commands.Choice(name=loc(f"choice.{service}"), value=service) for service in SERVICES]
 ANIME_CHOICES = [app_commands.Choice(name=loc(f"choice.{mode}"), value=mode) for mode in ANIME_MODES]
+# /similar hide: what the member watched on Trakt, that and their watchlist, or nothing (over their default).
+HIDE_CHOICES = [app_commands.Choice(name=loc(f"choice.{mode}"), value=mode) for mode in flows.HIDE_CHOICES]
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
 # The catalog's longest genre is 15 characters ("science-fiction"), a language code is two letters.
 GENRE_MAX = 40

@@ -44,7 +44,11 @@ class DiscoverCog(commands.Cog):
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
-        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles
+        try:  # the member's "not for me" titles, and what they watched when that is their default
+            exclude = (await flows.excluded_for(bot, interaction)).ids
+        except EngineError as exc:
+            await flows.send_error(interaction, flows.user_text(exc, locale))
+            return
         # The model may have to load first (seconds): always defer, then edit.
         await flows.answer(
             interaction,

@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.discord_app import embeds, flows, ids
 from bot.discord_app.translator import command_label, loc, locale_of
 from morelike.engine.resolve import parse_reference
-from morelike.engine.types import Filters
+from morelike.engine.types import EngineError, Filters
 from morelike.i18n import tr
 
 # The custom_ids that carry the title a message is about: a result page's paging and refine (its query), a card's
@@ -80,7 +80,11 @@ class MoreLikeThisCog(commands.Cog):
             await flows.send_error(interaction, tr(locale, "error.no_title_in_message", command=command))
             return
         bot = self.bot
-        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles, as /similar does
+        try:  # the member's "not for me" titles, and what they watched when that is their default, as /similar
+            exclude = (await flows.excluded_for(bot, interaction)).ids
+        except EngineError as exc:  # a Trakt link that cannot be used: its sentence
+            await flows.send_error(interaction, flows.user_text(exc, locale))
+            return
         await flows.answer(
             interaction,
             lambda: flows.similar_for_text(bot, embeds.shorten(text, MAX_TEXT), Filters(), locale, exclude),

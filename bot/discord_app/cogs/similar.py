@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.discord_app import flows
 from bot.discord_app.cogs import (
     ANIME_CHOICES,
+    HIDE_CHOICES,
     KIND_CHOICES,
     SERVICE_CHOICES,
     Genre,
@@ -38,8 +39,9 @@ class SimilarCog(commands.Cog):
         on=loc("option.on.description"),
         anime=loc("option.anime.description"),
         private=loc("option.private.description"),
+        hide=loc("option.hide.description"),
     )
-    @app_commands.choices(kind=KIND_CHOICES, on=SERVICE_CHOICES, anime=ANIME_CHOICES)
+    @app_commands.choices(kind=KIND_CHOICES, on=SERVICE_CHOICES, anime=ANIME_CHOICES, hide=HIDE_CHOICES)
     @user_cooldown()
     async def similar(
         self,
@@ -56,6 +58,7 @@ class SimilarCog(commands.Cog):
         on: str | None = None,
         anime: str | None = None,
         private: bool = False,
+        hide: str | None = None,
     ) -> None:
         locale = locale_of(interaction)
         try:
@@ -67,10 +70,14 @@ class SimilarCog(commands.Cog):
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
         bot = self.bot
-        exclude = await flows.excluded_for(bot, interaction)  # the member's "not for me" titles
+        try:  # the member's "not for me" titles, and what they watched on Trakt when asked
+            excluded = await flows.excluded_for(bot, interaction, hide)
+        except EngineError as exc:
+            await flows.send_error(interaction, flows.user_text(exc, locale))
+            return
         await flows.answer(
             interaction,
-            lambda: flows.similar_for_text(bot, title, filters, locale, exclude),
+            lambda: flows.with_note(flows.similar_for_text(bot, title, filters, locale, excluded.ids), excluded.note),
             ephemeral=private,
             slow=flows.warming(bot),
         )
