@@ -13,6 +13,7 @@ English like argparse's own.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import textwrap
@@ -110,6 +111,14 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         "--anime",
         choices=ANIME_CHOICES,
         help="only anime, exclude it, or include it (default for ask: the title decides, anime stays apart)",
+    )
+    parser.add_argument(
+        "--trakt-user", metavar="NAME", help="leave out what this Trakt user watched (public profile; TRAKT_CLIENT_ID)"
+    )
+    parser.add_argument(
+        "--trakt-token-file",
+        metavar="PATH",
+        help="leave out what the owner of this Trakt token watched (Trakt's token JSON; TRAKT_CLIENT_ID)",
     )
     parser.add_argument("-k", type=whole_number, default=5, metavar="N", help="results per page (default 5)")
     parser.add_argument("--page", type=whole_number, default=0, metavar="N", help="page number from 0")
@@ -267,6 +276,31 @@ def _json_out(body: dict, out: TextIO) -> None:
     print(text, file=out)
 
 
+def watched_ids(
+    engine: Engine, args: argparse.Namespace, err: TextIO, locale: str
+) -> tuple[frozenset[str], int | None]:
+    """The catalog ids `--trakt-user` / `--trakt-token-file` leave out, and how many titles of the catalog that is
+    (None without either flag); the count is said on stderr, with the conversation."""
+    if args.trakt_user is None and args.trakt_token_file is None:
+        return frozenset(), None
+    if args.trakt_user is not None and args.trakt_token_file is not None:
+        raise UsageError("give --trakt-user or --trakt-token-file, not both")
+    from morelike.trakt_user import TraktUserError, watched_for_face
+
+    try:
+        watched = asyncio.run(
+            watched_for_face(
+                str(engine.config.trakt.base_url), username=args.trakt_user, token_file=args.trakt_token_file
+            )
+        )
+    except TraktUserError as exc:
+        flag = "--trakt-token-file" if args.trakt_token_file is not None else "--trakt-user"
+        raise UsageError(f"{flag}: {exc}") from None
+    known = frozenset(c.id for c in map(engine.get, watched.catalog_ids) if c is not None)
+    print(tr(locale, "link.hidden_count", count=len(known)), file=err)
+    return known, len(known)
+
+
 def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
     from morelike.answers import card_json, page_json, resolution_json
 
@@ -281,13 +315,22 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
         if card is None:
             print(tr(locale, "terminal.no_match", text=echo(text)), file=err)
             return EXIT_NOT_FOUND
+        exclude, hidden = watched_ids(engine, args, err, locale)
         page = engine.similar(
-            card.id, filters, k=args.k, page=args.page, franchise=not args.no_franchise, boost=args.boost
+            card.id,
+            filters,
+            k=args.k,
+            page=args.page,
+            franchise=not args.no_franchise,
+            boost=args.boost,
+            exclude=exclude,
         )
     except (UsageError, FilterError) as exc:
         return _usage_error(exc, err)
     if args.json:
         body = page_json(page, locale)
+        if hidden is not None:
+            body["hidden_watched"] = hidden
         body["resolution"] = resolution_json(text, res)
         body["picked"] = card_json(card)
         _json_out(body, out)
@@ -312,11 +355,14 @@ def run_discover(engine: Engine, args: argparse.Namespace, out: TextIO, err: Tex
         filters = filters_from_args(args, engine.genres())
         if not text:
             raise UsageError('describe what you want to watch, e.g. "a heist by stage magicians"')
-        page = engine.discover(text, filters, k=args.k, page=args.page)
+        exclude, hidden = watched_ids(engine, args, err, locale)
+        page = engine.discover(text, filters, k=args.k, page=args.page, exclude=exclude)
     except (UsageError, FilterError) as exc:
         return _usage_error(exc, err)
     if args.json:
         body = page_json(page, locale)
+        if hidden is not None:
+            body["hidden_watched"] = hidden
         body["text"] = text
         _json_out(body, out)
     else:

@@ -444,3 +444,37 @@ class MemberLinks:
             log.info("event=trakt_revoke_skipped reason=%s", exc.reason)
         self.cache.forget((member,))
         return await self.store.delete_link(member)
+
+
+def read_token_file(path: str | os.PathLike) -> Tokens:
+    """Tokens from a file: Trakt's own token answer (`access_token`, `refresh_token`, `expires_in`, `created_at`),
+    as saved by any device-flow script, or this module's `Tokens.to_json`. Errors never echo the file's content."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = json.loads(handle.read())
+        access = str(raw["access_token"])
+    except OSError as exc:
+        raise TraktUserError("no_token_file", f"The token file cannot be read ({exc.strerror}).") from None
+    except (ValueError, KeyError, TypeError):
+        raise TraktUserError("no_token_file", "The token file holds no Trakt access_token (JSON expected).") from None
+    if "expires_at" in raw:
+        expires = float(raw["expires_at"])
+    else:
+        expires = float(raw.get("created_at") or 0) + float(raw.get("expires_in") or 0)
+    return Tokens(access, str(raw.get("refresh_token") or ""), expires)
+
+
+async def watched_for_face(
+    base_url: str, *, username: str | None = None, token_file: str | None = None, environ: dict | None = None
+) -> Watched:
+    """What the REST API and the terminal leave out for a Trakt username (a public profile) or a token file: one
+    fetch with the app's TRAKT_CLIENT_ID. A token file's token is used as it is (refreshing it needs the app's
+    secret and would rewrite the file: the device-flow script that wrote it does that)."""
+    env = environ if environ is not None else os.environ
+    client_id = env.get("TRAKT_CLIENT_ID", "").strip()
+    if not client_id:
+        raise TraktUserError("not_configured", "Reading a Trakt history needs TRAKT_CLIENT_ID set.")
+    trakt = TraktUser(client_id, base_url=base_url)
+    if token_file is not None:
+        return await trakt.watched(token=read_token_file(token_file).access_token)
+    return await trakt.watched(username=username)
