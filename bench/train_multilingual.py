@@ -27,12 +27,8 @@ agree (mean cosine >= 0.98).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,6 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.results import state_root  # noqa: E402
+from bench.shipped import main as shipped_main  # noqa: E402
+from bench.shipped import save_shipped  # noqa: E402
 from bench.teacher import read_catalog  # noqa: E402
 from morelike.catalog.documents import document_text  # noqa: E402
 from morelike.encoders.crosslingual import (  # noqa: E402
@@ -54,7 +52,6 @@ from morelike.encoders.crosslingual import (  # noqa: E402
     use_model,
     use_pieces,
 )
-from morelike.encoders.static import SHIPPED, SHIPPED_MARKER  # noqa: E402
 
 SEED = 20261207
 DIMS = 256
@@ -172,17 +169,6 @@ def train(catalog: Path, out: Path) -> dict:
     folded[0] = 0.0
     model = StaticModel(vectors=folded, tokenizer=tok, normalize=True, base_model_name=TEACHER)
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    model.save_pretrained(str(tmp), model_name=NAME)
-    from safetensors.numpy import load_file, save_file
-
-    path = tmp / "model.safetensors"
-    save_file({k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in load_file(path).items()}, str(path))
-    config_path = tmp / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config.update(tokenizer_name=TEACHER, embedding_dtype="float16")
-    config_path.write_text(json.dumps(config, indent=4) + "\n", encoding="utf-8")
-    np.savez(tmp / QUERY_FILE, mean=mean.astype(np.float32), components=components)
     meta = {
         "name": NAME,
         "teacher": TEACHER,
@@ -198,46 +184,15 @@ def train(catalog: Path, out: Path) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
         "script": "bench/train_multilingual.py",
     }
-    (tmp / SHIPPED_MARKER).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    tmp.chmod(0o755)
-    for file in tmp.iterdir():
-        file.chmod(0o644)
-    if out.exists():
-        shutil.rmtree(out)
-    os.rename(tmp, out)
-    return meta
-
-
-def _agreement(a: Path, b: Path, texts: list[str]) -> float:
-    from model2vec import StaticModel
-
-    va = StaticModel.from_pretrained(str(a), quantize_to="float32").encode(texts)
-    vb = StaticModel.from_pretrained(str(b), quantize_to="float32").encode(texts)
-    return float(np.mean(np.sum(va * vb, axis=1)))
+    return save_shipped(
+        model, out, meta, TEACHER,
+        lambda folder: np.savez(folder / QUERY_FILE, mean=mean.astype(np.float32), components=components),
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--catalog", type=Path, default=REPO / "data" / "catalog.jsonl.gz")
-    parser.add_argument("--check", action="store_true", help="train aside and compare with the shipped model")
-    args = parser.parse_args(argv)
-    target = SHIPPED / NAME
-    if not args.check:
-        print(json.dumps(train(args.catalog, target), indent=2))
-        return 0
-    shipped = json.loads((target / SHIPPED_MARKER).read_text(encoding="utf-8"))
-    expected = fingerprint_inputs(args.catalog.read_bytes())
-    if shipped["inputs"] != expected:
-        print(f"fingerprint differs: shipped {shipped['inputs']}, these inputs {expected}: retrain (no --check)")
-        return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        meta = train(args.catalog, Path(tmp) / NAME)
-        titles = read_catalog(args.catalog)
-        rng = np.random.default_rng(SEED)
-        sample = [document_text(titles[i], "story") for i in rng.choice(len(titles), 2000, replace=False)]
-        agree = _agreement(target, Path(tmp) / NAME, sample)
-    print(f"fingerprint {meta['inputs']} matches; mean cosine shipped vs retrained {agree:.4f}")
-    return 0 if agree >= 0.98 else 1
+    fingerprint = lambda catalog, _marker: fingerprint_inputs(catalog)  # noqa: E731
+    return shipped_main(__doc__.splitlines()[0], NAME, train, fingerprint, SEED, argv)
 
 
 if __name__ == "__main__":

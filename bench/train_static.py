@@ -20,12 +20,8 @@ match and the two models' vectors for 2,000 catalog texts must agree (mean cosin
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,10 +30,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.shipped import main as shipped_main  # noqa: E402
+from bench.shipped import save_shipped  # noqa: E402
 from bench.teacher import DEFAULT_MODEL, read_catalog, teacher_vectors  # noqa: E402
 from morelike.catalog.documents import document_text  # noqa: E402
 from morelike.encoders.model_path import resolve_model_path  # noqa: E402
-from morelike.encoders.static import SHIPPED, SHIPPED_MARKER, fingerprint_inputs  # noqa: E402
+from morelike.encoders.static import fingerprint_inputs  # noqa: E402
 
 SEED = 20261207
 PCA_DIMS = 256
@@ -64,13 +62,6 @@ def train(catalog: Path, out: Path, teacher: str = DEFAULT_MODEL) -> dict:
     targets = vectors[live][order]
     base = distill(model_name=resolve_model_path(teacher), pca_dims=PCA_DIMS, quantize_to="float32", device="cpu")
     model = train_model(base, texts, targets, device="cpu", pca_dims=PCA_DIMS)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    model.save_pretrained(str(tmp), model_name=NAME)
-    _to_f16(tmp)
-    config_path = tmp / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config.update(tokenizer_name=teacher, embedding_dtype="float16")  # no path of the machine that trained it
-    config_path.write_text(json.dumps(config, indent=4) + "\n", encoding="utf-8")
     meta = {
         "name": NAME,
         "teacher": teacher,
@@ -82,58 +73,14 @@ def train(catalog: Path, out: Path, teacher: str = DEFAULT_MODEL) -> dict:
         "seconds": round(time.perf_counter() - started, 1),
         "script": "bench/train_static.py",
     }
-    (tmp / SHIPPED_MARKER).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    tmp.chmod(0o755)
-    for file in tmp.iterdir():
-        file.chmod(0o644)
-    if out.exists():
-        shutil.rmtree(out)
-    os.rename(tmp, out)
-    return meta
-
-
-def _to_f16(folder: Path) -> None:
-    """Store the token vectors as float16 (half the size; the encoder computes in f32)."""
-    from safetensors.numpy import load_file, save_file
-
-    path = folder / "model.safetensors"
-    tensors = {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in load_file(path).items()}
-    save_file(tensors, str(path))
-
-
-def _agreement(a: Path, b: Path, texts: list[str]) -> float:
-    from model2vec import StaticModel
-
-    va = StaticModel.from_pretrained(str(a), quantize_to="float32").encode(texts)
-    vb = StaticModel.from_pretrained(str(b), quantize_to="float32").encode(texts)
-    va /= np.maximum(np.linalg.norm(va, axis=1, keepdims=True), 1e-9)
-    vb /= np.maximum(np.linalg.norm(vb, axis=1, keepdims=True), 1e-9)
-    return float(np.mean(np.sum(va * vb, axis=1)))
+    return save_shipped(model, out, meta, teacher)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--catalog", type=Path, default=REPO / "data" / "catalog.jsonl.gz")
-    parser.add_argument("--check", action="store_true", help="train aside and compare with the shipped model")
-    args = parser.parse_args(argv)
-    target = SHIPPED / NAME
-    if not args.check:
-        meta = train(args.catalog, target)
-        print(json.dumps(meta, indent=2))
-        return 0
-    shipped = json.loads((target / SHIPPED_MARKER).read_text(encoding="utf-8"))
-    expected = fingerprint_inputs(args.catalog.read_bytes(), shipped["teacher"])
-    if shipped["inputs"] != expected:
-        print(f"fingerprint differs: shipped {shipped['inputs']}, these inputs {expected}: retrain (no --check)")
-        return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        meta = train(args.catalog, Path(tmp) / NAME)
-        titles = read_catalog(args.catalog)
-        rng = np.random.default_rng(SEED)
-        sample = [document_text(titles[i], "story") for i in rng.choice(len(titles), 2000, replace=False)]
-        agree = _agreement(target, Path(tmp) / NAME, sample)
-    print(f"fingerprint {meta['inputs']} matches; mean cosine shipped vs retrained {agree:.4f}")
-    return 0 if agree >= 0.98 else 1
+    return shipped_main(
+        __doc__.splitlines()[0], NAME, train, lambda catalog, marker: fingerprint_inputs(catalog, marker["teacher"]),
+        SEED, argv,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from usearch.index import Index
 
+from morelike.catalog.watch import ANIMATION_GENRE, ANIME_GENRE
 from morelike.engine import Engine, FilterError, Filters
+from morelike.engine.engine import anime_default
 from morelike.engine.rank import Ranker
 from morelike.engine.search import brute_force, filter_mask, top_k
 from morelike.engine.snapshot import Snapshot
@@ -137,12 +139,25 @@ def _passes(card, f: Filters) -> bool:
         and (f.language is None or card.language == f.language)
         and ge(card.rating, f.rating_min)
         and ge(card.votes, f.votes_min)
+        and _anime_passes(card, f.anime)
     )
+
+
+def _anime_passes(card, anime: str | None) -> bool:
+    """The anime filter by its definition (issue 21), read off the card: `animated` keeps anime and animation."""
+    if anime == "only":
+        return card.anime
+    if anime == "exclude":
+        return not card.anime
+    if anime == "animated":
+        return card.anime or any(g in card.genres for g in (ANIMATION_GENRE, ANIME_GENRE))
+    return True
 
 
 def _expected(engine, query_id: str, f: Filters, n: int) -> list[str]:
     snap = engine.snapshot
     qk = snap.key_of(query_id)
+    f = anime_default(snap, qk, f)  # what "more like this" applies when the anime filter is not set
     keys = [k for k in range(snap.n) if k != qk and _passes(snap.card(k), f)]
     scores = np.asarray(snap.vectors[keys], dtype=np.float32) @ snap.vector(qk)
     order = sorted(range(len(keys)), key=lambda i: (-scores[i], keys[i]))

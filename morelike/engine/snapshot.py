@@ -31,7 +31,7 @@ import numpy as np
 
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
-from morelike.catalog.watch import offers, service_bits
+from morelike.catalog.watch import Offer, offers, service_bits
 from morelike.engine.franchise import (
     LEAD_CAST,
     family_links,
@@ -135,11 +135,23 @@ def _private_view(vectors: np.ndarray) -> np.ndarray:
 
 
 _CARD_FIELDS = tuple(f.name for f in dataclasses.fields(TitleCard))
+_WATCH = _CARD_FIELDS.index("watch")
 
 
 def astuple_shallow(card: TitleCard) -> tuple:
-    """The card's fields in order (dataclasses.astuple would deep-copy them)."""
-    return tuple(getattr(card, name) for name in _CARD_FIELDS)
+    """The card's fields in order (dataclasses.astuple would deep-copy them), its offers as plain strings too: a
+    tuple of strings is one the cyclic collector stops tracking (within two collections), an Offer object is not."""
+    row = [getattr(card, name) for name in _CARD_FIELDS]
+    row[_WATCH] = tuple(part for o in card.watch for part in (o.service, o.region, o.as_of))  # flat: one level
+    return tuple(row)
+
+
+def card_from_tuple(row: tuple) -> TitleCard:
+    """The card `astuple_shallow` cached."""
+    fields_ = list(row)
+    flat = row[_WATCH]
+    fields_[_WATCH] = tuple(Offer(*flat[i : i + 3]) for i in range(0, len(flat), 3))
+    return TitleCard(*fields_)
 
 
 def release_freed_memory() -> None:
@@ -547,7 +559,7 @@ class Snapshot:
                 hit = self._cards.get(k)
                 if hit is not None:
                     self._cards.move_to_end(k)
-                    found[k] = TitleCard(*hit)
+                    found[k] = card_from_tuple(hit)
             missing = sorted({k for k in keys if k not in found})
             if missing:
                 for k, card in self._read_cards(missing):
