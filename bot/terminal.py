@@ -296,7 +296,7 @@ def watched_ids(
     except TraktUserError as exc:
         flag = "--trakt-token-file" if args.trakt_token_file is not None else "--trakt-user"
         raise UsageError(f"{flag}: {exc}") from None
-    known = frozenset(c.id for c in map(engine.get, watched.catalog_ids) if c is not None)
+    known = watched.in_catalog(engine.get)
     print(tr(locale, "link.hidden_count", count=len(known)), file=err)
     return known, len(known)
 

@@ -185,8 +185,14 @@ def schemas() -> dict:
                 "has_more": b,
                 "series": {**titles, "description": "the title's own series (similar, franchise on)"},
                 "inputs": {**titles, "description": "blend only: the titles blended"},
+                "hidden_watched": {
+                    **i,
+                    "minimum": 0,
+                    "description": "trakt_user only (and the terminal's --trakt-user): how many titles of the "
+                    "catalog were left out as watched by that Trakt user",
+                },
             },
-            optional=("inputs",),
+            optional=("inputs", "hidden_watched"),
         ),
         "Health": _obj(
             {

@@ -122,6 +122,11 @@ class Watched:
     catalog_ids: frozenset[str]
     titles: int  # movies and shows it came from
 
+    def in_catalog(self, get: Callable[[str], Any]) -> frozenset[str]:
+        """The ids of the titles a catalog has of these (`get`: an engine's `get`, None for one it lacks): what an
+        answer leaves out, and how many it says were left out."""
+        return frozenset(card.id for card in map(get, self.catalog_ids) if card is not None)
+
 
 def catalog_ids_of(kind: str, ids: dict[str, Any]) -> set[str]:
     """The catalog ids a Trakt movie or show may have in this project's catalogs: a Trakt crawl's own
@@ -465,11 +470,17 @@ def read_token_file(path: str | os.PathLike) -> Tokens:
 
 
 async def watched_for_face(
-    base_url: str, *, username: str | None = None, token_file: str | None = None, environ: dict | None = None
+    base_url: str,
+    *,
+    username: str | None = None,
+    token_file: str | None = None,
+    environ: dict | None = None,
+    cache: HistoryCache | None = None,
 ) -> Watched:
     """What the REST API and the terminal leave out for a Trakt username (a public profile) or a token file: one
     fetch with the app's TRAKT_CLIENT_ID. A token file's token is used as it is (refreshing it needs the app's
-    secret and would rewrite the file: the device-flow script that wrote it does that)."""
+    secret and would rewrite the file: the device-flow script that wrote it does that). `cache` (the API's):
+    a username's history is fetched once per HISTORY_TTL_S, however many requests name it."""
     env = environ if environ is not None else os.environ
     client_id = env.get("TRAKT_CLIENT_ID", "").strip()
     if not client_id:
@@ -477,4 +488,6 @@ async def watched_for_face(
     trakt = TraktUser(client_id, base_url=base_url)
     if token_file is not None:
         return await trakt.watched(token=read_token_file(token_file).access_token)
+    if cache is not None and username is not None:
+        return await cache.get(("user", username.strip().lower()), lambda: trakt.watched(username=username))
     return await trakt.watched(username=username)

@@ -93,7 +93,8 @@ async def test_openapi_document_lists_every_route_and_parameter(api, engine):
     names = {p["name"] for p in similar["parameters"]}
     assert names == {
         "id", "kind", "genre", "exclude_genre", "year_min", "year_max", "runtime_min", "runtime_max", "language",
-        "rating_min", "votes_min", "on", "anime", "k", "page", "franchise", "boost", "lang", "Accept-Language",
+        "rating_min", "votes_min", "on", "anime", "trakt_user", "k", "page", "franchise", "boost", "lang",
+        "Accept-Language",
     }  # fmt: skip
     assert {"400", "404", "200"} <= set(similar["responses"])
     # Every $ref points at a schema that exists, every path parameter is declared required.
@@ -682,7 +683,7 @@ def test_the_document_states_what_the_server_enforces(engine):
     assert title["properties"]["year"]["type"] == ["integer", "null"]
 
 
-async def test_schemathesis_fuzzes_the_live_server(engine, tmp_path):
+async def test_schemathesis_fuzzes_the_live_server(engine, small_published, tmp_path, monkeypatch):
     """The OpenAPI fuzzer against the real server: no 5xx, and every status, content type, header and body as
     the document says. By hand, against `python -m bot api`:
     schemathesis run http://127.0.0.1:8080/openapi.json --checks all --exclude-checks positive_data_acceptance
@@ -690,8 +691,14 @@ async def test_schemathesis_fuzzes_the_live_server(engine, tmp_path):
     year_min <= year_max and (page + 1) * k <= 1000, refuse some schema-valid requests, as they should)."""
     import sys
 
+    from tests.fakes.trakt_server import FakeTrakt
+
     await asyncio.to_thread(engine.discover, "warm the model up", None, 1, 0)  # not timed by the fuzzer
-    runner, base = await start(create_app(engine))
+    # trakt_user is read from the fake Trakt (it knows no users: a 404 each), never from the network.
+    trakt = FakeTrakt()
+    await trakt.start()
+    monkeypatch.setenv("TRAKT_CLIENT_ID", trakt.client_id)
+    runner, base = await start(create_app(engine, make_config(small_published, trakt={"base_url": trakt.base_url})))
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json",
@@ -704,6 +711,7 @@ async def test_schemathesis_fuzzes_the_live_server(engine, tmp_path):
         out, _ = await asyncio.wait_for(proc.communicate(), 420)
     finally:
         await runner.cleanup()
+        await trakt.stop()
     text = out.decode(errors="replace")
     assert proc.returncode == 0, text[-6000:]
     selected = re.search(r"Selected: (\d+)/(\d+)", text)

@@ -4,8 +4,11 @@ item 1): the real CLI in a subprocess against the fake Trakt, on the real small 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from typing import Any
 
+import aiohttp
 import pytest
 
 from morelike.engine import Engine
@@ -67,3 +70,101 @@ async def test_ask_leaves_out_a_public_profiles_history_and_a_token_files(small_
         assert proc.returncode == 2 and "revoked or has expired" in proc.stderr and "file-token" not in proc.stderr
         proc = await ask(config, "--trakt-user", "bob", env={"TRAKT_CLIENT_ID": ""})
         assert proc.returncode == 2 and "needs TRAKT_CLIENT_ID" in proc.stderr
+
+
+# ------------------------------------------------------------------------------------------------ REST API
+@contextlib.asynccontextmanager
+async def api_with_trakt(small_published, monkeypatch, client_id: str | None = "fake"):
+    """The real API over the small index, its Trakt the fake one; TRAKT_CLIENT_ID the fake's (or unset)."""
+    from bot.rest.app import create_app
+    from tests.test_api import start
+
+    async with FakeTrakt() as trakt:
+        if client_id is None:
+            monkeypatch.delenv("TRAKT_CLIENT_ID", raising=False)
+        else:
+            monkeypatch.setenv("TRAKT_CLIENT_ID", trakt.client_id)
+        engine = Engine.open(make_config(small_published, trakt={"base_url": trakt.base_url}))
+        runner, base = await start(create_app(engine))
+        try:
+            async with aiohttp.ClientSession() as session:
+                yield trakt, base, session, engine
+        finally:
+            await runner.cleanup()
+
+
+async def get(session, url, params, headers=None) -> tuple[int, dict, Any]:
+    async with session.get(url, params=params, headers=headers or {}) as resp:
+        assert resp.content_type == "application/json"
+        return resp.status, await resp.json(), resp.headers.copy()
+
+
+def check_against_document(engine, path: str, query: list, status: int, body: dict, headers: dict) -> None:
+    from openapi_core import OpenAPI
+    from openapi_core.testing import MockRequest, MockResponse
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from bot.rest.app import openapi_document
+
+    spec = OpenAPI.from_dict(openapi_document(engine))
+    request = MockRequest("http://127.0.0.1:8080", "get", path, args=ImmutableMultiDict(query))
+    if status == 200:
+        spec.validate_request(request)
+    data = json.dumps(body).encode()
+    spec.validate_response(request, MockResponse(data, status, headers=headers, content_type="application/json"))
+
+
+async def test_the_api_leaves_out_what_a_trakt_user_watched_and_never_confirms_it_from_the_build_etag(
+    small_published, monkeypatch, watched_first
+):
+    card, item = watched_first
+    async with api_with_trakt(small_published, monkeypatch) as (trakt, base, session, engine):
+        trakt.accounts.account("bob").movies = [item]
+        matrix = engine.resolve("The Matrix").clear
+        path = f"/v1/titles/{matrix.id}/similar"
+        status, plain, headers = await get(session, base + path, {"k": "5"})
+        assert status == 200 and card.id in [i["title"]["id"] for i in plain["items"]]
+        assert "hidden_watched" not in plain
+        build_etag = headers["ETag"]
+        query = [("k", "5"), ("trakt_user", "bob")]
+        status, body, headers = await get(session, base + path, query, {"If-None-Match": build_etag})
+        assert status == 200, body  # never a 304 from the index-only tag: the answer depends on bob's history
+        assert card.id not in [i["title"]["id"] for i in body["items"]] and len(body["items"]) == 5
+        assert body["hidden_watched"] == 1
+        assert "ETag" not in headers and headers["Cache-Control"] == "private, no-store"
+        check_against_document(engine, path, query, status, body, headers)
+        # /v1/discover takes it too; bob's history was fetched once (cached by the server).
+        status, found, headers = await get(session, base + "/v1/discover", {"q": "hackers", "trakt_user": "bob"})
+        assert status == 200 and found["hidden_watched"] == 1 and "ETag" not in headers
+        assert trakt.hits["/users/bob/history/movies"] == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "setup", "status", "said"),
+    [
+        ("nobody", None, 404, "Trakt has no user by that name."),
+        ("carol", "private", 400, "That Trakt profile is private."),
+        ("dave", "rate_limited", 503, "Trakt asks to slow down: try again in a few minutes."),
+        ("erin", "down", 502, "Trakt cannot list the history right now: try again in a moment."),
+        ("bob", "no_client_id", 503, "Reading a Trakt history needs TRAKT_CLIENT_ID set."),
+        ("bob/../x", None, 400, "is not a Trakt username"),
+    ],
+)
+async def test_a_trakt_user_the_api_cannot_read_is_one_json_sentence(
+    small_published, monkeypatch, user, setup, status, said
+):
+    client_id = None if setup == "no_client_id" else "fake"
+    async with api_with_trakt(small_published, monkeypatch, client_id) as (trakt, base, session, engine):
+        trakt.accounts.account("carol").private = True
+        trakt.accounts.account("dave")
+        trakt.accounts.account("erin")
+        if setup == "rate_limited":
+            trakt.fail("/users/dave/history/*", status=429, retry_after=0, times=10)
+        if setup == "down":
+            trakt.fail("/users/erin/history/*", status=500, times=10)
+        query = [("q", "hackers"), ("trakt_user", user)]
+        got, body, headers = await get(session, base + "/v1/discover", query)
+        assert got == status and said in body["error"]["message"], body
+        assert body["error"]["parameter"] == "trakt_user" and "Traceback" not in json.dumps(body)
+        assert "ETag" not in headers
+        check_against_document(engine, "/v1/discover", query, got, body, headers)

@@ -22,6 +22,8 @@ from aiohttp import web
 from bot.rest.http import (
     API_VERSION,
     ENGINE_KEY,
+    HISTORIES_KEY,
+    TRAKT_URL_KEY,
     ApiRunner,
     build_etag,
     conditional_get,
@@ -35,6 +37,7 @@ from morelike.answers import card_json, page_json, resolution_json
 from morelike.engine import Engine
 from morelike.engine.languages import codes as language_codes
 from morelike.settings import Config
+from morelike.trakt_user import HistoryCache
 
 __all__ = [
     "API_VERSION",
@@ -68,12 +71,15 @@ async def _reload_loop(engine: Engine, interval_s: float) -> None:
 
 
 def create_app(engine: Engine, settings: Config | None = None) -> web.Application:
-    """The API over `engine`; `settings` (default: the engine's config) gives the reload interval.
+    """The API over `engine`; `settings` (default: the engine's config) gives the reload interval and the Trakt
+    `trakt_user` histories are read from ([trakt] base_url; TRAKT_CLIENT_ID from the environment).
     Serve it with `ApiRunner` (as `serve` does) for the connection limits and JSON answers to unparsable requests."""
     config = settings or engine.config
     language_codes()  # read pycountry's tables now, not on the event loop at the first language filter
     app = web.Application(middlewares=[json_errors, get_and_head_only, conditional_get])
     app[ENGINE_KEY] = engine
+    app[TRAKT_URL_KEY] = str(config.trakt.base_url)
+    app[HISTORIES_KEY] = HistoryCache()  # trakt_user's histories: one Trakt fetch per user per HISTORY_TTL_S
     for route in ROUTES:
         app.router.add_get(route.path, route.handler)  # HEAD too (allow_head): `curl -I /healthz`
 

@@ -11,7 +11,11 @@
 - `conditional_get`: every GET/HEAD answer of the served build carries an ETag keyed by the build id (and the API
   version, and the language of an answer said in one other than English: its Content-Language), with
   `Cache-Control: no-cache` so caches revalidate; an `If-None-Match` naming the current tag turns a 200 into a 304
-  (errors stay errors). A hot reload changes the tag, so nothing stale is ever confirmed.
+  (errors stay errors). A hot reload changes the tag, so nothing stale is ever confirmed. An answer that depends on
+  a person's Trakt history (`trakt_user`) is `Cache-Control: private, no-store` with no ETag: the build's tag
+  says nothing about that history, so it must never confirm such an answer (and nothing may store it).
+- A `trakt_user` whose history cannot be read is one sentence naming the parameter: no such user 404, a private
+  profile 400, Trakt unreachable or answering badly 502, Trakt asking to slow down or no TRAKT_CLIENT_ID 503.
 - Connections: `keepalive_timeout` closes a connection that has not completed a request within that time, from
   its opening or its last answer; an idle client and one dribbling its headers alike (aiohttp starts the timer at
   `connection_made`). Request lines and header fields are capped at 8,190 bytes, and 128 headers.
@@ -33,6 +37,7 @@ from bot.rest.params import FIELD_TO_PARAM, ParamError
 from morelike.answers import error_body
 from morelike.engine import Engine, EngineError, FilterError
 from morelike.i18n import ENGLISH
+from morelike.trakt_user import HistoryCache, TraktUserError
 
 log = logging.getLogger("morelike.api")
 
@@ -44,6 +49,12 @@ MAX_LINE_SIZE = 8190
 MAX_FIELD_SIZE = 8190
 MAX_HEADERS = 128
 ENGINE_KEY: web.AppKey[Engine] = web.AppKey("engine", Engine)
+HISTORIES_KEY: web.AppKey[HistoryCache] = web.AppKey("trakt_histories", HistoryCache)  # trakt_user's, cached
+TRAKT_URL_KEY: web.AppKey[str] = web.AppKey("trakt_base_url", str)  # where trakt_user's history is read ([trakt])
+PRIVATE = "private, no-store"  # the Cache-Control of an answer that depends on a person's Trakt history
+TRAKT_PARAM = "trakt_user"
+# TraktUserError.reason -> the status it is answered with (anything else: 502, Trakt failed us).
+TRAKT_STATUS = {"unknown_user": 404, "private": 400, "rate_limited": 503, "not_configured": 503}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -73,6 +84,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(400, exc.message, exc.parameter)
     except FilterError as exc:
         return error_response(400, str(exc), FIELD_TO_PARAM.get(exc.field, exc.field))
+    except TraktUserError as exc:
+        log.info("event=api_trakt_refused reason=%s", exc.reason)
+        return error_response(TRAKT_STATUS.get(exc.reason, 502), str(exc), TRAKT_PARAM)
     except EngineError as exc:
         # Handlers check parameters and ids first, so what the engine still refuses is on the server's side
         # (the model cannot load, the index does not match it): say so, and that it is not the caller's fault.
@@ -129,6 +143,8 @@ async def conditional_get(request: web.Request, handler: Handler) -> web.StreamR
     build_id = request.app[ENGINE_KEY].build_id
     resp = await handler(request)
     if resp.status != 200:  # RFC 9110 13.2.1: preconditions only apply to what would be a 2xx
+        return resp
+    if resp.headers.get(hdrs.CACHE_CONTROL) == PRIVATE:  # a person's history made it: the build's tag cannot say
         return resp
     etag = build_etag(build_id, resp.headers.get(hdrs.CONTENT_LANGUAGE, ENGLISH))
     wanted = request.if_none_match

@@ -28,9 +28,11 @@ NOT_BLANK = r"\S"  # JSON Schema patterns search (unanchored): at least one char
 
 _ERROR_TEXT = {
     400: "a bad parameter (`parameter` names it)",
-    404: "no such title",
+    404: "no such title, or (trakt_user) no Trakt user by that name",
+    502: "Trakt (asked for trakt_user's history) could not be reached or answered badly",
     500: "an internal error (no details)",
-    503: "the engine cannot answer now (e.g. the model cannot be loaded)",
+    503: "the engine cannot answer now (e.g. the model cannot be loaded), or trakt_user was given and this server "
+    "has no TRAKT_CLIENT_ID or Trakt asks it to slow down",
 }
 _CACHE_HEADERS = {
     "ETag": {
@@ -75,6 +77,8 @@ def param_schema(param: Param) -> dict:
         schema["pattern"] = NOT_BLANK  # values are stripped, so whitespace alone is as empty as nothing
         if param.max_length is not None:
             schema["maxLength"] = param.max_length
+        if param.pattern is not None:  # anchored: JSON Schema patterns search; the server strips the value
+            schema["pattern"] = rf"^\s*{param.pattern}\s*$"
     if param.enum:
         schema["enum"] = list(param.enum)
     if param.genre:
@@ -142,6 +146,14 @@ def _operation(route: Route, head: bool) -> dict:
             "headers": {**_CACHE_HEADERS, **_VARY} if route.localized else _CACHE_HEADERS,
         },
     }
+    if route.private:  # the answer depends on a member's history: never cached, so no validator
+        ok["headers"] = {
+            **{k: v for k, v in ok["headers"].items() if k != "ETag"},
+            "Cache-Control": {
+                "description": "no-cache (store, but revalidate); with trakt_user: private, no-store, and no ETag",
+                "schema": {"type": "string"},
+            },
+        }
     for status in (*route.responses, 500, 503):
         responses[str(status)] = {"description": _ERROR_TEXT[status]}
         if not head:

@@ -66,6 +66,8 @@ class Param:
     default: Any = None
     example: Any = None
     max_rank: bool = False  # one of the two parameters of the RANK_RULE (page, k)
+    pattern: str | None = None  # what the (stripped) value must be, whole; the document states it anchored
+    pattern_text: str = ""  # the 400's words when it is not
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -166,8 +168,21 @@ LANG_PARAM = Param(
     max_length=200,
     example="fr",
 )
+# The terminal's --trakt-user: leave out what this Trakt user watched (a public profile, read with the server's
+# TRAKT_CLIENT_ID). Such an answer depends on a person's history: `routes.leave_out_watched` says how.
+TRAKT_USER_PARAM = Param(
+    "trakt_user",
+    "string",
+    "leave out what this Trakt user watched (movies and shows of a public profile's history, read with the "
+    "server's TRAKT_CLIENT_ID); the answer says how many titles of the catalog that was (`hidden_watched`) and is "
+    "never cached (Cache-Control: private, no-store; no ETag)",
+    pattern=r"[A-Za-z0-9._-]{1,64}",
+    pattern_text="is not a Trakt username (1-64 letters, digits, '.', '_' or '-')",
+    example="sean",
+)
 SIMILAR_PARAMS = (
     *FILTER_PARAMS,
+    TRAKT_USER_PARAM,
     *PAGE_PARAMS,
     Param("franchise", "boolean", "the title's own series as a separate list, one title per other series"),
     Param("boost", "boolean", "rank titles sharing the director or lead cast higher"),
@@ -183,6 +198,7 @@ DISCOVER_PARAMS = (
         example="a heist by stage magicians",
     ),
     *FILTER_PARAMS,
+    TRAKT_USER_PARAM,
     *PAGE_PARAMS,
     LANG_PARAM,
 )
@@ -276,6 +292,8 @@ def convert(spec: Param, value: str) -> Any:
             if value.lower() not in spec.enum:
                 raise ParamError(spec.name, f"must be one of {', '.join(spec.enum)}, got {shown(value)}")
             return value.lower()
+        if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+            raise ParamError(spec.name, f"{spec.pattern_text}, got {shown(value)}")
         if spec.language:
             try:
                 return iso639_1(value, spec.name)

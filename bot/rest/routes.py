@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import hdrs, web
 
 from bot.rest import openapi
-from bot.rest.http import ENGINE_KEY, Handler
+from bot.rest.http import ENGINE_KEY, HISTORIES_KEY, PRIVATE, TRAKT_URL_KEY, Handler
 from bot.rest.params import (
     BLEND_PARAMS,
     DISCOVER_PARAMS,
@@ -29,6 +29,7 @@ from bot.rest.params import (
 from morelike.answers import card_json, page_json, resolution_json
 from morelike.engine import Engine, SimilarPage, TitleCard
 from morelike.engine.engine import BLEND_MAX, BLEND_MIN
+from morelike.trakt_user import watched_for_face
 
 
 def _engine(request: web.Request) -> Engine:
@@ -44,10 +45,28 @@ async def _card_or_404(engine: Engine, title_id: str) -> TitleCard:
 
 def page_response(request: web.Request, params: dict, page: SimilarPage, **extra: object) -> web.Response:
     """A page of results in the locale the request asks for, saying which (Content-Language), and that the answer
-    varies with Accept-Language (so a cache keeps one copy per language)."""
+    varies with Accept-Language (so a cache keeps one copy per language). An answer that left out what a Trakt
+    user watched (`hidden_watched` in `extra`) depends on their history, not only on the build: it is marked
+    private and never stored, so the build's ETag (conditional_get) never confirms it."""
     locale = answer_locale(request, params)
     body = page_json(page, locale) | extra
-    return web.json_response(body, headers={hdrs.CONTENT_LANGUAGE: locale, hdrs.VARY: hdrs.ACCEPT_LANGUAGE})
+    headers = {hdrs.CONTENT_LANGUAGE: locale, hdrs.VARY: hdrs.ACCEPT_LANGUAGE}
+    if "hidden_watched" in extra:
+        headers[hdrs.CACHE_CONTROL] = PRIVATE
+    return web.json_response(body, headers=headers)
+
+
+async def leave_out_watched(request: web.Request, params: dict) -> tuple[frozenset[str], dict[str, int]]:
+    """`trakt_user`: the catalog ids of what that Trakt user watched, and the answer's `hidden_watched` count
+    (nothing without it). The core's code, as the terminal's --trakt-user; a TraktUserError is json_errors' to
+    say. Histories are cached per server (HISTORY_TTL_S)."""
+    user = params.get("trakt_user")
+    if user is None:
+        return frozenset(), {}
+    app = request.app
+    watched = await watched_for_face(app[TRAKT_URL_KEY], username=user, cache=app[HISTORIES_KEY])
+    known = await asyncio.to_thread(watched.in_catalog, _engine(request).get)
+    return known, {"hidden_watched": len(known)}
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -91,18 +110,20 @@ async def similar_titles(request: web.Request) -> web.Response:
     params = parse_params(request, SIMILAR_PARAMS)
     filters = filters_from(params, engine.genres())
     card = await _card_or_404(engine, request.match_info["id"])
+    exclude, extra = await leave_out_watched(request, params)
     page = await asyncio.to_thread(
-        engine.similar, card.id, filters, params["k"], params["page"], params["franchise"], params["boost"]
+        engine.similar, card.id, filters, params["k"], params["page"], params["franchise"], params["boost"], exclude
     )
-    return page_response(request, params, page)
+    return page_response(request, params, page, **extra)
 
 
 async def discover(request: web.Request) -> web.Response:
     engine = _engine(request)
     params = parse_params(request, DISCOVER_PARAMS)
     filters = filters_from(params, engine.genres())
-    page = await asyncio.to_thread(engine.discover, params["q"], filters, params["k"], params["page"])
-    return page_response(request, params, page)
+    exclude, extra = await leave_out_watched(request, params)
+    page = await asyncio.to_thread(engine.discover, params["q"], filters, params["k"], params["page"], exclude)
+    return page_response(request, params, page, **extra)
 
 
 def _blend_ids(engine: Engine, values: list[str]) -> list[str]:
@@ -150,6 +171,7 @@ class Route:
     schema: str
     path_id: bool = False
     localized: bool = False  # the answer has fixed text (`why`): `lang` / Accept-Language choose its language
+    private: bool = False  # takes trakt_user: such an answer is private, no-store, without an ETag
 
 
 ROUTES: tuple[Route, ...] = (
@@ -178,10 +200,11 @@ ROUTES: tuple[Route, ...] = (
         similar_titles,
         "Titles like this one, filtered and paged, with its own series apart",
         SIMILAR_PARAMS,
-        (400, 404),
+        (400, 404, 502),
         "SimilarPage",
         path_id=True,
         localized=True,
+        private=True,
     ),
     Route("/v1/titles/{id:.+}", get_title, "One title by id or ref", (), (400, 404), "Title", path_id=True),
     Route(
@@ -189,9 +212,10 @@ ROUTES: tuple[Route, ...] = (
         discover,
         "Titles matching a free-text description",
         DISCOVER_PARAMS,
-        (400,),
+        (400, 404, 502),
         "SimilarPage",
         localized=True,
+        private=True,
     ),
     Route(
         "/v1/blend",
