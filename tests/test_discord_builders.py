@@ -298,6 +298,28 @@ def test_custom_id_round_trip(filters):
     assert re.fullmatch(ids.SIMILAR_TEMPLATE, ids.similar_id(ref, 3, filters))["page"] == "3"
 
 
+def test_the_hide_typed_on_similar_rides_in_the_custom_id_and_older_ids_still_decode():
+    ref = title_ref("imdb-tt0113277")
+    filters = Filters(kind="show", genres=("science-fiction",), rating_min=7.5)
+    for hide in (*ids.HIDE_CODES, None):  # watched, watchlist, nothing; None: the member's default
+        for custom_id, template in (
+            (ids.similar_id(ref, 3, filters, hide), ids.SIMILAR_TEMPLATE),
+            (ids.refine_id(ref, filters, hide), ids.REFINE_TEMPLATE),
+            (ids.pick_id(ref, filters, hide), ids.PICK_TEMPLATE),
+            (ids.pick_select_id(filters, hide), ids.PICK_SELECT_TEMPLATE),
+            (ids.hide_id(ref, 3, filters, hide), ids.HIDE_TEMPLATE),
+        ):
+            match = re.fullmatch(template, custom_id)
+            assert match and ids.decode_filters(match["filters"]) == filters
+            assert ids.decode_hide(match["filters"]) == hide
+    # A custom_id sent before the hide state existed: the same filters, the member's default.
+    old = re.fullmatch(ids.SIMILAR_TEMPLATE, f"ml:sim:{ref}:3:ks,gscience-fiction,r7.5")
+    assert ids.decode_filters(old["filters"]) == filters and ids.decode_hide(old["filters"]) is None
+    for text in ("hq", "h", "ks,hw,hn"):
+        with pytest.raises(ids.StateError):
+            ids.decode_hide(text)
+
+
 def test_bad_state_is_refused_cleanly():
     for text in ("zz", "k", "kq", "a19x", "r11", "a2000,b1990", "gbad genre"):
         with pytest.raises(ids.StateError):

@@ -153,3 +153,37 @@ async def test_a_denied_link_and_a_bot_without_a_key_say_so(small_published, eng
         refused = await fake.command("link", {"trakt": {}}, user=MEMBER)
         assert refused.ephemeral and "MORELIKE_SECRET_KEY" in refused.message["content"]
         assert trakt.hits["/oauth/device/code"] == 0
+
+
+def page_buttons(message: dict) -> list[str]:
+    return [c for c in fd.FakeDiscord.custom_ids(message) if c.startswith("ml:sim:")]
+
+
+@pytest.mark.parametrize(
+    ("default_hides", "typed", "left_out"),
+    [(True, "nothing", False), (False, "watched", True)],
+    ids=["default-hides-typed-nothing", "default-shows-typed-watched"],
+)
+async def test_paging_follows_the_hide_typed_on_similar_not_the_default(
+    small_published, engine, tmp_path, default_hides, typed, left_out
+):
+    """Next, then Previous, after `/similar … hide:` keeps what was typed for that message (carried in the
+    custom_id), whatever the member's default; a refine pick too."""
+    matrix = engine.resolve("The Matrix").clear
+    first = next(r.card for r in engine.similar(matrix.id, k=5).items if r.card.id.startswith(("imdb-", "tmdb-movie-")))
+    async with running(small_published, engine, tmp_path) as (fake, trakt, bot, _clock):
+        trakt.accounts.account("alice").movies = [
+            {"title": first.title, "year": first.year, "ids": trakt_ids(first.id)}
+        ]
+        await link(fake, trakt, options={"hide_watched": default_hides})
+        assert await bot.members.hide_watched(MEMBER) is default_hides
+        answer = (await fake.command("similar", {"title": "The Matrix", "hide": typed}, user=MEMBER)).message
+        assert (first.title in " ".join(titles_in(answer))) is not left_out
+        await fake.click(answer, page_buttons(answer)[1], user=MEMBER)  # Next
+        await fake.click(answer, page_buttons(fake.messages[int(answer["id"])])[0], user=MEMBER)  # Previous
+        back = fake.messages[int(answer["id"])]
+        assert (first.title in " ".join(titles_in(back))) is not left_out, titles_in(back)
+        refine = next(c for c in fd.FakeDiscord.custom_ids(back) if c.startswith("ml:ref:"))
+        await fake.select(back, refine, ["k:movie"], user=MEMBER)
+        refined = fake.messages[int(answer["id"])]
+        assert (first.title in " ".join(titles_in(refined))) is not left_out, titles_in(refined)

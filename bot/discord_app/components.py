@@ -28,30 +28,50 @@ from discord import ui
 from bot.discord_app import ids
 from morelike.engine.types import Filters
 
+Hide = str | None  # the `hide:` typed on /similar for the message clicked (ids.HIDE_CODES); None: the default
+
 
 class ClickFlows(Protocol):
     """What a click can ask for, one method per action; `flows.Flows` implements it (the bot's `flows`).
 
     `copy`: the clicker did not run the command that made this public message, so they get what the click shows
     as their own ephemeral copy, and the message stays as the channel sees it. Otherwise the clicked message is
-    edited in place."""
+    edited in place. `hide`: what the message's /similar was told to leave out (`hide:`), None for the clicker's
+    stored default."""
 
     async def page(
-        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool
+        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool, hide: Hide = None
     ) -> None: ...
 
     async def refine(
-        self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
+        self,
+        interaction: discord.Interaction,
+        ref: str,
+        filters: Filters,
+        option: str,
+        *,
+        copy: bool,
+        hide: Hide = None,
     ) -> None: ...
 
-    async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None: ...
+    async def pick(
+        self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool, hide: Hide = None
+    ) -> None: ...
 
     async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None: ...
 
     async def outdated(self, interaction: discord.Interaction, *, copy: bool) -> None: ...
 
     async def hide(
-        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, hidden_ref: str, *, copy: bool
+        self,
+        interaction: discord.Interaction,
+        ref: str,
+        page: int,
+        filters: Filters,
+        hidden_ref: str,
+        *,
+        copy: bool,
+        hide: Hide = None,
     ) -> None: ...
 
     async def hidden_page(self, interaction: discord.Interaction, page: int) -> None: ...
@@ -111,12 +131,12 @@ class _StatefulItem:
         return made is None or (interaction.data or {}).get("component_type") == made.value
 
     @staticmethod
-    def _filters(match: re.Match[str]) -> tuple[Filters, bool]:
-        """The filters a custom_id carries, and whether they failed to decode."""
+    def _filters(match: re.Match[str]) -> tuple[Filters, Hide, bool]:
+        """The filters and the typed `hide:` a custom_id carries, and whether they failed to decode."""
         try:
-            return ids.decode_filters(match["filters"]), False
+            return ids.decode_filters(match["filters"]), ids.decode_hide(match["filters"]), False
         except ids.StateError:
-            return Filters(), True
+            return Filters(), None, True
 
     async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
@@ -147,27 +167,29 @@ class PageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_
 
     component_type = discord.ComponentType.button
 
-    def __init__(self, ref: str, page: int, filters: Filters, *, label: str, disabled: bool = False) -> None:
+    def __init__(
+        self, ref: str, page: int, filters: Filters, *, label: str, disabled: bool = False, hide: Hide = None
+    ) -> None:
         super().__init__(
             ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=ids.similar_id(ref, page, filters),
+                custom_id=ids.similar_id(ref, page, filters, hide),
                 disabled=disabled,
             ),
             row=0,
         )
-        self.ref, self.page, self.filters = ref, page, filters
+        self.ref, self.page, self.filters, self.hide = ref, page, filters, hide
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
-        filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], int(match["page"]), filters, label=getattr(item, "label", None) or "Page")
+        filters, hide, outdated = cls._filters(match)
+        obj = cls(match["ref"], int(match["page"]), filters, label=getattr(item, "label", None) or "Page", hide=hide)
         obj.outdated = outdated
         return obj
 
     async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
-        await flows.page(interaction, self.ref, self.page, self.filters, copy=copy)
+        await flows.page(interaction, self.ref, self.page, self.filters, copy=copy, hide=self.hide)
 
 
 class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_TEMPLATE):
@@ -183,24 +205,25 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
         select: ui.Select | None = None,
         *,
         placeholder: str | None = None,
+        hide: Hide = None,
     ) -> None:
         # `placeholder`: said in the user's locale by the layout that builds it (a select rebuilt from a click
         # keeps the one it was sent with).
         if select is None:
             select = ui.Select(
-                custom_id=ids.refine_id(ref, filters),
+                custom_id=ids.refine_id(ref, filters, hide),
                 placeholder=placeholder,
                 options=options or [],
                 min_values=1,
                 max_values=1,
             )
         super().__init__(select, row=1)
-        self.ref, self.filters = ref, filters
+        self.ref, self.filters, self.hide = ref, filters, hide
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], filters, select=item)
+        filters, hide, outdated = cls._filters(match)
+        obj = cls(match["ref"], filters, select=item, hide=hide)
         obj.outdated = outdated
         return obj
 
@@ -209,7 +232,7 @@ class RefineSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE
         if not values:
             await flows.outdated(interaction, copy=copy)
         else:
-            await flows.refine(interaction, self.ref, self.filters, values[0], copy=copy)
+            await flows.refine(interaction, self.ref, self.filters, values[0], copy=copy, hide=self.hide)
 
 
 class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEMPLATE):
@@ -225,19 +248,20 @@ class PickButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEM
         label: str,
         row: int | None = None,
         style: discord.ButtonStyle = discord.ButtonStyle.primary,
+        hide: Hide = None,
     ) -> None:
-        super().__init__(ui.Button(label=label, style=style, custom_id=ids.pick_id(ref, filters)), row=row)
-        self.ref, self.filters = ref, filters
+        super().__init__(ui.Button(label=label, style=style, custom_id=ids.pick_id(ref, filters, hide)), row=row)
+        self.ref, self.filters, self.hide = ref, filters, hide
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
-        filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], filters, label=getattr(item, "label", None) or "Pick")
+        filters, hide, outdated = cls._filters(match)
+        obj = cls(match["ref"], filters, label=getattr(item, "label", None) or "Pick", hide=hide)
         obj.outdated = outdated
         return obj
 
     async def hand_off(self, flows: ClickFlows, interaction: discord.Interaction, *, copy: bool) -> None:
-        await flows.pick(interaction, self.ref, self.filters, copy=copy)
+        await flows.pick(interaction, self.ref, self.filters, copy=copy, hide=self.hide)
 
 
 class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SELECT_TEMPLATE):
@@ -252,22 +276,23 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
         select: ui.Select | None = None,
         *,
         placeholder: str | None = None,
+        hide: Hide = None,
     ) -> None:
         if select is None:
             select = ui.Select(
-                custom_id=ids.pick_select_id(filters),
+                custom_id=ids.pick_select_id(filters, hide),
                 placeholder=placeholder,
                 options=options or [],
                 min_values=1,
                 max_values=1,
             )
         super().__init__(select, row=0)
-        self.filters = filters
+        self.filters, self.hide = filters, hide
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        filters, outdated = cls._filters(match)
-        obj = cls(filters, select=item)
+        filters, hide, outdated = cls._filters(match)
+        obj = cls(filters, select=item, hide=hide)
         obj.outdated = outdated
         return obj
 
@@ -276,7 +301,7 @@ class PickSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SEL
         if ref is None:
             await flows.outdated(interaction, copy=copy)
         else:
-            await flows.pick(interaction, ref, self.filters, copy=copy)
+            await flows.pick(interaction, ref, self.filters, copy=copy, hide=self.hide)
 
 
 class CardButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEMPLATE):
@@ -354,18 +379,19 @@ class HideSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.HIDE_TEM
         select: ui.Select | None = None,
         *,
         placeholder: str | None = None,
+        hide: Hide = None,
     ) -> None:
         if select is None:
             select = ui.Select(
-                custom_id=ids.hide_id(ref, page, filters), placeholder=placeholder, options=options or []
+                custom_id=ids.hide_id(ref, page, filters, hide), placeholder=placeholder, options=options or []
             )
         super().__init__(select, row=2)
-        self.ref, self.page, self.filters = ref, page, filters
+        self.ref, self.page, self.filters, self.hide = ref, page, filters, hide
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        filters, outdated = cls._filters(match)
-        obj = cls(match["ref"], int(match["page"]), filters, select=item)
+        filters, hide, outdated = cls._filters(match)
+        obj = cls(match["ref"], int(match["page"]), filters, select=item, hide=hide)
         obj.outdated = outdated
         return obj
 
@@ -374,7 +400,7 @@ class HideSelect(_StatefulItem, ui.DynamicItem[ui.Select], template=ids.HIDE_TEM
         if hidden is None:
             await flows.outdated(interaction, copy=copy)
         else:
-            await flows.hide(interaction, self.ref, self.page, self.filters, hidden, copy=copy)
+            await flows.hide(interaction, self.ref, self.page, self.filters, hidden, copy=copy, hide=self.hide)
 
 
 class HiddenPageButton(_StatefulItem, ui.DynamicItem[ui.Button], template=ids.HIDDEN_PAGE_TEMPLATE):

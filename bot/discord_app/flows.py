@@ -100,9 +100,16 @@ def error_reply(text: str) -> Reply:
 
 
 def results_reply(
-    bot, card: TitleCard, page: int, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+    bot,
+    card: TitleCard,
+    page: int,
+    filters: Filters,
+    locale: str = ENGLISH,
+    exclude: Collection[str] = (),
+    hide: str | None = None,
 ) -> Reply:
-    """`exclude`: the catalog ids this member never wants to see (`excluded_for`)."""
+    """`exclude`: the catalog ids this member never wants to see (`excluded_for`); `hide`: the `hide:` they typed,
+    carried in the page's components so its clicks leave out the same (None: their default)."""
     settings = bot.config.engine
     result = bot.engine.similar(
         card.id,
@@ -116,17 +123,23 @@ def results_reply(
     return Reply(
         content=embeds.results_header(result, filters, locale=locale),
         embeds=embeds.results_embeds(result, locale=locale),
-        view=layouts.results_view(card, result, filters, bot.engine.genres(), locale),
+        view=layouts.results_view(card, result, filters, bot.engine.genres(), locale, hide),
     )
 
 
 def similar_for_ref(
-    bot, ref: str, page: int, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+    bot,
+    ref: str,
+    page: int,
+    filters: Filters,
+    locale: str = ENGLISH,
+    exclude: Collection[str] = (),
+    hide: str | None = None,
 ) -> Reply:
     card = bot.engine.get(ref)
     if card is None:
         return error_reply(embeds.stale_text(locale))
-    return results_reply(bot, card, page, filters, locale, exclude)
+    return results_reply(bot, card, page, filters, locale, exclude, hide)
 
 
 def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
@@ -138,7 +151,7 @@ def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
 
 
 def resolve_card(
-    bot, text: str, filters: Filters, *, cards: bool = False, locale: str = ENGLISH
+    bot, text: str, filters: Filters, *, cards: bool = False, locale: str = ENGLISH, hide: str | None = None
 ) -> tuple[TitleCard | None, Reply | None]:
     """The title the user meant, or the reply to send instead: "Which one?", or no match with suggestions."""
     text = text.strip()
@@ -162,16 +175,16 @@ def resolve_card(
         if not suggestions and text:
             suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
         return None, error_reply(embeds.no_match_text(text, suggestions, locale))
-    view = layouts.pick_view(candidates, filters, cards=cards, locale=locale)
+    view = layouts.pick_view(candidates, filters, cards=cards, locale=locale, hide=hide)
     return None, Reply(content=embeds.which_one_text(text, len(candidates), looser, locale), view=view)
 
 
 def similar_for_text(
-    bot, text: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+    bot, text: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = (), hide: str | None = None
 ) -> Reply:
     check_genres(bot, filters, locale)
-    card, reply = resolve_card(bot, text, filters, locale=locale)
-    return results_reply(bot, card, 0, filters, locale, exclude) if card is not None else reply
+    card, reply = resolve_card(bot, text, filters, locale=locale, hide=hide)
+    return results_reply(bot, card, 0, filters, locale, exclude, hide) if card is not None else reply
 
 
 def card_reply(card: TitleCard, locale: str = ENGLISH) -> Reply:
@@ -192,9 +205,7 @@ def discover_reply(
     bot, description: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
 ) -> Reply:
     check_genres(bot, filters, locale)
-    result = bot.engine.discover(
-        description, filters=filters, k=bot.config.discord.page_size, page=0, exclude=exclude
-    )
+    result = bot.engine.discover(description, filters=filters, k=bot.config.discord.page_size, page=0, exclude=exclude)
     return Reply(
         content=embeds.results_header(result, filters, searched=description, locale=locale),
         embeds=embeds.results_embeds(result, locale=locale),
@@ -229,7 +240,7 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
 # ---- what a member asked never to see ------------------------------------------------------------------------
 
 
-HIDE_CHOICES = ("watched", "watchlist", "nothing")  # /similar hide: (watchlist: watched and on the watchlist)
+HIDE_CHOICES = tuple(ids.HIDE_CODES)  # /similar hide: watched, watchlist (watched and listed), nothing
 
 
 @dataclass(frozen=True)
@@ -266,7 +277,7 @@ async def excluded_for(bot, interaction: discord.Interaction, hide: str | None =
         raise Refusal(trakt_text(exc, locale)) from None
     if watched is None:
         raise Refusal(tr(locale, "link.not_linked"))
-    known = {card.id for card in map(bot.engine.get, watched.catalog_ids) if card is not None}
+    known = watched.in_catalog(bot.engine.get)
     note = tr(locale, "link.hidden_count", count=len(known)) if known else tr(locale, "link.hidden_none")
     return Exclusion(hidden | known, note)
 
@@ -375,11 +386,11 @@ class Flows:
     def __init__(self, bot) -> None:
         self.bot = bot
 
-    async def _excluded(self, interaction: discord.Interaction) -> frozenset[str] | None:
-        """What this member's pages leave out (their default for what they watched included); None when that
-        cannot be known, the reason already said to them."""
+    async def _excluded(self, interaction: discord.Interaction, hide: str | None) -> frozenset[str] | None:
+        """What this member's pages leave out: the `hide:` typed on the clicked message's /similar, else their
+        default for what they watched; None when that cannot be known, the reason already said to them."""
         try:
-            return (await excluded_for(self.bot, interaction)).ids
+            return (await excluded_for(self.bot, interaction, hide)).ids
         except Refusal as exc:
             await send_error(interaction, str(exc))
             return None
@@ -388,23 +399,37 @@ class Flows:
         await answer(interaction, compute, update=not copy, ephemeral=copy)
 
     async def page(
-        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, *, copy: bool
+        self,
+        interaction: discord.Interaction,
+        ref: str,
+        page: int,
+        filters: Filters,
+        *,
+        copy: bool,
+        hide: str | None = None,
     ) -> None:
         """Previous / Next: that page of the title's results."""
         locale = locale_of(interaction)
-        exclude = await self._excluded(interaction)
+        exclude = await self._excluded(interaction, hide)
         if exclude is None:
             return
         await self._show(
-            interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale, exclude), copy=copy
+            interaction, lambda: similar_for_ref(self.bot, ref, page, filters, locale, exclude, hide), copy=copy
         )
 
     async def refine(
-        self, interaction: discord.Interaction, ref: str, filters: Filters, option: str, *, copy: bool
+        self,
+        interaction: discord.Interaction,
+        ref: str,
+        filters: Filters,
+        option: str,
+        *,
+        copy: bool,
+        hide: str | None = None,
     ) -> None:
         """A refine option picked: the first page of the results under the filters that option makes."""
         locale = locale_of(interaction)
-        exclude = await self._excluded(interaction)
+        exclude = await self._excluded(interaction, hide)
         if exclude is None:
             return
 
@@ -413,17 +438,21 @@ class Flows:
                 refined = ids.apply_refine(filters, option)
             except ValueError:  # StateError and FilterError included: an option this bot never offered
                 return error_reply(embeds.stale_text(locale))
-            return similar_for_ref(self.bot, ref, 0, refined, locale, exclude)
+            return similar_for_ref(self.bot, ref, 0, refined, locale, exclude, hide)
 
         await self._show(interaction, compute, copy=copy)
 
-    async def pick(self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool) -> None:
+    async def pick(
+        self, interaction: discord.Interaction, ref: str, filters: Filters, *, copy: bool, hide: str | None = None
+    ) -> None:
         """A "Which one?" candidate, or "More like this" under a card: the first page of that title's results."""
         locale = locale_of(interaction)
-        exclude = await self._excluded(interaction)
+        exclude = await self._excluded(interaction, hide)
         if exclude is None:
             return
-        await self._show(interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale, exclude), copy=copy)
+        await self._show(
+            interaction, lambda: similar_for_ref(self.bot, ref, 0, filters, locale, exclude, hide), copy=copy
+        )
 
     async def card(self, interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
         """A /title "Which one?" candidate: that title's card."""
@@ -436,7 +465,15 @@ class Flows:
         await self._show(interaction, lambda: error_reply(text), copy=copy)
 
     async def hide(
-        self, interaction: discord.Interaction, ref: str, page: int, filters: Filters, hidden_ref: str, *, copy: bool
+        self,
+        interaction: discord.Interaction,
+        ref: str,
+        page: int,
+        filters: Filters,
+        hidden_ref: str,
+        *,
+        copy: bool,
+        hide: str | None = None,
     ) -> None:
         """ "Not for me": hide the picked title for the clicker (by its catalog id, so it outlives rebuilds), then
         show the page they were on without it; a title a rebuild removed gets the outdated-message sentence."""
@@ -451,13 +488,13 @@ class Flows:
             log.warning("event=hide_failed error=%r", exc)
             await send_error(interaction, embeds.error_text(locale))
             return
-        exclude = await self._excluded(interaction)
+        exclude = await self._excluded(interaction, hide)
         if exclude is None:
             return
         note = tr(locale, "hide.done", title=embeds.shorten(embeds.title_label(card), 200))
 
         def compute() -> Reply:
-            return with_note(similar_for_ref(self.bot, ref, page, filters, locale, exclude), note)
+            return with_note(similar_for_ref(self.bot, ref, page, filters, locale, exclude, hide), note)
 
         await self._show(interaction, compute, copy=copy)
 

@@ -16,7 +16,10 @@ filters in a compact form. Formats (each at most 100 characters, checked):
 
 Filters: comma-separated items, each a one-letter key and its value: `k` kind (m|s), `g` genre, `x` excluded
 genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating, `o` a service it was on, `n` the
-anime filter (only|exclude|include). Values never contain `:` or `,`.
+anime filter (only|exclude|include). Values never contain `:` or `,`. After them, `h` carries the `hide:` a member
+typed on /similar (`w` what they watched, `l` that and their watchlist, `n` nothing), so a click on that message
+follows it rather than their stored default; a custom_id without `h` (every one sent before it existed) means the
+default.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ _KNOWN_FORMATS = (
 UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in _KNOWN_FORMATS))
 
 _KINDS = {"movie": "m", "show": "s"}
+# /similar hide: -> its letter in the state (the choices themselves: `flows.HIDE_CHOICES`, made from these keys).
+HIDE_CODES = {"watched": "w", "watchlist": "l", "nothing": "n"}
+_HIDE_NAMES = {v: k for k, v in HIDE_CODES.items()}
 _KIND_CODES = {v: k for k, v in _KINDS.items()}
 FILTERS_VALUE = re.compile(r"^[a-z0-9.\-]+$")  # what a filter value may contain
 
@@ -86,8 +92,8 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def encode_filters(f: Filters) -> str:
-    """Compact, order-stable text for the filters the Discord face offers."""
+def encode_filters(f: Filters, hide: str | None = None) -> str:
+    """Compact, order-stable text for the filters the Discord face offers, and the typed `hide:` (None: none)."""
     items: list[str] = []
     if f.kind:
         items.append("k" + _KINDS[f.kind])
@@ -109,7 +115,19 @@ def encode_filters(f: Filters) -> str:
         items.append("o" + _check_value("on", f.on[0]))
     if f.anime:
         items.append("n" + _check_value("anime", f.anime))
+    if hide is not None:
+        items.append("h" + HIDE_CODES[hide])
     return ",".join(items)
+
+
+def decode_hide(text: str) -> str | None:
+    """The `hide:` a state carries (watched, watchlist, nothing), or None: the member's default."""
+    found = [item[1:] for item in text.split(",") if item.startswith("h")] if text else []
+    if not found:
+        return None
+    if len(found) > 1 or found[0] not in _HIDE_NAMES:
+        raise StateError(f"bad hide state {text!r}")
+    return _HIDE_NAMES[found[0]]
 
 
 def decode_filters(text: str) -> Filters:
@@ -141,6 +159,8 @@ def decode_filters(text: str) -> Filters:
                 values["on"] = (value,)
             elif key == "n":
                 values["anime"] = value
+            elif key == "h":
+                continue  # the typed hide: (`decode_hide`), not a filter
             else:
                 raise StateError(f"unknown filter key {key!r}")
         return Filters(**values)
@@ -155,20 +175,20 @@ def _checked(custom_id: str) -> str:
     return custom_id
 
 
-def similar_id(ref: str, page: int, f: Filters) -> str:
-    return _checked(f"ml:sim:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f)}")
+def similar_id(ref: str, page: int, f: Filters, hide: str | None = None) -> str:
+    return _checked(f"ml:sim:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f, hide)}")
 
 
-def refine_id(ref: str, f: Filters) -> str:
-    return _checked(f"ml:ref:{ref}:{encode_filters(f)}")
+def refine_id(ref: str, f: Filters, hide: str | None = None) -> str:
+    return _checked(f"ml:ref:{ref}:{encode_filters(f, hide)}")
 
 
-def pick_id(ref: str, f: Filters) -> str:
-    return _checked(f"ml:pick:{ref}:{encode_filters(f)}")
+def pick_id(ref: str, f: Filters, hide: str | None = None) -> str:
+    return _checked(f"ml:pick:{ref}:{encode_filters(f, hide)}")
 
 
-def pick_select_id(f: Filters) -> str:
-    return _checked(f"ml:picks:{encode_filters(f)}")
+def pick_select_id(f: Filters, hide: str | None = None) -> str:
+    return _checked(f"ml:picks:{encode_filters(f, hide)}")
 
 
 def card_id(ref: str) -> str:
@@ -178,8 +198,8 @@ def card_id(ref: str) -> str:
 CARD_SELECT_ID = "ml:cards"
 
 
-def hide_id(ref: str, page: int, f: Filters) -> str:
-    return _checked(f"ml:hide:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f)}")
+def hide_id(ref: str, page: int, f: Filters, hide: str | None = None) -> str:
+    return _checked(f"ml:hide:{ref}:{min(max(page, 0), MAX_PAGE)}:{encode_filters(f, hide)}")
 
 
 MAX_HIDDEN_PAGE = 9999  # /hidden pages of 25: far more titles than anyone hides

@@ -83,28 +83,37 @@ def refine_options(
 
 
 def results_view(
-    card: TitleCard, page: SimilarPage, filters: Filters, all_genres: Sequence[str], locale: str = ENGLISH
+    card: TitleCard,
+    page: SimilarPage,
+    filters: Filters,
+    all_genres: Sequence[str],
+    locale: str = ENGLISH,
+    hide: str | None = None,
 ) -> discord.ui.View:
+    """`hide`: the `hide:` typed on /similar, carried by every component so clicks follow it (None: the default)."""
     view = discord.ui.View(timeout=None)
     previous, following = tr(locale, "button.previous"), tr(locale, "button.next")
-    view.add_item(PageButton(card.ref, page.page - 1, filters, label=previous, disabled=page.page == 0))
-    view.add_item(PageButton(card.ref, page.page + 1, filters, label=following, disabled=not page.has_more))
+    view.add_item(PageButton(card.ref, page.page - 1, filters, label=previous, disabled=page.page == 0, hide=hide))
+    view.add_item(PageButton(card.ref, page.page + 1, filters, label=following, disabled=not page.has_more, hide=hide))
     options = refine_options(page, filters, all_genres, locale)
     if options:
-        view.add_item(RefineSelect(card.ref, filters, options, placeholder=tr(locale, "refine.placeholder")))
-    hide = hide_select(card, page, filters, locale)
-    if hide is not None:
-        view.add_item(hide)
+        placeholder = tr(locale, "refine.placeholder")
+        view.add_item(RefineSelect(card.ref, filters, options, placeholder=placeholder, hide=hide))
+    not_for_me = hide_select(card, page, filters, locale, hide)
+    if not_for_me is not None:
+        view.add_item(not_for_me)
     return view
 
 
-def hide_select(card: TitleCard, page: SimilarPage, filters: Filters, locale: str = ENGLISH) -> HideSelect | None:
-    """"Not for me": one option per title of the page, numbered as the embeds are. None for an empty page, or
+def hide_select(
+    card: TitleCard, page: SimilarPage, filters: Filters, locale: str = ENGLISH, hide: str | None = None
+) -> HideSelect | None:
+    """ "Not for me": one option per title of the page, numbered as the embeds are. None for an empty page, or
     when the page's state cannot be carried (the same limit the page buttons hit first)."""
     if not page.items:
         return None
     try:
-        ids.hide_id(card.ref, page.page, filters)
+        ids.hide_id(card.ref, page.page, filters, hide)
     except ids.StateError:
         return None
     start = page.page * page.k
@@ -112,7 +121,8 @@ def hide_select(card: TitleCard, page: SimilarPage, filters: Filters, locale: st
     for i, r in enumerate(page.items[:MAX_OPTIONS]):
         label = f"{start + i + 1}. " + embeds.choice_label(r.card, embeds.OPTION_TEXT - 5, locale)
         options.setdefault(r.card.ref, discord.SelectOption(label=label, value=r.card.ref))
-    return HideSelect(card.ref, page.page, filters, list(options.values()), placeholder=tr(locale, "hide.placeholder"))
+    placeholder = tr(locale, "hide.placeholder")
+    return HideSelect(card.ref, page.page, filters, list(options.values()), placeholder=placeholder, hide=hide)
 
 
 HIDDEN_PAGE_SIZE = MAX_OPTIONS  # /hidden lists as many titles a page as its restore menu can offer
@@ -150,10 +160,15 @@ def hidden_list(
 
 
 def pick_view(
-    candidates: Sequence[Candidate], filters: Filters, *, cards: bool = False, locale: str = ENGLISH
+    candidates: Sequence[Candidate],
+    filters: Filters,
+    *,
+    cards: bool = False,
+    locale: str = ENGLISH,
+    hide: str | None = None,
 ) -> discord.ui.View:
-    """One button per candidate (up to five), else one select of up to 25. A pick shows that title's results,
-    or (`cards`, for /title) its card, in the same message."""
+    """One button per candidate (up to five), else one select of up to 25. A pick shows that title's results
+    (under the typed `hide:`), or (`cards`, for /title) its card, in the same message."""
     view = discord.ui.View(timeout=None)
     unique: list[Candidate] = []
     for c in candidates:
@@ -166,7 +181,7 @@ def pick_view(
             view.add_item(
                 CardButton(c.card.ref, label=label, row=0)
                 if cards
-                else PickButton(c.card.ref, filters, label=label, row=0)
+                else PickButton(c.card.ref, filters, label=label, row=0, hide=hide)
             )
     else:
         options = []
@@ -177,7 +192,7 @@ def pick_view(
         view.add_item(
             CardSelect(options, placeholder=placeholder)
             if cards
-            else PickSelect(filters, options, placeholder=placeholder)
+            else PickSelect(filters, options, placeholder=placeholder, hide=hide)
         )
     return view
 

@@ -77,7 +77,9 @@ class SimilarCog(commands.Cog):
             return
         await flows.answer(
             interaction,
-            lambda: flows.with_note(flows.similar_for_text(bot, title, filters, locale, excluded.ids), excluded.note),
+            lambda: flows.with_note(
+                flows.similar_for_text(bot, title, filters, locale, excluded.ids, hide), excluded.note
+            ),
             ephemeral=private,
             slow=flows.warming(bot),
         )
