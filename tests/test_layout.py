@@ -1,4 +1,5 @@
-"""The layout holds: the core (morelike/) imports neither app, faces import only the core, and no import cycle.
+"""The layout holds: the core (morelike/) imports neither app, faces import only the core, and no import cycle,
+between modules or between packages (`morelike.build` and `morelike.engine` must not need each other).
 
 Read from the source (every import statement, also those inside functions, which is where cycles hide), so a
 new module is covered without being listed here.
@@ -134,6 +135,36 @@ def package_edges_dropped(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 
 def test_no_import_cycle():
     assert find_cycle(package_edges_dropped(import_graph())) is None
+
+
+def package_of(module: str) -> str:
+    """The capability a module belongs to: its app or core (`morelike`, `bot`, `indexer`) and the first name below
+    it, package or module (`morelike.engine.franchise` -> `morelike.engine`, `bot.discord_app.cogs.similar` ->
+    `bot.discord_app`, `morelike.settings` -> itself)."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The module graph folded onto packages: a module-level check passes `build.writer -> engine.franchise` and
+    `engine.engine -> build.reader` (no module repeats), yet `build` and `engine` then depend on each other and
+    neither can be read, tested or changed without the other."""
+    out: dict[str, set[str]] = {}
+    for module, deps in package_edges_dropped(graph).items():
+        here = package_of(module)
+        targets = {package_of(d) for d in deps}
+        out.setdefault(here, set()).update(p for p in targets if p != here and not here.startswith(p + "."))
+    return out
+
+
+def test_no_import_cycle_between_packages():
+    assert find_cycle(package_graph(import_graph())) is None
+
+
+def test_the_package_check_sees_a_loop_no_module_makes():
+    graph = {"morelike.build.writer": {"morelike.engine.franchise"}, "morelike.build.reader": set(),
+             "morelike.engine.engine": {"morelike.build.reader"}, "morelike.engine.franchise": set()}  # fmt: skip
+    assert find_cycle(package_edges_dropped(graph)) is None
+    assert find_cycle(package_graph(graph)) == ["morelike.build", "morelike.engine", "morelike.build"]
 
 
 def test_the_cycle_check_can_fail():

@@ -245,7 +245,8 @@ def test_a_neighbours_file_that_does_not_match_the_manifest_is_refused(tmp_path)
 def test_each_titles_nearest_half_percent_is_stored_and_is_what_the_franchise_rules_read(tmp_path):
     """near.npy holds, per title, the cosine its nearest 0.5 % of the catalog sample reaches: the same numbers the
     family links and the remake test computed at every load and for every series list; a damaged one is refused."""
-    from morelike.engine.franchise import REMAKE_MIN_PERCENTILE, nearer_than, remake_threshold
+    from morelike.engine.franchise import remake_threshold
+    from morelike.vectors import REMAKE_MIN_PERCENTILE, nearer_than
 
     titles, vectors = _catalog(400, "a")
     publish(tmp_path / "published", titles, vectors, model="m", text_recipe="flixrec", source="test",

@@ -55,9 +55,9 @@ from morelike.catalog.documents import story_chars, story_names
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
 from morelike.catalog.watch import is_anime
-from morelike.engine.franchise import REMAKE_MIN_PERCENTILE, nearer_than
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
+from morelike.vectors import REMAKE_MIN_PERCENTILE, nearer_than
 
 NEIGHBOURS_MAX_TITLES = 300_000
 NEIGHBOURS_BATCH = 4_096

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from morelike.catalog.normalize import normalize_title
+from morelike.vectors import REMAKE_MIN_PERCENTILE, catalog_sample, nearer_than
 
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
 # The absolute cosines below are the default model's (static:morelike-story). They were set on the plain
@@ -44,7 +45,7 @@ LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and th
 # titles): kept absolute, El Camino left Breaking Bad's series list (0.41 under the trained model). The family link's
 # was kept (below). Another model needs them measured again (bench/README.md, issue 19).
 REMAKE_MIN_COSINE = 0.28  # two same-titled works this close in content are a remake pair, not a name clash…
-REMAKE_MIN_PERCENTILE = 0.995  # … and closer than 99.5% of the catalog is to the query ("The Heat" is not "Heat")
+# … and closer than REMAKE_MIN_PERCENTILE of the catalog is to the query (morelike.vectors, which the build shares)
 # A title AT that boundary is inside it: the same two f16 rows widened and summed in another order differ by ~1e-7,
 # and which way such a tie fell decided whether "The Price She Paid" (1924) was the 1917 film's remake.
 NEAR_SLACK = 1e-5
@@ -63,7 +64,6 @@ PHRASE_MIN_COSINE = 0.4  # a title that starts with a series stem joins it only 
 PHRASE_MIN_PERCENTILE = 0.995  # … and nearer to it than 99.5% of the catalog is (about its 285 nearest of 57k);
 PHRASE_MIN_PERCENTILE_ONE_WORD = 0.999  # a one-word name is often a word too ("Alien from L.A."): its 57 nearest
 SUBTITLES_FOR_ONE_WORD = 3
-PHRASE_SAMPLE = 4_096  # titles the percentile is read from
 FAMILY_MIN_WORD = 5  # a title word that can tie two titles' families ("jurassic", "bourne", "furious")…
 FAMILY_MAX_TITLES = 20  # … when at most this many titles hold it
 FAMILY_MAX_SIZE = 30  # titles a family may reach through such links
@@ -363,19 +363,6 @@ def phrase_series(
         width[members[better]] = len(stem.split())
     links = np.stack([partner, named], axis=1) if len(named) else np.empty((0, 2), dtype=np.int64)
     return stem_of, links, np.concatenate(weak).astype(np.int64)
-
-
-def nearer_than(vectors: np.ndarray, keys: np.ndarray, percentile: float) -> np.ndarray:
-    """Per title of `keys`: the cosine its nearest (1 - percentile) share of the catalog reaches, read off the
-    fixed catalog sample (what "among its nearest 0.5 %" means for that title)."""
-    n = len(vectors)
-    sample = np.asarray(vectors[catalog_sample(n)], dtype=np.float32)
-    kth = min(len(sample) - 1, int(percentile * len(sample)))
-    out = np.empty(len(keys), dtype=np.float32)
-    for s in range(0, len(keys), 2048):
-        sims = np.asarray(vectors[keys[s : s + 2048]], dtype=np.float32) @ sample.T
-        out[s : s + 2048] = np.partition(sims, kth, axis=1)[:, kth]
-    return out
 
 
 def _pairs_sharing(labels: np.ndarray, owners: np.ndarray, max_size: int) -> list[np.ndarray]:
@@ -717,11 +704,6 @@ def is_sibling(
 
 # Per snapshot (weakly keyed): a fixed sample of the catalog's vectors, what "close for this query" is read from.
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def catalog_sample(n: int) -> np.ndarray:
-    """The fixed sample of a catalog's keys (sorted) that "nearer than X % of the catalog" is read from."""
-    return np.sort(np.random.default_rng(0).choice(n, min(n, PHRASE_SAMPLE), replace=False))
 
 
 def sample_vectors(snap) -> np.ndarray:
