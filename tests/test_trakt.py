@@ -20,6 +20,7 @@ import pytest
 from indexer import trakt
 from indexer.store import Store
 from indexer.trakt import TraktClient, TraktError, crawl, trakt_title
+from indexer.trakt.client import retry_after
 from morelike.catalog.records import RecordError
 from morelike.settings import TraktSettings
 from tests.conftest import TRAKT_PAGE, trakt_settings
@@ -40,6 +41,23 @@ async def fake():
 
 # The crawl fetches people for the 5 most popular movies and shows unless a test says otherwise.
 settings = partial(trakt_settings, people_top_n=5)
+
+
+class FakeClock:
+    """The Trakt client's clock and sleep: a sleep notes its seconds and moves the clock on at once, so a test
+    asserts the waits the client chose without spending them."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
 
 
 async def stored_ids(store: Store) -> list[str]:
@@ -240,11 +258,12 @@ async def test_a_finished_crawl_fetches_the_names_it_lacks_and_nothing_else(worl
 
 async def test_name_calls_honour_the_rate_limit_and_count_against_the_page_budget(world, store):
     world.fail("/movies/*/translations", status=429, retry_after=1)
-    summary = await crawl(store, settings(world, people_top_n=0, aliases_top_n=2), KEY)
+    clock = FakeClock()
+    summary = await crawl(store, settings(world, people_top_n=0, aliases_top_n=2), KEY, clock=clock, sleep=clock.sleep)
     assert summary.completed and summary.retries == 1
     path = f"/movies/{WORLD_ID}/translations"
-    times = [t for (served, _), t in zip(world.log, world.times, strict=True) if served == path]
-    assert len(times) == 2 and times[1] - times[0] >= 0.95  # Retry-After: 1 honoured
+    assert [served for served, _ in world.log].count(path) == 2
+    assert clock.waits == [1.0]  # Retry-After: 1 honoured, the one wait of the crawl
     assert (await store.get(AMELIE)).aliases[0] == "Le Fabuleux Destin d'Amélie Poulain"
 
     with pytest.raises(TraktError) as err:  # a page, its 5 people and 5 titles' names: 1 + 5 + 10 requests
@@ -270,33 +289,43 @@ def test_other_names_from_malformed_or_missing_payloads():
 
 async def test_429_waits_retry_after_then_succeeds(fake, store):
     fake.fail("/movies/popular", page=2, status=429, retry_after=1)
+    clock = FakeClock()
 
-    summary = await crawl(store, settings(fake), KEY)
+    summary = await crawl(store, settings(fake), KEY, clock=clock, sleep=clock.sleep)
 
     assert summary.completed and summary.retries == 1
-    times = [t for (path, page), t in zip(fake.log, fake.times, strict=True) if (path, page) == ("/movies/popular", 2)]
-    assert len(times) == 2
-    assert times[1] - times[0] >= 0.95  # Retry-After: 1 honoured (backoff alone would be ~0.01 s)
+    assert fake.log.count(("/movies/popular", 2)) == 2
+    assert clock.waits == [1.0]  # Retry-After: 1 honoured (backoff alone would be ~0.01 s)
     assert await store.count() == N_MOVIES + N_SHOWS
 
 
 async def test_exhausted_rate_limit_window_pauses_before_next_request(fake, store):
     fake.fail("/movies/popular", "exhaust", page=1, retry_after=1)
+    clock = FakeClock()
+    served_at_pause: list[int] = []
 
-    summary = await crawl(store, settings(fake, people_top_n=0), KEY)
+    async def sleep(seconds: float) -> None:
+        served_at_pause.append(len(fake.log))
+        await clock.sleep(seconds)
+
+    summary = await crawl(store, settings(fake, people_top_n=0), KEY, clock=clock, sleep=sleep)
 
     assert summary.completed and summary.retries == 0
     assert fake.log[:2] == [("/movies/popular", 1), ("/shows/popular", 1)]
-    assert fake.times[1] - fake.times[0] >= 0.95  # waited for X-Ratelimit's `until` instead of earning a 429
+    # One pause, right after the answer that spent the window: X-Ratelimit's `until` (1-2 s ahead, whole seconds by
+    # Trakt's clock) waited for, instead of earning a 429.
+    assert served_at_pause == [1] and len(clock.waits) == 1 and 0.9 <= clock.waits[0] <= 2.0
 
 
 def test_retry_after_forms():
-    assert trakt._retry_after({"Retry-After": "7"}) == 7.0
-    future = datetime.now(UTC) + timedelta(seconds=30)
-    assert 25 < trakt._retry_after({"Retry-After": email.utils.format_datetime(future, usegmt=True)}) <= 30
-    limit = json.dumps({"remaining": 0, "until": (future).strftime("%Y-%m-%dT%H:%M:%SZ")})
-    assert 25 < trakt._retry_after({"X-Ratelimit": limit}) <= 30
-    assert trakt._retry_after({}) is None
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    future, past = now + timedelta(seconds=30), now - timedelta(seconds=5)
+    assert retry_after({"Retry-After": "7"}, now) == 7.0
+    assert retry_after({"Retry-After": email.utils.format_datetime(future, usegmt=True)}, now) == 30.0
+    assert retry_after({"Retry-After": email.utils.format_datetime(past, usegmt=True)}, now) == 0.0
+    limit = json.dumps({"remaining": 0, "until": future.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert retry_after({"X-Ratelimit": limit}, now) == 30.0
+    assert retry_after({}, now) is None
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

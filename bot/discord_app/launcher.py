@@ -70,7 +70,7 @@ def run(config) -> int:
         return 1
     try:
         # Similar search is ready on return; the title resolver goes on building in a thread while the bot logs
-        # in and syncs its commands, and the bot connects only once it is built (client.warm_up).
+        # in, syncs its commands and connects (client.warm_up): until it is built, commands that need it defer.
         engine = Engine.open(config)
     except EngineError as exc:
         print(f"Cannot start the Discord bot: {exc}", file=sys.stderr)

@@ -9,7 +9,6 @@
 """
 
 from indexer.trakt.client import API_VERSION, EXTENDED, NotFound, Page, TraktClient, TraktError
-from indexer.trakt.client import retry_after as _retry_after  # noqa: F401 - tests check the header forms
 from indexer.trakt.crawler import crawl
 from indexer.trakt.payload import parse_people, rank_popularity, trakt_title
 from indexer.trakt.runs import CRAWL_KEY, SEEN_PREFIX, SINCE_KEY, SYNC_KEY, Skipped, TraktRunSummary

@@ -8,8 +8,10 @@ Contracts (trakt/trakt-api, docs.trakt.tv):
   `X-Ratelimit` JSON (`remaining`, `until`); a bad or missing key is 403 (401 when OAuth would be needed).
 
 Retries: 429 waits `Retry-After` (never less), 5xx / timeouts / dropped connections / truncated JSON back off
-exponentially with jitter; anything else is one sentence. Every request, retries included, counts against the
-per-run cap; reaching it raises `CapReached`, which the runs turn into a clean stop at the last checkpoint.
+exponentially with jitter; anything else is one sentence. The waits go through the client's `clock` and `sleep`
+(`time.monotonic` and `asyncio.sleep` unless injected), so tests check them without waiting. Every request,
+retries included, counts against the per-run cap; reaching it raises `CapReached`, which the runs turn into a
+clean stop at the last checkpoint.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -112,8 +114,9 @@ def server_time(headers: Mapping[str, str]) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or an HTTP date), else from `X-Ratelimit`'s `until`."""
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or an HTTP date), else from `X-Ratelimit`'s `until`; dates are
+    counted from `now` (the current UTC time unless given)."""
     value = headers.get("Retry-After")
     if value:
         try:
@@ -121,13 +124,15 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(value)
-                return max(0.0, (when - datetime.now(UTC)).total_seconds())
+                return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
             except (TypeError, ValueError):
                 pass
-    return ratelimit_wait(headers, only_if_exhausted=False)
+    return ratelimit_wait(headers, only_if_exhausted=False, now=now)
 
 
-def ratelimit_wait(headers: Mapping[str, str], *, only_if_exhausted: bool = True) -> float | None:
+def ratelimit_wait(
+    headers: Mapping[str, str], *, only_if_exhausted: bool = True, now: datetime | None = None
+) -> float | None:
     raw = headers.get("X-Ratelimit")
     if not raw:
         return None
@@ -138,7 +143,7 @@ def ratelimit_wait(headers: Mapping[str, str], *, only_if_exhausted: bool = True
         until = datetime.fromisoformat(str(info["until"]).replace("Z", "+00:00"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    return max(0.0, (until - datetime.now(UTC)).total_seconds())
+    return max(0.0, (until - (now or datetime.now(UTC))).total_seconds())
 
 
 def check_base_url(base_url: str) -> str:
@@ -152,9 +157,19 @@ def check_base_url(base_url: str) -> str:
 
 
 class TraktClient:
-    """GET-only Trakt client with retries, rate-limit waits and a hard cap on requests."""
+    """GET-only Trakt client with retries, rate-limit waits and a hard cap on requests.
 
-    def __init__(self, settings: TraktSettings, client_id: str | None, *, max_requests: int | None = None) -> None:
+    Every wait is `await sleep(seconds)`, and the rate-limit pause is kept on `clock` (monotonic seconds)."""
+
+    def __init__(
+        self,
+        settings: TraktSettings,
+        client_id: str | None,
+        *,
+        max_requests: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if not client_id or not client_id.strip():
             raise TraktError("No Trakt API key: set TRAKT_CLIENT_ID to your Trakt app's client id.")
         self.settings = settings
@@ -164,8 +179,10 @@ class TraktClient:
         self.retries = 0
         self._key = _Secret(client_id.strip())
         self._session: aiohttp.ClientSession | None = None
+        self.clock = clock
+        self.sleep = sleep
         self._rng = random.Random()
-        self._pause_until = 0.0  # monotonic time before which no request is sent (X-Ratelimit exhausted)
+        self._pause_until = 0.0  # `clock` time before which no request is sent (X-Ratelimit exhausted)
 
     def __repr__(self) -> str:
         return f"TraktClient(base_url={self.base_url!r}, requests={self.requests}, max_requests={self.max_requests})"
@@ -210,10 +227,10 @@ class TraktClient:
         url = self.base_url + path
         attempt = 0
         while True:
-            pause = self._pause_until - time.monotonic()
+            pause = self._pause_until - self.clock()
             if pause > 0:
                 log.info("trakt rate_limit_pause wait_s=%.1f", pause)
-                await asyncio.sleep(pause)
+                await self.sleep(pause)
             if self.requests >= self.max_requests:
                 raise CapReached
             self.requests += 1
@@ -228,7 +245,7 @@ class TraktClient:
                         data = json.loads(body)
                         limit_wait = ratelimit_wait(resp.headers)
                         if limit_wait:
-                            self._pause_until = time.monotonic() + limit_wait
+                            self._pause_until = self.clock() + limit_wait
                         return data, resp.headers
                     if status in (401, 403):
                         raise KeyRejected(f"Trakt rejected the API key (HTTP {status}): check TRAKT_CLIENT_ID.")
@@ -260,7 +277,7 @@ class TraktClient:
             delay = wait if wait is not None else self._backoff(attempt)
             level = logging.WARNING if delay >= 10 else logging.INFO
             log.log(level, "trakt retry path=%s reason=%s attempt=%d wait_s=%.2f", path, reason, attempt, delay)
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
 
     async def get_page(self, path: str, page: int, limit: int, *, extended: str | None = EXTENDED) -> Page:
         params: dict[str, Any] = {"page": page, "limit": limit}

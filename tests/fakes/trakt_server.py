@@ -44,7 +44,6 @@ import gzip
 import json
 import random
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -396,7 +395,6 @@ class FakeTrakt:
         self.faults: list[Fault] = []
         self.hits: Counter[str] = Counter()  # path -> requests served (faulted ones included)
         self.log: list[tuple[str, int | None]] = []  # (path, page) in arrival order
-        self.times: list[float] = []  # time.monotonic() of each request in `log`
         self.hung = asyncio.Event()  # set when a "hang" fault caught a request
         self.release = asyncio.Event()  # set it to let hung requests finish
         self._arrived = asyncio.Event()
@@ -459,7 +457,6 @@ class FakeTrakt:
         page = _int_arg(request, "page")
         self.hits[request.path] += 1
         self.log.append((request.path, page))
-        self.times.append(time.monotonic())
         self._arrived.set()
         if request.headers.get("trakt-api-key") != self.client_id:
             return _error(403, "Forbidden - invalid API key or unapproved app")
