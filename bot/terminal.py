@@ -134,8 +134,20 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
 def add_ask_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("title", nargs="+", help="a title as you would type it, or an IMDb/Trakt id or URL")
     add_filter_arguments(parser)
-    parser.add_argument("--no-franchise", action="store_true", help="mix the title's own series into the list")
-    parser.add_argument("--boost", action="store_true", help="rank titles sharing director or lead cast higher")
+    # Unset, each is bot.toml's `[engine]` value, which the engine applies for every face (the one place defaults
+    # are applied): a flag only overrides it, either way.
+    parser.add_argument(
+        "--franchise",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the title's own series as a separate list, one title per other series (default: [engine] franchise)",
+    )
+    parser.add_argument(
+        "--boost",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="rank titles sharing director or lead cast higher (default: [engine] boost)",
+    )
     parser.add_argument("--first", action="store_true", help="never ask: take the best match")
 
 
@@ -321,7 +333,7 @@ def run_ask(engine: Engine, args: argparse.Namespace, stdin: TextIO | None, out:
             filters,
             k=args.k,
             page=args.page,
-            franchise=not args.no_franchise,
+            franchise=args.franchise,
             boost=args.boost,
             exclude=exclude,
         )

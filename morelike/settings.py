@@ -31,6 +31,9 @@ from morelike.catalog.documents import RECIPES
 
 CONFIG_ENV = "MORELIKE_CONFIG"
 DEFAULT_CONFIG = "bot.toml"
+# A Discord result page is one message, which holds at most 10 embeds: one per title, one kept for "Same series".
+# Checked here, when bot.toml is read, and nowhere else: the Discord face derives its layout from it.
+DISCORD_MAX_PAGE_SIZE = 9
 TRAKT_MAX_PAGE_LIMIT = 250  # trakt/trakt-api pageQuerySchema: "capped at the endpoint maximum (often 250)"
 
 
@@ -183,7 +186,7 @@ class ApiSettings:
 class DiscordSettings:
     guild_id: Int[0, 2**64 - 1] = 0  # 0: sync commands globally; else to this guild only (instant)
     shard_count: Int[0, 10_000] = 0  # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
-    page_size: Int[1, 9] = 5  # one embed per title plus the "Same series" one, in a message of at most 10
+    page_size: Int[1, DISCORD_MAX_PAGE_SIZE] = 5  # titles a result page shows
     cooldown_rate: Int[0, 1000] = 5  # /similar and /discover uses per user ... (0: no cooldown)
     cooldown_per_s: FloatAbove[0, 86_400] = 30.0  # ... per this many seconds
 

@@ -248,3 +248,28 @@ def test_readme_terminal_examples_run(config_file, args):
     proc = bot(config_file, *args)
     assert proc.returncode == 0, proc.stderr
     assert result_lines(proc.stdout) and "Traceback" not in proc.stderr
+
+
+def test_ask_answers_with_the_engine_settings_of_bot_toml(small_published, tmp_path):
+    # `[engine] franchise` and `boost` are the defaults of every face: the terminal's flags only override them, so
+    # bot.toml saying franchise = false is the same answer as --no-franchise, and boost = true as --boost.
+    def config(engine: str) -> Path:
+        path = tmp_path / f"bot{len(list(tmp_path.iterdir()))}.toml"
+        path.write_text(f'[paths]\nstate_dir = "{small_published}"\n[engine]\n{engine}\n', encoding="utf-8")
+        return path
+
+    def ask(path: Path, *args: str) -> dict:
+        proc = bot(path, "ask", "--first", "--json", "-k", "5", *args)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    plain = config("")
+    no_series = config("franchise = false")
+    assert ask(plain, "Now You See Me")["series"]  # the default: the title's own series apart
+    assert ask(no_series, "Now You See Me")["series"] == []
+    assert ask(no_series, "Now You See Me") == ask(plain, "Now You See Me", "--no-franchise")
+    assert ask(no_series, "Now You See Me", "--franchise") == ask(plain, "Now You See Me")  # a flag still wins
+
+    boosted = config("boost = true")
+    assert ask(boosted, "Alien") == ask(plain, "Alien", "--boost") != ask(plain, "Alien")
+    assert ask(boosted, "Alien", "--no-boost") == ask(plain, "Alien")

@@ -127,3 +127,48 @@ def test_the_commands_refuse_a_bad_setting_with_one_sentence_and_exit_2(tmp_path
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
     assert re.search(r'\[log\] level = "LOUD" is not allowed: it must be one of', result.stderr)
+
+
+async def test_every_face_answers_with_the_engine_settings_bot_toml_gives(small_published, tmp_path):
+    # bot.toml is read (and validated) once; the engine applies its `[engine]` franchise and boost for every face,
+    # so Discord and the REST API, asked with no say of their own, answer as the engine does with those values
+    # (the terminal's side: tests/test_ask.py).
+    from types import SimpleNamespace
+
+    import aiohttp
+    from aiohttp import web
+
+    from bot.discord_app import flows
+    from bot.rest.app import create_app
+    from morelike.engine import Engine, Filters
+
+    path = tmp_path / "bot.toml"
+    path.write_text(
+        f'[paths]\nstate_dir = "{small_published}"\n[engine]\nfranchise = false\nboost = true\n', encoding="utf-8"
+    )
+    config = load_config(path)
+    engine = Engine.open(config)
+    runner = web.AppRunner(create_app(engine, config))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = "http://{}:{}".format(*runner.addresses[0][:2])
+    try:
+        for title_id in ("tmdb-movie-75656", "tmdb-movie-348"):  # Now You See Me (a series), Alien (boost moves it)
+            k = config.discord.page_size
+            want = engine.similar(title_id, Filters(), k=k, franchise=False, boost=True)
+            assert want.series == [] and want != engine.similar(title_id, Filters(), k=k, franchise=True, boost=False)
+            ids = [r.card.id for r in want.items]
+
+            reply = flows.results_reply(
+                SimpleNamespace(config=config, engine=engine), engine.get(title_id), 0, Filters()
+            )
+            assert [e.url for e in reply.embeds] == [r.card.url for r in want.items]  # no "Same series" embed
+
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/v1/titles/{title_id}/similar", params={"k": str(k)}) as resp:
+                    body = await resp.json()
+            assert resp.status == 200 and body["series"] == []
+            assert [item["title"]["id"] for item in body["items"]] == ids
+    finally:
+        await runner.cleanup()

@@ -18,6 +18,7 @@ from bot.discord_app.components import ClickFlows
 from bot.discord_app.flows import Flows
 from morelike.catalog.records import title_ref
 from morelike.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
+from morelike.settings import DISCORD_MAX_PAGE_SIZE
 from tests.fakes import discord_server as fd
 
 CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.jsonl.gz"
@@ -178,11 +179,8 @@ def test_a_page_shows_every_result_it_is_given_and_page_size_is_bounded_by_the_l
     assert len(full) == 10 and full[-1].title == "Same series"
     with pytest.raises(ValueError, match="at most 9"):  # never a silent cut that the next page would skip
         embeds.results_embeds(page_of(cards, k=10))
-    assert layouts.MAX_PAGE_SIZE == 9
-    for ok in (1, 5, 9):
-        assert layouts.check_page_size(ok) is None
-    for bad in (0, -1, 10, 25, True, 2.5):
-        assert "page_size must be a whole number from 1 to 9" in layouts.check_page_size(bad)
+    # `[discord] page_size` is validated against the layout when bot.toml is read (tests/test_config.py).
+    assert embeds.MAX_RESULTS == DISCORD_MAX_PAGE_SIZE == 9
 
 
 def test_identical_labels_gain_what_tells_the_entries_apart():

@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 
 import discord
 import pytest
@@ -49,14 +51,17 @@ def test_without_an_index_it_says_so_and_fails(monkeypatch, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("page_size", [0, 10])
-def test_a_page_size_the_layout_cannot_show_is_refused_at_start(state, monkeypatch, capsys, page_size):
-    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
-    config = make_config(state, discord={"page_size": page_size})
-    assert launcher.run(config) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("Cannot start the Discord bot: [discord] page_size must be a whole number from 1 to 9")
-    with pytest.raises(ValueError, match="page_size"):
-        create_bot(config, None)
+def test_a_page_size_the_layout_cannot_show_is_refused_when_bot_toml_is_read(state, tmp_path, page_size):
+    # Validated once, by morelike.settings, before the bot (or any face) is started: exit 2, one sentence.
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[paths]\nstate_dir = "{state}"\n[discord]\npage_size = {page_size}\n', encoding="utf-8")
+    env = {**os.environ, "DISCORD_TOKEN": "not-a-real-token"}
+    command = [sys.executable, "-m", "bot", "--config", str(path), "run"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"error: {path}: [discord] page_size = {page_size} is not allowed: it must be a whole number from 1 to 9"
+    )
 
 
 async def test_run_starts_the_bot_serves_and_reports_how_it_stopped(state, tmp_path, monkeypatch, capsys):

@@ -25,7 +25,6 @@ from discord.ext import commands, tasks
 from bot.discord_app import embeds
 from bot.discord_app.components import DYNAMIC_ITEMS, reaches_an_item
 from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows, send_error
-from bot.discord_app.layouts import check_page_size
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
 from bot.discord_app.translator import CatalogueTranslator, locale_of
 from morelike.members import MemberStore
@@ -345,9 +344,6 @@ def create_bot(
     """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
     `time.perf_counter()` of the process start, for the READY time logged once connected; `extensions`: the
     cog modules to load (all of them unless a test says otherwise)."""
-    bad_setting = check_page_size(config.discord.page_size)
-    if bad_setting:  # pages would silently skip the results that do not fit one message
-        raise ValueError(bad_setting)
     # The bot never joins a voice channel, so PyNaCl and davey (voice encryption) are not installed: discord.py's
     # two WARNINGs that voice will not work would only be noise on every start. These are its own switches for
     # exactly those warnings (class-wide: they are logged once, by the first client made).

@@ -21,6 +21,7 @@ from morelike.echo import ECHO, shorten
 from morelike.engine.resolve import Reference
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, watch_text, why_text
+from morelike.settings import DISCORD_MAX_PAGE_SIZE
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
@@ -31,10 +32,9 @@ BUTTON_LABEL = 80
 OPTION_TEXT = 100
 OVERVIEW_IN_LIST = 300  # per result: enough to recognise a title, five of them stay readable
 OVERVIEW_ON_CARD = 1500
-MAX_EMBEDS = 10  # Discord: embeds per message
-# One embed per result, one kept for the "Same series" list: the most results one page (one message) can show.
-# `[discord] page_size` must stay within 1..MAX_RESULTS, or pages would skip the results that do not fit.
-MAX_RESULTS = MAX_EMBEDS - 1
+# One embed per result, one kept for the "Same series" list, in a message of at most 10: the most results one page
+# can show, which `[discord] page_size` is validated against when bot.toml is read (morelike.settings).
+MAX_RESULTS = DISCORD_MAX_PAGE_SIZE
 ACCENT = discord.Colour(0x5865F2)
 
 

@@ -110,16 +110,8 @@ def results_reply(
 ) -> Reply:
     """`exclude`: the catalog ids this member never wants to see (`excluded_for`); `hide`: the `hide:` they typed,
     carried in the page's components so its clicks leave out the same (None: their default)."""
-    settings = bot.config.engine
-    result = bot.engine.similar(
-        card.id,
-        filters=filters,
-        k=bot.config.discord.page_size,
-        page=page,
-        franchise=settings.franchise,
-        boost=settings.boost,
-        exclude=exclude,
-    )
+    # No franchise/boost here: the engine applies bot.toml's `[engine]` ones, as for the other faces.
+    result = bot.engine.similar(card.id, filters=filters, k=bot.config.discord.page_size, page=page, exclude=exclude)
     return Reply(
         content=embeds.results_header(result, filters, locale=locale),
         embeds=embeds.results_embeds(result, locale=locale),

@@ -15,7 +15,6 @@ import time
 import discord
 
 from bot.discord_app.client import create_bot
-from bot.discord_app.layouts import check_page_size
 from morelike.engine import Engine, EngineError
 from morelike.settings import discord_token
 
@@ -64,10 +63,6 @@ def run(config) -> int:
         print(missing_token_help(application_id()), file=sys.stderr)
         return 2
     started = time.perf_counter()
-    bad_setting = check_page_size(config.discord.page_size)
-    if bad_setting:
-        print(f"Cannot start the Discord bot: {bad_setting}", file=sys.stderr)
-        return 1
     try:
         # Similar search is ready on return; the title resolver goes on building in a thread while the bot logs
         # in, syncs its commands and connects (client.warm_up): until it is built, commands that need it defer.

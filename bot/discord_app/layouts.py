@@ -29,19 +29,6 @@ from morelike.members import HiddenTitle
 
 MAX_BUTTONS = 5
 MAX_OPTIONS = 25  # Discord's limit for a select
-# Titles one result page can show: one embed each, one kept for "Same series" (Discord: 10 embeds a message).
-# `[discord] page_size` is checked against it at start (see `check_page_size`).
-MAX_PAGE_SIZE = embeds.MAX_RESULTS
-
-
-def check_page_size(page_size: int) -> str | None:
-    """None when `[discord] page_size` fits the result layout, else the sentence saying why it does not."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        return (
-            f"[discord] page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}: a result page "
-            f"is one Discord message of at most 10 embeds, one result each and one for the series list."
-        )
-    return None
 
 
 # The refine select offers the most relevant genres, not all of them (/similar's genre option reaches every
