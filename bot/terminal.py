@@ -238,18 +238,14 @@ def choose(
 ) -> TitleCard | None:
     """The title the user means: the clear one, the best (--first / nothing on stdin), or a picked one.
 
-    The picker offers the engine's same-title entries ("Heat" 1972, 1986, 1995), as Discord's buttons do; looser
-    matches ("The Heat") are named on one "did you mean" line. Without same-title entries, every candidate."""
-    if res.clear is not None:
-        return res.clear
-    offered = res.same_title or res.candidates
-    if not offered:
-        return None
-    looser = res.looser if res.same_title else []
-    best = offered[0].card
-    if len(offered) == 1 or first:
-        if len(offered) > 1:
-            print(tr(locale, "terminal.taking_best", text=echo(text), title=best.label), file=err)
+    What is offered is the engine's decision (`Resolution.pick`), as for Discord's buttons: the same-title entries
+    ("Heat" 1972, 1986, 1995), with looser matches ("The Heat") named on one "did you mean" line."""
+    pick = res.pick()
+    if not pick.asks:
+        return pick.title
+    offered, looser, best = pick.offered, pick.looser, pick.best
+    if first:
+        print(tr(locale, "terminal.taking_best", text=echo(text), title=best.label), file=err)
         return best
     shown = offered[:PICKER_LIMIT]
     print(tr(locale, "terminal.could_be", text=echo(text)), file=err)

@@ -16,7 +16,18 @@ import pytest
 
 from indexer.sources import read_catalog
 from morelike.build.writer import publish
-from morelike.engine import Candidate, Engine, EngineError, FilterError, Filters, SimilarPage, TitleCard, explain
+from morelike.engine import (
+    Candidate,
+    Engine,
+    EngineError,
+    FilterError,
+    Filters,
+    Pick,
+    Resolution,
+    SimilarPage,
+    TitleCard,
+    explain,
+)
 from morelike.engine.franchise import siblings
 from morelike.engine.rank import boosted, story_floor
 from morelike.settings import IndexSettings
@@ -78,6 +89,34 @@ def test_the_same_title_is_the_title_typed_and_the_rest_are_looser_matches(heat_
     assert sorted(c.card.label for c in res.same_title) == ["The Thing (1982)", "The Thing (2011)"]
     assert engine.resolve("tmdb-movie-949").same_title[0].card.label == "Heat (1995)"  # an id names one title
     assert engine.resolve("xqzv wqk").same_title == []  # fuzzy matches only: nothing is the same title
+
+
+def test_which_title_did_you_mean_is_decided_once_for_every_face(heat_published):
+    """`Resolution.pick()`, what Discord's buttons and the terminal's picker both follow: same-title entries are
+    asked about, with looser matches named beside them as "did you mean"; one exact title is the answer."""
+    engine = Engine.open(make_config(heat_published))
+    pick = engine.resolve("Heat", limit=25).pick()
+    assert pick.asks and pick.title is None
+    assert [c.card.label for c in pick.offered] == ["Heat (1995)", "Heat (1972)", "Heat (1986)"]
+    assert [c.card.label for c in pick.looser] == ["The Heat (2013)"]  # named, never among the choices
+    assert pick.best.label == "Heat (1995)"  # what a face takes when nobody can be asked
+    pick = engine.resolve("thing").pick()
+    assert [c.card.label for c in pick.offered] == ["The Thing (1982)", "The Thing (2011)"]
+    assert "Stranger Things (2016)" in [c.card.label for c in pick.looser]
+    # One exact title (or the year that picks one, or a clear typo) is the answer: nothing to ask.
+    for typed, label in [("The Heat", "The Heat (2013)"), ("heat 1986", "Heat (1986)"), ("now you se me", None)]:
+        pick = engine.resolve(typed).pick()
+        assert not pick.asks and pick.offered == [] and pick.looser == [], typed
+        assert pick.title is not None and pick.title.label == (label or "Now You See Me (2013)"), typed
+    # The only entry offered is the answer even when the resolver calls nothing clear.
+    heat = engine.resolve("The Heat").candidates[0]
+    assert Resolution([heat], None, [heat]).pick() == Pick(title=heat.card)
+    # No same-title entry (a partial title): every candidate is a choice, and nothing is "did you mean".
+    pick = engine.resolve("star wars empire strikes").pick()
+    assert pick.asks and len(pick.offered) == 2 and pick.looser == []
+    assert pick.offered[0].card.label == "The Empire Strikes Back (1980)"
+    # Nothing matched: neither an answer nor a question (each face says so in its own words).
+    assert engine.resolve("xqzv wqk").pick() == Pick()
 
 
 def test_suggest_returns_cards_best_first(engine):

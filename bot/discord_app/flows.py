@@ -150,16 +150,12 @@ def resolve_card(
     card = bot.engine.get(text)  # a choice picked from autocomplete carries the id (or the ref of a long id)
     if card is not None:
         return card, None
-    resolution = bot.engine.resolve(text, limit=25)
-    if resolution.clear is not None:
-        return resolution.clear, None
-    # Entries of exactly that title ("Heat" 1972, 1986, 1995) are what "Which one?" is for (the engine's rule):
-    # looser matches ("The Heat", "Red Heat") would only bury them as buttons, so they are named in one line.
-    candidates = resolution.same_title or resolution.candidates
-    looser = [c.card for c in resolution.looser] if resolution.same_title else []
-    if len(candidates) == 1:
-        return candidates[0].card, None
-    if not candidates:
+    # The engine decides (`Resolution.pick`): the title, or "Which one?" over the entries of exactly that title
+    # ("Heat" 1972, 1986, 1995) as buttons, the looser matches ("The Heat", "Red Heat") named in one line.
+    pick = bot.engine.resolve(text, limit=25).pick()
+    if pick.title is not None:
+        return pick.title, None
+    if not pick.asks:
         reference = parse_reference(text)
         if reference is not None:  # an id or link the catalog does not know: no guesses from its letters
             return None, error_reply(embeds.unknown_reference_text(reference, locale))
@@ -167,8 +163,9 @@ def resolve_card(
         if not suggestions and text:
             suggestions = bot.engine.suggest(text.split()[0][:3], limit=5)
         return None, error_reply(embeds.no_match_text(text, suggestions, locale))
-    view = layouts.pick_view(candidates, filters, cards=cards, locale=locale, hide=hide)
-    return None, Reply(content=embeds.which_one_text(text, len(candidates), looser, locale), view=view)
+    view = layouts.pick_view(pick.offered, filters, cards=cards, locale=locale, hide=hide)
+    looser = [c.card for c in pick.looser]
+    return None, Reply(content=embeds.which_one_text(text, len(pick.offered), looser, locale), view=view)
 
 
 def similar_for_text(

@@ -64,6 +64,26 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Pick:
+    """What every face does with a `Resolution` (`Resolution.pick()`): answer with `title`; or, `asks`, ask "Which
+    one?" among `offered` (best first) and name `looser` as "did you mean"; or neither (nothing matched: the face
+    says so in its own words)."""
+
+    title: TitleCard | None = None  # the answer, when there is one
+    offered: list[Candidate] = field(default_factory=list)  # the choices when asking (two or more)
+    looser: list[Candidate] = field(default_factory=list)  # near matches named beside them, best first
+
+    @property
+    def asks(self) -> bool:
+        return self.title is None and bool(self.offered)
+
+    @property
+    def best(self) -> TitleCard | None:
+        """The answer, else the first choice: what a face takes when nobody can be asked (`ask --first`, no stdin)."""
+        return self.title if self.title is not None or not self.offered else self.offered[0].card
+
+
+@dataclass(frozen=True)
 class Resolution:
     candidates: list[Candidate] = field(default_factory=list)
     clear: TitleCard | None = None  # set when one candidate is the unambiguous answer
@@ -77,6 +97,18 @@ class Resolution:
         """The other candidates, best first: near matches a face may offer as "did you mean"."""
         same = {c.card.id for c in self.same_title}
         return [c for c in self.candidates if c.card.id not in same]
+
+    def pick(self) -> Pick:
+        """ "Which title did you mean", decided once for every face: the clear title, or the only one offered, is
+        the answer; else the same-title entries ("Heat" 1972, 1986, 1995) are the choices and the looser matches
+        ("The Heat") are named as "did you mean" beside them, never mixed in; with no same-title entry every
+        candidate is a choice (typos, partial titles)."""
+        if self.clear is not None:
+            return Pick(title=self.clear)
+        offered = self.same_title or self.candidates
+        if len(offered) == 1:
+            return Pick(title=offered[0].card)
+        return Pick(offered=list(offered), looser=self.looser if self.same_title else [])
 
 
 def _opt_number(name: str, value, kind: type, lo: float, hi: float):
