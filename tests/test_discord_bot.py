@@ -16,7 +16,7 @@ import pytest
 from bot.discord_app import embeds, ids
 from bot.discord_app.client import create_bot
 from morelike.build.reader import open_published
-from morelike.engine import Engine
+from morelike.engine import Engine, resolve
 from morelike.engine.snapshot import Snapshot
 from tests.conftest import make_config
 from tests.fakes import discord_server as fd
@@ -669,7 +669,7 @@ async def test_fifty_concurrent_similar_all_answered_in_time(env):
     assert all(i.response_type == fd.MESSAGE and i.message["content"] for i in inters)
 
 
-async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, tmp_path):
+async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, tmp_path, monkeypatch):
     """Users who typed while the bot was starting: their interactions land right behind READY. The title resolver
     is still being built then (on the full catalog it takes seconds); nobody may see "This interaction failed"."""
     config = bot_config(state, guild_id=fd.GUILD_ID)
@@ -678,13 +678,14 @@ async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, 
     building = threading.Event()
     hold_s = fd.RESPONSE_DEADLINE_S + 0.5  # a build that outlasts Discord's deadline
 
-    def slow_build():  # what Engine.open's background thread does, only slower
-        with snapshot._resolver_lock:
+    class SlowResolver(resolve.TitleResolver):  # the snapshot's resolver build, only slower
+        def __init__(self, *args, **kwargs):
             building.set()
             time.sleep(hold_s)
-        snapshot.resolver  # noqa: B018
+            super().__init__(*args, **kwargs)
 
-    builder = threading.Thread(target=slow_build, daemon=True)
+    monkeypatch.setattr(resolve, "TitleResolver", SlowResolver)
+    builder = threading.Thread(target=lambda: snapshot.resolver, daemon=True)  # what Engine.open's thread does
     builder.start()
     building.wait()
     async with running_fake() as fake:

@@ -98,9 +98,9 @@ def test_collection_wins_over_names():
 
 
 def _csr(lists):
-    from morelike.engine.snapshot import _csr as build
+    from morelike.engine.snapshot import IdLists
 
-    return build(lists)
+    return IdLists.from_lists(lists)
 
 
 def test_people_links_need_enough_people_and_close_content():
@@ -298,7 +298,6 @@ def test_franchises_that_share_a_lead_or_a_rare_title_word_and_a_story_are_one_f
 
     from morelike.catalog.normalize import normalize_title
     from morelike.engine.franchise import family_links, phrase_series
-    from morelike.engine.snapshot import _csr
 
     titles, vecs = _mixed_catalog(
         {
@@ -345,7 +344,6 @@ def test_a_character_name_few_synopses_use_makes_one_family_of_titles_that_share
 
     from morelike.catalog.normalize import normalize_title
     from morelike.engine.franchise import NAME_MAX_TITLES, family_links, phrase_series
-    from morelike.engine.snapshot import _csr
 
     titles, vecs = _mixed_catalog(
         {
@@ -399,7 +397,6 @@ def test_a_family_chains_along_one_word_or_name_but_not_from_one_to_another():
 
     from morelike.catalog.normalize import normalize_title
     from morelike.engine.franchise import family_links
-    from morelike.engine.snapshot import _csr
 
     rng = np.random.default_rng(3)
     e = np.eye(64, dtype=np.float32)
@@ -455,7 +452,6 @@ def test_a_name_only_two_synopses_use_links_them_when_one_story_is_among_the_oth
 
     from morelike.catalog.normalize import normalize_title
     from morelike.engine.franchise import family_links
-    from morelike.engine.snapshot import _csr
 
     rng = np.random.default_rng(3)
     dim, filler = 16, 300
@@ -537,7 +533,6 @@ def test_a_name_whose_synopses_tell_unrelated_stories_links_nothing():
 
     from morelike.catalog.normalize import normalize_title
     from morelike.engine.franchise import family_links
-    from morelike.engine.snapshot import _csr
 
     dim = 24
     vecs = np.zeros((12, dim), dtype=np.float32)

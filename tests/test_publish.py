@@ -153,9 +153,9 @@ def _publish_with(state, settings, n=60, tag="s"):
 def test_a_snapshot_owns_its_builds_connection_from_load_to_close(tmp_path):
     _publish(tmp_path, 30, "a")
     pub = open_published(tmp_path)
+    conn = pub.db  # the build's connection, before the load takes it over
     snap = Snapshot.load(pub)
     assert pub.db is None  # handed over: one owner
-    conn = snap._db
     shutil.rmtree(pub.build_dir)  # a later publish pruned the build before its first card was read
     assert snap.card(snap.key_of("a-00007")).title == "a 7"  # the connection opened with the build still reads
     del snap

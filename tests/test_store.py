@@ -2,6 +2,7 @@ import asyncio
 import sqlite3
 import threading
 
+import aiosqlite
 import pytest
 
 from indexer.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
@@ -138,22 +139,27 @@ def test_a_stop_while_the_store_connects_closes_the_connection_before_the_loop_c
 async def test_a_stop_that_lands_on_commit_keeps_the_write_and_is_still_a_stop(tmp_path):
     """aiosqlite runs a queued COMMIT even when its awaiting task is cancelled meanwhile: the rollback for the stop
     then had no transaction to undo and raised "cannot rollback" (exit 1, a traceback) instead of the stop."""
-    store = await Store.open(tmp_path / "s.sqlite")
-    execute = store._db.execute
+    path = tmp_path / "s.sqlite"
+    await (await Store.open(path)).close()  # created and migrated
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
 
-    def stopped_at_commit(sql, *args):
-        if sql == "COMMIT":
-            asyncio.current_task().cancel()  # what SIGTERM does to the main task, landing on this await
-        return execute(sql, *args)
+    class StoppedAtCommit:  # the connection Store's constructor takes, with a stop landing on every COMMIT
+        def __getattr__(self, name):
+            return getattr(db, name)
 
-    store._db.execute = stopped_at_commit
-    try:
-        with pytest.raises(asyncio.CancelledError):
-            await store.set_state("checkpoint", "page 7")
-        with pytest.raises(asyncio.CancelledError):
-            await store.upsert_titles([_title()])
-    finally:
-        store._db.execute = execute
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                asyncio.current_task().cancel()  # what SIGTERM does to the main task, landing on this await
+            return db.execute(sql, *args)
+
+    store = Store(StoppedAtCommit(), path)
+    with pytest.raises(asyncio.CancelledError):
+        await store.set_state("checkpoint", "page 7")
+    with pytest.raises(asyncio.CancelledError):
+        await store.upsert_titles([_title()])
+    await store.close()
+    store = await Store.open(path)  # what the next run finds
     assert await store.get_state("checkpoint") == "page 7"
     assert (await store.get("imdb-tt0113277")).title == "Heat"
     await store.close()

@@ -70,6 +70,14 @@ class IdLists:
     def of(self, key: int) -> np.ndarray:
         return self.ids[self.ptr[key] : self.ptr[key + 1]]
 
+    @classmethod
+    def from_lists(cls, lists: Sequence[Sequence[int]]) -> IdLists:
+        """Row i lists `lists[i]`."""
+        ptr = np.zeros(len(lists) + 1, dtype=np.int32)
+        np.cumsum([len(x) for x in lists], out=ptr[1:])
+        flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
+        return cls(ptr, flat)
+
     def inverted(self, n_ids: int) -> IdLists:
         """The other way round: id -> the rows that list it (person -> titles)."""
         counts = np.diff(self.ptr)
@@ -79,13 +87,6 @@ class IdLists:
         ptr = np.zeros(n_ids + 1, dtype=np.int32)
         np.cumsum(np.bincount(ids, minlength=n_ids), out=ptr[1:])
         return IdLists(ptr, keys[order])
-
-
-def _csr(lists: Sequence[Sequence[int]]) -> IdLists:
-    ptr = np.zeros(len(lists) + 1, dtype=np.int32)
-    np.cumsum([len(x) for x in lists], out=ptr[1:])
-    flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
-    return IdLists(ptr, flat)
 
 
 def _kin(nodes: np.ndarray, links: np.ndarray) -> IdLists:
@@ -440,8 +441,8 @@ class Snapshot:
             languages=list(lang_idx),
             genre_bits=genre_bits,
             genre_names=list(genre_idx),
-            cast=_csr(cast_lists),
-            directors=_csr(dir_lists),
+            cast=IdLists.from_lists(cast_lists),
+            directors=IdLists.from_lists(dir_lists),
             people_names=list(people),
             collections=collections if any(collections) else None,
             extra={"rows": extra},
@@ -486,7 +487,7 @@ class Snapshot:
         def lists(names: Sequence[Sequence[str]] | None) -> IdLists:
             if names is None:
                 return empty
-            return _csr([[people.setdefault(p, len(people)) for p in row] for row in names])
+            return IdLists.from_lists([[people.setdefault(p, len(people)) for p in row] for row in names])
 
         cast_lists, director_lists = lists(cast), lists(directors)
         return cls(

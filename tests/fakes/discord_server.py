@@ -497,7 +497,7 @@ class FakeDiscord:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # ephemeral port chosen by the OS
+        self.port = self.runner.addresses[0][1]  # ephemeral port chosen by the OS
 
     async def stop(self) -> None:
         for gw in list(self.gateways):

@@ -435,7 +435,7 @@ class FakeTrakt:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the bound port (the OS's choice when port is 0)
         return self.base_url
 
     async def stop(self) -> None:
