@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     models = args.free_text or [load_config(args.config).model.free_text]
     rows = []
     for model in ["", *models]:
-        label = f"`{model}`" if model else "story space (`free_text = \"\"`: English only, the landed default)"
+        label = f"`{model}`" if model else 'story space (`free_text = ""`: English only, the landed default)'
         config = built(args.config, model, args.sample)
         engine = Engine.open(config)
         got = measure(engine, langs, descriptions, intended)

@@ -205,7 +205,14 @@ async def test_localised_command_payloads_are_within_discords_limits(tmp_path):
     payload = await translated_payload(tmp_path)
     fd.check_commands(payload)  # the fake's checks, from Discord's documentation: raises on any broken rule
     assert sorted(c["name"] for c in payload) == [
-        "More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"
+        "More like this",
+        "discover",
+        "help",
+        "hidden",
+        "link",
+        "similar",
+        "title",
+        "unlink",
     ]
     for kind, item in _named(payload):
         names = item.get("name_localizations") or {}
@@ -355,7 +362,14 @@ async def test_commands_registered_with_the_fake_carry_every_localisation(env):
     fake, _ = env
     registered = fake.commands[fd.GUILD_ID]
     assert sorted(c["name"] for c in registered) == [
-        "More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"
+        "More like this",
+        "discover",
+        "help",
+        "hidden",
+        "link",
+        "similar",
+        "title",
+        "unlink",
     ]
     for kind, item in _named(registered):
         assert set(item.get("name_localizations") or {}) == set(TRANSLATED), (kind, item["name"])
@@ -377,7 +391,10 @@ async def test_a_french_user_gets_french_fixed_texts_and_catalog_text_as_it_is(e
         assert facts.split(" · ")[0] in ("Film", "Série")
         assert "histoire proche à" in why.lower() and "alike" not in why
     assert labels(msg) == [
-        "◀ Précédent", "Suivant ▶", "Affiner par type ou par genre…", "Pas pour moi : masquer un titre de mes réponses…"
+        "◀ Précédent",
+        "Suivant ▶",
+        "Affiner par type ou par genre…",
+        "Pas pour moi : masquer un titre de mes réponses…",
     ]
     refine = next(c for row in msg["components"] for c in row["components"] if c["type"] == 3)
     assert [o["label"] for o in refine["options"][:2]] == ["Films uniquement", "Séries uniquement"]

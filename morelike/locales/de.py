@@ -273,8 +273,7 @@ CATALOGUE = Catalogue(
         "link.error.rate_limited": "Trakt bittet um weniger Anfragen: versuche es in ein paar Minuten erneut.",
         "link.error.unavailable": "Trakt ist gerade nicht erreichbar: versuche es gleich noch einmal.",
         "link.error.no_key": (
-            "Das Verknüpfen von Trakt-Konten ist aus: der Betreiber dieses Bots hat MORELIKE_SECRET_KEY "
-            "nicht gesetzt."
+            "Das Verknüpfen von Trakt-Konten ist aus: der Betreiber dieses Bots hat MORELIKE_SECRET_KEY nicht gesetzt."
         ),
     },
 )

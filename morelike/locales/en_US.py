@@ -241,12 +241,10 @@ CATALOGUE = Catalogue(
         "choice.watchlist": "What I watched and my watchlist",
         "choice.nothing": "Nothing",
         "link.instructions": (
-            "Go to {url} and enter the code **{code}** within {minutes} min. This message changes once you "
-            "have."
+            "Go to {url} and enter the code **{code}** within {minutes} min. This message changes once you have."
         ),
         "link.linked": (
-            "Your Trakt account is linked. Add hide: What I watched to /similar to leave out what you "
-            "watched."
+            "Your Trakt account is linked. Add hide: What I watched to /similar to leave out what you watched."
         ),
         "link.linked_hiding": (
             "Your Trakt account is linked: what you watched is left out of your answers from now on."

@@ -247,12 +247,10 @@ CATALOGUE = Catalogue(
             "cuando lo hagas."
         ),
         "link.linked": (
-            "Tu cuenta de Trakt está vinculada. Añade ocultar: Lo que he visto a /similar para dejar fuera "
-            "lo visto."
+            "Tu cuenta de Trakt está vinculada. Añade ocultar: Lo que he visto a /similar para dejar fuera lo visto."
         ),
         "link.linked_hiding": (
-            "Tu cuenta de Trakt está vinculada: lo que has visto queda fuera de tus respuestas a partir de "
-            "ahora."
+            "Tu cuenta de Trakt está vinculada: lo que has visto queda fuera de tus respuestas a partir de ahora."
         ),
         "link.not_configured": (
             "Este bot no tiene una aplicación de Trakt configurada, así que no puede leer cuentas de Trakt."
@@ -273,8 +271,7 @@ CATALOGUE = Catalogue(
         "link.error.rate_limited": "Trakt pide ir más despacio: inténtalo de nuevo en unos minutos.",
         "link.error.unavailable": "No se puede contactar con Trakt ahora mismo: inténtalo de nuevo en un momento.",
         "link.error.no_key": (
-            "La vinculación con Trakt está desactivada: quien administra este bot no ha definido "
-            "MORELIKE_SECRET_KEY."
+            "La vinculación con Trakt está desactivada: quien administra este bot no ha definido MORELIKE_SECRET_KEY."
         ),
     },
 )

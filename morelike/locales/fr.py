@@ -252,8 +252,7 @@ CATALOGUE = Catalogue(
             "fois que c'est fait."
         ),
         "link.linked": (
-            "Votre compte Trakt est lié. Ajoutez masquer : Ce que j'ai vu à /similar pour écarter ce que "
-            "vous avez vu."
+            "Votre compte Trakt est lié. Ajoutez masquer : Ce que j'ai vu à /similar pour écarter ce que vous avez vu."
         ),
         "link.linked_hiding": "Votre compte Trakt est lié : ce que vous avez vu est désormais écarté de vos réponses.",
         "link.not_configured": "Ce bot n'a pas d'application Trakt configurée : il ne peut pas lire de compte Trakt.",

@@ -234,8 +234,7 @@ CATALOGUE = Catalogue(
             "入力が済むとこのメッセージが変わります。"
         ),
         "link.linked": (
-            "Traktアカウントを連携しました。"
-            "/similar に 除外: 視聴済み を付けると視聴済みの作品を除外できます。"
+            "Traktアカウントを連携しました。/similar に 除外: 視聴済み を付けると視聴済みの作品を除外できます。"
         ),
         "link.linked_hiding": "Traktアカウントを連携しました。今後の回答から視聴済みの作品を除外します。",
         "link.not_configured": "このボットにはTraktアプリが設定されていないため、Traktアカウントを読めません。",
@@ -253,8 +252,7 @@ CATALOGUE = Catalogue(
         "link.error.rate_limited": "Traktから間隔を空けるよう求められました。数分後にもう一度お試しください。",
         "link.error.unavailable": "現在Traktに接続できません。少ししてからもう一度お試しください。",
         "link.error.no_key": (
-            "Traktアカウントの連携は無効です。"
-            "このボットの管理者が MORELIKE_SECRET_KEY を設定していません。"
+            "Traktアカウントの連携は無効です。このボットの管理者が MORELIKE_SECRET_KEY を設定していません。"
         ),
     },
 )

@@ -237,16 +237,14 @@ CATALOGUE = Catalogue(
         "choice.watchlist": "O que eu vi e minha watchlist",
         "choice.nothing": "Nada",
         "link.instructions": (
-            "Acesse {url} e digite o código **{code}** em até {minutes} min. Esta mensagem muda quando você "
-            "fizer isso."
+            "Acesse {url} e digite o código **{code}** em até {minutes} min. Esta mensagem muda quando você fizer isso."
         ),
         "link.linked": (
             "Sua conta do Trakt está vinculada. Use ocultar: O que eu vi no /similar para deixar de fora o "
             "que você viu."
         ),
         "link.linked_hiding": (
-            "Sua conta do Trakt está vinculada: o que você viu fica fora das suas respostas a partir de "
-            "agora."
+            "Sua conta do Trakt está vinculada: o que você viu fica fora das suas respostas a partir de agora."
         ),
         "link.not_configured": "Este bot não tem um app do Trakt configurado, então não consegue ler contas do Trakt.",
         "link.not_linked": "Você não tem conta do Trakt vinculada: /link trakt vincula uma.",
@@ -263,8 +261,7 @@ CATALOGUE = Catalogue(
         "link.error.rate_limited": "O Trakt pede para ir mais devagar: tente de novo em alguns minutos.",
         "link.error.unavailable": "Não é possível acessar o Trakt agora: tente de novo em instantes.",
         "link.error.no_key": (
-            "A vinculação de contas do Trakt está desligada: quem administra este bot não definiu "
-            "MORELIKE_SECRET_KEY."
+            "A vinculação de contas do Trakt está desligada: quem administra este bot não definiu MORELIKE_SECRET_KEY."
         ),
     },
 )
