@@ -237,10 +237,16 @@ async def _free_text_vectors(
         store, titles, config, own, default_encoder_factory(config, settings), progress, settings
     )
     summary.free_text_encoded = own.encoded
-    dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(settings.name)
-    vectors = await store.load_embeddings(settings.name, [t.id for t in titles], dims)
+    return settings.name, await _unit_vectors(store, settings.name, titles, encoder)
+
+
+async def _unit_vectors(store: Store, model: str, titles: list[Title], encoder) -> np.ndarray:
+    """`model`'s cached vectors of `titles`, in their order, L2-normalised (a zero row stays zero); `encoder` is the
+    one this run loaded, if any (its dimensions, else the cache's)."""
+    dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(model)
+    vectors = await store.load_embeddings(model, [t.id for t in titles], dims)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return settings.name, vectors / np.where(norms == 0, 1, norms)
+    return vectors / np.where(norms == 0, 1, norms)
 
 
 async def build(
@@ -358,7 +364,6 @@ async def _encode_and_publish(
     if not titles:
         raise PublishError(f"Nothing to publish: {empty}; the published index is unchanged.")
     encoder = await encode_missing(store, titles, config, summary, default_encoder_factory(config), progress)
-    dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(config.model.name)
     # Which encoder made the vectors (stats and the manifest say it): this run's, or the one that made the cache.
     encoder_key = f"encoder:{config.model.name}"
     if encoder is not None:
@@ -368,9 +373,7 @@ async def _encode_and_publish(
     else:
         saved = await store.get_state(encoder_key)
         used = json.loads(saved) if saved else None
-    vectors = await store.load_embeddings(config.model.name, [t.id for t in titles], dims)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1, norms)
+    vectors = await _unit_vectors(store, config.model.name, titles, encoder)
     free_text = await _free_text_vectors(store, config, titles, summary, progress)
     # Publishing is synchronous (a minute for the bundled catalog on two cores) and safe to stop anywhere: it writes
     # a hidden temporary build that it removes on the way out, and readers see only the final atomic swap. So a stop

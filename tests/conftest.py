@@ -39,6 +39,23 @@ def make_config(state_dir: Path, **sections):
     return config
 
 
+def publish_test_build(state_dir: Path, titles, vectors, **index_settings):
+    """Publish `titles` with `vectors` as a build of model "m" (the flixrec recipe) under `state_dir`: the writer's
+    tests, without the indexer."""
+    from morelike.build.writer import publish
+    from morelike.settings import IndexSettings
+
+    return publish(
+        state_dir / "published",
+        titles,
+        vectors,
+        model="m",
+        text_recipe="flixrec",
+        source="test",
+        settings=IndexSettings(**index_settings),
+    )
+
+
 def copy_state(state_dir: Path, dest: Path) -> Path:
     """A private, writable copy of a state dir (the `current` symlink is relative, so it survives the copy)."""
     target = dest / "state"

@@ -201,19 +201,14 @@ def _named(payload: list[dict]):
                 yield "choice", choice
 
 
+# Every application command the bot registers, by its English name (sorted): the two payload tests read this.
+COMMAND_NAMES = ["More like this", "discover", "help", "hidden", "link", "similar", "title", "unlink"]
+
+
 async def test_localised_command_payloads_are_within_discords_limits(tmp_path):
     payload = await translated_payload(tmp_path)
     fd.check_commands(payload)  # the fake's checks, from Discord's documentation: raises on any broken rule
-    assert sorted(c["name"] for c in payload) == [
-        "More like this",
-        "discover",
-        "help",
-        "hidden",
-        "link",
-        "similar",
-        "title",
-        "unlink",
-    ]
+    assert sorted(c["name"] for c in payload) == COMMAND_NAMES
     for kind, item in _named(payload):
         names = item.get("name_localizations") or {}
         assert set(names) == set(TRANSLATED), (kind, item["name"], sorted(names))
@@ -361,16 +356,7 @@ def labels(message: dict) -> list[str]:
 async def test_commands_registered_with_the_fake_carry_every_localisation(env):
     fake, _ = env
     registered = fake.commands[fd.GUILD_ID]
-    assert sorted(c["name"] for c in registered) == [
-        "More like this",
-        "discover",
-        "help",
-        "hidden",
-        "link",
-        "similar",
-        "title",
-        "unlink",
-    ]
+    assert sorted(c["name"] for c in registered) == COMMAND_NAMES
     for kind, item in _named(registered):
         assert set(item.get("name_localizations") or {}) == set(TRANSLATED), (kind, item["name"])
     by_name = {c["name"]: c for c in registered}

@@ -16,6 +16,7 @@ from morelike.catalog.records import parse_record
 from morelike.engine.search import top_k
 from morelike.engine.snapshot import Snapshot
 from morelike.settings import IndexSettings
+from tests.conftest import publish_test_build
 
 
 def _catalog(n: int, tag: str):
@@ -30,15 +31,7 @@ def _catalog(n: int, tag: str):
 
 def _publish(state, n, tag, keep=2):
     titles, vectors = _catalog(n, tag)
-    return publish(
-        state / "published",
-        titles,
-        vectors,
-        model="m",
-        text_recipe="flixrec",
-        source="test",
-        settings=IndexSettings(keep_builds=keep),
-    )
+    return publish_test_build(state, titles, vectors, keep_builds=keep)
 
 
 def test_published_build_is_complete_and_searchable(tmp_path):

@@ -12,11 +12,10 @@ import numpy as np
 
 from morelike.build import writer
 from morelike.build.reader import open_published
-from morelike.build.writer import publish
 from morelike.catalog.records import parse_record
 from morelike.engine.search import top_k
 from morelike.engine.snapshot import Snapshot
-from morelike.settings import IndexSettings
+from tests.conftest import publish_test_build
 
 GROUPS = (600, 300, 40, 5)  # titles sharing one vector, beside 2,000 titles with a vector of their own
 
@@ -32,18 +31,6 @@ def _catalog(seed: int = 1, randoms: int = 2_000, dim: int = 64):
         for i in range(len(vectors))
     ]
     return titles, vectors
-
-
-def _publish(state, titles, vectors, **settings):
-    return publish(
-        state / "published",
-        titles,
-        vectors,
-        model="m",
-        text_recipe="flixrec",
-        source="test",
-        settings=IndexSettings(**settings),
-    )
 
 
 def _self_search_misses(pub) -> np.ndarray:
@@ -67,7 +54,7 @@ def _self_search_misses(pub) -> np.ndarray:
 
 def test_every_title_is_found_by_a_search_of_its_own_vector(tmp_path):
     titles, vectors = _catalog()
-    result = _publish(tmp_path, titles, vectors)
+    result = publish_test_build(tmp_path, titles, vectors)
     with open_published(tmp_path) as pub:
         missed = _self_search_misses(pub)
         assert len(missed) == 0, f"{len(missed)} of {len(titles)} titles are not found by their own vector"
@@ -90,7 +77,7 @@ def test_a_build_that_leaves_titles_unreachable_says_so(tmp_path, monkeypatch, c
     monkeypatch.setattr(writer, "CHECK_PASSES", 1)
     titles, vectors = _catalog()
     with caplog.at_level(logging.INFO, logger="morelike.build.writer"):
-        result = _publish(tmp_path, titles, vectors)
+        result = publish_test_build(tmp_path, titles, vectors)
     with open_published(tmp_path) as pub:
         missed = _self_search_misses(pub)
         assert len(missed) > 0  # the failure this guards against, reproduced
@@ -104,14 +91,14 @@ def test_a_build_made_before_the_check_is_published_again(tmp_path):
     """An unchanged catalog is not published twice, unless its build was never checked (no count in its manifest):
     that one may hide titles."""
     titles, vectors = _catalog(randoms=300)
-    first = _publish(tmp_path, titles, vectors)
-    again = _publish(tmp_path, titles, vectors)
+    first = publish_test_build(tmp_path, titles, vectors)
+    again = publish_test_build(tmp_path, titles, vectors)
     assert again.skipped and again.unreachable == 0 and again.build_id == first.build_id
     manifest_path = tmp_path / "published" / "current" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     del manifest["unreachable"]
     manifest_path.write_text(json.dumps(manifest))
-    rebuilt = _publish(tmp_path, titles, vectors)
+    rebuilt = publish_test_build(tmp_path, titles, vectors)
     assert not rebuilt.skipped and rebuilt.build_id != first.build_id
     with open_published(tmp_path) as pub:
         assert pub.manifest["unreachable"] == 0 and len(_self_search_misses(pub)) == 0

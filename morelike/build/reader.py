@@ -125,6 +125,7 @@ def open_published(
         k = int(manifest.get("neighbours") or 0)
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         near = np.load(build / NEAR_FILE)
+        free_text = _free_text(build, manifest)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
     except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
@@ -134,29 +135,28 @@ def open_published(
     except sqlite3.Error as exc:
         db.close()
         raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
-    shape = (manifest["count"], manifest["dimensions"])
-    bad_neighbours = neighbours is not None and (
-        neighbours.shape != (manifest["count"], k) or neighbours.dtype != np.int32
+    count = manifest["count"]
+    bad_neighbours = neighbours is not None and (neighbours.shape != (count, k) or neighbours.dtype != np.int32)
+    bad_near = near.shape != (count,) or near.dtype != np.float32
+    bad_free_text = free_text is not None and not _fits(
+        free_text.vectors, free_text.index, count, manifest["free_text"]["dimensions"]
     )
-    bad_near = near.shape != (manifest["count"],) or near.dtype != np.float32
-    if index is None or len(index) != manifest["count"] or vectors.shape != shape or bad_neighbours or bad_near:
+    if not _fits(vectors, index, count, manifest["dimensions"]) or bad_neighbours or bad_near or bad_free_text:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    free_text = _free_text(build, manifest)
     return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text)
 
 
 def _free_text(build: Path, manifest: dict) -> FreeTextSpace | None:
-    """The build's free-text space, or None when it has none; PublishedError when its files do not match."""
+    """The build's free-text space (memory-mapped), or None when it has none."""
     described = manifest.get("free_text")
     if not described:
         return None
-    try:
-        vectors = np.load(build / TEXT_VECTORS_FILE, mmap_mode="r")
-        index = Index.restore(str(build / TEXT_INDEX_FILE), view=True)
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
-    shape = (manifest["count"], described["dimensions"])
-    if index is None or len(index) != manifest["count"] or vectors.shape != shape:
-        raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
+    vectors = np.load(build / TEXT_VECTORS_FILE, mmap_mode="r")
+    index = Index.restore(str(build / TEXT_INDEX_FILE), view=True)
     return FreeTextSpace(str(described["model"]), vectors, index)
+
+
+def _fits(vectors: np.ndarray, index: Index | None, count: int, dimensions: int) -> bool:
+    """A space (vectors and their index) holds one row per title, of the manifest's dimensions."""
+    return index is not None and len(index) == count and vectors.shape == (count, dimensions)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from morelike.encoders.base import AUTO_BATCH, Encoder, ModelError
-from morelike.encoders.static import SHIPPED, SHIPPED_MARKER, StaticRunner, load_static
+from morelike.encoders.base import Encoder, ModelError
+from morelike.encoders.static import SHIPPED, SHIPPED_MARKER, folder_encoder
 
 if TYPE_CHECKING:
     from morelike.settings import ModelSettings
@@ -83,7 +83,6 @@ def crosslingual_encoder(settings: ModelSettings) -> Encoder:
         raise ModelError(f"'{settings.name}' is not a shipped model; the one there is is '{PREFIX}{NAME}'.")
     if settings.device == "cuda":
         raise ModelError(f"'{settings.name}' runs on the CPU (a lookup and a mean); set device to 'auto' or 'cpu'.")
-    runner = StaticRunner(load_static(folder, "cpu"))
     with np.load(folder / QUERY_FILE) as space:
         mean, axes = space["mean"].astype(np.float32), space["components"].astype(np.float32)
     state: dict = {}
@@ -96,16 +95,4 @@ def crosslingual_encoder(settings: ModelSettings) -> Encoder:
             vec = np.asarray(state["use"].encode([text]), dtype=np.float32).reshape(-1)
         return (vec - mean) @ axes.T
 
-    return Encoder(
-        name=settings.name,
-        model_path=str(folder),
-        dimensions=runner.dimensions,
-        backend="static",
-        device="cpu",
-        precision="f32",
-        batch_size=settings.batch_size or AUTO_BATCH["static"],
-        max_seq_length=None,
-        run_batch=runner.embed,
-        run_query=query,
-        artifact_path=folder,
-    )
+    return folder_encoder(settings, folder, "cpu", run_query=query)

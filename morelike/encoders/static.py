@@ -41,6 +41,8 @@ from morelike.encoders.model_path import resolve_model_path
 from morelike.encoders.torch_backend import pick_device
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from morelike.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -186,17 +188,25 @@ def static_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
         raise ModelError(f"Cannot write or read the model cache in {cache_dir}: {exc.strerror or exc}.") from None
     except ImportError as exc:
         raise ModelError(f"[model] name '{settings.name}' needs model2vec's distiller: {exc}.") from None
+    return folder_encoder(settings, folder, device)
+
+
+def folder_encoder(
+    settings: ModelSettings, folder: Path, device: str, run_query: Callable[[str], np.ndarray] | None = None
+) -> Encoder:
+    """The static model in `folder` as an Encoder on `device`; `run_query`: how a search query is encoded when not
+    like a catalog text (the free-text model's, crosslingual.py)."""
     runner = StaticRunner(load_static(folder, device))
-    dims = runner.dimensions
     return Encoder(
         name=settings.name,
         model_path=str(folder),
-        dimensions=int(dims),
+        dimensions=int(runner.dimensions),
         backend="static",
         device=device,
         precision="f32",
         batch_size=settings.batch_size or AUTO_BATCH["static"],
         max_seq_length=None,
         run_batch=runner.embed,
+        run_query=run_query,
         artifact_path=folder,
     )
