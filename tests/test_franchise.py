@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from morelike.engine.franchise import group_ids, is_sibling, title_stem
+from morelike.engine.franchise import is_sibling
+from morelike.franchise.graph import group_ids
+from morelike.franchise.titles import title_stem
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,7 @@ def _csr(lists):
 def test_people_links_need_enough_people_and_close_content():
     import numpy as np
 
-    from morelike.engine.franchise import people_links
+    from morelike.franchise.graph import people_links
 
     # 0-1: three leads in common, loosely similar content -> linked
     # 0-2: two leads in common but unrelated content -> not linked
@@ -166,7 +168,7 @@ def _series_catalog(named: dict[str, int], fillers: int = 4_000, seed: int = 5):
 
 def test_a_title_that_starts_with_a_series_name_and_tells_its_story_joins_the_series():
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import phrase_series
+    from morelike.franchise.graph import phrase_series
 
     titles, vecs = _series_catalog({
         "The Terminator": 0, "Terminator 2: Judgment Day": 0,
@@ -218,7 +220,7 @@ def test_a_crossover_ending_with_one_series_name_does_not_bridge_it_to_its_own_s
     its own stem also grouped it with the Phineas and Ferb films, and the union made every one of them part of
     Star Wars's named series (the `series` feature ranked them as its sequels)."""
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import phrase_series
+    from morelike.franchise.graph import phrase_series
 
     titles, vecs = _series_catalog({
         "Star Wars": 0, "Star Wars: The Empire Strikes Back": 0, "Star Wars: Return of the Jedi": 0,
@@ -269,7 +271,7 @@ def test_a_title_carrying_a_long_series_name_joins_the_family_even_when_its_stor
     name at its start: it joins the family (ranking, exemption), not the series list. Ending with a name counts
     from three words: 'The Wolf of Wall Street' stays out of Wall Street's family."""
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import phrase_series
+    from morelike.franchise.graph import phrase_series
 
     titles, vecs = _mixed_catalog({
         "Mad Max": (0, 1.0), "Mad Max 2": (0, 0.95), "Mad Max Beyond Thunderdome": (0, 0.35),
@@ -297,7 +299,7 @@ def test_franchises_that_share_a_lead_or_a_rare_title_word_and_a_story_are_one_f
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import family_links, phrase_series
+    from morelike.franchise.graph import family_links, phrase_series
 
     titles, vecs = _mixed_catalog(
         {
@@ -343,7 +345,7 @@ def test_a_character_name_few_synopses_use_makes_one_family_of_titles_that_share
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import NAME_MAX_TITLES, family_links, phrase_series
+    from morelike.franchise.graph import NAME_MAX_TITLES, family_links, phrase_series
 
     titles, vecs = _mixed_catalog(
         {
@@ -396,7 +398,7 @@ def test_a_family_chains_along_one_word_or_name_but_not_from_one_to_another():
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import family_links
+    from morelike.franchise.graph import family_links
 
     rng = np.random.default_rng(3)
     e = np.eye(64, dtype=np.float32)
@@ -428,7 +430,7 @@ def test_a_family_chains_along_one_word_or_name_but_not_from_one_to_another():
 
 
 def test_a_lone_v_or_x_is_a_sequel_number_only_after_a_numbered_series_name():
-    from morelike.engine.franchise import Stem, catalog_stem, numbered_stems
+    from morelike.franchise.titles import Stem, catalog_stem, numbered_stems
 
     titles = ["Saw", "Saw II", "Saw V", "Saw X", "Malcolm X", "Malcolm", "Rocky", "Rocky II", "Rocky V"]
     numbered = numbered_stems(titles)
@@ -451,7 +453,7 @@ def test_a_name_only_two_synopses_use_links_them_when_one_story_is_among_the_oth
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import family_links
+    from morelike.franchise.graph import family_links
 
     rng = np.random.default_rng(3)
     dim, filler = 16, 300
@@ -532,7 +534,7 @@ def test_a_name_whose_synopses_tell_unrelated_stories_links_nothing():
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import family_links
+    from morelike.franchise.graph import family_links
 
     dim = 24
     vecs = np.zeros((12, dim), dtype=np.float32)
@@ -565,7 +567,7 @@ def test_a_title_close_only_to_the_plural_sequel_joins_the_series():
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import phrase_series
+    from morelike.franchise.graph import phrase_series
 
     rng = np.random.default_rng(5)
     dim, filler = 32, 4_000
@@ -590,7 +592,7 @@ def test_a_subtitle_that_names_its_series_joins_it_even_when_other_stories_are_c
     import numpy as np
 
     from morelike.catalog.normalize import normalize_title
-    from morelike.engine.franchise import phrase_series
+    from morelike.franchise.graph import phrase_series
 
     rng = np.random.default_rng(7)
     dim, filler = 32, 4_000

@@ -13,7 +13,7 @@ Two recipes (the manifest records which one built an index; the bot refuses a mi
 `synopsis(title)` is the cleaned overview; `story_chars` its length, published with each title so the engine
 can keep titles with no story (title + one genre) out of the answers to titles that have one. `story_names`
 reads the proper names each synopsis uses (Kildare, Eeyore, Salander): a franchise's characters are what ties
-"Internes Can't Take Money" to "Young Dr. Kildare" when their titles share nothing (morelike/engine/franchise.py).
+"Internes Can't Take Money" to "Young Dr. Kildare" when their titles share nothing (morelike/franchise/graph.py).
 """
 
 from __future__ import annotations

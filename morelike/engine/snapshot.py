@@ -32,16 +32,9 @@ import numpy as np
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
 from morelike.catalog.watch import Offer, offers, service_bits
-from morelike.engine.franchise import (
-    LEAD_CAST,
-    family_links,
-    group_ids,
-    numbered_stems,
-    people_links,
-    phrase_series,
-    stems,
-)
 from morelike.engine.types import TitleCard
+from morelike.franchise.graph import LEAD_CAST, family_links, group_ids, people_links, phrase_series
+from morelike.franchise.titles import numbered_stems, stems
 
 if TYPE_CHECKING:
     from usearch.index import Index
