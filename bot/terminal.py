@@ -17,35 +17,25 @@ import asyncio
 import json
 import re
 import textwrap
+from collections.abc import Collection
 from typing import TextIO
 
-from morelike.catalog.watch import SERVICES
 from morelike.echo import ECHO, shorten
 from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
+from morelike.engine.filters import FilterSpec, described, specs, unknown_genre
 from morelike.engine.languages import iso639_1
-from morelike.engine.types import ANIME_CHOICES
 from morelike.i18n import ENGLISH, Locale, from_environment, or_list, pick, tr, watch_text, why_text
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 PICKER_LIMIT = 9
 DID_YOU_MEAN = 3  # looser matches named under the picker, as Discord names them under its buttons
-_FIELD_TO_OPTION = {
-    "kind": "--kind",
-    "genres": "--genre",
-    "exclude_genres": "--exclude-genre",
-    "year_min": "--year-min",
-    "year_max": "--year-max",
-    "runtime_min": "--runtime-min",
-    "runtime_max": "--runtime-max",
-    "language": "--language",
-    "rating_min": "--rating-min",
-    "votes_min": "--votes-min",
-    "on": "--on",
-    "anime": "--anime",
-    "k": "-k",
-    "page": "--page",
-    "q": "the description",
-}
+# What an engine error calls a parameter that is not a filter, as this face names it (filters: their flags).
+_OTHER_NAMES = {"k": "-k", "page": "--page", "q": "the description"}
+
+
+def flag_names(filters_type: type[Filters] = Filters) -> dict[str, str]:
+    """Engine field -> the flag typed for it (`--year-min`), from the filters' declaration."""
+    return {spec.field: spec.flag for spec in specs(filters_type)} | _OTHER_NAMES
 
 
 class UsageError(Exception):
@@ -58,13 +48,14 @@ def echo(text: str) -> str:
     return repr(shorten(text, ECHO))
 
 
-def in_flags(exc: FilterError) -> str:
+def in_flags(exc: FilterError, filters_type: type[Filters] = Filters) -> str:
     """An engine filter error in the flags typed: "--year-min (2000) is greater than --year-max (1990)", not the
     engine's field names; prefixed with the flag when the sentence does not name it."""
     text = str(exc)
-    for field_name, flag in _FIELD_TO_OPTION.items():  # whole words only, never inside a quoted value ('page')
+    flags = flag_names(filters_type)
+    for field_name, flag in flags.items():  # whole words only, never inside a quoted value ('page')
         text = re.sub(rf"(?<![\w'\"“-]){field_name}(?![\w'\"”-])", flag, text)
-    flag = _FIELD_TO_OPTION.get(exc.field, exc.field)
+    flag = flags.get(exc.field, exc.field)
     return text if flag in text else f"{flag}: {text}"
 
 
@@ -86,32 +77,24 @@ def plain_number(text: str) -> float:
     return float(text)
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=("movie", "show", "both"), help="movies, shows or both (default)")
-    parser.add_argument("--genre", action="append", default=[], help="required genre (repeat or comma-separate)")
-    parser.add_argument(
-        "--exclude-genre", action="append", default=[], help="excluded genre (repeat or comma-separate)"
-    )
-    parser.add_argument("--year-min", type=whole_number, metavar="YEAR")
-    parser.add_argument("--year-max", type=whole_number, metavar="YEAR")
-    parser.add_argument("--runtime-min", type=whole_number, metavar="MIN", help="minutes")
-    parser.add_argument("--runtime-max", type=whole_number, metavar="MIN", help="minutes")
-    parser.add_argument("--language", metavar="CODE", help="original language, ISO 639-1 (fr, ja, …)")
-    parser.add_argument("--rating-min", type=plain_number, metavar="R", help="0-10")
-    parser.add_argument("--votes-min", type=whole_number, metavar="N")
-    parser.add_argument(
-        "--on",
-        action="append",
-        default=[],
-        metavar="SERVICE",
-        help=f"was on this service ({', '.join(SERVICES)}; repeat or comma-separate: any of them; the bundled "
-        "catalog's data: US, mid-2022)",
-    )
-    parser.add_argument(
-        "--anime",
-        choices=ANIME_CHOICES,
-        help="only anime, exclude it, or include it (default for ask: the title decides, anime stays apart)",
-    )
+def add_filter_arguments(parser: argparse.ArgumentParser, filters_type: type[Filters] = Filters) -> None:
+    """The filters' flags, one per declared filter (`morelike.engine.filters`), then the other search flags."""
+    declared = specs(filters_type)
+    for spec in declared:
+        options: dict = {"help": described(spec, declared, lambda s: s.flag)}
+        if spec.metavar:
+            options["metavar"] = spec.metavar
+        if spec.many:  # repeat or comma-separate (`_split`): choices are checked there, not by argparse
+            options.update(action="append", default=[])
+            if spec.type == "choice":
+                options["help"] += f" ({', '.join(spec.choices)})"
+        elif spec.type == "choice":
+            options["choices"] = spec.offered
+        elif spec.type == "whole":
+            options["type"] = whole_number
+        elif spec.type == "number":
+            options["type"] = plain_number
+        parser.add_argument(spec.flag, **options)
     parser.add_argument(
         "--trakt-user", metavar="NAME", help="leave out what this Trakt user watched (public profile; TRAKT_CLIENT_ID)"
     )
@@ -166,35 +149,35 @@ def _split(values: list[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def filters_from_args(args: argparse.Namespace, known_genres: list[str]) -> Filters:
-    genres, excluded = _split(args.genre), _split(args.exclude_genre)
-    known = set(known_genres)
-    for option, values in (("--genre", genres), ("--exclude-genre", excluded)):
-        for genre in values:
-            if genre.lower().replace(" ", "-") not in known:
-                raise UsageError(f"{option}: unknown genre {echo(genre)} (known: {', '.join(sorted(known))})")
-    services = tuple(s.lower() for s in _split(args.on))
-    for service in services:
-        if service not in SERVICES:
-            raise UsageError(f"--on: unknown service {echo(service)} (known: {', '.join(SERVICES)})")
+def _typed(spec: FilterSpec, given: object, known_genres: Collection[str]) -> object:
+    """One filter's flag value as `Filters` takes it: a repeated flag's values split at commas; genres checked
+    against the build's, choices against the declared ones, a language against the ISO 639-1 codes."""
+    if given is None:
+        return None
+    values = _split(given) if spec.many else (given,)
+    if spec.type == "genre":
+        unknown = unknown_genre(values, known_genres)
+        if unknown is not None:
+            known = ", ".join(sorted(known_genres))
+            raise UsageError(f"{spec.flag}: unknown genre {echo(unknown)} (known: {known})")
+    elif spec.type == "choice" and spec.many:
+        values = tuple(v.lower() for v in values)
+        unknown = next((v for v in values if v not in spec.choices), None)
+        if unknown is not None:
+            raise UsageError(f"{spec.flag}: unknown {spec.what} {echo(unknown)} (known: {', '.join(spec.choices)})")
+    elif spec.type == "language":
+        values = tuple(iso639_1(v, spec.field) for v in values)
+    return values if spec.many else values[0]
+
+
+def filters_from_args(
+    args: argparse.Namespace, known_genres: Collection[str], filters_type: type[Filters] = Filters
+) -> Filters:
     try:
-        language = None if args.language is None else iso639_1(args.language)
-        return Filters(
-            kind=args.kind,
-            genres=genres,
-            exclude_genres=excluded,
-            year_min=args.year_min,
-            year_max=args.year_max,
-            runtime_min=args.runtime_min,
-            runtime_max=args.runtime_max,
-            language=language,
-            rating_min=args.rating_min,
-            votes_min=args.votes_min,
-            on=services,
-            anime=args.anime,
-        )
+        values = {spec.field: _typed(spec, getattr(args, spec.name), known_genres) for spec in specs(filters_type)}
+        return filters_type(**values)
     except FilterError as exc:
-        raise UsageError(in_flags(exc)) from None
+        raise UsageError(in_flags(exc, filters_type)) from None
 
 
 # ----------------------------------------------------------------------------------------------- output

@@ -403,7 +403,7 @@ RERUN = "run /similar again and pick or type its value."
         (
             "similar",
             {"title": "Heat", "year_from": 1500},
-            "year_from takes a whole number from 1870 to 2100, not the number 1500",
+            "year_from takes a whole number from 1800 to 2200, not the number 1500",
         ),
         ("similar", {"title": ""}, "title takes 1 to 200 characters of text, not the text “”"),
         ("similar", {"title": "Heat", "kind": "cartoon"}, "kind takes one of Movies, Shows, not the text “cartoon”"),

@@ -12,12 +12,14 @@ catalog data (titles, synopses, genres, names) is shown as the catalog has it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import discord
 
 from bot.discord_app.translator import command_label, option_label
 from morelike.echo import ECHO, shorten
+from morelike.engine.filters import FilterSpec, genre_label, specs, values_of
 from morelike.engine.resolve import Reference
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, watch_text, why_text
@@ -77,32 +79,32 @@ def rating_text(rating: float | None, votes: int | None, locale: str = ENGLISH) 
 
 
 def genres_text(genres: Sequence[str]) -> str | None:
-    return ", ".join(g.replace("-", " ").title() for g in genres) or None
+    return ", ".join(genre_label(g).title() for g in genres) or None
+
+
+def _shown_value(spec: FilterSpec, value: Any, locale: str) -> object:
+    if spec.type == "genre":
+        return genre_label(value)
+    return number(value, locale) if spec.type == "number" else value
 
 
 def filters_text(f: Filters, locale: str = ENGLISH) -> str:
-    """One short line describing active filters ("" when none)."""
+    """One short line describing active filters ("" when none), in declaration order, each in the words its
+    declaration names (`FilterSpec.shown`); a lower bound with its upper one set too is one range."""
     parts: list[str] = []
-    if f.kind:
-        parts.append(tr(locale, "filters.shows_only" if f.kind == "show" else "filters.movies_only"))
-    parts += [g.replace("-", " ") for g in f.genres]
-    parts += [tr(locale, "filters.no_genre", genre=g.replace("-", " ")) for g in f.exclude_genres]
-    if f.year_min is not None and f.year_max is not None:
-        parts.append(tr(locale, "filters.years", start=f.year_min, end=f.year_max))
-    elif f.year_min is not None:
-        parts.append(tr(locale, "filters.from_year", year=f.year_min))
-    elif f.year_max is not None:
-        parts.append(tr(locale, "filters.until_year", year=f.year_max))
-    if f.runtime_min is not None:
-        parts.append(tr(locale, "filters.runtime_min", minutes=f.runtime_min))
-    if f.runtime_max is not None:
-        parts.append(tr(locale, "filters.runtime_max", minutes=f.runtime_max))
-    if f.language:
-        parts.append(tr(locale, "filters.language", language=f.language))
-    if f.rating_min is not None:
-        parts.append(tr(locale, "filters.rating_min", rating=number(f.rating_min, locale)))
-    if f.votes_min is not None:
-        parts.append(tr(locale, "filters.votes_min", votes=f.votes_min))
+    said: set[str] = set()  # upper bounds already said in a range
+    for spec in specs(type(f)):
+        value = getattr(f, spec.field)
+        if spec.shown is None or value == spec.empty or spec.field in said:
+            continue
+        upper = getattr(f, spec.at_most) if spec.at_most else None
+        if spec.shown_range is not None and upper is not None:
+            parts.append(tr(locale, spec.shown_range, start=value, end=upper))
+            said.add(spec.at_most)
+            continue
+        for one in values_of(spec, value):
+            key = spec.shown[one] if isinstance(spec.shown, Mapping) else spec.shown
+            parts.append(tr(locale, key, value=_shown_value(spec, one, locale)))
     return " · ".join(parts)
 
 
@@ -426,17 +428,11 @@ def error_text(locale: str = ENGLISH) -> str:
 
 
 ERROR_TEXT = error_text()
-# What /help lists as /similar's filters, in its options' order.
-SIMILAR_FILTERS = (
-    "kind",
-    "genre",
-    "exclude_genre",
-    "year_from",
-    "year_to",
-    "max_runtime",
-    "language",
-    "min_rating",
-)
+
+
+def similar_filters() -> list[str]:
+    """What /help lists as /similar's filters: its filter options, in their order (the declaration's)."""
+    return [spec.discord.name for spec in specs(Filters) if spec.discord is not None]
 
 
 def help_embed(page_size: int, locale: str = ENGLISH) -> discord.Embed:
@@ -444,7 +440,7 @@ def help_embed(page_size: int, locale: str = ENGLISH) -> discord.Embed:
         return f"/{command_label(command, locale)} {option_label(option, locale)}"
 
     embed = discord.Embed(title=tr(locale, "help.title"), description=tr(locale, "help.description"), colour=ACCENT)
-    filters = ", ".join(option_label(name, locale) for name in SIMILAR_FILTERS)
+    filters = ", ".join(option_label(name, locale) for name in similar_filters())
     similar = tr(
         locale,
         "help.similar",

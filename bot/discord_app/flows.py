@@ -24,6 +24,7 @@ from discord import app_commands
 from bot.discord_app import embeds, ids, layouts
 from bot.discord_app.translator import locale_of, option_label
 from morelike import i18n
+from morelike.engine.filters import genre_label, genre_slug, specs, unknown_genre
 from morelike.engine.resolve import parse_reference
 from morelike.engine.types import EngineError, FilterError, Filters, TitleCard
 from morelike.i18n import ENGLISH, tr
@@ -32,15 +33,10 @@ from morelike.trakt_user import TraktUserError
 log = logging.getLogger("bot.discord_app")
 
 MAX_ID_IN_CHOICE = 100
-# Discord's option names for the engine's filter fields: what people typed, so what error messages must say.
-OPTION_NAMES = {
-    "genres": "genre",
-    "exclude_genres": "exclude_genre",
-    "year_min": "year_from",
-    "year_max": "year_to",
-    "runtime_max": "max_runtime",
-    "rating_min": "min_rating",
-    "q": "description",
+# Discord's option names for the engine's fields: what people typed, so what error messages must say (the filters'
+# from their declaration, `DiscordOption.name`).
+OPTION_NAMES = {spec.field: spec.discord.name for spec in specs(Filters) if spec.discord is not None} | {
+    "q": "description"
 }
 # Discord error codes that mean "this interaction was already answered, or is gone": nothing left to tell anyone.
 ALREADY_ANSWERED, UNKNOWN_INTERACTION = 40060, 10062
@@ -135,11 +131,15 @@ def similar_for_ref(
 
 
 def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
+    """A genre the served build lacks, refused naming the option it came in (the engine's sentence would name its
+    own field, in English)."""
     known = set(bot.engine.genres())
-    for option, values in (("genre", filters.genres), ("exclude_genre", filters.exclude_genres)):
-        for g in values:
-            if g not in known:
-                raise Refusal(embeds.unknown_genre_text(g, option, locale))
+    for spec in specs(type(filters)):
+        if spec.type == "genre":
+            unknown = unknown_genre(getattr(filters, spec.field), known)
+            if unknown is not None:
+                option = spec.discord.name if spec.discord is not None else spec.name
+                raise Refusal(embeds.unknown_genre_text(unknown, option, locale))
 
 
 def resolve_card(
@@ -221,9 +221,9 @@ def title_choices(bot, current: str, locale: str = ENGLISH) -> list[app_commands
 
 
 def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[str]]:
-    needle = current.strip().lower().replace(" ", "-")
+    needle = genre_slug(current)
     hits = [g for g in genres if g.startswith(needle)] + [g for g in genres if needle in g and not g.startswith(needle)]
-    return [app_commands.Choice(name=g.replace("-", " ").title(), value=g) for g in hits[:25]]
+    return [app_commands.Choice(name=genre_label(g).title(), value=g) for g in hits[:25]]
 
 
 # ---- what a member asked never to see ------------------------------------------------------------------------

@@ -14,10 +14,11 @@ filters in a compact form. Formats (each at most 100 characters, checked):
     ml:hid:<page>                     Previous / Next page of /hidden
     ml:unhide:<page>                  /hidden's restore select (the option values are the member's entry numbers)
 
-Filters: comma-separated items, each a one-letter key and its value: `k` kind (m|s), `g` genre, `x` excluded
-genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating, `o` a service it was on, `n` the
-anime filter (only|exclude|include). Values never contain `:` or `,`. After them, `h` carries the `hide:` a member
-typed on /similar (`w` what they watched, `l` that and their watchlist, `n` nothing), so a click on that message
+Filters: comma-separated items in declaration order, each a filter's one-letter key and its value, both from the
+filters' declaration (`morelike.engine.types.Filters`, `DiscordOption.state`): today `k` kind (m|s), `g` genre, `x`
+excluded genre, `a` year from, `b` year to, `t` max runtime, `l` language, `r` min rating, `o` a service it was on,
+`n` the anime filter (only|exclude|include). Values never contain `:` or `,`. After them, `h` carries the `hide:` a
+member typed on /similar (`w` what they watched, `l` that and their watchlist, `n` nothing), so a click on that message
 follows it rather than their stored default; a custom_id without `h` (every one sent before it existed) means the
 default.
 """
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
+from morelike.engine.filters import DiscordOption, FilterSpec, specs
 from morelike.engine.types import EngineError, Filters
 from morelike.i18n import ENGLISH, Reason
 
@@ -58,11 +61,10 @@ _KNOWN_FORMATS = (
 # Every custom_id that is in none of the formats above (fullmatch: the lookahead refuses exactly the known ones).
 UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in _KNOWN_FORMATS))
 
-_KINDS = {"movie": "m", "show": "s"}
 # /similar hide: -> its letter in the state (the choices themselves: `flows.HIDE_CHOICES`, made from these keys).
 HIDE_CODES = {"watched": "w", "watchlist": "l", "nothing": "n"}
 _HIDE_NAMES = {v: k for k, v in HIDE_CODES.items()}
-_KIND_CODES = {v: k for k, v in _KINDS.items()}
+HIDE_KEY = "h"
 FILTERS_VALUE = re.compile(r"^[a-z0-9.\-]+$")  # what a filter value may contain
 
 
@@ -88,41 +90,41 @@ def _check_value(key: str, value: str) -> str:
     return value
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def carried(filters_type: type[Filters] = Filters) -> tuple[tuple[FilterSpec, DiscordOption], ...]:
+    """The declared filters Discord offers (`morelike.engine.filters`) with their options, in declaration order: the
+    filters a state carries, each under its `DiscordOption.state` letter."""
+    return tuple((spec, spec.discord) for spec in specs(filters_type) if spec.discord is not None)
+
+
+def _encoded(spec: FilterSpec, option: DiscordOption, value: Any) -> str:
+    """One filter's value in a state: a choice by its short form (`state_values`), numbers as written (`7.5`), text
+    checked to be carriable. A filter of several values carries its first (Discord's options take one)."""
+    if spec.many:
+        value = value[0]
+    if option.state_values is not None:
+        return option.state_values[value]
+    if spec.type == "whole":
+        return str(value)
+    if spec.type == "number":
+        return f"{value:g}"
+    return _check_value(option.name, str(value))
 
 
 def encode_filters(f: Filters, hide: str | None = None) -> str:
     """Compact, order-stable text for the filters the Discord face offers, and the typed `hide:` (None: none)."""
     items: list[str] = []
-    if f.kind:
-        items.append("k" + _KINDS[f.kind])
-    if f.genres:
-        items.append("g" + _check_value("genre", f.genres[0]))
-    if f.exclude_genres:
-        items.append("x" + _check_value("exclude_genre", f.exclude_genres[0]))
-    if f.year_min is not None:
-        items.append(f"a{f.year_min}")
-    if f.year_max is not None:
-        items.append(f"b{f.year_max}")
-    if f.runtime_max is not None:
-        items.append(f"t{f.runtime_max}")
-    if f.language:
-        items.append("l" + _check_value("language", f.language))
-    if f.rating_min is not None:
-        items.append("r" + _num(f.rating_min))
-    if f.on:
-        items.append("o" + _check_value("on", f.on[0]))
-    if f.anime:
-        items.append("n" + _check_value("anime", f.anime))
+    for spec, option in carried(type(f)):
+        value = getattr(f, spec.field)
+        if value != spec.empty:
+            items.append(option.state + _encoded(spec, option, value))
     if hide is not None:
-        items.append("h" + HIDE_CODES[hide])
+        items.append(HIDE_KEY + HIDE_CODES[hide])
     return ",".join(items)
 
 
 def decode_hide(text: str) -> str | None:
     """The `hide:` a state carries (watched, watchlist, nothing), or None: the member's default."""
-    found = [item[1:] for item in text.split(",") if item.startswith("h")] if text else []
+    found = [item[1:] for item in text.split(",") if item.startswith(HIDE_KEY)] if text else []
     if not found:
         return None
     if len(found) > 1 or found[0] not in _HIDE_NAMES:
@@ -130,40 +132,35 @@ def decode_hide(text: str) -> str | None:
     return _HIDE_NAMES[found[0]]
 
 
-def decode_filters(text: str) -> Filters:
+def _decoded(spec: FilterSpec, option: DiscordOption, text: str) -> Any:
+    """`_encoded` read back (KeyError or ValueError when it is not what that filter carries)."""
+    value: Any = text
+    if option.state_values is not None:
+        value = {short: v for v, short in option.state_values.items()}[text]
+    elif spec.type == "whole":
+        value = int(text)
+    elif spec.type == "number":
+        value = float(text)
+    return (value,) if spec.many else value
+
+
+def decode_filters(text: str, filters_type: type[Filters] = Filters) -> Filters:
     if not text:
-        return Filters()
-    values: dict = {}
+        return filters_type()
+    by_key = {option.state: (spec, option) for spec, option in carried(filters_type)}
+    values: dict[str, Any] = {}
     try:
         for item in text.split(","):
             key, value = item[:1], item[1:]
             if not FILTERS_VALUE.match(value):
                 raise StateError(f"bad filter item {item!r}")
-            if key == "k":
-                values["kind"] = _KIND_CODES[value]
-            elif key == "g":
-                values["genres"] = (value,)
-            elif key == "x":
-                values["exclude_genres"] = (value,)
-            elif key == "a":
-                values["year_min"] = int(value)
-            elif key == "b":
-                values["year_max"] = int(value)
-            elif key == "t":
-                values["runtime_max"] = int(value)
-            elif key == "l":
-                values["language"] = value
-            elif key == "r":
-                values["rating_min"] = float(value)
-            elif key == "o":
-                values["on"] = (value,)
-            elif key == "n":
-                values["anime"] = value
-            elif key == "h":
+            if key == HIDE_KEY:
                 continue  # the typed hide: (`decode_hide`), not a filter
-            else:
+            if key not in by_key:
                 raise StateError(f"unknown filter key {key!r}")
-        return Filters(**values)
+            spec, option = by_key[key]
+            values[spec.field] = _decoded(spec, option, value)
+        return filters_type(**values)
     except (KeyError, ValueError) as exc:  # FilterError is a ValueError too
         raise StateError(f"bad filters {text!r}: {exc}") from None
 

@@ -23,6 +23,7 @@ from bot.discord_app.components import (
     RefineSelect,
     RestoreSelect,
 )
+from morelike.engine.filters import genre_label
 from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
 from morelike.i18n import ENGLISH, tr
 from morelike.members import HiddenTitle
@@ -34,10 +35,6 @@ MAX_OPTIONS = 25  # Discord's limit for a select
 # The refine select offers the most relevant genres, not all of them (/similar's genre option reaches every
 # genre): a shorter list is easier to scan, and every click re-sends and re-parses the whole select.
 MAX_REFINE_OPTIONS = 16
-
-
-def _genre_label(genre: str) -> str:
-    return genre.replace("-", " ").title()
 
 
 def refine_options(
@@ -64,7 +61,7 @@ def refine_options(
             break
         if not ids.FILTERS_VALUE.match(g):
             continue  # a genre that cannot be carried in a custom_id is not offered
-        label = tr(locale, "refine.genre", genre=_genre_label(g))[:100]
+        label = tr(locale, "refine.genre", genre=genre_label(g).title())[:100]
         options.append(discord.SelectOption(label=label, value=ids.refine_value("g", g)))
     return options
 

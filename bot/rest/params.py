@@ -11,28 +11,25 @@ Routes whose answers carry fixed text (the `why` lines) take `lang` and read `Ac
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from morelike.catalog.watch import SERVICES
 from morelike.engine import FilterError, Filters
 from morelike.engine.engine import MAX_K, MAX_RANK, MAX_TEXT
+from morelike.engine.filters import FilterSpec, described, spec_of, specs, unknown_genre, values_of
 from morelike.engine.languages import iso639_1
-from morelike.engine.types import ANIME_CHOICES
 from morelike.i18n import LOCALES, Locale, negotiate
 
 MAX_SEARCH = 50
-MAX_RUNTIME = 100_000  # the bounds `Filters` enforces, declared here so the document states them
-MAX_VOTES = 10**12
-YEAR_MIN, YEAR_MAX = 1800, 2200
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"-?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
-# Engine filter field -> the query parameter a client sent it as.
-FIELD_TO_PARAM = {"genres": "genre", "exclude_genres": "exclude_genre", "ids": "id"}
+# Engine names of what is not a filter -> the query parameter a client sent it as (filters: `param_names`).
+_OTHER_NAMES = {"ids": "id"}
 
 
 class ParamError(Exception):
@@ -71,47 +68,42 @@ class Param:
 
 
 # ---------------------------------------------------------------------------------------------- tables
-FILTER_PARAMS = (
-    Param("kind", "string", "movie, show or both (default both)", enum=("movie", "show", "both")),
-    Param(
-        "genre",
-        "string",
-        "genre every result must have (repeat or comma-separate for several); /v1/genres lists them",
-        repeat=True,
-        genre=True,
-        example=["crime"],
-    ),
-    Param(
-        "exclude_genre",
-        "string",
-        "genre no result may have (repeat or comma-separate); not one of the required genres",
-        repeat=True,
-        genre=True,
-    ),
-    Param("year_min", "integer", "earliest release year; at most year_max", minimum=YEAR_MIN, maximum=YEAR_MAX),
-    Param("year_max", "integer", "latest release year; at least year_min", minimum=YEAR_MIN, maximum=YEAR_MAX),
-    Param("runtime_min", "integer", "shortest runtime in minutes; at most runtime_max", minimum=0, maximum=MAX_RUNTIME),
-    Param("runtime_max", "integer", "longest runtime in minutes; at least runtime_min", minimum=0, maximum=MAX_RUNTIME),
-    Param("language", "string", "original language, an ISO 639-1 code (e.g. fr)", language=True, example="fr"),
-    Param("rating_min", "number", "lowest rating, 0-10", minimum=0, maximum=10),
-    Param("votes_min", "integer", "fewest votes behind the rating (a popularity floor)", minimum=0, maximum=MAX_VOTES),
-    Param(
-        "on",
-        "string",
-        "a streaming service the title was on (repeat or comma-separate: any of them); the bundled catalog's data is "
-        "the US catalogs of mid-2022, each title's `watch` says the region and date of its own",
-        repeat=True,
-        enum=tuple(SERVICES),
-        example=["netflix"],
-    ),
-    Param(
-        "anime",
-        "string",
-        "only anime, exclude it, or include it among the rest; unset, a title's similar titles leave anime out "
-        "unless the title is anime (then live action is left out), and other routes include it",
-        enum=ANIME_CHOICES,
-    ),
-)
+
+
+def _filter_param(spec: FilterSpec, declared: tuple[FilterSpec, ...]) -> Param:
+    """A declared filter (`morelike.engine.filters`) as a query parameter: its type, bounds and choices, so what is
+    parsed here, what the OpenAPI document states and what `Filters` enforces are the same declaration."""
+    kind = {"whole": "integer", "number": "number"}.get(spec.type, "string")
+    example = spec.example if spec.example is None or not spec.many else [spec.example]
+    description = described(spec, declared, lambda s: s.name)
+    if spec.type == "genre":
+        description += "; /v1/genres lists them"
+    return Param(
+        spec.name,
+        kind,
+        description,
+        repeat=spec.many,
+        minimum=spec.minimum,
+        maximum=spec.maximum,
+        enum=spec.offered if spec.type == "choice" else None,
+        genre=spec.type == "genre",
+        language=spec.type == "language",
+        example=example,
+    )
+
+
+def filter_params(filters_type: type[Filters] = Filters) -> tuple[Param, ...]:
+    declared = specs(filters_type)
+    return tuple(_filter_param(spec, declared) for spec in declared)
+
+
+def param_names(filters_type: type[Filters] = Filters) -> dict[str, str]:
+    """Engine field -> the query parameter a client sent it as (`genres` -> `genre`)."""
+    return {spec.field: spec.name for spec in specs(filters_type)} | _OTHER_NAMES
+
+
+FILTER_PARAMS = filter_params()
+FIELD_TO_PARAM = param_names()
 # Pages reach the first MAX_RANK results: a rule across two parameters that no JSON Schema keyword can state, so
 # the document says it in both descriptions and, for clients that read it, in an `x-max-rank` extension on both.
 RANK_RULE = f"(page + 1) * k <= {MAX_RANK}"
@@ -156,7 +148,7 @@ SEARCH_PARAMS = (
 SUGGEST_PARAMS = (
     Param("q", "string", "the prefix typed so far", required=True, max_length=MAX_TEXT, example="now you"),
     Param("limit", "integer", "most suggestions", minimum=1, maximum=MAX_SEARCH, default=25),
-    Param("kind", "string", "movie or show only", enum=("movie", "show", "both")),
+    Param("kind", "string", "movie or show only", enum=spec_of(Filters, "kind").offered),
 )
 # The language of the answer's fixed text: a tag ("fr", "pt-BR", "es-419") or a list as Accept-Language has it
 # ("ko, fr;q=0.8"). Anything that names no supported language is English, never a 400: a client's wish, not input.
@@ -315,27 +307,19 @@ def answer_locale(request: web.Request, params: dict[str, Any]) -> Locale:
     return negotiate(request.headers.get("Accept-Language"))
 
 
-def filters_from(params: dict[str, Any], known_genres: list[str]) -> Filters:
-    known = set(known_genres)
-    for name in ("genre", "exclude_genre"):
-        for genre in params[name]:
-            slug = genre.strip().lower().replace(" ", "-")
-            if slug not in known:
-                raise ParamError(name, f"unknown genre {shown(genre)} (known: {', '.join(sorted(known))})")
+def filters_from(
+    params: dict[str, Any], known_genres: Collection[str], filters_type: type[Filters] = Filters
+) -> Filters:
+    """The filters a request's parsed parameters ask for; ParamError names the parameter of a genre the build does
+    not have, or of a value `Filters` refuses."""
+    declared = specs(filters_type)
+    for spec in declared:
+        if spec.type == "genre":
+            unknown = unknown_genre(values_of(spec, params[spec.name]), known_genres)
+            if unknown is not None:
+                known = ", ".join(sorted(known_genres))
+                raise ParamError(spec.name, f"unknown genre {shown(unknown)} (known: {known})")
     try:
-        return Filters(
-            kind=params["kind"],
-            genres=tuple(params["genre"]),
-            exclude_genres=tuple(params["exclude_genre"]),
-            year_min=params["year_min"],
-            year_max=params["year_max"],
-            runtime_min=params["runtime_min"],
-            runtime_max=params["runtime_max"],
-            language=params["language"],
-            rating_min=params["rating_min"],
-            votes_min=params["votes_min"],
-            on=tuple(params["on"]),
-            anime=params["anime"],
-        )
+        return filters_type(**{spec.field: params[spec.name] for spec in declared})
     except FilterError as exc:
-        raise ParamError(FIELD_TO_PARAM.get(exc.field, exc.field), str(exc)) from None
+        raise ParamError(param_names(filters_type).get(exc.field, exc.field), str(exc)) from None

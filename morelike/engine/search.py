@@ -30,6 +30,7 @@ from usearch.index import search as exact_search
 
 from morelike.catalog.records import KIND_CODE
 from morelike.catalog.watch import ANIMATION_GENRE, ANIME_GENRE, SERVICE_BIT
+from morelike.engine.filters import unknown_genre
 from morelike.engine.snapshot import Snapshot
 from morelike.engine.types import ANIMATED, FilterError, Filters
 
@@ -147,12 +148,11 @@ def _build_mask(snap: Snapshot, f: Filters) -> np.ndarray:
     if f.kind is not None:
         add(snap.kinds == KIND_CODE[f.kind])
     if f.genres or f.exclude_genres:
-        want = 0
         for name, genres in (("genres", f.genres), ("exclude_genres", f.exclude_genres)):
-            for g in genres:
-                if g not in snap.genre_bit:
-                    known = ", ".join(sorted(snap.genre_names))
-                    raise FilterError(name, f"unknown genre {g!r}; known genres: {known}")
+            unknown = unknown_genre(genres, snap.genre_bit)
+            if unknown is not None:
+                known = ", ".join(sorted(snap.genre_names))
+                raise FilterError(name, f"unknown genre {unknown!r}; known genres: {known}")
         want = sum(snap.genre_bit[g] for g in f.genres)
         avoid = sum(snap.genre_bit[g] for g in f.exclude_genres)
         if want:

@@ -5,9 +5,12 @@ All frozen, so a face can cache or share them across threads without copying.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from morelike.catalog.watch import SERVICES, Offer
+from morelike.engine.filters import DiscordOption, FilterSpec, declare, genre_slug, specs
 
 KIND_CHOICES = ("movie", "show")
 # The `anime` filter: anime titles only, none, or both kinds mixed. Unset, `Engine.similar` decides from the query
@@ -111,7 +114,7 @@ class Resolution:
         return Pick(offered=list(offered), looser=self.looser if self.same_title else [])
 
 
-def _opt_number(name: str, value, kind: type, lo: float, hi: float):
+def _opt_number(name: str, value: Any, kind: type, lo: float, hi: float) -> int | float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -127,7 +130,7 @@ def _opt_number(name: str, value, kind: type, lo: float, hi: float):
     return value
 
 
-def _genre_tuple(name: str, value) -> tuple[str, ...]:
+def _genre_tuple(name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -136,68 +139,210 @@ def _genre_tuple(name: str, value) -> tuple[str, ...]:
     for g in value:
         if not isinstance(g, str) or not g.strip():
             raise FilterError(name, f"{name} must be genre names, got {g!r}")
-        slug = g.strip().lower().replace(" ", "-")
+        slug = genre_slug(g)
         if slug not in out:
             out.append(slug)
     return tuple(out)
 
 
+def _choice(spec: FilterSpec, value: Any) -> str | tuple[str, ...] | None:
+    name = spec.field
+    if spec.many:  # any of several: each must be offered, exactly as offered
+        given = (value,) if isinstance(value, str) else value
+        if not isinstance(given, tuple | list) or any(v not in spec.choices for v in given):
+            raise FilterError(name, f"{name} must name {spec.what}s among {', '.join(spec.choices)}, got {value!r}")
+        return tuple(dict.fromkeys(given))
+    if value is None:
+        return None
+    folded = value.strip().lower() if isinstance(value, str) else None
+    if folded in spec.unset:
+        return None
+    if folded is None or folded not in (*spec.choices, *spec.hidden):
+        raise FilterError(name, f"{name} must be one of {', '.join(spec.offered)}, got {value!r}")
+    return folded
+
+
+def _language(name: str, value: Any) -> str | None:
+    """The shape of a language code; the faces check it names one (`morelike.engine.languages.iso639_1`)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip().isalpha() or len(value.strip()) > 8:
+        raise FilterError(name, f"{name} must be a language code such as 'en', got {value!r}")
+    return value.strip().lower()
+
+
+def _checked(spec: FilterSpec, value: Any) -> Any:
+    """A filter's value as the engine keeps it, by its declared type; FilterError naming the field otherwise."""
+    if spec.type == "choice":
+        return _choice(spec, value)
+    if spec.type == "genre":
+        return _genre_tuple(spec.field, value)
+    if spec.type == "language":
+        return _language(spec.field, value)
+    lo = -math.inf if spec.minimum is None else spec.minimum
+    hi = math.inf if spec.maximum is None else spec.maximum
+    return _opt_number(spec.field, value, int if spec.type == "whole" else float, lo, hi)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Every filter is optional; all given ones must hold (genres: the title has ALL of `genres`, NONE of
-    `exclude_genres`). A title whose value is unknown (no runtime, no rating…) fails a filter on that value."""
+    `exclude_genres`). A title whose value is unknown (no runtime, no rating…) fails a filter on that value.
 
-    kind: str | None = None  # "movie", "show", or None/"both"
-    genres: tuple[str, ...] = ()
-    exclude_genres: tuple[str, ...] = ()
-    year_min: int | None = None
-    year_max: int | None = None
-    runtime_min: int | None = None
-    runtime_max: int | None = None
-    language: str | None = None  # ISO 639-1, e.g. "fr"
-    rating_min: float | None = None
-    votes_min: int | None = None
-    on: tuple[str, ...] = ()  # services (morelike.catalog.watch.SERVICES): the title was on ANY of them
-    anime: str | None = None  # ANIME_CHOICES, or ANIMATED (anime or animation); None: the query decides
+    Each field is a filter's one declaration (`morelike.engine.filters`): its type, bounds and texts, and how each
+    face offers it. The faces derive their options from these; the engine's mask is `search._build_mask`."""
+
+    kind: str | None = declare(
+        FilterSpec(
+            "choice",
+            "movie, show or both (default both)",
+            choices=KIND_CHOICES,
+            unset=("both", "all", ""),
+            discord=DiscordOption("kind", "k", discover=True, state_values={"movie": "m", "show": "s"}),
+            shown={"movie": "filters.movies_only", "show": "filters.shows_only"},
+        )
+    )
+    genres: tuple[str, ...] = declare(
+        FilterSpec(
+            "genre",
+            "genre every result must have (repeat or comma-separate for several)",
+            many=True,
+            param="genre",
+            example="crime",
+            discord=DiscordOption("genre", "g", discover=True),
+            shown="filters.genre",
+        )
+    )
+    exclude_genres: tuple[str, ...] = declare(
+        FilterSpec(
+            "genre",
+            "genre no result may have (repeat or comma-separate); not one of the required genres",
+            many=True,
+            param="exclude_genre",
+            disjoint="genres",
+            discord=DiscordOption("exclude_genre", "x"),
+            shown="filters.no_genre",
+        )
+    )
+    year_min: int | None = declare(
+        FilterSpec(
+            "whole",
+            "earliest release year",
+            minimum=1800,
+            maximum=2200,
+            at_most="year_max",
+            metavar="YEAR",
+            discord=DiscordOption("year_from", "a"),
+            shown="filters.from_year",
+            shown_range="filters.years",
+        )
+    )
+    year_max: int | None = declare(
+        FilterSpec(
+            "whole",
+            "latest release year",
+            minimum=1800,
+            maximum=2200,
+            metavar="YEAR",
+            discord=DiscordOption("year_to", "b"),
+            shown="filters.until_year",
+        )
+    )
+    runtime_min: int | None = declare(
+        FilterSpec(
+            "whole",
+            "shortest runtime in minutes",
+            minimum=0,
+            maximum=100_000,
+            at_most="runtime_max",
+            metavar="MIN",
+            shown="filters.runtime_min",
+        )
+    )
+    runtime_max: int | None = declare(
+        FilterSpec(
+            "whole",
+            "longest runtime in minutes",
+            minimum=0,
+            maximum=100_000,
+            metavar="MIN",
+            discord=DiscordOption("max_runtime", "t"),
+            shown="filters.runtime_max",
+        )
+    )
+    language: str | None = declare(  # ISO 639-1, e.g. "fr"
+        FilterSpec(
+            "language",
+            "original language, an ISO 639-1 code (e.g. fr)",
+            metavar="CODE",
+            example="fr",
+            discord=DiscordOption("language", "l"),
+            shown="filters.language",
+        )
+    )
+    rating_min: float | None = declare(
+        FilterSpec(
+            "number",
+            "lowest rating, 0-10",
+            minimum=0,
+            maximum=10,
+            metavar="R",
+            discord=DiscordOption("min_rating", "r"),
+            shown="filters.rating_min",
+        )
+    )
+    votes_min: int | None = declare(
+        FilterSpec(
+            "whole",
+            "fewest votes behind the rating (a popularity floor)",
+            minimum=0,
+            maximum=10**12,
+            metavar="N",
+            shown="filters.votes_min",
+        )
+    )
+    on: tuple[str, ...] = declare(  # the title was on ANY of these services (morelike.catalog.watch.SERVICES)
+        FilterSpec(
+            "choice",
+            "a streaming service the title was on (repeat or comma-separate: any of them); the bundled catalog's "
+            "data is the US catalogs of mid-2022, each title's `watch` says the region and date of its own",
+            many=True,
+            choices=tuple(SERVICES),
+            noun="service",
+            metavar="SERVICE",
+            example="netflix",
+            discord=DiscordOption("on", "o", discover=True),
+        )
+    )
+    anime: str | None = declare(  # None: the query decides (`Engine.similar`)
+        FilterSpec(
+            "choice",
+            "only anime, exclude it, or include it among the rest; unset, a title's similar titles leave anime out "
+            "unless the title is anime (then live action is left out), and other searches include it",
+            choices=ANIME_CHOICES,
+            hidden=(ANIMATED,),
+            discord=DiscordOption("anime", "n", discover=True),
+        )
+    )
 
     def __post_init__(self) -> None:
-        kind = self.kind
-        if kind is not None:
-            if not isinstance(kind, str) or kind.strip().lower() not in (*KIND_CHOICES, "both", "all", ""):
-                raise FilterError("kind", f"kind must be movie, show or both, got {kind!r}")
-            kind = kind.strip().lower()
-            object.__setattr__(self, "kind", kind if kind in KIND_CHOICES else None)
-        object.__setattr__(self, "genres", _genre_tuple("genres", self.genres))
-        object.__setattr__(self, "exclude_genres", _genre_tuple("exclude_genres", self.exclude_genres))
-        both = set(self.genres) & set(self.exclude_genres)
-        if both:
-            raise FilterError("exclude_genres", f"genre {sorted(both)[0]!r} is both required and excluded")
-        for name in ("year_min", "year_max"):
-            object.__setattr__(self, name, _opt_number(name, getattr(self, name), int, 1800, 2200))
-        for name in ("runtime_min", "runtime_max"):
-            object.__setattr__(self, name, _opt_number(name, getattr(self, name), int, 0, 100_000))
-        object.__setattr__(self, "rating_min", _opt_number("rating_min", self.rating_min, float, 0, 10))
-        object.__setattr__(self, "votes_min", _opt_number("votes_min", self.votes_min, int, 0, 10**12))
-        for lo, hi in (("year_min", "year_max"), ("runtime_min", "runtime_max")):
-            a, b = getattr(self, lo), getattr(self, hi)
-            if a is not None and b is not None and a > b:
-                raise FilterError(lo, f"{lo} ({a}) is greater than {hi} ({b})")
-        lang = self.language
-        if lang is not None:
-            if not isinstance(lang, str) or not lang.strip().isalpha() or len(lang.strip()) > 8:
-                raise FilterError("language", f"language must be a language code such as 'en', got {lang!r}")
-            object.__setattr__(self, "language", lang.strip().lower())
-        on = (self.on,) if isinstance(self.on, str) else self.on
-        if not isinstance(on, tuple | list) or any(s not in SERVICES for s in on):
-            raise FilterError("on", f"on must name services among {', '.join(SERVICES)}, got {self.on!r}")
-        object.__setattr__(self, "on", tuple(dict.fromkeys(on)))
-        if self.anime is not None and self.anime not in (*ANIME_CHOICES, ANIMATED):
-            raise FilterError("anime", f"anime must be one of {', '.join(ANIME_CHOICES)}, got {self.anime!r}")
+        declared = specs(type(self))
+        for spec in declared:
+            object.__setattr__(self, spec.field, _checked(spec, getattr(self, spec.field)))
+        for spec in declared:  # the rules between two filters, once each alone is known to be good
+            if spec.disjoint:
+                both = set(getattr(self, spec.field)) & set(getattr(self, spec.disjoint))
+                if both:
+                    raise FilterError(spec.field, f"{spec.what} {sorted(both)[0]!r} is both required and excluded")
+            if spec.at_most:
+                a, b = getattr(self, spec.field), getattr(self, spec.at_most)
+                if a is not None and b is not None and a > b:
+                    raise FilterError(spec.field, f"{spec.field} ({a}) is greater than {spec.at_most} ({b})")
 
     @property
     def active(self) -> bool:
         """Whether any title can fail these filters (`anime="include"` lets every title through)."""
-        return (self if self.anime != "include" else replace(self, anime=None)) != Filters()
+        return (self if self.anime != "include" else replace(self, anime=None)) != type(self)()
 
 
 @dataclass(frozen=True)

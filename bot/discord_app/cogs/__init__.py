@@ -1,97 +1,156 @@
 """One cog per command, each module an extension (`async def setup(bot)`, loaded by the client with
 `load_extension`). Shared here, not in one of the extensions (discord.py re-executes an extension's module on
 every load, so extensions should not import each other): the per-user cooldown of /similar and /discover, and
-the options and filters they both take.
+the filter options they both take, made from the filters' declaration in the core.
 """
 
 from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.discord_app import embeds, flows
 from bot.discord_app.translator import loc, option_label
-from morelike.catalog.watch import SERVICES
-from morelike.engine.types import ANIME_CHOICES as ANIME_MODES
+from morelike import i18n
+from morelike.engine.filters import FilterSpec, genre_slug, spec_of, specs
 from morelike.engine.types import FilterError, Filters
 from morelike.i18n import ENGLISH, tr
 
-KIND_CHOICES = [
-    app_commands.Choice(name=loc("choice.movie"), value="movie"),
-    app_commands.Choice(name=loc("choice.show"), value="show"),
-]
-# Declared once in the core (morelike.catalog.watch.SERVICES, morelike.engine.types.ANIME_CHOICES): one choice each.
-SERVICE_CHOICES = [app_commands.Choice(name=loc(f"choice.{service}"), value=service) for service in SERVICES]
-ANIME_CHOICES = [app_commands.Choice(name=loc(f"choice.{mode}"), value=mode) for mode in ANIME_MODES]
+T = TypeVar("T", bound=Callable[..., Any])
+
 # /similar hide: what the member watched on Trakt, that and their watchlist, or nothing (over their default).
 HIDE_CHOICES = [app_commands.Choice(name=loc(f"choice.{mode}"), value=mode) for mode in flows.HIDE_CHOICES]
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
 # The catalog's longest genre is 15 characters ("science-fiction"), a language code is two letters.
 GENRE_MAX = 40
-Genre = app_commands.Range[str, 1, GENRE_MAX]
-Language = app_commands.Range[str, 2, 20]
+LANGUAGE_MAX = 20
+
+
+def discord_filters(command: str, filters_type: type[Filters] = Filters) -> tuple[FilterSpec, ...]:
+    """The declared filters Discord offers on `command` ("similar": all that have an option, "discover": those
+    marked for it), in declaration order."""
+    return tuple(
+        spec
+        for spec in specs(filters_type)
+        if spec.discord is not None and (command == "similar" or spec.discord.discover)
+    )
+
+
+def _text(key: str, fallback: str) -> app_commands.locale_str:
+    """The catalogue's text for a declaration, else the declaration's own English (a filter not yet translated)."""
+    return loc(key) if i18n.has(key) else app_commands.locale_str(fallback[:100])
+
+
+def _annotation(spec: FilterSpec) -> Any:
+    """What discord.py makes of a filter's type: the option's type and its bounds (what the picker enforces and
+    the tree's input check, `options.py`, checks again)."""
+    base: Any
+    if spec.type == "genre":
+        base = app_commands.Range[str, 1, GENRE_MAX]
+    elif spec.type == "language":
+        base = app_commands.Range[str, 2, LANGUAGE_MAX]
+    elif spec.type in ("whole", "number"):
+        kind = int if spec.type == "whole" else float
+        lo, hi = (None if b is None else kind(b) for b in (spec.minimum, spec.maximum))
+        base = kind if lo is None and hi is None else app_commands.Range[kind, lo, hi]
+    else:
+        base = str
+    return base | None
+
+
+async def genre_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return flows.genre_choices(interaction.client.engine.genres(), current)
+
+
+def filter_options(command: str, filters_type: type[Filters] = Filters) -> Callable[[T], T]:
+    """A command callback's filter options, made from the declaration (`morelike.engine.filters`): one optional
+    parameter per filter Discord offers on `command`, typed and bounded, described and with its choices (texts from
+    the catalogue), genres autocompleted. The callback takes them as `**filters` (option name -> value, for
+    `make_filters`). discord.py reads a command's options from its callback's signature, so the declared options
+    are written into that signature (`__signature__`, which `inspect.signature` honours) after the callback's
+    required parameters; descriptions, choices and autocomplete go through discord.py's own decorators."""
+
+    def decorate(func: T) -> T:
+        offered = discord_filters(command, filters_type)
+        signature = inspect.signature(func)
+        own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        required = [p for p in own if p.default is inspect.Parameter.empty]
+        options = [
+            inspect.Parameter(spec.discord.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                              annotation=_annotation(spec))
+            for spec in offered if spec.discord is not None
+        ]  # fmt: skip
+        func.__signature__ = signature.replace(parameters=[*required, *options, *own[len(required) :]])
+        described = {
+            s.discord.name: _text(f"option.{s.discord.name}.description", s.help) for s in offered if s.discord
+        }
+        choices = {
+            s.discord.name: [app_commands.Choice(name=_text(f"choice.{v}", v), value=v) for v in s.choices]
+            for s in offered
+            if s.discord and s.type == "choice"
+        }
+        genres = {s.discord.name: genre_autocomplete for s in offered if s.discord and s.type == "genre"}
+        func = app_commands.describe(**described)(func)
+        func = app_commands.choices(**choices)(func) if choices else func
+        return app_commands.autocomplete(**genres)(func) if genres else func
+
+    return decorate
+
+
+def _two_letters(text: str) -> bool:
+    code = text.strip()
+    return len(code) == 2 and code.isascii() and code.isalpha()
 
 
 def make_filters(
-    kind: str | None = None,
-    genre: str | None = None,
-    exclude_genre: str | None = None,
-    year_from: int | None = None,
-    year_to: int | None = None,
-    max_runtime: int | None = None,
-    language: str | None = None,
-    min_rating: float | None = None,
-    *,
-    on: str | None = None,
-    anime: str | None = None,
-    locale: str = ENGLISH,
+    options: Mapping[str, Any], *, locale: str = ENGLISH, filters_type: type[Filters] = Filters
 ) -> Filters:
-    """The command options as engine filters; raises `flows.Refusal` (one sentence in `locale`, naming the options
-    as the user's command picker does) on a bad combination."""
-
-    def option(name: str) -> str:
-        return option_label(name, locale)
-
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise flows.Refusal(
-            tr(
-                locale,
-                "error.years_swapped",
-                year_from=option("year_from"),
-                start=year_from,
-                year_to=option("year_to"),
-                end=year_to,
+    """The filter options a command got (option name -> value, None when not given) as engine filters; raises
+    `flows.Refusal` (one sentence in `locale`, naming the options as the user's command picker does) on a bad
+    combination: the rules between two filters (`at_most`, `disjoint`) are said here in the user's words before the
+    engine would say them in its own."""
+    declared = specs(filters_type)
+    by_option = {s.discord.name: s for s in declared if s.discord is not None}
+    given = {by_option[name].field: value for name, value in options.items() if value is not None}
+    names = {s.field: option_label(s.discord.name, locale) for s in declared if s.discord is not None}
+    for spec in declared:
+        value = given.get(spec.field)
+        if value is None:
+            continue
+        other = given.get(spec.at_most) if spec.at_most else None
+        if other is not None and value > other:
+            # The catalogue's sentence for a lower bound past its upper one (today: Discord's year_from, year_to).
+            raise flows.Refusal(
+                tr(
+                    locale,
+                    "error.years_swapped",
+                    year_from=names[spec.field],
+                    start=value,
+                    year_to=names[spec.at_most],
+                    end=other,
+                )
             )
-        )
-    if genre and exclude_genre and genre.strip().lower() == exclude_genre.strip().lower():
-        raise flows.Refusal(
-            tr(
-                locale,
-                "error.genre_twice",
-                genre=embeds.shorten(genre, embeds.ECHO),
-                genre_option=option("genre"),
-                exclude_option=option("exclude_genre"),
+        other = given.get(spec.disjoint) if spec.disjoint else None
+        if other is not None and genre_slug(value) == genre_slug(other):
+            raise flows.Refusal(
+                tr(
+                    locale,
+                    "error.genre_twice",
+                    genre=embeds.shorten(value, embeds.ECHO),
+                    genre_option=names[spec.disjoint],
+                    exclude_option=names[spec.field],
+                )
             )
-        )
-    if language is not None and not (
-        len(language.strip()) == 2 and language.strip().isascii() and language.strip().isalpha()
-    ):
-        raise flows.Refusal(
-            tr(locale, "error.language_code", option=option("language"), text=embeds.shorten(language, embeds.ECHO))
-        )
+        if spec.type == "language" and not _two_letters(value):  # the picker's bounds let 20 characters through
+            raise flows.Refusal(
+                tr(locale, "error.language_code", option=names[spec.field], text=embeds.shorten(value, embeds.ECHO))
+            )
     try:
-        return Filters(
-            kind=kind,
-            genres=(genre,) if genre else (),
-            exclude_genres=(exclude_genre,) if exclude_genre else (),
-            year_min=year_from,
-            year_max=year_to,
-            runtime_max=max_runtime,
-            language=language,
-            rating_min=min_rating,
-            on=(on,) if on else (),
-            anime=anime,
-        )
+        return filters_type(**{f: (v,) if spec_of(filters_type, f).many else v for f, v in given.items()})
     except FilterError as exc:
         raise flows.Refusal(flows.user_text(exc, locale)) from None
 

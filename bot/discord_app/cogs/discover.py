@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import flows
-from bot.discord_app.cogs import ANIME_CHOICES, KIND_CHOICES, SERVICE_CHOICES, Genre, make_filters, user_cooldown
+from bot.discord_app.cogs import filter_options, make_filters, user_cooldown
 from bot.discord_app.translator import loc, locale_of
 from morelike.engine.types import EngineError
 
@@ -17,29 +19,19 @@ class DiscoverCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name=loc("command.discover.name"), description=loc("command.discover.description"))
-    @app_commands.describe(
-        description=loc("option.description.description"),
-        kind=loc("option.kind.description"),
-        genre=loc("option.genre.description"),
-        on=loc("option.on.description"),
-        anime=loc("option.anime.description"),
-        private=loc("option.private.description"),
-    )
-    @app_commands.choices(kind=KIND_CHOICES, on=SERVICE_CHOICES, anime=ANIME_CHOICES)
+    @filter_options("discover")
+    @app_commands.describe(description=loc("option.description.description"), private=loc("option.private.description"))
     @user_cooldown()
     async def discover(
         self,
         interaction: discord.Interaction,
         description: app_commands.Range[str, 3, 300],
-        kind: str | None = None,
-        genre: Genre | None = None,
-        on: str | None = None,
-        anime: str | None = None,
         private: bool = False,
+        **filter_values: Any,  # the declared filters' options (`filter_options`), by option name
     ) -> None:
         locale = locale_of(interaction)
         try:
-            filters = make_filters(kind=kind, genre=genre, on=on, anime=anime, locale=locale)
+            filters = make_filters(filter_values, locale=locale)
         except EngineError as exc:
             await flows.send_error(interaction, flows.user_text(exc, locale))
             return
@@ -56,10 +48,6 @@ class DiscoverCog(commands.Cog):
             ephemeral=private,
             slow=True,
         )
-
-    @discover.autocomplete("genre")
-    async def genre_autocomplete(self, interaction: discord.Interaction, current: str):
-        return flows.genre_choices(self.bot.engine.genres(), current)
 
 
 async def setup(bot: commands.Bot) -> None:
