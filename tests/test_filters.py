@@ -30,7 +30,7 @@ from morelike.engine.engine import Engine
 from morelike.engine.filters import DiscordOption, FilterSpec, declare, specs
 from morelike.engine.search import filter_mask
 from morelike.engine.snapshot import Snapshot
-from morelike.engine.types import FilterError, Filters
+from morelike.engine.types import EngineError, FilterError, Filters
 from morelike.i18n import ENGLISH
 from tests.conftest import make_config
 
@@ -104,6 +104,15 @@ async def test_the_discord_options_a_command_gets_are_made_into_the_declared_fil
     given = {s.discord.name: None for s in discord_filters("similar", WithDecade)} | {"decade": 1990, "kind": "movie"}
     await Probe.similar.callback(probe, None, "Heat", **given)
     assert probe.made == WithDecade(kind="movie", decade=1990)
+
+
+def test_the_rules_between_two_filters_are_said_in_the_users_words():
+    with pytest.raises(EngineError, match=r"^“drama” is both the genre and the exclude_genre: keep one of them\.$"):
+        make_filters({"genre": "drama", "exclude_genre": "Drama"})
+    with pytest.raises(EngineError, match=r"^year_from \(2000\) is after year_to \(1990\): swap them"):
+        make_filters({"year_from": 2000, "year_to": 1990})
+    with pytest.raises(EngineError, match=r"^language takes a two-letter code such as en, fr or ja, not “english”\.$"):
+        make_filters({"language": "english"})
 
 
 def test_the_bots_own_commands_offer_exactly_the_declared_filters():

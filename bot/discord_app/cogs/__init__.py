@@ -140,7 +140,7 @@ def make_filters(
                 tr(
                     locale,
                     "error.genre_twice",
-                    genre=embeds.shorten(value, embeds.ECHO),
+                    genre=embeds.shorten(other, embeds.ECHO),  # as typed in the option it is required by
                     genre_option=names[spec.disjoint],
                     exclude_option=names[spec.field],
                 )
