@@ -138,7 +138,7 @@ async def test_every_face_answers_with_the_engine_settings_bot_toml_gives(small_
     import aiohttp
     from aiohttp import web
 
-    from bot.discord_app import flows
+    from bot.discord_app.cogs import similar
     from bot.rest.app import create_app
     from morelike.engine import Engine, Filters
 
@@ -160,7 +160,7 @@ async def test_every_face_answers_with_the_engine_settings_bot_toml_gives(small_
             assert want.series == [] and want != engine.similar(title_id, Filters(), k=k, franchise=True, boost=False)
             ids = [r.card.id for r in want.items]
 
-            reply = flows.results_reply(
+            reply = similar.results_reply(
                 SimpleNamespace(config=config, engine=engine), engine.get(title_id), 0, Filters()
             )
             assert [e.url for e in reply.embeds] == [r.card.url for r in want.items]  # no "Same series" embed

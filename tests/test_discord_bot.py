@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot.discord_app import embeds, ids
+from bot.discord_app import ids, text
 from bot.discord_app.client import create_bot
 from morelike.build.reader import open_published
 from morelike.engine import Engine, resolve
@@ -354,12 +354,12 @@ async def test_a_stale_button_gets_a_clear_ephemeral_message(env):
     fake.forge(msg, nxt, stale)
     click = await fake.click(msg, stale)
     assert click.response_type == fd.MESSAGE and click.ephemeral
-    assert click.message["content"] == embeds.STALE_TEXT
+    assert click.message["content"] == text.STALE_TEXT
     # A custom_id whose filters no longer decode: the same sentence.
     outdated = "ml:sim:aaaaaaaaaa:1:zz9"
     fake.forge(msg, stale, outdated)
     click = await fake.click(msg, outdated)
-    assert click.ephemeral and click.message["content"] == embeds.STALE_TEXT
+    assert click.ephemeral and click.message["content"] == text.STALE_TEXT
 
 
 @pytest.mark.parametrize(
@@ -380,7 +380,7 @@ async def test_a_custom_id_in_no_known_format_still_gets_an_answer(env, engine, 
     fake.forge(msg, nxt, custom_id)
     click = await fake.click(msg, custom_id)  # the fake fails the test on an unanswered click
     assert click.response_type == fd.MESSAGE and click.ephemeral
-    assert click.message["content"] == embeds.STALE_TEXT
+    assert click.message["content"] == text.STALE_TEXT
     assert "page 1" in fake.messages[int(msg["id"])]["content"]  # the results are left as they were
 
 
@@ -422,7 +422,7 @@ async def test_option_values_of_the_wrong_type_get_one_sentence_logged_at_info(e
     inter = await fake.raw_command(command, options)
     assert inter.response_type == fd.MESSAGE and inter.ephemeral
     assert inter.message["content"].startswith(sentence), inter.message["content"]
-    assert inter.message["content"] != embeds.ERROR_TEXT
+    assert inter.message["content"] != text.ERROR_TEXT
     assert [r.levelname for r in caplog.records if "event=bad_options" in r.getMessage()] == ["INFO"]
     # running_fake fails the test on any ERROR logged (the traceback that was here before)
 
@@ -486,7 +486,7 @@ async def test_a_component_type_that_does_not_match_its_custom_id_gets_the_stale
     before = json.dumps(fake.messages[int(message["id"])], sort_keys=True)
     answered = await click  # the fake fails the test on a click left unanswered
     assert answered.response_type == fd.MESSAGE and answered.ephemeral
-    assert answered.message["content"] == embeds.STALE_TEXT
+    assert answered.message["content"] == text.STALE_TEXT
     assert json.dumps(fake.messages[int(message["id"])], sort_keys=True) == before  # the message is left as it was
 
 
@@ -641,11 +641,12 @@ async def test_cooldown_answers_ephemerally(state, engine, tmp_path):
 async def test_an_extension_that_fails_to_load_leaves_the_others_serving(state, engine, tmp_path):
     config = bot_config(state, guild_id=fd.GUILD_ID)
     missing = "bot.discord_app.cogs.no_such_cog"  # a misspelt name
-    not_a_cog = "bot.discord_app.embeds"  # a module without `setup`
+    not_a_cog = "bot.discord_app.text"  # a module without `setup`
     extensions = ("bot.discord_app.cogs.similar", missing, not_a_cog, "bot.discord_app.cogs.help")
     bot = create_bot(config, engine, sync_marker=tmp_path / "sync.json", extensions=extensions)
     async with running_fake() as fake, running_client(fake, bot):
-        assert fake.visible_commands() == ["help", "similar"]
+        # The similar feature's commands: /similar, /discover and the "More like this" message menu.
+        assert fake.visible_commands() == ["More like this", "discover", "help", "similar"]
         assert (
             "More like [The Matrix (1999)]"
             in (await fake.command("similar", {"title": "The Matrix"})).message["content"]
@@ -718,7 +719,7 @@ async def test_an_unexpected_failure_still_gets_an_ephemeral_answer(state, engin
 
     async with running_fake() as fake, running_client(fake, bot):
         inter = await fake.command("broken")
-        assert inter.ephemeral and inter.message["content"] == embeds.ERROR_TEXT
+        assert inter.ephemeral and inter.message["content"] == text.ERROR_TEXT
         assert [r.getMessage() for r in fake.error_records] == [
             "event=command_failed command=broken error=RuntimeError('a bug')"
         ]

@@ -1,11 +1,11 @@
-"""Pure builders of the Discord face: wording, Discord's limits, and the custom_id state codec (no Discord I/O)."""
+"""Pure builders of the Discord face: wording, Discord's limits, the custom_id state codec (no Discord I/O), and
+the layout of the Discord app itself (one module per feature, no feature importing another)."""
 
 from __future__ import annotations
 
 import ast
 import gzip
 import heapq
-import inspect
 import json
 import re
 from pathlib import Path
@@ -13,9 +13,8 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.discord_app import embeds, ids, layouts
-from bot.discord_app.components import ClickFlows
-from bot.discord_app.flows import Flows
+from bot.discord_app import filters, ids, text
+from bot.discord_app.cogs import help, similar, title
 from morelike.catalog.records import title_ref
 from morelike.engine.types import Candidate, FilterError, Filters, Recommendation, SimilarPage, TitleCard
 from morelike.settings import DISCORD_MAX_PAGE_SIZE
@@ -95,28 +94,26 @@ def message_of(content, embed_list, view=None) -> dict:
 
 
 def test_shorten_cuts_at_a_word_boundary_with_an_ellipsis():
-    text = "The quick brown fox jumps over the lazy dog."
-    assert embeds.shorten(text, 100) == text
-    cut = embeds.shorten(text, 20)
+    said = "The quick brown fox jumps over the lazy dog."
+    assert text.shorten(said, 100) == said
+    cut = text.shorten(said, 20)
     assert cut == "The quick brown fox…" and len(cut) <= 20
-    assert embeds.shorten("word " * 3 + "x" * 50, 30).endswith("…")
-    assert len(embeds.shorten("x" * 500, 30)) == 30  # one huge word: cut inside it
-    assert embeds.shorten("a,  b\n\n c", 100) == "a, b c"
-    assert embeds.shorten("line one\nline  two", 100, keep_lines=True) == "line one\nline two"
+    assert text.shorten("word " * 3 + "x" * 50, 30).endswith("…")
+    assert len(text.shorten("x" * 500, 30)) == 30  # one huge word: cut inside it
+    assert text.shorten("a,  b\n\n c", 100) == "a, b c"
+    assert text.shorten("line one\nline  two", 100, keep_lines=True) == "line one\nline two"
 
 
 def test_labels_and_facts():
     card = simple_card()
-    assert embeds.choice_label(card) == "Heat (1995) · Movie"
-    assert embeds.choice_label(simple_card(kind="show", year=None)) == "Heat · Show"
+    assert text.choice_label(card) == "Heat (1995) · Movie"
+    assert text.choice_label(simple_card(kind="show", year=None)) == "Heat · Show"
     long = simple_card(title="A " * 80)
-    assert len(embeds.choice_label(long)) <= 100 and embeds.choice_label(long).endswith("… (1995) · Movie")
-    assert len(embeds.choice_label(long, embeds.BUTTON_LABEL)) <= 80
-    assert embeds.facts_line(card) == "Movie · 2 h 50 min · ★ 8.3/10 (712.3k votes) · Crime, Drama"
-    assert (
-        embeds.runtime_text(45) == "45 min" and embeds.runtime_text(120) == "2 h" and embeds.runtime_text(None) is None
-    )
-    assert embeds.rating_text(7.0, 1_200_000) == "★ 7.0/10 (1.2M votes)"
+    assert len(text.choice_label(long)) <= 100 and text.choice_label(long).endswith("… (1995) · Movie")
+    assert len(text.choice_label(long, text.BUTTON_LABEL)) <= 80
+    assert text.facts_line(card) == "Movie · 2 h 50 min · ★ 8.3/10 (712.3k votes) · Crime, Drama"
+    assert text.runtime_text(45) == "45 min" and text.runtime_text(120) == "2 h" and text.runtime_text(None) is None
+    assert text.rating_text(7.0, 1_200_000) == "★ 7.0/10 (1.2M votes)"
     f = Filters(
         kind="show",
         genres=("science-fiction",),
@@ -127,10 +124,10 @@ def test_labels_and_facts():
         language="fr",
         rating_min=7.5,
     )
-    assert embeds.filters_text(f) == (
+    assert filters.filters_text(f) == (
         "shows only · science fiction · no horror · 1990–2000 · ≤ 120 min · language fr · rated ≥ 7.5"
     )
-    assert embeds.filters_text(Filters()) == ""
+    assert filters.filters_text(Filters()) == ""
 
 
 # ---- result pages --------------------------------------------------------------------------------------------
@@ -147,10 +144,10 @@ def test_result_page_names_the_title_and_shows_each_result():
     query = simple_card()
     cards = [simple_card(title=f"Film {i}", year=2000 + i) for i in range(5)]
     page = page_of(cards, query=query, series=[simple_card(title="Heat 2", year=2030)])
-    header = embeds.results_header(page, Filters(kind="movie"))
+    header = similar.results_header(page, Filters(kind="movie"))
     assert header.startswith("More like [Heat (1995)](https://www.imdb.com/title/tt0113277/) · page 1")
     assert "Filters: movies only" in header
-    built = embeds.results_embeds(page)
+    built = similar.results_embeds(page)
     assert [e.title for e in built] == [f"{i + 1}. Film {i} ({2000 + i})" for i in range(5)] + ["Same series"]
     first = built[0].to_dict()
     assert first["url"] == cards[0].url
@@ -160,27 +157,27 @@ def test_result_page_names_the_title_and_shows_each_result():
         "*Shared genres: crime · 47% similar*",
     ]
     assert "thumbnail" not in first
-    with_poster = embeds.results_embeds(page_of([simple_card(poster="https://img.example/p.jpg")]))
+    with_poster = similar.results_embeds(page_of([simple_card(poster="https://img.example/p.jpg")]))
     assert with_poster[0].to_dict()["thumbnail"]["url"] == "https://img.example/p.jpg"
-    assert "thumbnail" not in embeds.results_embeds(page_of([simple_card(poster="posters/p.jpg")]))[0].to_dict()
-    marked = embeds.results_header(page_of(cards, query=simple_card(title="M*A*S*H [TV]", url=None)), Filters())
+    assert "thumbnail" not in similar.results_embeds(page_of([simple_card(poster="posters/p.jpg")]))[0].to_dict()
+    marked = similar.results_header(page_of(cards, query=simple_card(title="M*A*S*H [TV]", url=None)), Filters())
     assert marked.startswith("More like **M\\*A\\*S\\*H (TV) (1995)**")
     # Later pages number on, and the series is shown once, on the first page.
-    later = embeds.results_embeds(page_of(cards, page=2, series=[simple_card(title="Heat 2")]))
+    later = similar.results_embeds(page_of(cards, page=2, series=[simple_card(title="Heat 2")]))
     assert later[0].title.startswith("11. ") and all(e.title != "Same series" for e in later)
 
 
 def test_a_page_shows_every_result_it_is_given_and_page_size_is_bounded_by_the_layout():
     cards = [simple_card(title=f"Film {i}", year=2000 + i) for i in range(10)]
     # The largest page the layout holds: every result numbered, plus the series list, in 10 embeds.
-    built = embeds.results_embeds(page_of(cards[:9], k=9, page=1, series=[]))
+    built = similar.results_embeds(page_of(cards[:9], k=9, page=1, series=[]))
     assert [e.title.split(".")[0] for e in built] == [str(n) for n in range(10, 19)]
-    full = embeds.results_embeds(page_of(cards[:9], k=9, series=[simple_card(title="Heat 2")]))
+    full = similar.results_embeds(page_of(cards[:9], k=9, series=[simple_card(title="Heat 2")]))
     assert len(full) == 10 and full[-1].title == "Same series"
     with pytest.raises(ValueError, match="at most 9"):  # never a silent cut that the next page would skip
-        embeds.results_embeds(page_of(cards, k=10))
+        similar.results_embeds(page_of(cards, k=10))
     # `[discord] page_size` is validated against the layout when bot.toml is read (tests/test_config.py).
-    assert embeds.MAX_RESULTS == DISCORD_MAX_PAGE_SIZE == 9
+    assert similar.MAX_RESULTS == DISCORD_MAX_PAGE_SIZE == 9
 
 
 def test_identical_labels_gain_what_tells_the_entries_apart():
@@ -192,7 +189,7 @@ def test_identical_labels_gain_what_tells_the_entries_apart():
         card_from({**base, "id": "tmdb-movie-593910"}),
         card_from({**base, "id": "tmdb-movie-1", "title": "Cinderella", "year": 1950}),
     ]
-    labels = embeds.distinct_labels(cards, embeds.BUTTON_LABEL)
+    labels = text.distinct_labels(cards, text.BUTTON_LABEL)
     assert labels == [
         "Cinderella (2021) · Movie · 1 h 53 min",
         "Cinderella (2021) · Movie · 2 h 02 min",
@@ -201,13 +198,13 @@ def test_identical_labels_gain_what_tells_the_entries_apart():
         "Cinderella (1950) · Movie",
     ]
     twins = [card_from({**base, "id": "imdb-tt1"}), card_from({**base, "id": "imdb-tt2"})]
-    assert embeds.distinct_labels(twins, 80) == [
+    assert text.distinct_labels(twins, 80) == [
         "Cinderella (2021) · Movie · entry 1",
         "Cinderella (2021) · Movie · entry 2",
     ]
     long = [card_from({**base, "id": f"tmdb-movie-{i}", "title": "A " * 60, "runtime": 90 + i}) for i in range(2)]
-    assert all(len(label) <= 80 for label in embeds.distinct_labels(long, 80))
-    assert embeds.distinct_labels([], 80) == []
+    assert all(len(label) <= 80 for label in text.distinct_labels(long, 80))
+    assert text.distinct_labels([], 80) == []
 
 
 def test_a_long_series_is_listed_whole_in_one_compact_embed():
@@ -218,20 +215,20 @@ def test_a_long_series_is_listed_whole_in_one_compact_embed():
                    "imdb_id": f"tt{1000000 + i}"})
         for i in range(25)
     ]  # fmt: skip
-    embed = embeds.series_embed(bond)
+    embed = similar.series_embed(bond)
     assert embed.title == "Same series · 25 titles"
     assert all(f"Bond Film Number {i} ({1962 + 2 * i})" in embed.description for i in range(25))
-    assert len(embed.description) <= 1000 and embeds.embed_length(embed) <= 6000
-    short = embeds.series_embed(bond[:3])  # a short series keeps its linked lines
+    assert len(embed.description) <= 1000 and text.embed_length(embed) <= 6000
+    short = similar.series_embed(bond[:3])  # a short series keeps its linked lines
     assert short.title == "Same series" and short.description.count("\n") == 2
-    huge = embeds.series_embed(bond * 8)  # 200 titles: the first ones, and how many more
+    huge = similar.series_embed(bond * 8)  # 200 titles: the first ones, and how many more
     assert "more" in huge.description and len(huge.description) <= 1000
 
 
 def test_empty_page_says_so():
     page = page_of([], has_more=False)
-    assert "Nothing matches these filters." in embeds.results_header(page, Filters(genres=("war",)))
-    assert embeds.results_embeds(page) == []
+    assert "Nothing matches these filters." in similar.results_header(page, Filters(genres=("war",)))
+    assert similar.results_embeds(page) == []
 
 
 def test_limits_hold_with_the_catalogs_longest_overviews_and_titles(extreme_cards):
@@ -239,20 +236,20 @@ def test_limits_hold_with_the_catalogs_longest_overviews_and_titles(extreme_card
         cards = extreme_cards[start : start + 5]
         for k in (5, 9):
             page = page_of((cards * 2)[:k], query=cards[0], series=extreme_cards, why="w" * 500)
-            content = embeds.results_header(page, Filters(genres=("drama",)))
-            built = embeds.results_embeds(page)
-            fd.check_message(message_of(content, built, layouts.results_view(cards[0], page, Filters(), ["drama"])))
+            content = similar.results_header(page, Filters(genres=("drama",)))
+            built = similar.results_embeds(page)
+            fd.check_message(message_of(content, built, similar.results_view(cards[0], page, Filters(), ["drama"])))
             assert sum(len(e) for e in built) <= 6000
             for e in built[:-1]:
                 assert e.description.split("\n")[1].endswith("…") or len(e.description) < 2000
-        card = embeds.title_embed(cards[0])
-        fd.check_message(message_of("", [card], layouts.card_view(cards[0])))
+        card = title.title_embed(cards[0])
+        fd.check_message(message_of("", [card], title.card_view(cards[0], similar.more_like_this_button(cards[0]))))
 
 
 def test_overviews_shrink_to_fit_6000_but_keep_whole_words(extreme_cards):
     long = [c for c in extreme_cards if len(c.overview or "") > 1000][:1] * 9
     page = page_of(long, series=[])
-    built = embeds.results_embeds(page, overview_limit=4000)
+    built = similar.results_embeds(page, overview_limit=4000)
     assert sum(len(e) for e in built) <= 6000 and len(built) == 9
     overview = built[0].description.split("\n")[1]
     assert overview.endswith("…") and long[0].overview.startswith(overview[:-1])
@@ -313,15 +310,15 @@ def test_the_hide_typed_on_similar_rides_in_the_custom_id_and_older_ids_still_de
     # A custom_id sent before the hide state existed: the same filters, the member's default.
     old = re.fullmatch(ids.SIMILAR_TEMPLATE, f"ml:sim:{ref}:3:ks,gscience-fiction,r7.5")
     assert ids.decode_filters(old["filters"]) == filters and ids.decode_hide(old["filters"]) is None
-    for text in ("hq", "h", "ks,hw,hn"):
+    for state in ("hq", "h", "ks,hw,hn"):
         with pytest.raises(ids.StateError):
-            ids.decode_hide(text)
+            ids.decode_hide(state)
 
 
 def test_bad_state_is_refused_cleanly():
-    for text in ("zz", "k", "kq", "a19x", "r11", "a2000,b1990", "gbad genre"):
+    for state in ("zz", "k", "kq", "a19x", "r11", "a2000,b1990", "gbad genre"):
         with pytest.raises(ids.StateError):
-            ids.decode_filters(text)
+            ids.decode_filters(state)
     with pytest.raises(ids.StateError):
         ids.encode_filters(Filters(genres=("sci:fi",)))
     assert ids.apply_refine(Filters(genres=("war",)), "k:show") == Filters(kind="show", genres=("war",))
@@ -339,7 +336,7 @@ def test_results_view_buttons_and_refine_options():
     query = simple_card()
     page = page_of([simple_card(title=f"F{i}") for i in range(5)], query=query, page=0, has_more=True)
     genres = [f"genre-{i}" for i in range(40)]
-    view = layouts.results_view(query, page, Filters(), genres)
+    view = similar.results_view(query, page, Filters(), genres)
     rows = view.to_components()
     fd.check_components(rows)
     prev, nxt = rows[0]["components"]
@@ -348,9 +345,9 @@ def test_results_view_buttons_and_refine_options():
     assert nxt["custom_id"] == ids.similar_id(query.ref, 1, Filters())
     options = rows[1]["components"][0]["options"]
     values = [o["value"] for o in options]
-    assert len(options) == layouts.MAX_REFINE_OPTIONS and values[:4] == ["k:movie", "k:show", "g:crime", "g:drama"]
+    assert len(options) == similar.MAX_REFINE_OPTIONS and values[:4] == ["k:movie", "k:show", "g:crime", "g:drama"]
     assert values[4:6] == ["g:genre-0", "g:genre-1"]
-    last = layouts.results_view(
+    last = similar.results_view(
         query, page_of([], page=3, has_more=False), Filters(kind="movie", genres=("crime",)), genres
     )
     prev, nxt = last.to_components()[0]["components"]
@@ -361,27 +358,36 @@ def test_results_view_buttons_and_refine_options():
 
 def test_pick_view_buttons_up_to_five_then_a_select():
     cands = [Candidate(simple_card(title="Cinderella", year=1900 + i), 90.0, "Cinderella") for i in range(30)]
-    few = layouts.pick_view(cands[:5], Filters()).to_components()
+    few = similar.which_one(cands[:5], Filters()).to_components()
     fd.check_components(few)
     assert [c["type"] for c in few[0]["components"]] == [2] * 5
     assert few[0]["components"][0]["label"] == "Cinderella (1900) · Movie"
-    many = layouts.pick_view(cands, Filters(kind="movie")).to_components()
+    many = similar.which_one(cands, Filters(kind="movie")).to_components()
     fd.check_components(many)
     (select,) = many[0]["components"]
     assert select["type"] == 3 and len(select["options"]) == 25
     assert select["options"][0]["value"] == cands[0].card.ref
     assert select["custom_id"] == ids.pick_select_id(Filters(kind="movie"))
-    cards_few = layouts.pick_view(cands[:2], Filters(), cards=True).to_components()
+    cards_few = title.which_one(cands[:2]).to_components()
     assert [c["custom_id"] for c in cards_few[0]["components"]] == [ids.card_id(c.card.ref) for c in cands[:2]]
-    (cards_select,) = layouts.pick_view(cands, Filters(), cards=True).to_components()[0]["components"]
+    (cards_select,) = title.which_one(cands).to_components()[0]["components"]
     assert cards_select["custom_id"] == ids.CARD_SELECT_ID and len(cards_select["options"]) == 25
 
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot" / "discord_app"
+COGS = "bot.discord_app.cogs."
+SHARED = ("widgets", "text", "filters", "ids", "translator")  # what the features share, beside them
+
+
+def _typing_only(tree: ast.Module) -> set[int]:
+    """The nodes under `if TYPE_CHECKING:` (imports for annotations: they never run)."""
+    blocks = [n for n in ast.walk(tree) if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"]
+    return {id(n) for block in blocks for stmt in block.body for n in ast.walk(stmt)}
 
 
 def discord_app_imports() -> dict[str, list[tuple[str, bool]]]:
-    """For each module of bot/discord_app: the bot.discord_app modules it imports, and whether at module level."""
+    """For each module of bot/discord_app: the bot.discord_app modules it imports when it runs (typing-only imports
+    left out), and whether at module level."""
     modules = {
         ".".join(("bot", "discord_app", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
             ".__init__"
@@ -392,12 +398,15 @@ def discord_app_imports() -> dict[str, list[tuple[str, bool]]]:
     for name, path in modules.items():
         tree = ast.parse(path.read_text())
         top = {id(node) for node in tree.body}
+        typing_only = _typing_only(tree)
         found: list[tuple[str, bool]] = []
         for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
-                # `from bot.discord_app import flows` imports the module bot.discord_app.flows
+                # `from bot.discord_app import widgets` imports the module bot.discord_app.widgets
                 targets = [
                     f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
                     for a in node.names
@@ -409,17 +418,34 @@ def discord_app_imports() -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
-def test_discord_app_imports_go_one_way_with_components_as_leaves():
+def outside_what_features_share(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(feature, module) for each import of a feature's that is not one of the shared modules (another feature, the
+    client), and (module, feature) for each module outside the features importing one."""
+    wrong = [
+        (m, t)
+        for m in graph
+        if m.startswith(COGS)
+        for t in graph[m]
+        if t.removeprefix("bot.discord_app.") not in SHARED
+    ]
+    return wrong + [(m, t) for m in graph if not m.startswith(COGS) for t in graph[m] if t.startswith(COGS)]
+
+
+def test_the_discord_app_is_grouped_by_feature_and_no_feature_imports_another():
     imports = discord_app_imports()
+    graph = {m: {t for t, _ in found} for m, found in imports.items()}
     # No import tucked inside a function to dodge a cycle.
     assert [(m, t) for m, found in imports.items() for t, at_top in found if not at_top] == []
-    # The buttons and selects depend on the custom_id codec only; they hand clicks to the bot's flows object.
-    assert {t for t, _ in imports["bot.discord_app.components"]} == {"bot.discord_app.ids"}
-    assert {t for t, _ in imports["bot.discord_app.ids"]} == set()
-    assert "bot.discord_app.components" in {t for t, _ in imports["bot.discord_app.layouts"]}
-    assert "bot.discord_app.layouts" in {t for t, _ in imports["bot.discord_app.flows"]}
-    # cogs -> flows -> layouts/embeds/ids -> components: no cycle anywhere in the package.
-    graph = {m: {t for t, _ in found} for m, found in imports.items()}
+    features = sorted(m for m in graph if m.startswith(COGS))
+    assert features == [COGS + f for f in ("help", "hidden", "similar", "title", "trakt")]
+    # A feature reads in one place: it imports only what the features share, never another feature (discord.py
+    # loads each as its own extension; /title reaches /similar's "More like this" through the bot), and nothing
+    # imports a feature (the client loads them by name).
+    assert outside_what_features_share(graph) == []
+    # The shared modules stack one way: ids and text at the bottom, then widgets, then filters.
+    shared = {m: {t.removeprefix("bot.discord_app.") for t in graph["bot.discord_app." + m]} for m in SHARED}
+    assert shared["ids"] == set() and shared["text"] == {"translator"}
+    assert shared["widgets"] <= {"ids", "text", "translator"} and "filters" not in shared["widgets"]
     done: set[str] = set()
 
     def visit(module: str, path: tuple[str, ...]) -> None:
@@ -433,20 +459,34 @@ def test_discord_app_imports_go_one_way_with_components_as_leaves():
         visit(module, ())
 
 
-def test_the_bots_flows_take_every_action_a_component_hands_off():
-    # Components know the flows only as the `ClickFlows` protocol (they must not import flows): a renamed method
-    # or parameter on one side would only show as a failing click.
-    actions = [n for n in vars(ClickFlows) if not n.startswith("_")]
-    assert sorted(actions) == ["card", "hidden_page", "hide", "outdated", "page", "pick", "refine", "restore"]
-    for name in actions:
-        wanted = list(inspect.signature(getattr(ClickFlows, name)).parameters)
-        assert list(inspect.signature(getattr(Flows, name)).parameters) == wanted, name
+def test_the_feature_check_can_fail():
+    graph = {COGS + "title": {COGS + "similar", "bot.discord_app.widgets"}, "bot.discord_app.client": {COGS + "help"}}
+    assert outside_what_features_share(graph) == [
+        (COGS + "title", COGS + "similar"),
+        ("bot.discord_app.client", COGS + "help"),
+    ]
+    # An import for annotations only is not one: it never runs (how /title names the similar cog's type).
+    typing_only = ast.parse(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.discord_app.cogs import x\n"
+    )
+    assert {type(n) for n in ast.walk(typing_only) if id(n) in _typing_only(typing_only)} >= {ast.ImportFrom}
+
+
+def test_each_custom_id_format_is_answered_by_one_features_item():
+    """Every format a component's custom_id can have is answered by exactly one button or select, registered by
+    the feature that sends it; anything else by the client's `UnknownComponent`."""
+    from bot.discord_app.cogs import hidden
+    from bot.discord_app.widgets import UnknownComponent
+
+    items = [*similar.ITEMS, *title.ITEMS, *hidden.ITEMS]
+    assert sorted(item.__discord_ui_compiled_template__.pattern for item in items) == sorted(ids.FORMATS)
+    assert UnknownComponent.__discord_ui_compiled_template__.pattern == ids.UNKNOWN_TEMPLATE
 
 
 def test_no_match_and_help_texts():
-    text = embeds.no_match_text("Heatt", [simple_card()])
-    assert text.startswith("No title matches “Heatt”. Did you mean:\n• Heat (1995) · Movie")
-    assert "Check the spelling" in embeds.no_match_text("qq", [])
-    assert embeds.cooldown_text("similar", 12.4) == "Easy there! You can use /similar again in 12 s."
-    fd.check_embeds([embeds.help_embed(5).to_dict()])
-    assert isinstance(embeds.help_embed(5), discord.Embed)
+    said = text.no_match_text("Heatt", [simple_card()])
+    assert said.startswith("No title matches “Heatt”. Did you mean:\n• Heat (1995) · Movie")
+    assert "Check the spelling" in text.no_match_text("qq", [])
+    assert text.cooldown_text("similar", 12.4) == "Easy there! You can use /similar again in 12 s."
+    fd.check_embeds([help.help_embed(5).to_dict()])
+    assert isinstance(help.help_embed(5), discord.Embed)

@@ -21,8 +21,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import terminal
-from bot.discord_app import embeds, ids
-from bot.discord_app.cogs import discord_filters, filter_options, make_filters
+from bot.discord_app import ids
+from bot.discord_app.filters import discord_filters, filter_options, filters_text, make_filters
 from bot.discord_app.options import option_problem
 from bot.rest import openapi
 from bot.rest.params import ParamError, filter_params, filters_from, parse_params
@@ -116,12 +116,11 @@ def test_the_rules_between_two_filters_are_said_in_the_users_words():
 
 
 def test_the_bots_own_commands_offer_exactly_the_declared_filters():
-    from bot.discord_app.cogs.discover import DiscoverCog
     from bot.discord_app.cogs.similar import SimilarCog
 
     similar = [p.name for p in SimilarCog.similar.parameters]
     assert similar == ["title", *(s.discord.name for s in discord_filters("similar")), "private", "hide"]
-    discover = [p.name for p in DiscoverCog.discover.parameters]
+    discover = [p.name for p in SimilarCog.discover.parameters]
     assert discover == ["description", *(s.discord.name for s in discord_filters("discover")), "private"]
 
 
@@ -142,7 +141,7 @@ def test_a_declared_filter_rides_in_a_custom_id_and_back():
 
 
 def test_a_declared_filter_is_said_in_the_results_filters_line():
-    assert embeds.filters_text(WithDecade(kind="show", decade=1990)) == "shows only · from 1990"
+    assert filters_text(WithDecade(kind="show", decade=1990)) == "shows only · from 1990"
 
 
 # ------------------------------------------------------------------------------------------------ REST

@@ -71,10 +71,10 @@ def test_the_graph_sees_imports_inside_functions_and_relative_ones(tmp_path):
     fake = tmp_path / "x.py"
     fake.write_text(
         "from . import answers\nif TYPE_CHECKING:\n    import indexer\n\n"
-        "def f():\n    from bot.discord_app import flows\n"
+        "def f():\n    from bot.discord_app import widgets\n"
     )
     known = {**first_party_modules(), "morelike.x": fake}
-    assert imports_of(fake, "morelike.x", known) == {"morelike.answers", "bot.discord_app.flows"}
+    assert imports_of(fake, "morelike.x", known) == {"morelike.answers", "bot.discord_app.widgets"}
 
 
 def test_the_core_imports_neither_app():

@@ -257,15 +257,16 @@ async def test_the_english_catalogue_names_are_the_declared_names(tmp_path):
 
 @pytest.mark.parametrize("locale", i18n.LOCALES)
 def test_component_texts_and_help_fit_discords_limits_in_every_locale(locale):
-    from bot.discord_app import embeds
+    from bot.discord_app import text
+    from bot.discord_app.cogs.help import help_embed
 
     for key in ("button.previous", "button.next", "button.more_like_this"):
-        assert 1 <= len(i18n.tr(locale, key)) <= embeds.BUTTON_LABEL  # button labels: 80
+        assert 1 <= len(i18n.tr(locale, key)) <= text.BUTTON_LABEL  # button labels: 80
     for key in ("refine.movies", "refine.shows", "refine.both", "refine.any_genre"):
-        assert 1 <= len(i18n.tr(locale, key)) <= embeds.OPTION_TEXT  # select option labels: 100
+        assert 1 <= len(i18n.tr(locale, key)) <= text.OPTION_TEXT  # select option labels: 100
     for key in ("refine.placeholder", "pick.placeholder"):
         assert 1 <= len(i18n.tr(locale, key)) <= 150  # select placeholders
-    fd.check_embeds([embeds.help_embed(9, locale).to_dict()])
+    fd.check_embeds([help_embed(9, locale).to_dict()])
 
 
 def _command(**over) -> dict:
@@ -445,22 +446,22 @@ async def test_bad_input_is_one_ephemeral_sentence_in_the_users_locale(env):
 def test_engine_and_codec_refusals_are_said_in_the_users_locale():
     """What the bot refuses beyond the options' own checks: the engine's filter errors (worded in English by the
     engine: another locale gets the catalogue's sentence naming the option) and a filter the buttons cannot carry."""
-    from bot.discord_app import flows, ids
+    from bot.discord_app import ids, widgets
     from morelike.engine.types import EngineError, FilterError, Filters
 
-    english = flows.user_text(FilterError("year_min", "year_min (2000) is greater than year_max (1990)"))
+    english = widgets.user_text(FilterError("year_min", "year_min (2000) is greater than year_max (1990)"))
     assert english == "year_from (2000) is greater than year_to (1990)"  # the engine's words, the options' names
-    assert flows.user_text(FilterError("year_min", "x"), "fr").startswith("année_min a une valeur que cette")
-    assert flows.user_text(FilterError("page", "page 300 is past"), "ja").startswith("そのページは最初の1,000件")
-    assert flows.user_text(EngineError("The model cannot be loaded"), "de").startswith("MoreLike kann das gerade")
+    assert widgets.user_text(FilterError("year_min", "x"), "fr").startswith("année_min a une valeur que cette")
+    assert widgets.user_text(FilterError("page", "page 300 is past"), "ja").startswith("そのページは最初の1,000件")
+    assert widgets.user_text(EngineError("The model cannot be loaded"), "de").startswith("MoreLike kann das gerade")
     with pytest.raises(ids.StateError) as bad_value:
         ids.encode_filters(Filters(genres=("sci fi!",)))
     assert str(bad_value.value).startswith("genre cannot filter by “sci-fi!”")
-    assert flows.user_text(bad_value.value, "pt-BR").startswith("gênero não consegue filtrar por “sci-fi!”")
+    assert widgets.user_text(bad_value.value, "pt-BR").startswith("gênero não consegue filtrar por “sci-fi!”")
     with pytest.raises(ids.StateError) as too_many:
         ids.similar_id("a" * 10, 0, Filters(genres=("g" * 40,), exclude_genres=("x" * 40,)))
-    assert flows.user_text(too_many.value) == ENGLISH["error.too_many_filters"]
-    assert flows.user_text(too_many.value, "es-ES").startswith("Son más filtros de los que caben")
+    assert widgets.user_text(too_many.value) == ENGLISH["error.too_many_filters"]
+    assert widgets.user_text(too_many.value, "es-ES").startswith("Son más filtros de los que caben")
 
 
 @pytest.mark.parametrize("locale", ["ko", "xx-YY", "en-GB"])

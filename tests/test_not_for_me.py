@@ -11,7 +11,7 @@ import pytest
 
 from bot.discord_app import ids
 from bot.discord_app.client import create_bot
-from bot.discord_app.layouts import HIDDEN_PAGE_SIZE
+from bot.discord_app.cogs.hidden import HIDDEN_PAGE_SIZE
 from morelike.engine import Engine
 from morelike.members import MemberStore
 from tests.conftest import make_config

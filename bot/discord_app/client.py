@@ -22,11 +22,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.discord_app import embeds
-from bot.discord_app.components import DYNAMIC_ITEMS, reaches_an_item
-from bot.discord_app.flows import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Flows, send_error
+from bot.discord_app import text, widgets
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
 from bot.discord_app.translator import CatalogueTranslator, locale_of
+from bot.discord_app.widgets import ALREADY_ANSWERED, UNKNOWN_INTERACTION, UnknownComponent, reaches_an_item, send_error
 from morelike.members import MemberStore
 from morelike.settings import trakt_client_id, trakt_client_secret
 from morelike.trakt_user import MemberLinks, TokenBox, TraktUser, TraktUserError
@@ -35,14 +34,13 @@ log = logging.getLogger("bot.discord_app")
 
 SYNC_MARKER = "discord_commands.json"  # under the state dir: hash of the command tree last synced, per scope
 SEEN_INTERACTIONS = 4096  # interaction ids remembered to drop a second delivery (they arrive seconds apart)
-# The command cogs, one extension each (a module with `async def setup(bot)`), loaded by name at start the way
-# discord.py's own bots (Rapptz/RoboDanny) do: one that fails to load is logged and the others still serve.
+# The features, one cog and extension each (a module with `async def setup(bot)`: its commands, texts, buttons and
+# what their clicks do), loaded by name at start the way discord.py's own bots (Rapptz/RoboDanny) do: one that fails
+# to load is logged and the others still serve.
 EXTENSIONS = (
     "bot.discord_app.cogs.similar",
-    "bot.discord_app.cogs.discover",
     "bot.discord_app.cogs.title",
     "bot.discord_app.cogs.help",
-    "bot.discord_app.cogs.more_like_this",
     "bot.discord_app.cogs.hidden",
     "bot.discord_app.cogs.trakt",
 )
@@ -82,7 +80,7 @@ class MoreLikeTree(app_commands.CommandTree):
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         locale = locale_of(interaction)
         if garbled_options(options):  # before `interaction.command`: its lookup walks the options, and would raise
-            return embeds.garbled_options_text(str(data.get("name")), locale)
+            return text.garbled_options_text(str(data.get("name")), locale)
         command = interaction.command
         if not isinstance(command, app_commands.Command):  # unknown to this tree: discord.py says so itself
             return None
@@ -98,18 +96,18 @@ class MoreLikeTree(app_commands.CommandTree):
             return
         locale = locale_of(interaction)
         if isinstance(error, app_commands.CommandOnCooldown):
-            text = embeds.cooldown_text(name, error.retry_after, locale)
+            sentence = text.cooldown_text(name, error.retry_after, locale)
         elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
             # discord.py's own sentence (English): ours never reach it, the tree's check answers bad options first
-            text = str(error) or embeds.error_text(locale)
+            sentence = str(error) or text.error_text(locale)
         else:
             log.error("event=command_failed command=%s error=%r", name, original, exc_info=original)
-            text = embeds.error_text(locale)
+            sentence = text.error_text(locale)
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
+                await interaction.followup.send(sentence, ephemeral=True)
             else:
-                await interaction.response.send_message(text, ephemeral=True)
+                await interaction.response.send_message(sentence, ephemeral=True)
         except discord.HTTPException as exc:  # the interaction expired or was already answered
             log.warning("event=error_reply_failed command=%s status=%s", name, exc.status)
 
@@ -132,7 +130,6 @@ class _MoreLike:
         super().__init__(**self._client_options(config), **_bot_options(options))
         self.config = config
         self.engine = engine
-        self.flows = Flows(self)  # what every button and select hands its click to (components)
         # Each member's hidden titles, settings and Trakt link (under the state dir unless a test gives its own).
         self.members = members if members is not None else MemberStore.in_state_dir(config.state_dir)
         self.trakt_links = member_links(config, self.members)  # None: no TRAKT_CLIENT_ID, no /link trakt
@@ -166,7 +163,7 @@ class _MoreLike:
             str(data.get("custom_id"))[:100],
             data.get("component_type"),
         )
-        await self.flows.outdated(interaction, copy=True)
+        await widgets.outdated(interaction, copy=True)
 
     def first_delivery(self, interaction: discord.Interaction) -> bool:
         """False for an interaction already delivered (Discord may send one twice, e.g. replayed after a resume):
@@ -182,8 +179,8 @@ class _MoreLike:
     async def setup_hook(self) -> None:
         # Before the commands are synced: their names, descriptions and choices go out in every catalogue locale.
         await self.tree.set_translator(CatalogueTranslator())
-        await self.load_extensions()
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.load_extensions()  # each feature registers its own buttons and selects (its cog's cog_load)
+        self.add_dynamic_items(UnknownComponent)  # and a custom_id in no known format gets an answer too
         self._warm_task = asyncio.create_task(self.warm_up())  # runs on while the bot connects
         await self.sync_commands()
         if self.config.engine.reload_interval_s > 0:

@@ -47,7 +47,7 @@ CARD_SELECT_TEMPLATE = r"ml:cards"
 HIDE_TEMPLATE = rf"ml:hide:(?P<ref>{REF}):(?P<page>\d{{1,3}}):(?P<filters>{FILTERS})"
 HIDDEN_PAGE_TEMPLATE = r"ml:hid:(?P<page>\d{1,4})"
 RESTORE_TEMPLATE = r"ml:unhide:(?P<page>\d{1,4})"
-_KNOWN_FORMATS = (
+FORMATS = (
     SIMILAR_TEMPLATE,
     REFINE_TEMPLATE,
     PICK_TEMPLATE,
@@ -59,9 +59,9 @@ _KNOWN_FORMATS = (
     RESTORE_TEMPLATE,
 )
 # Every custom_id that is in none of the formats above (fullmatch: the lookahead refuses exactly the known ones).
-UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in _KNOWN_FORMATS))
+UNKNOWN_TEMPLATE = r"(?s)(?!(?:{})\Z).*".format("|".join(re.sub(r"\(\?P<\w+>", "(?:", t) for t in FORMATS))
 
-# /similar hide: -> its letter in the state (the choices themselves: `flows.HIDE_CHOICES`, made from these keys).
+# /similar hide: -> its letter in the state (the choices themselves: `cogs.similar.HIDE_CHOICES`, made from these keys).
 HIDE_CODES = {"watched": "w", "watchlist": "l", "nothing": "n"}
 _HIDE_NAMES = {v: k for k, v in HIDE_CODES.items()}
 HIDE_KEY = "h"
@@ -70,7 +70,7 @@ FILTERS_VALUE = re.compile(r"^[a-z0-9.\-]+$")  # what a filter value may contain
 
 class StateError(EngineError, ValueError):
     """State that cannot be carried in, or read back from, a custom_id; the message is one sentence. `said`:
-    what to tell a person instead, in their locale, when it is theirs to act on (see `flows.user_text`)."""
+    what to tell a person instead, in their locale, when it is theirs to act on (see `widgets.user_text`)."""
 
     def __init__(self, message: str, said: Reason | None = None) -> None:
         super().__init__(message)

@@ -5,7 +5,7 @@ Discord's client checks option types, bounds and choices before it sends anythin
 input: a hand-made request can carry `title: 12345`, `null`, a list or `private: "yes"`, or leave a required option
 out, and discord.py hands such values to the command as they are (a list where a number is declared even crashes
 its namespace, before any handler of ours runs). The answer to each is one sentence naming the option, from
-`embeds`, in the user's locale. Pure: a payload and a command's declared parameters in, a sentence or None out.
+`text`, in the user's locale. Pure: a payload and a command's declared parameters in, a sentence or None out.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 import discord
 from discord import app_commands
 
-from bot.discord_app import embeds
+from bot.discord_app import text
 from morelike import i18n
 from morelike.i18n import ENGLISH, number, tr
 
@@ -55,12 +55,12 @@ def _value_problem(command: str, param: app_commands.Parameter, value: object, l
     types_, wants_key = _OPTION_VALUES.get(param.type, ((str,), "wants.id"))
     wants = tr(locale, wants_key)
     if param.type is not OptionType.boolean and isinstance(value, bool):
-        return embeds.wrong_option_text(command, param.display_name, wants, value, locale)
+        return text.wrong_option_text(command, param.display_name, wants, value, locale)
     if not isinstance(value, types_) or (isinstance(value, float) and not math.isfinite(value)):
-        return embeds.wrong_option_text(command, param.display_name, wants, value, locale)
+        return text.wrong_option_text(command, param.display_name, wants, value, locale)
     if param.choices and value not in [c.value for c in param.choices]:
         names = ", ".join(_choice_name(c, locale) for c in param.choices)
-        return embeds.wrong_option_text(
+        return text.wrong_option_text(
             command, param.display_name, tr(locale, "wants.one_of", choices=names), value, locale
         )
     # For text, discord.py keeps the declared length bounds in min_value/max_value too.
@@ -72,7 +72,7 @@ def _value_problem(command: str, param: app_commands.Parameter, value: object, l
             wants = tr(locale, "wants.characters", low=low, high=high)
         else:
             wants = tr(locale, "wants.range", wants=wants, low=low, high=high)
-        return embeds.wrong_option_text(command, param.display_name, wants, value, locale)
+        return text.wrong_option_text(command, param.display_name, wants, value, locale)
     return None
 
 
@@ -89,26 +89,26 @@ def option_problem(
     be empty."""
     name = command.qualified_name
     if garbled_options(options):
-        return embeds.garbled_options_text(name, locale)
+        return text.garbled_options_text(name, locale)
     params = {p.display_name: p for p in command.parameters}
     given: dict[str, dict] = {}
     for option in options:
         if option["name"] not in params or option["name"] in given:
-            return embeds.garbled_options_text(name, locale)
+            return text.garbled_options_text(name, locale)
         given[option["name"]] = option
     for option_name, param in params.items():
         option = given.get(option_name)
         if option is None:
             if param.required and not autocomplete:
-                return embeds.missing_option_text(name, option_name, locale)
+                return text.missing_option_text(name, option_name, locale)
             continue
         value = option.get("value")
         if autocomplete and option.get("focused"):
             if not isinstance(value, str):
-                return embeds.wrong_option_text(name, option_name, tr(locale, "wants.text"), value, locale)
+                return text.wrong_option_text(name, option_name, tr(locale, "wants.text"), value, locale)
             continue
         if option.get("type") != param.type.value:  # discord.py reads the value by the type the payload gives
-            return embeds.garbled_options_text(name, locale)
+            return text.garbled_options_text(name, locale)
         problem = _value_problem(name, param, value, locale)
         if problem is not None:
             return problem

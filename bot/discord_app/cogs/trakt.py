@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import flows
+from bot.discord_app import widgets
 from bot.discord_app.translator import loc, locale_of
 from morelike.i18n import tr
 from morelike.trakt_user import TraktUserError
@@ -34,15 +34,15 @@ class TraktCog(commands.Cog):
         locale = locale_of(interaction)
         links = getattr(self.bot, "trakt_links", None)
         if links is None:
-            await flows.send_error(interaction, tr(locale, "link.not_configured"))
+            await widgets.send_error(interaction, tr(locale, "link.not_configured"))
             return
         if links.box is None:  # no key: tokens could not be stored encrypted, so none are asked for
-            await flows.send_error(interaction, tr(locale, "link.error.no_key"))
+            await widgets.send_error(interaction, tr(locale, "link.error.no_key"))
             return
         try:
             code = await links.trakt.device_code()
         except TraktUserError as exc:
-            await flows.send_error(interaction, flows.trakt_text(exc, locale))
+            await widgets.send_error(interaction, widgets.trakt_text(exc, locale))
             return
         minutes = max(1, code.expires_in // 60)
         text = tr(locale, "link.instructions", url=code.verification_url, code=code.user_code, minutes=minutes)
@@ -61,7 +61,7 @@ class TraktCog(commands.Cog):
             text = tr(locale, "link.linked_hiding" if hide_watched else "link.linked")
         except TraktUserError as exc:
             log.info("event=trakt_link_failed reason=%s", exc.reason)
-            text = flows.trakt_text(exc, locale)
+            text = widgets.trakt_text(exc, locale)
         except Exception as exc:  # the member is told; the log has the kind of failure, never a token
             log.warning("event=trakt_link_failed error=%s", type(exc).__name__)
             text = tr(locale, "link.error.unavailable")

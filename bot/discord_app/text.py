@@ -1,7 +1,7 @@
-"""Pure builders for what the bot says: message text and embeds, always within Discord's limits.
+"""What the bot says, within Discord's limits: the words every feature uses (labels, facts, error sentences).
 
-No Discord I/O here: every function takes engine values (`TitleCard`, `SimilarPage`, `Filters`) and returns
-strings or `discord.Embed` objects, so the wording and the limits are tested without a connection.
+Pure: engine values (`TitleCard`, `Candidate`, a `Reference`) in, strings out, so the wording and the limits are
+tested without a connection. Each feature's own texts and embeds live with it (cogs/); these are the shared ones.
 Discord's limits (developer docs, "Embed Limits"): title 256, description 4096, 25 fields, field name 256 and
 value 1024, footer 2048, author 256, 6000 characters over all the embeds of a message, 10 embeds a message;
 message content 2000; choice names 100; button labels 80; select option labels and descriptions 100.
@@ -12,18 +12,16 @@ catalog data (titles, synopses, genres, names) is shown as the catalog has it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import discord
 
 from bot.discord_app.translator import command_label, option_label
-from morelike.echo import ECHO, shorten
-from morelike.engine.filters import FilterSpec, genre_label, specs, values_of
+from morelike.echo import ECHO, shorten  # the features cut what they echo through here: one way (morelike.echo)
+from morelike.engine.filters import genre_label
 from morelike.engine.resolve import Reference
-from morelike.engine.types import Candidate, Filters, SimilarPage, TitleCard
-from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, watch_text, why_text
-from morelike.settings import DISCORD_MAX_PAGE_SIZE
+from morelike.engine.types import Candidate, TitleCard
+from morelike.i18n import ENGLISH, compact_count, number, or_list, tr, watch_text
 
 EMBED_TOTAL = 6000
 EMBED_TITLE = 256
@@ -32,11 +30,6 @@ CONTENT = 2000
 CHOICE_NAME = 100
 BUTTON_LABEL = 80
 OPTION_TEXT = 100
-OVERVIEW_IN_LIST = 300  # per result: enough to recognise a title, five of them stay readable
-OVERVIEW_ON_CARD = 1500
-# One embed per result, one kept for the "Same series" list, in a message of at most 10: the most results one page
-# can show, which `[discord] page_size` is validated against when bot.toml is read (morelike.settings).
-MAX_RESULTS = DISCORD_MAX_PAGE_SIZE
 ACCENT = discord.Colour(0x5865F2)
 
 
@@ -82,32 +75,6 @@ def genres_text(genres: Sequence[str]) -> str | None:
     return ", ".join(genre_label(g).title() for g in genres) or None
 
 
-def _shown_value(spec: FilterSpec, value: Any, locale: str) -> object:
-    if spec.type == "genre":
-        return genre_label(value)
-    return number(value, locale) if spec.type == "number" else value
-
-
-def filters_text(f: Filters, locale: str = ENGLISH) -> str:
-    """One short line describing active filters ("" when none), in declaration order, each in the words its
-    declaration names (`FilterSpec.shown`); a lower bound with its upper one set too is one range."""
-    parts: list[str] = []
-    said: set[str] = set()  # upper bounds already said in a range
-    for spec in specs(type(f)):
-        value = getattr(f, spec.field)
-        if spec.shown is None or value == spec.empty or spec.field in said:
-            continue
-        upper = getattr(f, spec.at_most) if spec.at_most else None
-        if spec.shown_range is not None and upper is not None:
-            parts.append(tr(locale, spec.shown_range, start=value, end=upper))
-            said.add(spec.at_most)
-            continue
-        for one in values_of(spec, value):
-            key = spec.shown[one] if isinstance(spec.shown, Mapping) else spec.shown
-            parts.append(tr(locale, key, value=_shown_value(spec, one, locale)))
-    return " · ".join(parts)
-
-
 def linked(card: TitleCard, limit: int = 200) -> str:
     """Markdown link to the title's page (plain bold without a URL); markdown in titles is escaped."""
     label = discord.utils.escape_markdown(shorten(title_label(card), limit).replace("[", "(").replace("]", ")"))
@@ -131,130 +98,6 @@ def facts_line(card: TitleCard, locale: str = ENGLISH) -> str:
 def embed_length(embed: discord.Embed) -> int:
     """Characters Discord counts toward the 6000 limit (title, description, fields, footer, author)."""
     return len(embed)
-
-
-def _result_embed(
-    rank: int, card: TitleCard, why: str, overview_limit: int, *, compact: bool = False, locale: str = ENGLISH
-) -> discord.Embed:
-    # `compact`: the fallback when nine results with absurdly long titles and reasons would pass 6000 even with
-    # no overview at all; each part then has a share small enough that the page always fits, whole.
-    title = shorten(f"{rank}. {title_label(card)}", 120 if compact else EMBED_TITLE)
-    facts = shorten(facts_line(card, locale), 150 if compact else 300)
-    why_line = f"*{shorten(why, 150 if compact else 300)}*" if why else ""
-    overview = shorten(card.overview, overview_limit) if overview_limit > 0 else ""
-    description = "\n".join(p for p in (facts, overview, why_line) if p)
-    embed = discord.Embed(title=title, url=card.url or None, description=description, colour=ACCENT)
-    if card.poster and card.poster.startswith(("https://", "http://")):
-        embed.set_thumbnail(url=card.poster)
-    return embed
-
-
-def series_embed(series: Sequence[TitleCard], budget: int = 1000, locale: str = ENGLISH) -> discord.Embed:
-    """The query's own series, whole (issue 19: a long franchise is listed, not cut at ten). One linked line per
-    title while they fit; a long franchise ("James Bond", 25 films) as one compact line of titles and years; past
-    even that, the first ones and how many more."""
-    lines: list[str] = []
-    used = 0
-    for card in series:
-        line = f"• {linked(card, 120)} · {kind_label(card.kind, locale)}"
-        if used + len(line) + 1 > budget - 20:
-            break
-        lines.append(line)
-        used += len(line) + 1
-    else:
-        return discord.Embed(
-            title=tr(locale, "series.title"), description="\n".join(lines), colour=discord.Colour.dark_grey()
-        )
-    compact: list[str] = []
-    used = 0
-    for card in series:
-        item = shorten(f"{card.title} ({card.year})" if card.year else card.title, 80)
-        if used + len(item) + 3 > budget - 30:
-            compact.append(tr(locale, "series.more", count=len(series) - len(compact)))
-            break
-        compact.append(item)
-        used += len(item) + 3
-    return discord.Embed(
-        title=tr(locale, "series.title_count", count=len(series)),
-        description=" · ".join(compact),
-        colour=discord.Colour.dark_grey(),
-    )
-
-
-def results_header(page: SimilarPage, filters: Filters, searched: str | None = None, locale: str = ENGLISH) -> str:
-    if page.query is not None:
-        head = tr(locale, "results.more_like", title=linked(page.query))
-    else:
-        head = tr(locale, "results.matching", text=shorten(searched or "", 200))
-    head += " · " + tr(locale, "results.page", page=page.page + 1)
-    active = filters_text(filters, locale)
-    if active:
-        head += "\n" + tr(locale, "results.filters", filters=shorten(active, 400))
-    if not page.items:
-        head += "\n" + tr(locale, "results.nothing_on_page" if page.page else "results.nothing")
-        if filters.active:
-            head += " " + tr(locale, "results.widen")
-    return shorten(head, CONTENT, keep_lines=True)
-
-
-def results_embeds(
-    page: SimilarPage, *, overview_limit: int = OVERVIEW_IN_LIST, locale: str = ENGLISH
-) -> list[discord.Embed]:
-    """One embed per recommendation (numbered across pages), plus "Same series" on the first page.
-
-    Overviews shrink until the message fits Discord's 6000-character total, so long overviews and long titles
-    never make a send fail. Every result of the page is shown: a page holds at most MAX_RESULTS (the page size is
-    checked at start), so none is dropped to fit and the next page starts right after this one's last.
-    """
-    items = page.items
-    if len(items) > MAX_RESULTS:
-        raise ValueError(f"a result page shows at most {MAX_RESULTS} titles, got {len(items)}")
-    series = page.series if page.page == 0 else []
-    start = page.page * page.k
-    limit = overview_limit
-    compact = False
-    while True:
-        embeds = [
-            _result_embed(start + i + 1, r.card, why_text(r.why, locale), limit, compact=compact, locale=locale)
-            for i, r in enumerate(items)
-        ]
-        if series:
-            embeds.append(series_embed(series, locale=locale))
-        total = sum(embed_length(e) for e in embeds)
-        if total <= EMBED_TOTAL or compact:
-            break
-        if limit == 0:
-            compact = True  # 9 x (120 + 150 + 152) + the series' 1000 stays under 6000
-        else:
-            limit = max(0, limit - max(20, (total - EMBED_TOTAL) // max(1, len(items)) + 1))
-    return embeds
-
-
-def title_embed(card: TitleCard, locale: str = ENGLISH) -> discord.Embed:
-    """The card of one title (/title)."""
-    embed = discord.Embed(
-        title=shorten(title_label(card), EMBED_TITLE),
-        url=card.url or None,
-        description=shorten(card.overview, OVERVIEW_ON_CARD) or tr(locale, "card.no_overview"),
-        colour=ACCENT,
-    )
-    embed.add_field(name=tr(locale, "card.kind"), value=kind_label(card.kind, locale))
-    for key, value in (
-        ("card.runtime", runtime_text(card.runtime, locale)),
-        ("card.rating", rating_text(card.rating, card.votes, locale)),
-        ("card.genres", genres_text(card.genres)),
-        ("card.directors", ", ".join(card.directors[:5])),
-        ("card.cast", ", ".join(card.cast[:8])),
-        ("card.original_title", card.original_title if card.original_title != card.title else None),
-        ("card.language", card.language),
-        ("card.country", card.country),
-        ("card.watch", watch_text(card.watch, locale)),
-    ):
-        if value:  # the cast list is long: a full-width field of its own
-            embed.add_field(name=tr(locale, key), value=shorten(value, FIELD_VALUE), inline=key != "card.cast")
-    if card.poster and card.poster.startswith(("https://", "http://")):
-        embed.set_thumbnail(url=card.poster)
-    return embed
 
 
 DID_YOU_MEAN = 3  # looser matches named under "Which one?": enough to catch "The Heat", few enough to read
@@ -352,10 +195,6 @@ def unknown_reference_text(reference: Reference | str, locale: str = ENGLISH) ->
     return tr(locale, "error.unknown_reference", reference=shorten(named, 150))
 
 
-def unknown_genre_text(genre: str, option: str, locale: str = ENGLISH) -> str:
-    return tr(locale, "error.unknown_genre", genre=shorten(genre, ECHO), option=option_label(option, locale))
-
-
 def no_match_text(text: str, suggestions: Sequence[TitleCard], locale: str = ENGLISH) -> str:
     out = tr(locale, "error.no_match", text=shorten(text, 200))
     if suggestions:
@@ -428,30 +267,3 @@ def error_text(locale: str = ENGLISH) -> str:
 
 
 ERROR_TEXT = error_text()
-
-
-def similar_filters() -> list[str]:
-    """What /help lists as /similar's filters: its filter options, in their order (the declaration's)."""
-    return [spec.discord.name for spec in specs(Filters) if spec.discord is not None]
-
-
-def help_embed(page_size: int, locale: str = ENGLISH) -> discord.Embed:
-    def usage(command: str, option: str) -> str:
-        return f"/{command_label(command, locale)} {option_label(option, locale)}"
-
-    embed = discord.Embed(title=tr(locale, "help.title"), description=tr(locale, "help.description"), colour=ACCENT)
-    filters = ", ".join(option_label(name, locale) for name in similar_filters())
-    similar = tr(
-        locale,
-        "help.similar",
-        filters=filters,
-        page_size=page_size,
-        previous=tr(locale, "button.previous"),
-        next=tr(locale, "button.next"),
-        private=option_label("private", locale),
-    )
-    embed.add_field(name=usage("similar", "title"), value=similar, inline=False)
-    embed.add_field(name=usage("discover", "description"), value=tr(locale, "help.discover"), inline=False)
-    embed.add_field(name=usage("title", "title"), value=tr(locale, "help.title_card"), inline=False)
-    embed.set_footer(text=tr(locale, "help.footer"))
-    return embed
