@@ -100,7 +100,7 @@ def test_collection_wins_over_names():
 
 
 def _csr(lists):
-    from morelike.engine.snapshot import IdLists
+    from morelike.idlists import IdLists
 
     return IdLists.from_lists(lists)
 
@@ -498,7 +498,8 @@ def test_shared_people_do_not_make_a_title_of_another_named_series_a_sibling():
     The Conjuring's "same series". Two named series made by the same people are two series (and may be one family);
     a title of no named series still joins by people ("Raiders of the Lost Ark" for the Indiana Jones films)."""
     from morelike.engine.franchise import siblings
-    from morelike.engine.snapshot import IdLists, Snapshot
+    from morelike.engine.snapshot import Columns, Snapshot
+    from morelike.idlists import IdLists
 
     rng = np.random.default_rng(11)
     haunting = rng.standard_normal(24)
@@ -514,12 +515,14 @@ def test_shared_people_do_not_make_a_title_of_another_named_series_a_sibling():
     empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
     snap = Snapshot(
         build_id="t", manifest={"model": "t", "count": n, "dimensions": 24}, vectors=vecs.astype(np.float16),
-        index=None, ids=[f"t-{i}" for i in range(n)], refs=[f"{i:010d}" for i in range(n)], titles=titles,
-        kinds=np.zeros(n, np.int8), years=np.asarray([2013, 2016, 2010, 2013, 2007] + [1990] * 2000, np.int16),
-        runtimes=np.full(n, -1, np.int32), ratings=np.full(n, np.nan, np.float32), votes=np.full(n, -1, np.int64),
-        popularity=np.zeros(n, np.float32), lang_codes=np.full(n, -1, np.int16), languages=[],
-        genre_bits=np.zeros(n, np.uint64), genre_names=[], cast=IdLists(ptr, ids), directors=empty,
-        people_names=["James Wan", "Patrick Wilson"],
+        index=None, columns=Columns(
+            ids=[f"t-{i}" for i in range(n)], refs=[f"{i:010d}" for i in range(n)], titles=titles,
+            kinds=np.zeros(n, np.int8), years=np.asarray([2013, 2016, 2010, 2013, 2007] + [1990] * 2000, np.int16),
+            runtimes=np.full(n, -1, np.int32), ratings=np.full(n, np.nan, np.float32), votes=np.full(n, -1, np.int64),
+            popularity=np.zeros(n, np.float32), lang_codes=np.full(n, -1, np.int16), languages=[],
+            genre_bits=np.zeros(n, np.uint64), genre_names=[], cast=IdLists(ptr, ids), directors=empty,
+            people_names=["James Wan", "Patrick Wilson"],
+        ),
     )  # fmt: skip
     got = {titles[k] for k in siblings(snap, 0)}
     assert "The Conjuring 2" in got

@@ -2,7 +2,7 @@
 
     <published>/current -> builds/<build_id>/   (a symlink, swapped atomically by the writer)
     <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, neighbours.npy, near.npy,
-                                   manifest.json}
+                                   precomputed/*.npy, manifest.json}
 
 The writer (`morelike.build.writer`) makes builds and the reader (`morelike.build.reader`) opens them; both take the
 names from here, so neither imports the other.
@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FORMAT_VERSION = 6  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
+FORMAT_VERSION = 7  # 2: titles.story_chars; 3: neighbours.npy (each title's nearest stories, int32, -1 padded), and
 # norm_title no longer drops "die" as an article; 4: titles.story_names (the synopsis's proper names, for franchises)
 # and near.npy; 5: titles.aliases (other names, JSON), and norm_title keeps kana voicing and composed hangul;
-# 6: titles.anime (morelike.catalog.watch.is_anime, 0/1)
+# 6: titles.anime (morelike.catalog.watch.is_anime, 0/1); 7: precomputed/ (the franchise graph, works and fame,
+# morelike.build.precomputed), which the snapshot computed at every load before
 CURRENT = "current"
 BUILDS = "builds"
 DB_FILE, INDEX_FILE, VECTORS_FILE, MANIFEST_FILE = "catalog.sqlite", "index.usearch", "vectors.npy", "manifest.json"
@@ -24,6 +25,7 @@ NEIGHBOURS_FILE = "neighbours.npy"
 # The free-text space (optional; `[model] free_text`): the catalog's texts under /discover's model, and their index.
 TEXT_VECTORS_FILE, TEXT_INDEX_FILE = "text_vectors.npy", "text.usearch"
 NEAR_FILE = "near.npy"  # format 4: per title, the cosine its nearest 0.5 % of the catalog sample reaches (f32)
+PRECOMPUTED_DIR = "precomputed"  # format 7: what the build computes once for the snapshot (morelike.build.precomputed)
 DTYPES = ("f16", "f32", "i8")
 
 

@@ -25,11 +25,13 @@ from morelike.build.layout import (
     MANIFEST_FILE,
     NEAR_FILE,
     NEIGHBOURS_FILE,
+    PRECOMPUTED_DIR,
     TEXT_INDEX_FILE,
     TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
 )
+from morelike.build.precomputed import Precomputed
 
 
 class PublishedError(RuntimeError):
@@ -56,6 +58,9 @@ class Published:
     neighbours: np.ndarray | None = None  # memory-mapped (count, k) int32, each title's nearest; None: not stored
     near: np.ndarray | None = None  # (count,) f32: the cosine of each title's nearest 0.5 % (format 4)
     free_text: FreeTextSpace | None = None  # /discover's own space, when the build has one
+    # What the build computed once for the snapshot (format 7: the franchise graph, works, fame); None: the
+    # snapshot computes it from its columns (as every load did before format 7)
+    precomputed: Precomputed | None = None
 
     @property
     def build_id(self) -> str:
@@ -125,10 +130,11 @@ def open_published(
         k = int(manifest.get("neighbours") or 0)
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         near = np.load(build / NEAR_FILE)
+        precomputed = Precomputed.load(build / PRECOMPUTED_DIR, int(manifest["count"]))
         free_text = _free_text(build, manifest)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-    except (OSError, ValueError, RuntimeError, sqlite3.Error) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, sqlite3.Error) as exc:
         raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
     try:
         db.execute("SELECT 1 FROM titles LIMIT 1")  # reads the schema now, while the file is surely there
@@ -144,7 +150,7 @@ def open_published(
     if not _fits(vectors, index, count, manifest["dimensions"]) or bad_neighbours or bad_near or bad_free_text:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text)
+    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed)
 
 
 def _free_text(build: Path, manifest: dict) -> FreeTextSpace | None:

@@ -45,12 +45,14 @@ from morelike.build.layout import (
     MANIFEST_FILE,
     NEAR_FILE,
     NEIGHBOURS_FILE,
+    PRECOMPUTED_DIR,
     TEXT_INDEX_FILE,
     TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
     published_manifest,
 )
+from morelike.build.precomputed import Precomputed
 from morelike.catalog.documents import story_chars, story_names
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
@@ -431,6 +433,12 @@ def publish(
         derived.update(f"free_text={text_model}".encode())
         derived.update(text_stored.tobytes())
     derived.update(json.dumps([chars, list(names)], ensure_ascii=False).encode("utf-8"))
+    # What "among this title's nearest 0.5 %" means for each title (the franchise rules read it), and what the
+    # snapshot would otherwise compute at every load (the franchise graph, works, fame): made once, here. Hashed
+    # into the content, so a change to the rules that made them publishes a build of the same catalog again.
+    near = nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE)
+    precomputed = Precomputed.of_titles(titles, stored, names, near)
+    derived.update(precomputed.digest())
     content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)
     live = current_build(published_dir)
@@ -469,9 +477,8 @@ def publish(
         if table is not None:
             np.save(tmp / NEIGHBOURS_FILE, table)
         _log_reachability(titles, unreachable, check)
-        # What "among this title's nearest 0.5 %" means for each title: the franchise rules read it at every load
-        # and for every series list; computed here once (about 2 s for the bundled catalog).
-        np.save(tmp / NEAR_FILE, nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE))
+        np.save(tmp / NEAR_FILE, near)
+        precomputed_files = precomputed.save(tmp / PRECOMPUTED_DIR)
         del index
         text_files: tuple[str, ...] = ()
         if text_stored is not None:
@@ -507,6 +514,9 @@ def publish(
         files = (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else []))
         for name in (*files, *text_files):
             _fsync_path(tmp / name)
+        for path in precomputed_files:
+            _fsync_path(path)
+        _fsync_path(tmp / PRECOMPUTED_DIR)
         _fsync_path(tmp)
         final = builds / build_id
         os.rename(tmp, final)

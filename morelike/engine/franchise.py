@@ -5,8 +5,6 @@ the franchise graph a snapshot holds (`morelike.franchise.graph`, made over the 
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from morelike.franchise.graph import (
@@ -64,16 +62,12 @@ def is_sibling(
     return cosine >= remake_min or shared_people or people_link
 
 
-# Per snapshot (weakly keyed): a fixed sample of the catalog's vectors, what "close for this query" is read from.
-_SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def sample_vectors(snap) -> np.ndarray:
-    """The snapshot's sample vectors (f32), read once."""
-    sample = _SAMPLES.get(snap)
-    if sample is None:
-        sample = _SAMPLES[snap] = np.asarray(snap.vectors[catalog_sample(snap.n)], dtype=np.float32)
-    return sample
+    """The snapshot's sample vectors (f32), read once and kept with the snapshot (`Snapshot.derived`): a fixed
+    sample of the catalog's vectors, what "close for this query" is read from."""
+    return snap.derived.cached(
+        "sample_vectors", lambda: np.asarray(snap.vectors[catalog_sample(snap.n)], dtype=np.float32)
+    )
 
 
 def prepare(snap) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,8 +63,8 @@ ROWS_CACHE_BUDGET = 32 << 20  # all cached rows of one snapshot together
 class _SearchState:
     """What search keeps per snapshot: the filter masks it built, and the lock around the HNSW index.
 
-    Held here, weakly keyed by the snapshot, so it is dropped with the snapshot after a hot reload and the snapshot
-    itself stays plain data."""
+    Held by the snapshot (`Snapshot.derived`, with its other caches), so it goes with the snapshot after a hot
+    reload."""
 
     def __init__(self) -> None:
         self.filters: OrderedDict = OrderedDict()  # Filters -> [mask, passing keys, their vectors or None]
@@ -74,16 +73,8 @@ class _SearchState:
         self.index_lock = threading.Lock()  # usearch's expansion_search is per index: set+search together
 
 
-_STATES: weakref.WeakKeyDictionary[Snapshot, _SearchState] = weakref.WeakKeyDictionary()
-_STATES_LOCK = threading.Lock()
-
-
 def _state(snap: Snapshot) -> _SearchState:
-    with _STATES_LOCK:
-        state = _STATES.get(snap)
-        if state is None:
-            state = _STATES[snap] = _SearchState()
-        return state
+    return snap.derived.cached("search", _SearchState)
 
 
 def filter_mask(snap: Snapshot, f: Filters) -> np.ndarray | None:

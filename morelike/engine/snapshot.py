@@ -5,6 +5,11 @@ metadata that filters and ranking touch lives in small typed arrays, people are 
 arrays), and full cards (overview, poster, full cast) are read from the build's SQLite file on demand and kept
 in a small LRU cache. A Snapshot never changes after it is built; a hot reload builds a new one.
 
+What a catalog-wide computation makes (the franchise graph, one id per work, each title's fame) is read from the
+build (morelike.build.precomputed), made once at publish. What the snapshot still derives itself is in one place,
+`Derived`: lookups (by id, ref and genre name; person -> titles), the ranking's elementwise prior columns, and the
+caches its queries fill.
+
 A loaded Snapshot owns its build's catalog connection, opened once with the build (so the cards stay readable
 even after a later publish prunes the build's folder) and closed by `close()` or, at the latest, when the last
 user of the snapshot lets go of it (a hot reload leaves in-flight answers on the old snapshot).
@@ -21,20 +26,21 @@ import sqlite3
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
 import numpy as np
 
+from morelike.build.precomputed import Precomputed
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KIND_CODE, KINDS
 from morelike.catalog.watch import Offer, offers, service_bits
 from morelike.engine.types import TitleCard
-from morelike.franchise.graph import LEAD_CAST, family_links, group_ids, people_links, phrase_series
-from morelike.franchise.titles import numbered_stems, stems
+from morelike.franchise.graph import LEAD_CAST
+from morelike.idlists import IdLists
 
 if TYPE_CHECKING:
     from usearch.index import Index
@@ -50,56 +56,6 @@ _LOAD_COLUMNS = (
     '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars, '
     "story_names, rating_source, anime, sources"
 )
-
-
-@dataclass
-class IdLists:
-    """One list of int ids per row, as CSR arrays: title -> people (name ids), person -> titles, series -> titles.
-    A few MB for the whole catalog."""
-
-    ptr: np.ndarray  # int32, len n+1
-    ids: np.ndarray  # int32
-
-    def of(self, key: int) -> np.ndarray:
-        return self.ids[self.ptr[key] : self.ptr[key + 1]]
-
-    @classmethod
-    def from_lists(cls, lists: Sequence[Sequence[int]]) -> IdLists:
-        """Row i lists `lists[i]`."""
-        ptr = np.zeros(len(lists) + 1, dtype=np.int32)
-        np.cumsum([len(x) for x in lists], out=ptr[1:])
-        flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(ptr[-1]))
-        return cls(ptr, flat)
-
-    def inverted(self, n_ids: int) -> IdLists:
-        """The other way round: id -> the rows that list it (person -> titles)."""
-        counts = np.diff(self.ptr)
-        keys = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        ids = self.ids
-        order = np.argsort(ids, kind="stable")
-        ptr = np.zeros(n_ids + 1, dtype=np.int32)
-        np.cumsum(np.bincount(ids, minlength=n_ids), out=ptr[1:])
-        return IdLists(ptr, keys[order])
-
-
-def _kin(nodes: np.ndarray, links: np.ndarray) -> IdLists:
-    """Node -> the other nodes a link of `links` (key pairs) touches directly, ascending."""
-    a, b = nodes[links[:, 0]].astype(np.int64), nodes[links[:, 1]].astype(np.int64)
-    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
-    width = int(nodes.max(initial=0)) + 1
-    codes = np.unique(src[src != dst] * width + dst[src != dst])
-    ptr = np.zeros(width + 1, dtype=np.int64)
-    np.cumsum(np.bincount(codes // width, minlength=width), out=ptr[1:])
-    return IdLists(ptr.astype(np.int32), (codes % width).astype(np.int32))
-
-
-def _members(groups: np.ndarray) -> IdLists:
-    """Group id -> its keys, ascending (ids from `franchise.group_ids`; -1, alone, is left out)."""
-    grouped = np.flatnonzero(groups >= 0)
-    order = grouped[np.argsort(groups[grouped], kind="stable")]
-    ptr = np.zeros(int(groups.max(initial=-1)) + 2, dtype=np.int64)
-    np.cumsum(np.bincount(groups[grouped], minlength=len(ptr) - 1), out=ptr[1:])
-    return IdLists(ptr.astype(np.int32), order.astype(np.int32))
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -170,23 +126,105 @@ def _close_under(db: sqlite3.Connection, lock: threading.RLock) -> None:
         db.close()
 
 
-def fame(votes: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """Per title, how well known it is: the share of titles rated by the same source (`rating_source`) that have
-    fewer votes, in (0, 1]; 0 for a title without votes. Raw counts are not comparable across sources (an IMDb
-    count is ~100x a TMDB one: "Heat" (1995) has 5,629 TMDB votes, "Batman" (1989) 370,675 IMDb votes), and a fan's
-    answers are the well-known titles of a kind (bench/README.md, issue 19)."""
-    out = np.zeros(len(votes), dtype=np.float32)
-    for code in np.unique(sources):
-        rows = np.flatnonzero((sources == code) & (votes > 0))
-        if len(rows):
-            counts = np.sort(votes[rows])  # equal counts get equal fame
-            out[rows] = np.searchsorted(counts, votes[rows], side="right").astype(np.float32) / len(rows)
-    return out
+T = TypeVar("T")
+
+
+@dataclass
+class Columns:
+    """A catalog's per-title data as a snapshot holds it (row i = key i): what `Snapshot.load` reads from the build's
+    catalog, or what `Snapshot.synthetic` is given."""
+
+    ids: list[str]
+    refs: list[str]
+    titles: list[str]
+    kinds: np.ndarray  # int8, KIND_CODE
+    years: np.ndarray  # int16, 0: unknown
+    runtimes: np.ndarray  # int32, -1: unknown
+    ratings: np.ndarray  # f32, nan: unknown
+    votes: np.ndarray  # int64, -1: unknown
+    popularity: np.ndarray  # f32
+    lang_codes: np.ndarray  # int16, an index into `languages`; -1: unknown
+    languages: list[str]
+    genre_bits: np.ndarray  # uint64, bit i: genre_names[i]
+    genre_names: list[str]
+    cast: IdLists  # title -> person ids (into `people_names`), billing order
+    directors: IdLists
+    people_names: list[str]
+    collections: list[str | None] | None = None  # None: no title has one
+    extra: dict | None = None  # id fields the resolver needs (imdb/trakt/tmdb), per key
+    norms: list[str] | None = None  # normalised titles (morelike.catalog.normalize), when the build has them
+    # Whether each title has a real synopsis (morelike.catalog.documents.story_chars); None (synthetic data): all do.
+    story: np.ndarray | None = None
+    # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
+    story_names: list[str] | None = None
+    vote_sources: np.ndarray | None = None  # int16, one code per rating source; None: one source
+    # Per title: anime or not (the build's titles.anime), and the services it was on (bits of SERVICE_BIT).
+    anime: np.ndarray | None = None
+    services: np.ndarray | None = None
+
+
+class Derived:
+    """What a snapshot derives itself rather than reads from its build, in one place: lookups (by id, ref and genre
+    name; person -> titles, whose person ids are interned as the catalog is read), the ranking's prior columns that
+    are elementwise views of the votes and ratings, and the caches its queries fill (`cached`: the catalog sample,
+    the filter planner's masks and index lock). Held by the snapshot, so all of it goes with the snapshot after a
+    hot reload. A catalog-wide computation belongs in the build instead (morelike.build.precomputed)."""
+
+    def __init__(self, columns: Columns) -> None:
+        votes, ratings = columns.votes, columns.ratings
+        # The ranking's per-title prior columns (morelike/engine/rank.py; `fame`, which sorts, is precomputed).
+        self.rated = (votes > 0).astype(np.float32)
+        self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
+        self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
+        self.genre_bit = {g: 1 << i for i, g in enumerate(columns.genre_names)}
+        self.key_by_id = {v: i for i, v in enumerate(columns.ids)}
+        self.key_by_ref = {v: i for i, v in enumerate(columns.refs)}
+        n_people = len(columns.people_names)
+        self.cast_titles = columns.cast.inverted(n_people)  # person -> titles: the boost's candidates
+        self.director_titles = columns.directors.inverted(n_people)
+        self._caches: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, name: str, make: Callable[[], T]) -> T:
+        """The snapshot's cache `name`, made by `make` on first use (once, whichever thread asks first)."""
+        hit = self._caches.get(name)
+        if hit is None:
+            with self._lock:
+                hit = self._caches.get(name)
+                if hit is None:
+                    hit = self._caches[name] = make()
+        return hit
+
+    def for_view(self) -> Derived:
+        """The same lookups with empty caches, for a view of the snapshot over other vectors (`free_text_view`):
+        its sample and filter caches hold rows of those vectors."""
+        view = copy.copy(self)
+        view._caches, view._lock = {}, threading.Lock()
+        return view
+
+
+def _computed(columns: Columns, vectors: np.ndarray, near: np.ndarray | None) -> Precomputed:
+    """What a build would have stored for these columns: for a snapshot over generated data, which has no build."""
+    n = len(columns.ids)
+    return Precomputed.compute(
+        titles=columns.titles,
+        norms=columns.norms if columns.norms is not None else [normalize_title(t) for t in columns.titles],
+        collections=columns.collections,
+        cast=columns.cast,
+        directors=columns.directors,
+        kinds=columns.kinds,
+        years=columns.years,
+        votes=columns.votes,
+        vote_sources=columns.vote_sources if columns.vote_sources is not None else np.zeros(n, np.int16),
+        vectors=_private_view(vectors),
+        story_names=columns.story_names,
+        near=near,
+    )
 
 
 class Snapshot:
-    """An immutable view of one build. Build with `Snapshot.load(published)` (or the constructor for synthetic
-    data in bench/)."""
+    """An immutable view of one build. Build with `Snapshot.load(published)` (or `Snapshot.synthetic` for generated
+    data in bench/ and the tests)."""
 
     def __init__(
         self,
@@ -195,43 +233,20 @@ class Snapshot:
         manifest: dict,
         vectors: np.ndarray,
         index: Index | None,
-        ids: list[str],
-        refs: list[str],
-        titles: list[str],
-        kinds: np.ndarray,
-        years: np.ndarray,
-        runtimes: np.ndarray,
-        ratings: np.ndarray,
-        votes: np.ndarray,
-        popularity: np.ndarray,
-        lang_codes: np.ndarray,
-        languages: list[str],
-        genre_bits: np.ndarray,
-        genre_names: list[str],
-        cast: IdLists,
-        directors: IdLists,
-        people_names: list[str],
-        collections: list[str | None] | None = None,
-        extra: dict | None = None,
-        norms: list[str] | None = None,
-        story: np.ndarray | None = None,
+        columns: Columns,
+        precomputed: Precomputed | None = None,
+        neighbours: np.ndarray | None = None,
+        near: np.ndarray | None = None,
+        free_text: FreeTextSpace | None = None,
+        db: sqlite3.Connection | None = None,
         db_path: Path | None = None,
         build_dir: Path | None = None,
-        db: sqlite3.Connection | None = None,
         expansion_search: int | None = None,
-        neighbours: np.ndarray | None = None,
-        story_names: list[str] | None = None,
-        near: np.ndarray | None = None,
-        vote_sources: np.ndarray | None = None,
-        free_text: FreeTextSpace | None = None,
-        anime: np.ndarray | None = None,
-        services: np.ndarray | None = None,
     ) -> None:
-        self.build_id = build_id
+        """`precomputed`: what the build stored for these columns (None: computed here, for generated data)."""
+        self.build_id, self.manifest, self.build_dir = build_id, manifest, build_dir
         self.free_text = free_text  # /discover's space (morelike.build.reader); None: free text uses the story one
         self._free_text_view: Snapshot | None = None
-        self.manifest = manifest
-        self.build_dir = build_dir
         self.vectors = vectors
         self.index = index
         # (n, k) int32, each title's nearest by content, -1 padded (morelike/build/writer.py); None: not stored.
@@ -239,78 +254,33 @@ class Snapshot:
         # (n,) f32: the cosine each title's nearest 0.5 % of the catalog reaches (the build's near.npy); None: the
         # franchise rules read it off the catalog sample themselves.
         self.near = near
-        self.n = len(ids)
-        self.ids, self.refs, self.titles = ids, refs, titles
-        self.kinds, self.years, self.runtimes = kinds, years, runtimes
-        self.ratings, self.votes, self.popularity = ratings, votes, popularity
-        self.lang_codes, self.languages = lang_codes, languages
-        self.genre_bits, self.genre_names = genre_bits, genre_names
-        # Whether each title has a real synopsis (morelike.catalog.documents.story_chars); synthetic data: all do.
-        self.story = story if story is not None else np.ones(self.n, dtype=bool)
-        # Per title: anime or not (the build's titles.anime), and the services it was on (bits of SERVICE_BIT).
-        self.anime = anime if anime is not None else np.zeros(self.n, dtype=bool)
-        self.services = services if services is not None else np.zeros(self.n, dtype=np.uint16)
-        # The ranking's per-title prior columns (morelike/engine/rank.py), computed once per build.
-        self.rated = (votes > 0).astype(np.float32)
-        self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
-        self.fame = fame(votes, vote_sources if vote_sources is not None else np.zeros(self.n, np.int16))
-        self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
-        self.genre_bit = {g: 1 << i for i, g in enumerate(genre_names)}
-        self.cast, self.directors, self.people_names = cast, directors, people_names
-        self.collections = collections
-        self.extra = extra or {}  # id fields the resolver needs (imdb/trakt/tmdb), per key
-        self.key_by_id = {v: i for i, v in enumerate(ids)}
-        self.key_by_ref = {v: i for i, v in enumerate(refs)}
-        links = people_links(cast, directors, _private_view(vectors), self.n, LEAD_CAST)
-        self.norms = norms  # normalised titles (morelike.catalog.normalize), when the build has them
-        if norms is None:
-            norms = [normalize_title(t) for t in titles]
-        self.numbered_stems = numbered_stems(titles, norms)  # "saw" (Saw II): "Saw V" is its fifth
-        own = stems(titles, norms, self.numbered_stems)  # one pass for the three groupings and the series names
-        # The stems as ints (-1: none), so a series check compares a whole group's members at once.
-        codes: dict[str, int] = {}
-        self.stem_codes = np.fromiter(
-            (codes.setdefault(st, len(codes)) if st else -1 for st in own), dtype=np.int32, count=self.n
-        )
-        # Titles named by a series stem ("Terminator Salvation" by "terminator"): franchise.phrase_series.
-        self.series_stem, phrase_links, weak_links = phrase_series(titles, norms, _private_view(vectors), own)
-        phrase_links = np.concatenate([phrase_links, weak_links])
-        self.groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms, own)
-        # Named series (a shared title stem that some title numbers or subtitles, a series stem or a collection; no
-        # people links, no mere namesakes): what the ranking's `series` feature goes by. A people link alone ("Now
-        # You See Me" and "Zombieland" share two leads) keeps a list varied, but does not make a title the query's
-        # series; a shared title alone made Cronenberg's "Crash" the first answer to "Crash" (2004), "same series".
-        named = self.named_groups = group_ids(titles, collections, phrase_links, norms, own, namesakes=False)
-        # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
-        self.story_names = story_names
-        # The wider family ("Creed" for "Rocky"): the `family` feature and the own-family exemption from one per
-        # series. A title's node is its named series, or itself; its family is its node and the nodes a family
-        # link touches directly, not their links in turn: closed transitively, "The Real Lost World" (Arthur Conan
-        # Doyle) made Conan the Barbarian Jurassic World's family. In `groups` the links would chain the people
-        # links' components into a studio era, and every other query's one-per-series rule would thin its list.
-        family = family_links(
-            norms, named, self.series_stem, cast, directors, _private_view(vectors), story_names, near
-        )
-        self._named_count = int(named.max(initial=-1)) + 1  # nodes below this are named series, the rest titles
-        self.nodes = np.where(named >= 0, named, self._named_count + np.arange(self.n)).astype(np.int32)
-        self.kin = _kin(self.nodes, family)
-        self.named_members = _members(named)  # named series id -> keys
-        self.group_members = _members(self.groups)  # group id -> keys
-        # One id per work (kind, normalised title, year): the catalog lists some films more than once ("Titanic"
-        # 1997 three times), and a duplicate is never an answer, nor two rows of one work (issue 19).
-        work_ids: dict[tuple[int, str, int], int] = {}
-        self.works = np.fromiter(
-            (
-                work_ids.setdefault((int(k), nt, int(y)), len(work_ids))
-                for k, nt, y in zip(kinds, norms, years, strict=True)
-            ),
-            dtype=np.int32,
-            count=self.n,
-        )
-        self.work_members = _members(self.works)
-        n_people = len(people_names)
-        self.cast_titles = cast.inverted(n_people)  # person -> titles: the boost's candidates
-        self.director_titles = directors.inverted(n_people)
+        c = columns
+        self.n = len(c.ids)
+        self.ids, self.refs, self.titles = c.ids, c.refs, c.titles
+        self.kinds, self.years, self.runtimes = c.kinds, c.years, c.runtimes
+        self.ratings, self.votes, self.popularity = c.ratings, c.votes, c.popularity
+        self.lang_codes, self.languages = c.lang_codes, c.languages
+        self.genre_bits, self.genre_names = c.genre_bits, c.genre_names
+        self.cast, self.directors, self.people_names = c.cast, c.directors, c.people_names
+        self.collections, self.norms, self.story_names = c.collections, c.norms, c.story_names
+        self.extra = c.extra or {}
+        self.story = c.story if c.story is not None else np.ones(self.n, dtype=bool)
+        self.anime = c.anime if c.anime is not None else np.zeros(self.n, dtype=bool)
+        self.services = c.services if c.services is not None else np.zeros(self.n, dtype=np.uint16)
+        # The franchise graph (morelike.franchise.graph), the works and fame: stored by the build.
+        built = precomputed if precomputed is not None else _computed(c, vectors, near)
+        graph = built.graph
+        self.numbered_stems = graph.numbered_stems  # "saw" (Saw II): "Saw V" is its fifth
+        self.stem_codes, self.series_stem = graph.stem_codes, graph.series_stem
+        self.groups, self.group_members = graph.groups, graph.group_members
+        self.named_groups, self.named_members = graph.named_groups, graph.named_members
+        self.nodes, self.kin, self._named_count = graph.nodes, graph.kin, graph.named_count
+        self.works, self.work_members, self.fame = built.works, built.work_members, built.fame
+        # Derived here, in one place (see Derived).
+        self.derived = derived = Derived(c)
+        self.rated, self.log_votes, self.rating0 = derived.rated, derived.log_votes, derived.rating0
+        self.genre_bit, self.key_by_id, self.key_by_ref = derived.genre_bit, derived.key_by_id, derived.key_by_ref
+        self.cast_titles, self.director_titles = derived.cast_titles, derived.director_titles
         self.db_path = db_path
         # HNSW search breadth (at least this many candidates per query): [index] expansion_search of the build
         index_settings = manifest.get("index") if isinstance(manifest.get("index"), dict) else {}
@@ -420,30 +390,33 @@ class Snapshot:
             neighbours=published.neighbours,
             near=published.near,
             free_text=published.free_text,
-            ids=ids,
-            refs=refs,
-            titles=titles,
-            kinds=kinds,
-            years=years,
-            runtimes=runtimes,
-            ratings=ratings,
-            votes=votes,
-            vote_sources=vote_sources,
-            popularity=popularity,
-            lang_codes=lang_codes,
-            languages=list(lang_idx),
-            genre_bits=genre_bits,
-            genre_names=list(genre_idx),
-            cast=IdLists.from_lists(cast_lists),
-            directors=IdLists.from_lists(dir_lists),
-            people_names=list(people),
-            collections=collections if any(collections) else None,
-            extra={"rows": extra},
-            norms=norms,
-            story=story,
-            story_names=story_names,
-            anime=anime,
-            services=services,
+            columns=Columns(
+                ids=ids,
+                refs=refs,
+                titles=titles,
+                kinds=kinds,
+                years=years,
+                runtimes=runtimes,
+                ratings=ratings,
+                votes=votes,
+                vote_sources=vote_sources,
+                popularity=popularity,
+                lang_codes=lang_codes,
+                languages=list(lang_idx),
+                genre_bits=genre_bits,
+                genre_names=list(genre_idx),
+                cast=IdLists.from_lists(cast_lists),
+                directors=IdLists.from_lists(dir_lists),
+                people_names=list(people),
+                collections=collections if any(collections) else None,
+                extra={"rows": extra},
+                norms=norms,
+                story=story,
+                story_names=story_names,
+                anime=anime,
+                services=services,
+            ),
+            precomputed=published.precomputed,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
             db=con,
@@ -488,22 +461,24 @@ class Snapshot:
             manifest={"model": "synthetic", "count": n, "dimensions": int(vectors.shape[1])},
             vectors=vectors,
             index=index,
-            ids=ids,
-            refs=[f"{i:010d}" for i in range(n)],
-            titles=titles if titles is not None else ids,
-            kinds=kinds if kinds is not None else np.zeros(n, np.int8),
-            years=years if years is not None else np.zeros(n, np.int16),
-            runtimes=runtimes if runtimes is not None else np.full(n, -1, np.int32),
-            ratings=ratings if ratings is not None else np.full(n, np.nan, np.float32),
-            votes=votes if votes is not None else np.full(n, -1, np.int64),
-            popularity=np.zeros(n, np.float32),
-            lang_codes=lang_codes if lang_codes is not None else np.full(n, -1, np.int16),
-            languages=list(languages),
-            genre_bits=genre_bits if genre_bits is not None else np.zeros(n, np.uint64),
-            genre_names=list(genre_names),
-            cast=cast_lists,
-            directors=director_lists,
-            people_names=list(people),
+            columns=Columns(
+                ids=ids,
+                refs=[f"{i:010d}" for i in range(n)],
+                titles=titles if titles is not None else ids,
+                kinds=kinds if kinds is not None else np.zeros(n, np.int8),
+                years=years if years is not None else np.zeros(n, np.int16),
+                runtimes=runtimes if runtimes is not None else np.full(n, -1, np.int32),
+                ratings=ratings if ratings is not None else np.full(n, np.nan, np.float32),
+                votes=votes if votes is not None else np.full(n, -1, np.int64),
+                popularity=np.zeros(n, np.float32),
+                lang_codes=lang_codes if lang_codes is not None else np.full(n, -1, np.int16),
+                languages=list(languages),
+                genre_bits=genre_bits if genre_bits is not None else np.zeros(n, np.uint64),
+                genre_names=list(genre_names),
+                cast=cast_lists,
+                directors=director_lists,
+                people_names=list(people),
+            ),
         )
 
     # -- lookups ---------------------------------------------------------------------------------------------
@@ -678,13 +653,14 @@ class Snapshot:
     def free_text_view(self) -> Snapshot:
         """This snapshot searched in its free-text space: the same titles, metadata and cards, with the free-text
         vectors and index in place of the story ones (no stored neighbours: a description is no catalog title).
-        Itself when the build has no such space. Made once; the search caches key on it like on any snapshot."""
+        Itself when the build has no such space. Made once, with caches of its own (`Derived.for_view`)."""
         if self.free_text is None:
             return self
         if self._free_text_view is None:
             view = copy.copy(self)
             view.vectors, view.index = self.free_text.vectors, self.free_text.index
             view.neighbours, view.near, view.free_text = None, None, None
+            view.derived = self.derived.for_view()  # its own sample and filter caches: rows of the other vectors
             view._free_text_view = view
             self._free_text_view = view
         return self._free_text_view

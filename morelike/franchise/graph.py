@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from morelike.catalog.normalize import normalize_title
-from morelike.franchise.titles import declared_series, distinctive, stems, title_stem
+from morelike.franchise.titles import declared_series, distinctive, numbered_stems, stems, title_stem
+from morelike.idlists import IdLists
 from morelike.vectors import REMAKE_MIN_PERCENTILE, catalog_sample, nearer_than
 
 LEAD_CAST = 3  # the billed names that count as "lead cast" for the boost and the series check
@@ -536,3 +538,88 @@ def ragged(lists, keys: np.ndarray, cap: int | None = None) -> tuple[np.ndarray,
     owners = np.repeat(np.arange(len(keys)), counts)
     offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     return owners, lists.ids[np.repeat(start, counts) + offsets].astype(np.int64)
+
+
+def _kin(nodes: np.ndarray, links: np.ndarray) -> IdLists:
+    """Node -> the other nodes a link of `links` (key pairs) touches directly, ascending."""
+    a, b = nodes[links[:, 0]].astype(np.int64), nodes[links[:, 1]].astype(np.int64)
+    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+    width = int(nodes.max(initial=0)) + 1
+    codes = np.unique(src[src != dst] * width + dst[src != dst])
+    ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes // width, minlength=width), out=ptr[1:])
+    return IdLists(ptr.astype(np.int32), (codes % width).astype(np.int32))
+
+
+@dataclass(frozen=True)
+class FranchiseGraph:
+    """The franchise graph of one catalog (row i = key i), made by `compute` from catalog data alone: the build
+    makes it once and stores it (morelike.build.precomputed), the snapshot holds it and the per-query checks read it
+    (morelike.engine.franchise)."""
+
+    numbered_stems: frozenset[str]  # stems some title numbers ("saw" from "Saw II"): "Saw V" is its fifth
+    stem_codes: np.ndarray  # int32: each title's stem as an int (-1: none), so a group's members compare at once
+    series_stem: np.ndarray  # int32: the series stem naming each title (-1: none), `phrase_series`
+    groups: np.ndarray  # int32: one id per group (stem, collection, people or phrase link; -1: alone)
+    named_groups: np.ndarray  # int32: named series only (`group_ids(namesakes=False)`, no people links)
+    nodes: np.ndarray  # int32: a title's node in the family graph: its named series, or itself (below)
+    kin: IdLists  # node -> the nodes a family link touches directly
+    named_members: IdLists  # named series id -> keys
+    group_members: IdLists  # group id -> keys
+    named_count: int = field(init=False)  # nodes below this are named series, the rest `named_count + key`
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "named_count", int(self.named_groups.max(initial=-1)) + 1)
+
+    @classmethod
+    def compute(
+        cls,
+        titles: Sequence[str],
+        norms: Sequence[str],
+        collections: Sequence[str | None] | None,
+        cast: IdLists,
+        directors: IdLists,
+        vectors: np.ndarray,
+        story_names: Sequence[str] | None = None,
+        near: np.ndarray | None = None,
+    ) -> FranchiseGraph:
+        """The graph of a catalog: `titles` and their `norms` (normalize_title), `collections` (None: none),
+        `cast` and `directors` (person ids per title, billing order), the story `vectors` (unit rows), the synopses'
+        proper names (`story_names`, space-separated) and each title's nearest-0.5 % cosine (`near`, None: read
+        off the catalog sample)."""
+        n = len(titles)
+        links = people_links(cast, directors, vectors, n, LEAD_CAST)
+        numbered = numbered_stems(titles, norms)
+        own = stems(titles, norms, numbered)  # one pass for the three groupings and the series names
+        codes: dict[str, int] = {}
+        stem_codes = np.fromiter(
+            (codes.setdefault(st, len(codes)) if st else -1 for st in own), dtype=np.int32, count=n
+        )
+        # Titles named by a series stem ("Terminator Salvation" by "terminator").
+        series_stem, phrase_links, weak_links = phrase_series(titles, norms, vectors, own)
+        phrase_links = np.concatenate([phrase_links, weak_links])
+        groups = group_ids(titles, collections, np.concatenate([links, phrase_links]), norms, own)
+        # Named series (a shared title stem that some title numbers or subtitles, a series stem or a collection; no
+        # people links, no mere namesakes): what the ranking's `series` feature goes by. A people link alone ("Now
+        # You See Me" and "Zombieland" share two leads) keeps a list varied, but does not make a title the query's
+        # series; a shared title alone made Cronenberg's "Crash" the first answer to "Crash" (2004), "same series".
+        named = group_ids(titles, collections, phrase_links, norms, own, namesakes=False)
+        # The wider family ("Creed" for "Rocky"): the `family` feature and the own-family exemption from one per
+        # series. A title's node is its named series, or itself; its family is its node and the nodes a family
+        # link touches directly, not their links in turn: closed transitively, "The Real Lost World" (Arthur Conan
+        # Doyle) made Conan the Barbarian Jurassic World's family. In `groups` the links would chain the people
+        # links' components into a studio era, and every other query's one-per-series rule would thin its list.
+        family = family_links(norms, named, series_stem, cast, directors, vectors, story_names, near)
+        named_count = int(named.max(initial=-1)) + 1
+        nodes = np.where(named >= 0, named, named_count + np.arange(n)).astype(np.int32)
+        return cls(
+            numbered_stems=numbered,
+            stem_codes=stem_codes,
+            series_stem=series_stem,
+            groups=groups,
+            named_groups=named,
+            nodes=nodes,
+            kin=_kin(nodes, family),
+            named_members=IdLists.grouped(named),
+            group_members=IdLists.grouped(groups),
+        )
