@@ -60,7 +60,8 @@ SETS = (judgments.DEV_SET, judgments.SIMILAR_SET)
 def pool_of(snap, ranker: Ranker, key: int, same: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
     """The engine's candidate pool for a catalog title (keys, cosines): the one rank() scores."""
     excluded = np.asarray(sorted(same | {key}), dtype=np.int64)
-    return candidates(snap, ranker, snap.vector(key), None, excluded, snap.n - len(excluded), key)
+    texts = Profile.of(snap, [key]).texts
+    return candidates(snap, ranker, snap.vector(key), None, excluded, snap.n - len(excluded), key, texts)
 
 
 def training_rows(snap, judged: list[judgments.Judged], ranker: Ranker, seed: int = SEED):
@@ -120,10 +121,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--pool",
         type=int,
-        nargs=2,
+        nargs=3,
         default=None,
-        metavar=("CONTENT", "KNOWN"),
-        help="the candidate pool: nearest stories, nearest well-known stories (default: rank.py's)",
+        metavar=("CONTENT", "KNOWN", "TEXT"),
+        help="the candidate pool: nearest stories, nearest well-known stories, nearest well-known in the free-text "
+        "space (default: rank.py's)",
     )
     ap.add_argument("--write", action="store_true", help=f"write the weights to {WEIGHTS_FILE.relative_to(REPO)}")
     ap.add_argument("--out", type=Path, default=WEIGHTS_FILE, help="where --write writes")
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     engine = Engine(config, snap, Ranker.cosine_only())
     base = Ranker(weights=np.zeros(len(FEATURES), np.float32))
     if args.pool:
-        base = replace(base, pool_content=args.pool[0], pool_known=args.pool[1])
+        base = replace(base, pool_content=args.pool[0], pool_known=args.pool[1], pool_text=args.pool[2])
     sets = [judgments.load(snap, path) for path in SETS]
     judged = [j for js in sets for j in js]
     x, y, qid = training_rows(snap, judged, base)
@@ -174,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
                 "sets_sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in SETS},
                 "queries": len(judged),
                 "seed": SEED,
-                "pool": {"content": final.pool_content, "known": final.pool_known},
+                "pool": {"content": final.pool_content, "known": final.pool_known, "text": final.pool_text},
                 "pairs": "pairwise logistic, no intercept",
                 "negatives_per_positive": {"pool": POOL_NEGATIVES, "random": RANDOM_NEGATIVES},
                 "dropped": list(args.drop),

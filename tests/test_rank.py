@@ -12,7 +12,7 @@ from morelike.catalog.documents import document_text, story_chars, story_names, 
 from morelike.catalog.records import parse_record
 from morelike.engine import Engine, EngineError, Filters
 from morelike.engine.explain import Explainer
-from morelike.engine.rank import FEATURES, KNOWN_FAME, Profile, Ranker, RankerError, features
+from morelike.engine.rank import FEATURES, KNOWN_FAME, Profile, Ranker, RankerError, candidates, features
 from tests.conftest import make_config
 
 
@@ -249,8 +249,37 @@ def test_every_answer_comes_from_the_nearest_stories(engine):
         cos[snap.same_work(key)] = -np.inf
         allowed = set(np.argsort(-cos)[: ranker.pool_content + ranker.pool_known].tolist())
         allowed |= set(known[np.argsort(-cos[known])[: ranker.pool_known]].tolist())
+        if snap.free_text is not None:  # the second reading of the story: its nearest well-known titles
+            text = np.asarray(snap.free_text.vectors, dtype=np.float32)
+            by_text = text[known] @ text[key]
+            by_text[np.isin(known, snap.same_work(key))] = -np.inf
+            allowed |= set(known[np.argsort(-by_text)[: ranker.pool_text]].tolist())
         page = engine.similar(snap.ids[key], k=20)
         assert {snap.key_of(r.card.id) for r in page.items} <= allowed, snap.titles[key]
+
+
+def test_the_free_text_reading_of_a_story_is_a_feature_and_brings_candidates(engine):
+    """The build's free-text space reads each story a second time (another teacher, issue 20): its cosine is the
+    `content_text` feature, and its nearest well-known titles join the pool (issue 19)."""
+    snap = engine.snapshot
+    assert snap.free_text is not None  # the small build has the default free-text space
+    text = np.asarray(snap.free_text.vectors, dtype=np.float32)
+    key = next(k for k in range(snap.n) if snap.titles[k] == "Heat" and int(snap.years[k]) == 1995)
+    keys = np.arange(snap.n)
+    row = features(snap, Profile.of(snap, [key]), keys, None)[:, FEATURES.index("content_text")]
+    q = text[key] / np.linalg.norm(text[key])
+    np.testing.assert_allclose(row, text @ q, atol=1e-5)
+    # A pool of one story neighbour and one known title, plus the five nearest known titles in the free-text space.
+    ranker = Ranker(weights=engine.ranker.weights, pool_content=1, pool_known=1, pool_text=5)
+    excluded = np.asarray([key], dtype=np.int64)
+    got, _ = candidates(snap, ranker, snap.vector(key), None, excluded, snap.n - 1, None, (key,))
+    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    known = known[known != key]
+    want = known[np.argsort(-(text[known] @ q))[:5]]
+    assert set(want.tolist()) <= set(got.tolist())
+    assert len(got) <= 2 + 5
+    without, _ = candidates(snap, ranker, snap.vector(key), None, excluded, snap.n - 1, None, ())
+    assert len(without) <= 2
 
 
 def test_a_story_far_title_never_outranks_a_story_near_one_on_people_alone(tmp_path):

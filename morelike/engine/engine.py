@@ -21,7 +21,7 @@ from morelike.build.reader import PublishedError, current_build_id, open_publish
 from morelike.engine import explain
 from morelike.engine.franchise import prepare as franchise_prepare
 from morelike.engine.franchise import siblings
-from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, rank, story_floor
+from morelike.engine.rank import Profile, Ranked, Ranker, RankerError, boosted, gated, rank
 from morelike.engine.rank import prepare as rank_prepare
 from morelike.engine.search import filter_mask
 from morelike.engine.snapshot import Snapshot, release_freed_memory
@@ -232,13 +232,15 @@ class Engine:
         key = self._key(snap, id)
         filters = anime_default(snap, key, filters)
         q = np.asarray(snap.vector(key), dtype=np.float32)
-        floor = story_floor(snap, q)  # what "an alike story" means for this query: the series list and the ranking
+        # What "an alike story" means for this query: the series list and the ranking's gates.
+        profile = gated(snap, Profile.of(snap, [key]), q)
+        floor = profile.people_floor
         hidden = _keys_of(snap, exclude)
         series = [k for k in self._series(snap, key, floor) if k not in hidden] if use_franchise else []
         shown = self._page(
             snap,
             q,
-            dataclasses.replace(Profile.of(snap, [key]), people_floor=floor),
+            profile,
             filter_mask(snap, filters),
             exclude=[*snap.same_work(key).tolist(), *series, *hidden],
             k=k,

@@ -3,7 +3,8 @@
 Candidates are the titles whose stories are nearest the query's, and nothing else (issue 19): the `pool_content`
 nearest of all (for a catalog title, the build's stored nearest titles that pass the filter) and the `pool_known`
 nearest among the well-known titles (fame >= KNOWN_FAME, an exact scan of their vectors), since the titles a fan
-names are well known and a title three thousand places down the story ranking is rarely one. People, era and
+names are well known and a title three thousand places down the story ranking is rarely one; and, where the build
+has the free-text space, the `pool_text` well-known titles nearest under that second reading of the story. People, era and
 popularity then re-order titles whose stories are alike; they never bring in a story that is not (before, a prior
 pool of the best titles by everything but the story made "Now You See Me" answer with other Morgan Freeman films).
 
@@ -12,6 +13,9 @@ pairwise ranker inside this pool, on both kinds of public "more like this" judgm
 the fan panel only judges), and shipped in `ranker_weights.json`:
 
     content, content_sq   cosine of the two texts' vectors (and its square)
+    content_text          cosine of the same texts under the build's free-text model (`[model] free_text`,
+                          trained on another teacher: a second reading of the story); `content` where the build
+                          has no free-text space
     genres, genres_shared Jaccard of the genre sets, and the number of genres in common (up to 3)
     era, era_close        exp(-|Δyear| / 20) and exp(-|Δyear| / 5)
     fame, rated, rating   the title's votes as a percentile within its rating source (snapshot.fame), has any
@@ -47,6 +51,7 @@ from morelike.engine.search import SearchResult, top_k
 FEATURES = (
     "content",
     "content_sq",
+    "content_text",
     "genres",
     "genres_shared",
     "era",
@@ -68,16 +73,28 @@ NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
 MEDIAN_OF = 100
-FREE_TEXT_FEATURES = ("content", "content_sq", "fame", "rated", "rating", "story")  # what a description can have
+FREE_TEXT_FEATURES = (
+    "content",
+    "content_sq",
+    "content_text",
+    "fame",
+    "rated",
+    "rating",
+    "story",
+)  # what a description can have
 FREE_TEXT_POOL = 300  # a description's candidates: its nearest texts (the same depth as the plain cosine's pool)
 # The candidate pool: the nearest stories of all, and the nearest among the well-known titles (bench/README.md has
 # the sizes measured).
 POOL_CONTENT, POOL_KNOWN = 64, 1500
+POOL_TEXT = 0  # and the nearest well-known titles in the free-text space (the second reading of the story)
 KNOWN_FAME = 0.5  # the well-known titles: at least half of their rating source's titles have fewer votes
 # People (a shared director, shared leads) re-order titles whose stories are alike: they count for a title only
 # when its story is among the query's nearest PEOPLE_NEAR share of the catalog. Ungated, a fitted cast weight made
 # "Now You See Me" answer with other Morgan Freeman films (The Dark Knight, Oblivion, Lucy).
 PEOPLE_NEAR = 0.01
+# A shared director counts within the query's nearest 5 %: an auteur's tone carries further than a star's face
+# (bench/README.md: fan R@20 0.371 -> 0.379 against the 1 % gate, recs 0.1067 -> 0.1078).
+DIRECTOR_NEAR = 0.05
 FAMILY_NEAR = 20  # the keep_family rule: plain cosine's top 20, the franchise benchmark's window (bench/README.md)
 
 
@@ -98,9 +115,11 @@ class Profile:
     story: bool = False  # the query has a synopsis: titles without one sink
     kin: tuple[int, ...] = ()  # the query's family outside its named series (snapshot.kin_keys), sorted keys
     named: int = -1  # the query's named series (snapshot.named_groups), -1: none
+    texts: tuple[int, ...] = ()  # the query's titles, whose free-text vectors (their mean) give `content_text`
     # People and family links count only for titles at least this close in story (story_floor: the query's nearest
     # PEOPLE_NEAR of the catalog); -inf until rank() sets it from the query's vector.
     people_floor: float = -np.inf
+    director_floor: float = -np.inf  # the same for a shared director (its nearest DIRECTOR_NEAR)
 
     @classmethod
     def of(cls, snap, keys: list[int]) -> Profile:
@@ -127,6 +146,7 @@ class Profile:
             story=any(bool(snap.story[k]) for k in keys),
             kin=tuple(snap.kin_keys(keys[0]).tolist()) if len(nodes) == 1 and keys else (),
             named=named.pop() if len(named) == 1 else -1,
+            texts=tuple(keys) if snap.free_text is not None else (),
         )
 
 
@@ -137,6 +157,7 @@ class Ranker:
     recipe: str = ""
     pool_content: int = POOL_CONTENT
     pool_known: int = POOL_KNOWN
+    pool_text: int = POOL_TEXT
     fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
     sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
 
@@ -154,6 +175,7 @@ class Ranker:
                 recipe=str(data.get("recipe", "")),
                 pool_content=int(data.get("pool_content", POOL_CONTENT)),
                 pool_known=int(data.get("pool_known", POOL_KNOWN)),
+                pool_text=int(data.get("pool_text", POOL_TEXT)),
                 fitted=data.get("fitted"),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -176,7 +198,7 @@ class Ranker:
         w = np.zeros(len(FEATURES), dtype=np.float32)
         for name in FREE_TEXT_FEATURES:
             w[F[name]] = self.weights[F[name]]
-        return replace(self, weights=w, pool_content=FREE_TEXT_POOL, pool_known=0, sink_no_story=True)
+        return replace(self, weights=w, pool_content=FREE_TEXT_POOL, pool_known=0, pool_text=0, sink_no_story=True)
 
     def to_json(self) -> dict:
         return {
@@ -184,6 +206,7 @@ class Ranker:
             "recipe": self.recipe,
             "pool_content": self.pool_content,
             "pool_known": self.pool_known,
+            "pool_text": self.pool_text,
             "weights": {f: round(float(w), 6) for f, w in zip(FEATURES, self.weights, strict=True)},
             "fitted": self.fitted or {},
         }
@@ -231,6 +254,13 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
     if cosines is not None:
         out[:, F["content"]] = cosines
         out[:, F["content_sq"]] = cosines * cosines
+    if profile.texts and snap.free_text is not None:
+        out[:, F["content_text"]] = _text_cosines(snap.free_text.vectors, profile.texts, sel)
+    elif cosines is not None:
+        # A build without the free-text space (`free_text = ""`): the one reading stands in for the second, so the
+        # fitted weights keep their shape (alone, content's fitted curve peaks at cosine 0.67 and would rank a
+        # middling story above a near-identical one).
+        out[:, F["content_text"]] = cosines
     if profile.genre_bits:
         bits = snap.genre_bits[sel]
         q = np.uint64(profile.genre_bits)
@@ -257,12 +287,24 @@ def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarra
     out[:, F["series"]], out[:, F["family"]] = _franchise_columns(snap, profile, keys)
     if np.isfinite(profile.people_floor):  # people and family links count for alike stories only
         far = cosines < profile.people_floor if cosines is not None else np.ones(n, dtype=bool)
-        out[far, F["director"]] = 0.0
+        far_d = cosines < profile.director_floor if cosines is not None else np.ones(n, dtype=bool)
+        out[far_d, F["director"]] = 0.0
         out[far, F["cast"]] = 0.0
         out[far, F["family"]] = 0.0
     if profile.language >= 0:
         out[:, F["language"]] = snap.lang_codes[sel] == profile.language
     return out
+
+
+def _text_cosines(vectors: np.ndarray, query: tuple[int, ...], sel) -> np.ndarray:
+    """Cosines in the free-text space between the mean of the query titles' vectors and the rows `sel`."""
+    return np.asarray(vectors[sel], dtype=np.float32) @ _text_query(vectors, query)
+
+
+def _text_query(vectors: np.ndarray, query: tuple[int, ...]) -> np.ndarray:
+    """The query titles' mean free-text vector, unit length."""
+    q = np.asarray(vectors[list(query)], dtype=np.float32).mean(axis=0)
+    return q / max(float(np.linalg.norm(q)), 1e-12)
 
 
 def _franchise_columns(snap, profile: Profile, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -294,6 +336,8 @@ class _Known:
     def __init__(self, snap) -> None:
         self.keys = np.flatnonzero(snap.fame >= KNOWN_FAME).astype(np.int64)
         self.vectors = np.asarray(snap.vectors[self.keys], dtype=np.float32)
+        text = snap.free_text
+        self.text_vectors = np.asarray(text.vectors[self.keys], dtype=np.float32) if text is not None else None
 
 
 # Per snapshot (weakly keyed, so it goes with the snapshot).
@@ -320,11 +364,23 @@ def _known(snap) -> _Known:
 
 def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
     """The cosine that the query's nearest `share` of the catalog reaches, read off the fixed catalog sample."""
+    return story_floors(snap, q, (share,))[0]
+
+
+def story_floors(snap, q: np.ndarray, shares: tuple[float, ...]) -> tuple[float, ...]:
+    """story_floor for several shares, from one pass over the sample."""
     sims = sample_vectors(snap) @ q
     if len(sims) < 2:
-        return -np.inf
-    kth = len(sims) - 1 - int(share * (len(sims) - 1))
-    return float(np.partition(sims, kth)[kth])
+        return tuple(-np.inf for _ in shares)
+    kths = [len(sims) - 1 - int(share * (len(sims) - 1)) for share in shares]
+    part = np.partition(sims, kths)
+    return tuple(float(part[k]) for k in kths)
+
+
+def gated(snap, profile: Profile, q: np.ndarray) -> Profile:
+    """`profile` with both story gates set for `q`: people (PEOPLE_NEAR) and a shared director (DIRECTOR_NEAR)."""
+    people, director = story_floors(snap, q, (PEOPLE_NEAR, DIRECTOR_NEAR))
+    return replace(profile, people_floor=people, director_floor=director)
 
 
 def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
@@ -332,17 +388,19 @@ def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
     alike)."""
     if np.isfinite(profile.people_floor) or not (profile.directors or profile.lead_cast or profile.kin):
         return profile  # set already (Engine.similar reads it once for the series list too), or nothing to gate
-    return replace(profile, people_floor=story_floor(snap, q))
+    return gated(snap, profile, q)
 
 
 def _known_nearest(
-    snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
+    snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray, text: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered."""
+    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered.
+    `text`: `q` and the cosines are in the free-text space."""
     known = _known(snap)
-    if m <= 0 or not len(known.keys):
+    vectors = known.text_vectors if text else known.vectors
+    if m <= 0 or not len(known.keys) or vectors is None:
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    sims = known.vectors @ q
+    sims = vectors @ q
     if mask is not None:
         sims[~mask[known.keys]] = -np.inf
     if len(excluded):
@@ -438,6 +496,7 @@ def candidates(
     excluded: np.ndarray,
     n_allowed: int,
     query_key: int | None = None,
+    texts: tuple[int, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pool rank() scores, (keys, cosines): the `pool_known` nearest well-known stories and the nearest stories
     of all titles, as many as make `pool_content + pool_known` in all (more when the catalog, or a filter, has
@@ -451,6 +510,13 @@ def candidates(
         content = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
         return content.keys.astype(np.int64), content.scores.astype(np.float32)
     known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
+    if ranker.pool_text > 0 and texts and snap.free_text is not None:
+        qt = _text_query(snap.free_text.vectors, texts)
+        by_text, _ = _known_nearest(snap, qt, ranker.pool_text, mask, excluded, text=True)
+        extra = np.setdiff1d(by_text, known)
+        if len(extra):
+            known = np.concatenate([known, extra])
+            known_cos = np.concatenate([known_cos, np.asarray(snap.vectors[extra], dtype=np.float32) @ q])
     need = max(min(ranker.pool_content, n_allowed), total - len(known))
     content = _stored_neighbours(snap, query_key, need, None, excluded) if mask is None else None
     if content is None or len(content.keys) < need:
@@ -488,7 +554,7 @@ def rank(
     w = ranker.weights
     sink = ranker.sink_no_story and profile.story
     profile = with_story_floor(snap, profile, q)
-    keys, cosines = candidates(snap, ranker, q, mask, excluded, n_allowed, query_key)
+    keys, cosines = candidates(snap, ranker, q, mask, excluded, n_allowed, query_key, profile.texts)
     feats = features(snap, profile, keys, cosines)
     scores = feats @ w
     if sink:
