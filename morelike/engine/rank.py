@@ -4,9 +4,10 @@ Candidates are the titles whose stories are nearest the query's, and nothing els
 nearest of all (for a catalog title, the build's stored nearest titles that pass the filter) and the `pool_known`
 nearest among the well-known titles (fame >= KNOWN_FAME, an exact scan of their vectors), since the titles a fan
 names are well known and a title three thousand places down the story ranking is rarely one; and, where the build
-has the free-text space, the `pool_text` well-known titles nearest under that second reading of the story. People, era and
-popularity then re-order titles whose stories are alike; they never bring in a story that is not (before, a prior
-pool of the best titles by everything but the story made "Now You See Me" answer with other Morgan Freeman films).
+has the free-text space, the `pool_text` well-known titles nearest under that second reading of the story. People,
+era and popularity then re-order titles whose stories are alike; they never bring in a story that is not (before, a
+prior pool of the best titles by everything but the story made "Now You See Me" answer with other Morgan Freeman
+films).
 
 The score is a linear model over features a film fan would name, with weights fitted by `bench/fit_ranker.py` as a
 pairwise ranker inside this pool, on both kinds of public "more like this" judgments (behaviour and content lists;
@@ -38,8 +39,6 @@ FAMILY_NEAR. The pool does not depend on the page asked for, so pages are consec
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -340,11 +339,6 @@ class _Known:
         self.text_vectors = np.asarray(text.vectors[self.keys], dtype=np.float32) if text is not None else None
 
 
-# Per snapshot (weakly keyed, so it goes with the snapshot).
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
 def prepare(snap) -> None:
     """Gather the snapshot's well-known titles and the catalog sample now (the engine calls it at load, so no query
     pays for it)."""
@@ -353,13 +347,7 @@ def prepare(snap) -> None:
 
 
 def _known(snap) -> _Known:
-    hit = _CACHES.get(snap)
-    if hit is None:
-        with _CACHES_LOCK:
-            hit = _CACHES.get(snap)
-            if hit is None:
-                hit = _CACHES[snap] = _Known(snap)
-    return hit
+    return snap.derived.cached("rank.known", lambda: _Known(snap))
 
 
 def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
