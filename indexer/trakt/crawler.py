@@ -78,7 +78,7 @@ class Run:
     summary: TraktRunSummary
     bar: tqdm
     known_totals: dict[str, int] = field(default_factory=dict)
-    counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's page commits did to each title
+    counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's pages did to the titles queued
 
     def set_total(self, kind: str, item_count: int | None, limit: int | None) -> None:
         if item_count is None:
@@ -482,7 +482,8 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
             outcomes: dict[str, Outcome] = {}
             stats = await run.store.upsert_titles(titles, state=checkpoint(), outcomes=outcomes)
             committed = True
-            run.counted.update(outcomes)
+            queued = {*state["people"], *state["aliases"]}  # only they can change again in this run
+            run.counted.update((title_id, outcome) for title_id, outcome in outcomes.items() if title_id in queued)
             run.summary.add(stats)
             run.summary.pages += 1
             tick()
