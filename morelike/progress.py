@@ -89,6 +89,10 @@ class LineProgress:
     def refresh(self) -> None:
         """Nothing to redraw: the next line carries any new total."""
 
+    def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
+        """What the next lines are labelled with (tqdm's call: a count in the label, say)."""
+        self.desc = desc or ""
+
     def set_postfix(self, *args, **kwargs) -> None:
         """Accepted for tqdm compatibility; lines stay short."""
 

@@ -22,6 +22,11 @@ stored top titles lack, and nothing else, before the crawl counts as complete ag
 
 A completed crawl is not redone: a rerun (a build killed while encoding or publishing, say) goes straight on to
 the next phase. `sync` keeps a crawled catalog current; `fresh=True` (`--recrawl`) starts over.
+
+Progress counts requests, what Trakt's rate limit counts (a page of 100 titles and one title's people cost the
+same), against the total `requests_left` plans from the lists' `X-Pagination-Item-Count`s (kept in the checkpoint):
+its time left is the requests left at the pace they are answered, rate-limit waits included, and holds from the
+head of the lists (three requests a title) to their tail (one request per 100 titles), and across a resume.
 """
 
 from __future__ import annotations
@@ -59,8 +64,9 @@ log = logging.getLogger("morelike.trakt")
 FORMAT = 2
 
 
-def progress_bar(enabled: bool, desc: str) -> tqdm:
-    return tqdm(total=None, unit="title", desc=desc, disable=not enabled, dynamic_ncols=True, leave=True)
+def progress_bar(enabled: bool, desc: str, unit: str = "title") -> tqdm:
+    # smoothing=0: the rate is the average since the start, so the time left stays steady through rate-limit pauses
+    return tqdm(total=None, unit=unit, desc=desc, disable=not enabled, dynamic_ncols=True, leave=True, smoothing=0)
 
 
 @dataclass
@@ -72,7 +78,7 @@ class Run:
     summary: TraktRunSummary
     bar: tqdm
     known_totals: dict[str, int] = field(default_factory=dict)
-    counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's page commits did to each title
+    counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's pages did to the titles queued
 
     def set_total(self, kind: str, item_count: int | None, limit: int | None) -> None:
         if item_count is None:
@@ -81,6 +87,14 @@ class Run:
         total = sum(self.known_totals.values())
         self.bar.total = min(total, limit) if limit is not None else total
         self.bar.refresh()
+
+    def track(self, left: int | None, titles: int) -> None:
+        """The crawl's bar counts requests, the unit Trakt's rate limit counts: it moves to the requests sent so far
+        and its total is those plus `left` (what the crawl still needs, None while unknown), so the time left is
+        requests left at the rate they are being answered, rate-limit waits included."""
+        self.bar.total = None if left is None else self.client.requests + left
+        self.bar.set_description(f"trakt crawl ({titles:,} titles)", refresh=False)
+        self.bar.update(self.client.requests - self.bar.n)
 
     def parse(self, kind: str, objs: Sequence[tuple[int, Any]]) -> list[tuple[int, Title]]:
         """(rank, Title) for every well-formed item; the rest is counted and named (id, slug), never fatal."""
@@ -189,10 +203,55 @@ def _usable(state: dict | None) -> dict | None:
         state["people"] = [str(title_id) for title_id in state.get("people", [])]  # absent before it was kept
         state["aliases"] = [str(title_id) for title_id in state.get("aliases", [])]
         state["aliases_top_n"] = int(state.get("aliases_top_n", 0))  # absent: a crawl that fetched no names
+        counts = state.get("item_counts") or {}  # absent before progress counted requests: learnt again
+        state["item_counts"] = {k: int(counts[k]) for k in KINDS if k in counts}
     except (KeyError, TypeError, ValueError, IndexError):
         log.warning("trakt crawl_checkpoint_discarded reason=unreadable: starting the crawl over")
         return None
     return state
+
+
+def requests_left(
+    state: dict, item_counts: dict[str, int], limit: int | None, people_top_n: int, aliases_top_n: int
+) -> int | None:
+    """The requests a crawl in `state` still needs to finish: the list pages left (at the page size Trakt serves),
+    a people request for each title of list rank <= `people_top_n` and two for other names for each of rank <=
+    `aliases_top_n` still to come, and what the queues hold. Counted from the lists' `X-Pagination-Item-Count`s
+    (`item_counts`) and `limit` shared as the crawl shares it; None until a list not yet finished has said its count.
+    Exact when nothing fails or is malformed (retries and 404s add to it; the bar's total follows)."""
+    left = len(state["people"]) + 2 * len(state["aliases"])
+    halves = {"movie": (limit + 1) // 2, "show": limit // 2} if limit is not None else {}
+    for kind in KINDS:
+        other = "show" if kind == "movie" else "movie"
+        if state["done"][kind]:
+            continue
+        count = item_counts.get(kind)
+        if count is None:
+            return None
+        offset = state["next"][kind][1]
+        size = int(state.get("served_limit", {}).get(kind, state["page_limit"]))
+        position = _position(state, kind)  # list items already used
+        titles = count - position
+        if limit is not None:
+            # The other kind keeps its half unless its list runs out first; this kind gets the rest.
+            if state["done"][other]:
+                theirs = state["taken"][other]
+            elif other in item_counts:
+                theirs = min(halves[other], state["taken"][other] + item_counts[other] - _position(state, other))
+            else:
+                theirs = halves[other]
+            titles = min(titles, limit - theirs - state["taken"][kind])
+        if titles <= 0:
+            continue
+        end = position + titles
+        left += -(-(offset + titles) // size)  # pages: the next one is read again from its start
+        left += max(0, min(people_top_n, end) - position) + 2 * max(0, min(aliases_top_n, end) - position)
+    return left
+
+
+def _position(state: dict, kind: str) -> int:
+    page_no, offset = state["next"][kind]
+    return (page_no - 1) * int(state.get("served_limit", {}).get(kind, state["page_limit"])) + offset
 
 
 def covers(state: dict, limit: int | None) -> bool:
@@ -255,7 +314,7 @@ async def crawl(
     else:
         state, new_start = _fresh_state(settings), True
     async with client:
-        with progress_bar(progress, "trakt crawl") as bar:
+        with progress_bar(progress, "trakt crawl", unit="request") as bar:
             run = Run(store, client, summary, bar)
             try:
                 await _crawl_pages(run, state, settings, limit, new_start)
@@ -351,6 +410,13 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
 
     committed = False
 
+    # Each list's X-Pagination-Item-Count, kept in the checkpoint so that a resumed crawl has its ETA at once.
+    item_counts: dict[str, int] = state.setdefault("item_counts", {})
+
+    def tick() -> None:
+        left = requests_left(state, item_counts, limit, top_n, aliases_top_n)
+        run.track(left, sum(taken.values()))
+
     async def fill(queue: str, fetch: Callable[[Title], Awaitable[dict[str, Any] | None]]) -> None:
         """What `fetch` gives each title `state[queue]` lists (people, other names), each stored with the checkpoint
         that strikes its title off: a kill loses at most the requests under way for one title."""
@@ -367,11 +433,13 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
             await run.store.upsert_titles(rows, state=checkpoint(), outcomes=outcomes)
             committed = True
             run.count_filled(title_id, outcomes.get(title_id))
+            tick()
 
     async def fill_pending() -> None:
         await fill("people", run.people)
         await fill("aliases", run.aliases)
 
+    tick()
     await fill_pending()  # what a killed run left (or a finished crawl lacks), before any new page
     first_response = new_start
     while not finished():
@@ -392,8 +460,8 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
                 state["started_at"] = min(state["started_at"], iso(page.server_time), key=parse_iso)
             first_response = False
             state.setdefault("served_limit", {})[kind] = page.limit
-            if kind not in run.known_totals:
-                run.set_total(kind, page.item_count, limit)
+            if page.item_count is not None:
+                item_counts[kind] = page.item_count
             base = (page_no - 1) * page.limit
             ranked = run.parse(kind, list(enumerate(page.items[offset:], start=base + offset + 1)))
             used = len(page.items)  # list items of this page consumed after this commit
@@ -414,10 +482,11 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
             outcomes: dict[str, Outcome] = {}
             stats = await run.store.upsert_titles(titles, state=checkpoint(), outcomes=outcomes)
             committed = True
-            run.counted.update(outcomes)
+            queued = {*state["people"], *state["aliases"]}  # only they can change again in this run
+            run.counted.update((title_id, outcome) for title_id, outcome in outcomes.items() if title_id in queued)
             run.summary.add(stats)
             run.summary.pages += 1
-            run.bar.update(len(titles))
+            tick()
             log.debug(
                 "trakt page kind=%s page=%d/%s items=%d stored=%d inserted=%d updated=%d",
                 kind,
@@ -433,4 +502,5 @@ async def _crawl_pages(run: Run, state: dict, settings: TraktSettings, limit: in
         # Reached without committing a page in this run (limit=0, or the limit was already met on resume).
         for key, value in checkpoint().items():
             await run.store.set_state(key, value)
+    tick()
     run.summary.completed = True

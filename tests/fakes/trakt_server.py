@@ -42,9 +42,12 @@ import copy
 import fnmatch
 import gzip
 import json
+import math
 import random
 import re
+import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,6 +201,9 @@ class Catalog:
     # (kind, id) -> translations; absent: the English one, made from the title as it is then
     translations: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
     feed_mutations: dict[tuple[str, int], Any] = field(default_factory=dict)  # (kind, id) -> fn(item) -> item
+    # kind -> the item count its popular list announces (X-Pagination-Item-Count) when larger than the titles held:
+    # a scaled catalog whose list says "1,100,000 movies" and serves its first pages (later pages are empty).
+    listed: dict[str, int] = field(default_factory=dict)
     raw_updates: list[tuple[str, datetime, Any]] = field(default_factory=list)  # (kind, when, raw feed item)
 
     def items(self, kind: str) -> list[Any]:
@@ -322,39 +328,58 @@ def catalog_from_bundled(path: str | Path, n_movies: int, n_shows: int) -> Catal
             row = json.loads(line)
             if row.get("overview") and row.get("year"):
                 rows[row["kind"]].append(row)
+    chosen = [sorted(rows[kind], key=lambda r: -(r.get("votes") or 0))[:n] for kind, n in
+              (("movie", n_movies), ("show", n_shows))]  # fmt: skip
+    return catalog_from_rows([*chosen[0], *chosen[1]], n_movies, n_shows)
+
+
+def catalog_from_rows(rows: Iterable[dict], n_movies: int, n_shows: int) -> Catalog:
+    """Trakt-shaped payloads made from catalog rows (the bundled JSONL format, data/README.md) in the order given,
+    which is the popular lists' order: the first `n_movies` movies and `n_shows` shows, Trakt ids 1, 2, ... per
+    kind, with their cast and directors as people. Reads no further than it needs (a long file is fine)."""
     catalog = Catalog()
     stamp = _iso(datetime(2024, 1, 1, tzinfo=UTC))
-    for kind, wanted in (("movie", n_movies), ("show", n_shows)):
-        chosen = sorted(rows[kind], key=lambda r: -(r.get("votes") or 0))[:wanted]
-        for i, row in enumerate(chosen, start=1):
-            ids: dict[str, Any] = {"trakt": i, "slug": f"{_slugify(row['title'])}-{row['year']}"}
-            ids |= {"imdb": row.get("imdb_id"), "tmdb": row.get("tmdb_id")}
-            obj = {
-                "title": row["title"],
-                "year": row["year"],
-                "ids": ids,
-                "tagline": row.get("tagline"),
-                "overview": row["overview"],
-                "runtime": row.get("runtime"),
-                "country": (row.get("country") or "").lower() or None,
-                "rating": row.get("rating"),
-                "votes": row.get("votes") or 0,
-                "updated_at": stamp,
-                "language": row.get("language"),
-                "genres": row.get("genres") or [],
-                "original_title": None,
-            }
-            if kind == "movie":
-                obj["released"] = row.get("released") or f"{row['year']}-01-01"
-            else:
-                ids["tvdb"] = None
-                obj |= {"first_aired": f"{row['year']}-01-01T00:00:00.000Z", "network": None, "aired_episodes": 0}
-            (catalog.movies if kind == "movie" else catalog.shows).append(obj)
-            cast = [{"character": "", "characters": [], "person": {"name": n}} for n in row.get("cast") or []]
-            directing = [
-                {"job": "Director", "jobs": ["Director"], "person": {"name": n}} for n in row.get("directors") or []
-            ]
-            catalog.people[(kind, i)] = {"cast": cast, "crew": {"directing": directing}}
+    wanted = {"movie": n_movies, "show": n_shows}
+    for row in rows:
+        kind = row.get("kind")
+        if kind not in wanted or not row.get("title"):
+            continue
+        held = catalog.items(kind)
+        if len(held) >= wanted[kind]:
+            if all(len(catalog.items(k)) >= n for k, n in wanted.items()):
+                break
+            continue
+        i = len(held) + 1
+        year = row.get("year")
+        ids: dict[str, Any] = {"trakt": i, "slug": f"{_slugify(row['title'])}-{year or i}"}
+        ids |= {"imdb": row.get("imdb_id"), "tmdb": row.get("tmdb_id")}
+        obj = {
+            "title": row["title"],
+            "year": year,
+            "ids": ids,
+            "tagline": row.get("tagline"),
+            "overview": row.get("overview"),
+            "runtime": row.get("runtime"),
+            "country": (row.get("country") or "").lower() or None,
+            "rating": row.get("rating"),
+            "votes": row.get("votes") or 0,
+            "updated_at": stamp,
+            "language": row.get("language"),
+            "genres": row.get("genres") or [],
+            "original_title": None,
+        }
+        if kind == "movie":
+            obj["released"] = row.get("released") or (f"{year}-01-01" if year else None)
+        else:
+            ids["tvdb"] = None
+            aired = f"{year}-01-01T00:00:00.000Z" if year else None
+            obj |= {"first_aired": aired, "network": None, "aired_episodes": 0}
+        held.append(obj)
+        cast = [{"character": "", "characters": [], "person": {"name": n}} for n in row.get("cast") or []]
+        directing = [
+            {"job": "Director", "jobs": ["Director"], "person": {"name": n}} for n in row.get("directors") or []
+        ]
+        catalog.people[(kind, i)] = {"cast": cast, "crew": {"directing": directing}}
     return catalog
 
 
@@ -378,6 +403,46 @@ class Fault:
         return self.hits < self.times and fnmatch.fnmatchcase(path, self.path) and self.page in (None, page)
 
 
+class RateLimit:
+    """A fixed-window request limit like Trakt's `X-Ratelimit` describes: `limit` calls per `period` seconds,
+    the window running from its first request to `until`. Counts what it served and what it refused."""
+
+    def __init__(self, limit: int, period_s: float, *, on_success: bool = False) -> None:
+        self.limit = limit
+        self.period_s = period_s
+        self.on_success = on_success
+        self.window_end = 0.0  # loop-independent wall clock (time.time) at which the current window ends
+        self.used = 0
+        self.served = 0
+        self.refused = 0
+        self.windows = 0
+
+    def _roll(self) -> float:
+        now = time.time()
+        if now >= self.window_end:
+            self.window_end = now + self.period_s
+            self.used = 0
+            self.windows += 1
+        return now
+
+    def admit(self) -> web.Response | None:
+        """None when the request fits in the window (and is counted), else the documented 429."""
+        now = self._roll()
+        if self.used < self.limit:
+            self.used += 1
+            self.served += 1
+            return None
+        self.refused += 1
+        seconds = max(1, math.ceil(self.window_end - now))
+        return _error(429, "Rate Limit Exceeded", {"Retry-After": str(seconds), "X-Ratelimit": self.header()})
+
+    def header(self) -> str:
+        until = datetime.fromtimestamp(math.ceil(self.window_end), UTC)  # whole seconds, never early
+        info = {"name": "UNAUTHED_API_GET_LIMIT", "period": self.period_s, "limit": self.limit}
+        info |= {"remaining": max(0, self.limit - self.used), "until": until.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return json.dumps(info)
+
+
 class FakeTrakt:
     """The fake server. `await start()` returns its base URL; counts live in `hits` and `log`."""
 
@@ -393,6 +458,8 @@ class FakeTrakt:
         # Members' side: OAuth device flow, tokens, histories (tests/fakes/trakt_accounts.py).
         self.accounts = TraktAccounts(client_id, client_secret)
         self.faults: list[Fault] = []
+        self.max_limit = MAX_LIMIT  # the largest page a list serves; a larger `limit` is clamped to it
+        self.rate: RateLimit | None = None  # see `limit_rate`
         self.hits: Counter[str] = Counter()  # path -> requests served (faulted ones included)
         self.log: list[tuple[str, int | None]] = []  # (path, page) in arrival order
         self.hung = asyncio.Event()  # set when a "hang" fault caught a request
@@ -406,6 +473,14 @@ class FakeTrakt:
         fault = Fault(path=path, action=action, **kw)
         self.faults.append(fault)
         return fault
+
+    def limit_rate(self, limit: int, period_s: float, *, on_success: bool = False) -> RateLimit:
+        """Enforce Trakt's documented rate limit, scaled: `limit` GETs per fixed window of `period_s` seconds
+        (Trakt's: 1000 per 300 s). A request over it is HTTP 429 with `Retry-After` (whole seconds to the window's
+        end, rounded up) and the `X-Ratelimit` JSON, as documented; `on_success` also puts `X-Ratelimit` (with
+        `remaining`) on every answer. `self.rate = None` lifts it."""
+        self.rate = RateLimit(limit, period_s, on_success=on_success)
+        return self.rate
 
     async def wait_requests(self, n: int) -> None:
         """Return once at least `n` requests have arrived."""
@@ -464,11 +539,19 @@ class FakeTrakt:
             return _error(400, "Bad Request - trakt-api-version 2 is required")
         if not request.headers.get("Content-Type", "").startswith("application/json"):
             return _error(412, "Precondition Failed - use application/json content type")
+        rate = self.rate
+        if rate is not None:
+            refusal = rate.admit()
+            if refusal is not None:
+                return refusal
         for fault in self.faults:
             if fault.matches(request.path, page):
                 fault.hits += 1
                 return await self._apply(fault, request, handler)
-        return await handler(request)
+        response = await handler(request)
+        if rate is not None and rate.on_success and response.status == 200:
+            response.headers["X-Ratelimit"] = rate.header()
+        return response
 
     async def _apply(self, fault: Fault, request: web.Request, handler):
         if fault.action == "status":
@@ -516,13 +599,19 @@ class FakeTrakt:
             out["images"] = obj["images"]
         return copy.deepcopy(out)
 
-    def _paginate(self, request: web.Request, items: list[Any]) -> web.Response:
+    def _paginate(
+        self, request: web.Request, items: list[Any], *, count: int | None = None, view: Any = None
+    ) -> web.Response:
+        """One page of `items` (each passed through `view` when given: only the page's are copied) with the
+        X-Pagination headers; `count` is the item count they announce when the list is longer than `items`."""
         page = max(1, _int_arg(request, "page") or 1)
         limit = _int_arg(request, "limit") or DEFAULT_LIMIT
-        limit = max(1, min(limit, MAX_LIMIT))
-        count = len(items)
+        limit = max(1, min(limit, self.max_limit))
+        count = len(items) if count is None else count
         page_count = max(1, -(-count // limit))
         chunk = items[(page - 1) * limit : page * limit]
+        if view is not None:
+            chunk = [view(item) for item in chunk]
         headers = {
             "X-Pagination-Page": str(page),
             "X-Pagination-Limit": str(limit),
@@ -535,7 +624,9 @@ class FakeTrakt:
     async def _popular(self, request: web.Request) -> web.Response:
         kind = request.match_info["kind"][:-1]
         extended = _extended(request)
-        return self._paginate(request, [self._view(o, extended) for o in self.catalog.items(kind)])
+        items = self.catalog.items(kind)
+        count = max(len(items), self.catalog.listed.get(kind, 0))
+        return self._paginate(request, items, count=count, view=lambda obj: self._view(obj, extended))
 
     async def _updates(self, request: web.Request) -> web.Response:
         kind = request.match_info["kind"][:-1]
@@ -550,15 +641,21 @@ class FakeTrakt:
             stamp = obj.get("updated_at") if isinstance(obj, dict) else None
             when = _parse_start_date(stamp) if isinstance(stamp, str) else None
             if when is not None and when >= start:
-                view = self._view(obj, extended)
-                trakt_id = obj.get("ids", {}).get("trakt") if isinstance(obj.get("ids"), dict) else None
-                mutate = self.catalog.feed_mutations.get((kind, trakt_id))
-                changed.append((when, {"updated_at": stamp, kind: mutate(view) if mutate else view}))
+                changed.append((when, obj))
         for raw_kind, when, item in self.catalog.raw_updates:
             if raw_kind == kind and when >= start:
-                changed.append((when, copy.deepcopy(item)))
+                changed.append((when, _Raw(item)))
         changed.sort(key=lambda pair: pair[0])  # oldest first; a touched title moves to the end
-        return self._paginate(request, [item for _, item in changed])
+
+        def feed_item(obj: Any) -> Any:  # only the page's items are copied
+            if isinstance(obj, _Raw):
+                return copy.deepcopy(obj.item)
+            view = self._view(obj, extended)
+            trakt_id = obj.get("ids", {}).get("trakt") if isinstance(obj.get("ids"), dict) else None
+            mutate = self.catalog.feed_mutations.get((kind, trakt_id))
+            return {"updated_at": obj["updated_at"], kind: mutate(view) if mutate else view}
+
+        return self._paginate(request, [obj for _, obj in changed], view=feed_item)
 
     async def _summary(self, request: web.Request) -> web.Response:
         kind = request.match_info["kind"][:-1]
@@ -592,6 +689,13 @@ class FakeTrakt:
         translations = self.catalog.translations.get((kind, obj["ids"]["trakt"]), [english])
         language = request.match_info.get("language")
         return web.json_response([t for t in translations if language in (None, t.get("language"))])
+
+
+@dataclass
+class _Raw:
+    """A feed item that belongs to no title (`Catalog.raw_update`), served as it is."""
+
+    item: Any
 
 
 def _int_arg(request: web.Request, name: str) -> int | None:
