@@ -157,7 +157,11 @@ def main(argv: list[str] | None = None) -> None:
         scores.append(judgments.score(js, answers[at : at + len(js)]))
         at += len(js)
     w = fit(x, y)
-    final = replace(base, weights=w)
+    # The fit with one reading of the story (a description, or a build without the free-text space): the pools
+    # that reading alone makes (no free-text candidates) and no content_text.
+    x1, y1, _ = training_rows(snap, judged, replace(base, pool_text=0))
+    x1[:, [FEATURES.index(f) for f in (*args.drop, "content_text")]] = 0.0
+    final = replace(base, weights=w, one_reading=fit(x1, y1))
     fan = judgments.load_fan(snap)
     fan_score = judgments.fan_score(fan, evaluate(engine, fan, final))
     print(f"index: model={snap.manifest.get('model')} recipe={snap.manifest.get('text_recipe')} titles={snap.n}")
@@ -165,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{path.name}: {FOLDS}-fold R@20/top10 {sc['r20_top10']:.4f}  nDCG@20 {sc['ndcg20']:.4f}")
     print(f"fan panel (judge, full fit): R@10 {fan_score['fan_r10']:.3f}  R@20 {fan_score['fan_r20']:.3f}")
     print("weights: " + ", ".join(f"{f}={v:+.4f}" for f, v in zip(FEATURES, w.tolist(), strict=True)))
+    one_w = final.one_reading.tolist()
+    print("one reading: " + ", ".join(f"{f}={v:+.4f}" for f, v in zip(FEATURES, one_w, strict=True)))
     if args.write:
         ranker = replace(
             final,

@@ -282,6 +282,29 @@ def test_the_free_text_reading_of_a_story_is_a_feature_and_brings_candidates(eng
     assert len(without) <= 2
 
 
+def test_one_reading_of_the_story_ranks_with_its_own_fit(engine, tmp_path):
+    """The weights fitted with both readings of the story lean on the second one (content_text): a description (one
+    reading, the free-text space) and a build without that space rank with the fit of one reading, shipped beside
+    them; a weights file without it still loads, with its one set of weights."""
+    shipped = Ranker.load()
+    assert shipped.one_reading is not None
+    ct = FEATURES.index("content_text")
+    assert shipped.one_reading[ct] == 0.0 and shipped.weights[ct] > 0
+    free = shipped.for_free_text()
+    assert free.weights[FEATURES.index("content")] == shipped.one_reading[FEATURES.index("content")]
+    assert free.weights[ct] == 0.0 and free.weights[FEATURES.index("genres")] == 0.0
+    assert shipped.weights_for(engine.snapshot) is shipped.weights  # the small build has the free-text space
+    assert shipped.weights_for(engine.snapshot.free_text_view()) is shipped.one_reading
+    again = tmp_path / "w.json"
+    again.write_text(json.dumps(shipped.to_json()))
+    np.testing.assert_array_equal(Ranker.load(again).one_reading, shipped.one_reading)
+    older = shipped.to_json()
+    del older["one_reading_weights"]
+    again.write_text(json.dumps(older))
+    assert Ranker.load(again).one_reading is None
+    assert Ranker.load(again).weights_for(engine.snapshot.free_text_view()) is not None
+
+
 def test_a_story_far_title_never_outranks_a_story_near_one_on_people_alone(tmp_path):
     """ "Now You See Me" answered with other Morgan Freeman films: the same director, the same leads and the same
     year brought in stories unlike the query's. People re-order titles whose stories are alike; they bring in

@@ -75,7 +75,6 @@ MEDIAN_OF = 100
 FREE_TEXT_FEATURES = (
     "content",
     "content_sq",
-    "content_text",
     "fame",
     "rated",
     "rating",
@@ -158,24 +157,24 @@ class Ranker:
     pool_known: int = POOL_KNOWN
     pool_text: int = POOL_TEXT
     fitted: dict | None = None  # how the fit went (bench/fit_ranker.py)
+    # The same fit with one reading of the story (content_text held at 0): for a description, which has no second
+    # reading, and for a build without the free-text space. None (an older weights file): `weights` throughout.
+    one_reading: np.ndarray | None = None
     sink_no_story: bool = True  # the no-story rule (off only for bench baselines)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> Ranker:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            weights = data["weights"]
-            missing = [f for f in FEATURES if f not in weights]
-            if missing:
-                raise RankerError(f"{path} lacks weights for {', '.join(missing)}")
             return cls(
-                weights=np.asarray([float(weights[f]) for f in FEATURES], dtype=np.float32),
+                weights=_weights_of(data["weights"], path),
                 model=str(data.get("model", "")),
                 recipe=str(data.get("recipe", "")),
                 pool_content=int(data.get("pool_content", POOL_CONTENT)),
                 pool_known=int(data.get("pool_known", POOL_KNOWN)),
                 pool_text=int(data.get("pool_text", POOL_TEXT)),
                 fitted=data.get("fitted"),
+                one_reading=_weights_of(data["one_reading_weights"], path) if "one_reading_weights" in data else None,
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             if isinstance(exc, RankerError):
@@ -192,33 +191,69 @@ class Ranker:
     def for_free_text(self) -> Ranker:
         """These fitted weights for a description: only the features a description and a title can share (the
         story's closeness) or that are the title's own (how well known and how well rated it is, whether it has a
-        story); a description has no genres, era, kind or people to match. The candidates are the true nearest
+        story); a description has no genres, era, kind or people to match, and one reading of the story (the
+        free-text space): the one-reading fit where the weights file has it. The candidates are the true nearest
         FREE_TEXT_POOL texts, which the weights then order as they order alike stories for /similar."""
+        fitted = self.one_reading if self.one_reading is not None else self.weights
         w = np.zeros(len(FEATURES), dtype=np.float32)
         for name in FREE_TEXT_FEATURES:
-            w[F[name]] = self.weights[F[name]]
-        return replace(self, weights=w, pool_content=FREE_TEXT_POOL, pool_known=0, pool_text=0, sink_no_story=True)
+            w[F[name]] = fitted[F[name]]
+        return replace(
+            self,
+            weights=w,
+            one_reading=None,
+            pool_content=FREE_TEXT_POOL,
+            pool_known=0,
+            pool_text=0,
+            sink_no_story=True,
+        )
+
+    def weights_for(self, snap) -> np.ndarray:
+        """The weights for ranking in `snap`: the one-reading fit where the build has no free-text space."""
+        if snap.free_text is None and self.one_reading is not None:
+            return self.one_reading
+        return self.weights
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "model": self.model,
             "recipe": self.recipe,
             "pool_content": self.pool_content,
             "pool_known": self.pool_known,
             "pool_text": self.pool_text,
-            "weights": {f: round(float(w), 6) for f, w in zip(FEATURES, self.weights, strict=True)},
-            "fitted": self.fitted or {},
+            "weights": _weights_json(self.weights),
         }
+        if self.one_reading is not None:
+            out["one_reading_weights"] = _weights_json(self.one_reading)
+        out["fitted"] = self.fitted or {}
+        return out
+
+
+def _weights_of(weights: dict, path: Path) -> np.ndarray:
+    missing = [f for f in FEATURES if f not in weights]
+    if missing:
+        raise RankerError(f"{path} lacks weights for {', '.join(missing)}")
+    return np.asarray([float(weights[f]) for f in FEATURES], dtype=np.float32)
+
+
+def _weights_json(weights: np.ndarray) -> dict[str, float]:
+    return {f: round(float(w), 6) for f, w in zip(FEATURES, weights, strict=True)}
 
 
 def boosted(ranker: Ranker, weight: float) -> Ranker:
-    """The cast/director boost (`[engine] boost`): a shared director adds `weight` x the content weight (0.15: as
-    much as 15% of a perfect content match), each shared lead half that, on top of the fitted weights."""
-    w = ranker.weights.copy()
-    extra = weight * abs(float(w[F["content"]]))
-    w[F["director"]] += extra
-    w[F["cast"]] += extra / 2
-    return replace(ranker, weights=w)
+    """The cast/director boost (`[engine] boost`): a shared director adds `weight` x the content weights (0.15: as
+    much as 15% of a perfect content match under both readings), each shared lead half that, on top of the fitted
+    weights."""
+
+    def boost(weights: np.ndarray) -> np.ndarray:
+        w = weights.copy()
+        extra = weight * (abs(float(w[F["content"]])) + abs(float(w[F["content_text"]])))  # both readings
+        w[F["director"]] += extra
+        w[F["cast"]] += extra / 2
+        return w
+
+    one = boost(ranker.one_reading) if ranker.one_reading is not None else None
+    return replace(ranker, weights=boost(ranker.weights), one_reading=one)
 
 
 def _hits(people: tuple[int, ...], inverted) -> tuple[np.ndarray, np.ndarray]:
@@ -539,7 +574,7 @@ def rank(
     )
     if n_allowed <= 0:
         return _empty_ranked()
-    w = ranker.weights
+    w = ranker.weights_for(snap)
     sink = ranker.sink_no_story and profile.story
     profile = with_story_floor(snap, profile, q)
     keys, cosines = candidates(snap, ranker, q, mask, excluded, n_allowed, query_key, profile.texts)
