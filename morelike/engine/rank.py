@@ -279,16 +279,24 @@ def _people_hits(snap, people: tuple[int, ...], inverted, keys: np.ndarray | Non
     return np.where(hit_keys[pos] == keys, counts[pos], np.float32(0.0)).astype(np.float32)
 
 
-def features(snap, profile: Profile, keys: np.ndarray | None, cosines: np.ndarray | None) -> np.ndarray:
+def features(
+    snap,
+    profile: Profile,
+    keys: np.ndarray | None,
+    cosines: np.ndarray | None,
+    text_cosines: np.ndarray | None = None,
+) -> np.ndarray:
     """The feature matrix of `keys` (None: every title) against `profile`; content columns are 0 when
-    `cosines` is None."""
+    `cosines` is None. `text_cosines`: the free-text space's cosines of `keys` when the caller has them."""
     sel = slice(None) if keys is None else keys
     n = snap.n if keys is None else len(keys)
     out = np.zeros((n, len(FEATURES)), dtype=np.float32)
     if cosines is not None:
         out[:, F["content"]] = cosines
         out[:, F["content_sq"]] = cosines * cosines
-    if profile.texts and snap.free_text is not None:
+    if text_cosines is not None:
+        out[:, F["content_text"]] = text_cosines
+    elif profile.texts and snap.free_text is not None:
         out[:, F["content_text"]] = _text_cosines(snap.free_text.vectors, profile.texts, sel)
     elif cosines is not None:
         # A build without the free-text space (`free_text = ""`): the one reading stands in for the second, so the
@@ -423,7 +431,13 @@ def _known_nearest(
     vectors = known.text_vectors if text else known.vectors
     if m <= 0 or not len(known.keys) or vectors is None:
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    sims = vectors @ q
+    return _nearest_of(known, vectors @ q, m, mask, excluded)
+
+
+def _nearest_of(
+    known: _Known, sims: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `m` best of `sims` (one per well-known title; overwritten) that pass `mask` and are not `excluded`."""
     if mask is not None:
         sims[~mask[known.keys]] = -np.inf
     if len(excluded):
@@ -523,19 +537,29 @@ def candidates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pool rank() scores, (keys, cosines): the `pool_known` nearest well-known stories and the nearest stories
     of all titles, as many as make `pool_content + pool_known` in all (more when the catalog, or a filter, has
-    few well-known titles), among the titles that pass `mask` and are not `excluded` (sorted keys).
+    few well-known titles), and the `pool_text` well-known titles nearest the query titles `texts` in the free-text
+    space, among the titles that pass `mask` and are not `excluded` (sorted keys).
 
     Unfiltered, a catalog title's nearest stories are the build's stored neighbours when they are enough: no walk
     per query. Without a known pool (plain cosine, free text), the content pool is the answer and must be the true
     nearest, with exact cosines."""
+    keys, cosines, _ = _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts)
+    return keys, cosines
+
+
+def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
+    """candidates(), and the pool's cosines in the free-text space when the text scan computed them (None if not):
+    the scan has every well-known title's already, so only the rest are read."""
     total = min(ranker.pool_content + max(ranker.pool_known, 0), n_allowed)
     if ranker.pool_known <= 0:
         content = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
-        return content.keys.astype(np.int64), content.scores.astype(np.float32)
+        return content.keys.astype(np.int64), content.scores.astype(np.float32), None
     known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
-    if ranker.pool_text > 0 and texts and snap.free_text is not None:
+    text_sims = qt = None
+    if ranker.pool_text > 0 and texts and snap.free_text is not None and _known(snap).text_vectors is not None:
         qt = _text_query(snap.free_text.vectors, texts)
-        by_text, _ = _known_nearest(snap, qt, ranker.pool_text, mask, excluded, text=True)
+        text_sims = _known(snap).text_vectors @ qt
+        by_text, _ = _nearest_of(_known(snap), text_sims.copy(), ranker.pool_text, mask, excluded)
         extra = np.setdiff1d(by_text, known)
         if len(extra):
             known = np.concatenate([known, extra])
@@ -551,7 +575,18 @@ def candidates(
     keys = np.concatenate([np.sort(near), known])
     cosines = np.concatenate([near_cos, known_cos]).astype(np.float32)
     order = np.argsort(keys, kind="stable")
-    return keys[order], cosines[order]
+    keys, cosines = keys[order], cosines[order]
+    if text_sims is None:
+        return keys, cosines, None
+    known_keys = _known(snap).keys
+    at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
+    is_known = known_keys[at] == keys
+    text_cos = np.empty(len(keys), np.float32)
+    text_cos[is_known] = text_sims[at[is_known]]
+    rest = keys[~is_known]
+    if len(rest):
+        text_cos[~is_known] = np.asarray(snap.free_text.vectors[rest], dtype=np.float32) @ qt
+    return keys, cosines, text_cos
 
 
 def rank(
@@ -577,8 +612,8 @@ def rank(
     w = ranker.weights_for(snap)
     sink = ranker.sink_no_story and profile.story
     profile = with_story_floor(snap, profile, q)
-    keys, cosines = candidates(snap, ranker, q, mask, excluded, n_allowed, query_key, profile.texts)
-    feats = features(snap, profile, keys, cosines)
+    keys, cosines, text_cosines = _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, profile.texts)
+    feats = features(snap, profile, keys, cosines, text_cosines)
     scores = feats @ w
     if sink:
         scores = scores - NO_STORY_SINK * (~snap.story[keys])
