@@ -8,8 +8,8 @@ Secrets never live here: they come from the environment (see `discord_token`, `t
 Every section's dataclass is declared here; docs/ARCHITECTURE.md says which modules read each.
 
 Adding a setting: one line in its section, `name: <Type> = default`, with a type from the aliases below (the
-range is part of the type: `Int[1, 10]`, `Float[0, None]`, `FloatAbove[0, 60]`, `Literal["a", "b"]`), plus its
-line in bot.toml.
+range is part of the type: `Annotated[Int, within(1, 10)]`, `Annotated[Float, within(0, None)]`,
+`Annotated[Float, above(0, 60)]`, `Literal["a", "b"]`), plus its line in bot.toml.
 Code that builds a section itself (tests, bench) is not validated: validation guards what operators write.
 """
 
@@ -25,9 +25,19 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import annotated_types
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from pydantic.fields import FieldInfo
 
-from morelike.catalog.documents import RECIPES
+from morelike.catalog.documents import Recipe
 
 CONFIG_ENV = "MORELIKE_CONFIG"
 DEFAULT_CONFIG = "bot.toml"
@@ -45,33 +55,20 @@ class ConfigError(ValueError):
 # Setting types: the type and the range in one annotation, and a phrase saying what is allowed.
 
 
-class _IntRange:
-    """`Int[lo, hi]`: a whole number (never a bool) within [lo, hi]; None leaves that side open."""
-
-    def __class_getitem__(cls, bounds: tuple[int | None, int | None]):
-        lo, hi = bounds
-        return Annotated[int, Strict(), Field(ge=lo, le=hi)]
+Int = Annotated[int, Strict()]  # a whole number, never a bool
+Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]  # a finite number (an int is fine)
 
 
-class _FloatRange:
-    """`Float[lo, hi]`: a finite number (an int is fine) within [lo, hi]; None leaves that side open."""
-
-    def __class_getitem__(cls, bounds: tuple[float | None, float | None]):
-        lo, hi = bounds
-        return Annotated[float, Strict(), Field(ge=lo, le=hi, allow_inf_nan=False)]
+def within(lo: float | None, hi: float | None) -> FieldInfo:
+    """`Annotated[Int, within(lo, hi)]`: a number within [lo, hi]; None leaves that side open."""
+    return Field(ge=lo, le=hi)
 
 
-class _FloatAbove:
-    """`FloatAbove[lo, hi]`: a finite number within (lo, hi], e.g. a duration that must not be 0."""
-
-    def __class_getitem__(cls, bounds: tuple[float, float | None]):
-        lo, hi = bounds
-        return Annotated[float, Strict(), Field(gt=lo, le=hi, allow_inf_nan=False)]
+def above(lo: float, hi: float | None) -> FieldInfo:
+    """`Annotated[Float, above(lo, hi)]`: a number within (lo, hi], e.g. a duration that must not be 0."""
+    return Field(gt=lo, le=hi)
 
 
-Int = _IntRange
-Float = _FloatRange
-FloatAbove = _FloatAbove
 Bool = Annotated[bool, Strict()]
 Text = Annotated[str, Strict(), Field(min_length=1, description="a non-empty string")]
 
@@ -106,13 +103,15 @@ Host = Annotated[
     AfterValidator(_host),
 ]
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
-Recipe = Literal[RECIPES]
 
 
-def _section(cls):
+_T = typing.TypeVar("_T")
+
+
+@typing.dataclass_transform()
+def _section(cls: type[_T]) -> type[_T]:
     """A settings section: a plain dataclass (attribute access, cheap to build) that pydantic validates on load."""
-    cls.__pydantic_config__ = ConfigDict(extra="forbid")
-    return dataclass(cls)
+    return dataclass(with_config(ConfigDict(extra="forbid"))(cls))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -132,7 +131,7 @@ class ModelSettings:
     backend: Literal["auto", "torch", "onnx", "openvino"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "f32", "bf16", "f16"] = "auto"  # auto: fp16 on CUDA, bf16 on CPUs that have it
-    batch_size: Int[0, 4096] = 0  # 0: per device and backend (morelike.encoders.base.AUTO_BATCH)
+    batch_size: Annotated[Int, within(0, 4096)] = 0  # 0: per device and backend (morelike.encoders.base.AUTO_BATCH)
     text_recipe: Recipe = "story"  # story | flixrec (morelike/catalog/documents.py)
     # /discover's free text: a second index beside the story one, in a space that 16 languages share
     # (morelike/encoders/crosslingual.py); "" searches the story index instead ([model] name: English only).
@@ -142,53 +141,59 @@ class ModelSettings:
 @_section
 class IndexSettings:
     dtype: Literal["f16", "f32", "i8"] = "f16"  # usearch scalar kind; vectors.npy is f16 unless f32
-    connectivity: Int[2, 256] = 16
-    expansion_add: Int[1, 10_000] = 128
+    connectivity: Annotated[Int, within(2, 256)] = 16
+    expansion_add: Annotated[Int, within(1, 10_000)] = 128
     # HNSW search breadth: at least this many candidates per query (more when a page needs more). Recorded in
     # the build; real embeddings need ~300 for recall@20 >= 0.99 (bench/README.md).
-    expansion_search: Int[1, 10_000] = 300
-    keep_builds: Int[1, 100] = 2  # published builds kept on disk, the current one included
+    expansion_search: Annotated[Int, within(1, 10_000)] = 300
+    keep_builds: Annotated[Int, within(1, 100)] = 2  # published builds kept on disk, the current one included
     # Each title's nearest stories, found once at publish and stored with the build: /similar's content pool
     # then costs a lookup instead of an HNSW walk per query. 0 turns it off; catalogs over 300,000 titles skip it
     # (the file would pass 75 MB).
-    neighbours: Int[0, 256] = 64
+    neighbours: Annotated[Int, within(0, 256)] = 64
 
 
 @_section
 class TraktSettings:
     base_url: HttpUrl = "https://api.trakt.tv"
-    page_limit: Int[1, TRAKT_MAX_PAGE_LIMIT] = 100  # items per page (Trakt clamps larger values to its maximum)
-    max_requests: Int[1, 10_000_000] = 5000  # hard cap per run; the crawl checkpoints and stops cleanly when reached
-    timeout_s: FloatAbove[0, 600] = 30.0
-    max_retries: Int[0, 20] = 5
-    backoff_s: FloatAbove[0, 60] = 1.0
-    people_top_n: Int[0, 1_000_000] = 500  # cast and directors for the N most popular movies and N most popular shows
+    # Items per page (Trakt clamps larger values to its maximum)
+    page_limit: Annotated[Int, within(1, TRAKT_MAX_PAGE_LIMIT)] = 100
+    # Hard cap per run; the crawl checkpoints and stops cleanly when reached
+    max_requests: Annotated[Int, within(1, 10_000_000)] = 5000
+    timeout_s: Annotated[Float, above(0, 600)] = 30.0
+    max_retries: Annotated[Int, within(0, 20)] = 5
+    backoff_s: Annotated[Float, above(0, 60)] = 1.0
+    # Cast and directors for the N most popular movies and N most popular shows
+    people_top_n: Annotated[Int, within(0, 1_000_000)] = 500
     # Other names (aliases and translated titles) for the N most popular movies and N most popular shows, which
     # lookups find them by: two requests a title, so 1000 requests (5 minutes at Trakt's rate limit) by default.
-    aliases_top_n: Int[0, 1_000_000] = 250
+    aliases_top_n: Annotated[Int, within(0, 1_000_000)] = 250
 
 
 @_section
 class EngineSettings:
     franchise: Bool = True  # series siblings get their own list; the main list keeps one title per series
     boost: Bool = False  # cast/director boost
-    boost_weight: Float[0, 1] = 0.15  # added to a cosine (at most 1): 1 already outweighs any content match
-    reload_interval_s: Float[0, 3600] = 10.0  # how often the bot looks for a newly published index; 0: never
+    # Added to a cosine (at most 1): 1 already outweighs any content match
+    boost_weight: Annotated[Float, within(0, 1)] = 0.15
+    # How often the bot looks for a newly published index; 0: never
+    reload_interval_s: Annotated[Float, within(0, 3600)] = 10.0
 
 
 @_section
 class ApiSettings:
     host: Host = "127.0.0.1"
-    port: Int[0, 65535] = 8080  # 0: any free port (the API prints the one it got)
+    port: Annotated[Int, within(0, 65535)] = 8080  # 0: any free port (the API prints the one it got)
 
 
 @_section
 class DiscordSettings:
-    guild_id: Int[0, 2**64 - 1] = 0  # 0: sync commands globally; else to this guild only (instant)
-    shard_count: Int[0, 10_000] = 0  # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
-    page_size: Int[1, DISCORD_MAX_PAGE_SIZE] = 5  # titles a result page shows
-    cooldown_rate: Int[0, 1000] = 5  # /similar and /discover uses per user ... (0: no cooldown)
-    cooldown_per_s: FloatAbove[0, 86_400] = 30.0  # ... per this many seconds
+    guild_id: Annotated[Int, within(0, 2**64 - 1)] = 0  # 0: sync commands globally; else to this guild only (instant)
+    # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
+    shard_count: Annotated[Int, within(0, 10_000)] = 0
+    page_size: Annotated[Int, within(1, DISCORD_MAX_PAGE_SIZE)] = 5  # titles a result page shows
+    cooldown_rate: Annotated[Int, within(0, 1000)] = 5  # /similar and /discover uses per user ... (0: no cooldown)
+    cooldown_per_s: Annotated[Float, above(0, 86_400)] = 30.0  # ... per this many seconds
 
 
 @_section
@@ -279,7 +284,8 @@ def _describe(hint: Any) -> str:
         return "one of " + ", ".join(_toml(v) for v in typing.get_args(base))
     if base is bool:
         return "true or false"
-    lo = hi = None
+    lo: Any = None  # a bound as declared: an int stays an int ("from 1 to 9")
+    hi: Any = None
     lo_open = False
     for item in metadata:
         for constraint in getattr(item, "metadata", [item]):

@@ -23,12 +23,14 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 import regex
 
 from morelike.catalog.records import Title
 
-RECIPES = ("story", "flixrec")
+Recipe = Literal["story", "flixrec"]  # the [model] text_recipe setting
+RECIPES: tuple[str, ...] = get_args(Recipe)
 DEFAULT_RECIPE = "story"
 MIN_STORY_CHARS = 60  # below this a "synopsis" is a credit line or a genre word, not a story
 RECIPE_VERSION = 1  # of the `story` recipe: bump when its text changes (a shipped trained model records it)
