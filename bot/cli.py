@@ -19,11 +19,14 @@ import asyncio
 import io
 import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from morelike.logs import configure_logging
-from morelike.settings import ConfigError, load_config
+from morelike.settings import Config, ConfigError, load_config
 from morelike.shutdown import handles_sigterm
+
+if TYPE_CHECKING:
+    from morelike.engine import Engine  # imported when a command needs it (torch is slow to import)
 
 EXIT_USAGE = 2
 
@@ -93,7 +96,7 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _open_engine(config):
+def _open_engine(config: Config) -> Engine | None:
     from morelike.engine import Engine, EngineError
 
     try:

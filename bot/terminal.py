@@ -18,7 +18,7 @@ import json
 import re
 import textwrap
 from collections.abc import Collection
-from typing import TextIO
+from typing import Any, TextIO
 
 from morelike.echo import ECHO, shorten
 from morelike.engine import Engine, FilterError, Filters, Resolution, SimilarPage, TitleCard
@@ -149,12 +149,12 @@ def _split(values: list[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _typed(spec: FilterSpec, given: object, known_genres: Collection[str]) -> object:
+def _typed(spec: FilterSpec, given: Any, known_genres: Collection[str]) -> Any:
     """One filter's flag value as `Filters` takes it: a repeated flag's values split at commas; genres checked
     against the build's, choices against the declared ones, a language against the ISO 639-1 codes."""
     if given is None:
         return None
-    values = _split(given) if spec.many else (given,)
+    values: tuple[Any, ...] = _split(given) if spec.many else (given,)  # argparse's: a list when repeated
     if spec.type == "genre":
         unknown = unknown_genre(values, known_genres)
         if unknown is not None:
@@ -226,7 +226,8 @@ def choose(
     pick = res.pick()
     if not pick.asks:
         return pick.title
-    offered, looser, best = pick.offered, pick.looser, pick.best
+    offered, looser = pick.offered, pick.looser
+    best = offered[0].card  # `pick.best` when asking: the first choice
     if first:
         print(tr(locale, "terminal.taking_best", text=echo(text), title=best.label), file=err)
         return best

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from morelike.logs import configure_logging
-from morelike.settings import ConfigError, load_config, trakt_client_id
+from morelike.settings import Config, ConfigError, load_config, trakt_client_id
 from morelike.shutdown import handles_sigterm
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-async def _run(args, config) -> int:
+async def _run(args: argparse.Namespace, config: Config) -> int:
     from indexer.lock import StateDirError, StateLockedError, unwritable
     from indexer.pipeline import BuildRefused
     from indexer.sources import SourceError
@@ -145,7 +145,7 @@ def _report_bad_lines(summary: BuildSummary) -> None:
         print(f"  … and {summary.bad_lines - len(summary.bad_examples)} more bad lines", file=sys.stderr)
 
 
-async def _stats(config, as_json: bool) -> int:
+async def _stats(config: Config, as_json: bool) -> int:
     from indexer.store import Store
     from indexer.trakt import SEEN_PREFIX
     from morelike.build.reader import PublishedError, open_published

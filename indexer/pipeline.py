@@ -334,7 +334,7 @@ def _refuse_surprise_shrink(
     shrink; another source, or a `--limit`, shrinking the index is almost always a mistake worth a sentence."""
     current = published_manifest(config.published_dir)
     before = current.get("count") if current else None
-    if allow_shrink or not isinstance(before, int) or count >= before:
+    if allow_shrink or current is None or not isinstance(before, int) or count >= before:
         return
     old_source = current.get("source")
     if old_source != source:
@@ -367,7 +367,7 @@ async def _encode_and_publish(
     # Which encoder made the vectors (stats and the manifest say it): this run's, or the one that made the cache.
     encoder_key = f"encoder:{config.model.name}"
     if encoder is not None:
-        used = {"backend": encoder.backend, "device": encoder.device, "precision": encoder.precision,
+        used: dict | None = {"backend": encoder.backend, "device": encoder.device, "precision": encoder.precision,
                 "batch_size": encoder.batch_size}  # fmt: skip
         await store.set_state(encoder_key, json.dumps(used))
     else:

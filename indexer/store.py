@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 import numpy as np
@@ -118,6 +118,12 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         raise
 
 
+async def _one(cursor: aiosqlite.Cursor) -> Any:
+    """The one value of a query that always answers one row of one column (COUNT(*), a PRAGMA)."""
+    (value,) = await cursor.fetchone() or (None,)
+    return value
+
+
 class StoreError(RuntimeError):
     """The working store cannot be used; the message says why."""
 
@@ -194,7 +200,7 @@ class Store:
         return store
 
     async def _migrate(self) -> None:
-        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        version = await _one(await self._db.execute("PRAGMA user_version"))
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"the working store {self.path} has schema version {version}, newer than this code's "
@@ -224,7 +230,7 @@ class Store:
                 raise
 
     async def schema_version(self) -> int:
-        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        version = await _one(await self._db.execute("PRAGMA user_version"))
         return version
 
     async def close(self) -> None:
@@ -306,8 +312,7 @@ class Store:
             cursor = await self._db.execute("SELECT COUNT(*) FROM titles WHERE kind = ?", (kind,))
         else:
             cursor = await self._db.execute("SELECT COUNT(*) FROM titles")
-        (n,) = await cursor.fetchone()
-        return n
+        return await _one(cursor)
 
     async def get(self, title_id: str) -> Title | None:
         row = await (await self._db.execute("SELECT * FROM titles WHERE id = ?", (title_id,))).fetchone()

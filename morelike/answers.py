@@ -99,8 +99,8 @@ def _type_schema(hint: Any) -> dict:
     if hint in _JSON_TYPES:
         return {"type": _JSON_TYPES[hint]}
     if dataclasses.is_dataclass(hint):  # a record inside the card (an Offer): every field required
-        inner = typing.get_type_hints(hint)
-        return _obj({f.name: _type_schema(inner[f.name]) for f in fields(hint)})
+        hints = typing.get_type_hints(hint)
+        return _obj({f.name: _type_schema(hints[f.name]) for f in fields(hint)})
     raise TypeError(f"no JSON type for {hint!r}")
 
 

@@ -121,7 +121,8 @@ class MemberStore:
         """One page of `member`'s hidden titles, latest first, and how many they have in all."""
         db = await self._conn()
         async with db.execute("SELECT COUNT(*) FROM hidden WHERE member = ?", (member,)) as cur:
-            (total,) = await cur.fetchone()
+            row = await cur.fetchone()  # COUNT(*): always one row
+        total = row[0] if row is not None else 0
         async with db.execute(
             "SELECT entry, title_id, label, hidden_at FROM hidden WHERE member = ? "
             "ORDER BY hidden_at DESC, entry DESC LIMIT ? OFFSET ?",

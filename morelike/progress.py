@@ -16,14 +16,42 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
+from typing import Any, Protocol, Self, TextIO
 
 from tqdm import tqdm as _tqdm
 
 DEFAULT_INTERVAL_S = 5.0
 
 
-def tqdm(iterable=None, *, total=None, desc: str = "", unit: str = "it", disable: bool = False, file=None, **kwargs):
+class Progress(Protocol):
+    """What `tqdm` here returns, a tqdm bar or a `LineProgress`: the calls the indexer makes on either."""
+
+    total: int | None
+    n: int  # counted so far
+
+    def update(self, n: int = 1) -> object: ...
+
+    def refresh(self) -> object: ...
+
+    def set_description(self, desc: str | None = None, refresh: bool = True) -> object: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> object: ...
+
+
+def tqdm(
+    iterable: Any = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    unit: str = "it",
+    disable: bool = False,
+    file: TextIO | None = None,
+    **kwargs: Any,
+) -> Progress:
     """A tqdm bar on a terminal, a `LineProgress` elsewhere (same calls: update, refresh, close, `with`)."""
     stream = file if file is not None else sys.stderr
     if disable or _wants_bar(stream):
@@ -31,7 +59,7 @@ def tqdm(iterable=None, *, total=None, desc: str = "", unit: str = "it", disable
     return LineProgress(total=total, desc=desc, unit=unit, file=stream, interval=_interval())
 
 
-def _wants_bar(stream) -> bool:
+def _wants_bar(stream: TextIO) -> bool:
     mode = os.environ.get("MORELIKE_PROGRESS", "").strip().lower()
     if mode in ("bar", "lines"):
         return mode == "bar"
@@ -76,7 +104,7 @@ class LineProgress:
     def __enter__(self) -> LineProgress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def update(self, n: int = 1) -> None:

@@ -23,9 +23,12 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from morelike.members import MemberStore
 
 log = logging.getLogger("morelike.trakt_user")
 
@@ -385,10 +388,12 @@ class MemberLinks:
     Every method takes the member whose link it uses, and reads only that member's row: no call reads or uses
     another member's link. Tokens are opened only in memory, for one request."""
 
-    def __init__(self, trakt: TraktUser, box: TokenBox | None, store, cache: HistoryCache | None = None) -> None:
+    def __init__(
+        self, trakt: TraktUser, box: TokenBox | None, store: MemberStore, cache: HistoryCache | None = None
+    ) -> None:
         self.trakt = trakt
         self.box = box  # None: MORELIKE_SECRET_KEY unset, so nothing can be stored and linking is refused
-        self.store = store  # morelike.members.MemberStore
+        self.store = store
         self.cache = cache or HistoryCache(clock=trakt.clock)
 
     def _box(self) -> TokenBox:

@@ -15,8 +15,9 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -29,6 +30,15 @@ from bot.discord_app.widgets import ALREADY_ANSWERED, UNKNOWN_INTERACTION, Unkno
 from morelike.members import MemberStore
 from morelike.settings import trakt_client_id, trakt_client_secret
 from morelike.trakt_user import MemberLinks, TokenBox, TraktUser, TraktUserError
+
+if TYPE_CHECKING:
+    from morelike.engine import Engine
+    from morelike.settings import Config
+
+    # What the shared class below is mixed into (for the checker: the commands.Bot it reads `tree` etc. from).
+    _Bot = commands.Bot
+else:
+    _Bot = object
 
 log = logging.getLogger("bot.discord_app")
 
@@ -59,7 +69,8 @@ class MoreLikeTree(app_commands.CommandTree):
         problem = self._option_problem(interaction)
         if problem is None:
             return True
-        name = (interaction.data or {}).get("name")
+        data: Mapping[str, Any] = interaction.data or {}
+        name = data.get("name")
         log.info("event=bad_options command=%s problem=%r", str(name)[:40], problem)
         try:
             if interaction.type is discord.InteractionType.autocomplete:
@@ -73,7 +84,7 @@ class MoreLikeTree(app_commands.CommandTree):
     def _option_problem(self, interaction: discord.Interaction) -> str | None:
         if interaction.type not in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
             return None
-        data = interaction.data or {}
+        data: Mapping[str, Any] = interaction.data or {}
         if data.get("type", 1) != 1:  # a context-menu command: no options
             return None
         options = leaf_options(data)
@@ -112,20 +123,20 @@ class MoreLikeTree(app_commands.CommandTree):
             log.warning("event=error_reply_failed command=%s status=%s", name, exc.status)
 
 
-class _MoreLike:
+class MoreLike(_Bot):
     """Shared by the single-shard and the auto-sharded bot: one constructor, the client class's own options from
-    `_client_options`."""
+    `_client_options`. What the features (cogs/) get as their bot, and an interaction's client (`widgets.bot_of`)."""
 
     def __init__(
         self,
-        config,
-        engine,
+        config: Config,
+        engine: Engine,
         *,
         sync_marker: Path | None = None,
         launched_at: float | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         members: MemberStore | None = None,
-        **options,
+        **options: Any,
     ) -> None:
         super().__init__(**self._client_options(config), **_bot_options(options))
         self.config = config
@@ -144,7 +155,7 @@ class _MoreLike:
         self._warm_task: asyncio.Task | None = None
         self._reload = tasks.loop(seconds=max(config.engine.reload_interval_s, 0.01))(self._reload_once)
 
-    def _client_options(self, config) -> dict:
+    def _client_options(self, config: Config) -> dict[str, Any]:
         """Options of the discord.py client class beside the shared ones (`_bot_options`)."""
         return {}
 
@@ -157,7 +168,7 @@ class _MoreLike:
             return
         if not self.first_delivery(interaction):
             return
-        data = interaction.data or {}
+        data: Mapping[str, Any] = interaction.data or {}
         log.info(
             "event=unanswerable_click custom_id=%r component_type=%r",
             str(data.get("custom_id"))[:100],
@@ -290,18 +301,18 @@ class _MoreLike:
         await self.members.close()
 
 
-class MoreLikeBot(_MoreLike, commands.Bot):
+class MoreLikeBot(MoreLike, commands.Bot):
     """The bot on one gateway connection."""
 
 
-class MoreLikeShardedBot(_MoreLike, commands.AutoShardedBot):
+class MoreLikeShardedBot(MoreLike, commands.AutoShardedBot):
     """The bot over `[discord] shard_count` gateway shards."""
 
-    def _client_options(self, config) -> dict:
+    def _client_options(self, config: Config) -> dict[str, Any]:
         return {"shard_count": config.discord.shard_count}
 
 
-def member_links(config, members: MemberStore) -> MemberLinks | None:
+def member_links(config: Config, members: MemberStore) -> MemberLinks | None:
     """Members' Trakt links when the bot has a Trakt app (TRAKT_CLIENT_ID, TRAKT_CLIENT_SECRET); the tokens' key
     from MORELIKE_SECRET_KEY (without it, or with a bad one, linking is refused with a sentence saying why)."""
     client_id = trakt_client_id()
@@ -316,7 +327,7 @@ def member_links(config, members: MemberStore) -> MemberLinks | None:
     return MemberLinks(trakt, box, members)
 
 
-def _bot_options(options: dict) -> dict:
+def _bot_options(options: dict[str, Any]) -> dict[str, Any]:
     return {
         "command_prefix": commands.when_mentioned,  # app commands only; no message content needed
         "intents": discord.Intents(guilds=True),
@@ -329,15 +340,15 @@ def _bot_options(options: dict) -> dict:
 
 
 def create_bot(
-    config,
-    engine,
+    config: Config,
+    engine: Engine,
     *,
     sync_marker: Path | None = None,
     launched_at: float | None = None,
     extensions: Sequence[str] = EXTENSIONS,
     members: MemberStore | None = None,
-    **options,
-) -> commands.Bot:
+    **options: Any,
+) -> MoreLike:
     """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
     `time.perf_counter()` of the process start, for the READY time logged once connected; `extensions`: the
     cog modules to load (all of them unless a test says otherwise)."""

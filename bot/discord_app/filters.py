@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -22,6 +22,9 @@ from morelike import i18n
 from morelike.engine.filters import FilterSpec, genre_label, genre_slug, spec_of, specs, unknown_genre, values_of
 from morelike.engine.types import FilterError, Filters
 from morelike.i18n import ENGLISH, number, tr
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
 
 T = TypeVar("T", bound=Callable[..., Any])
 # Discord lets a string option carry 6000 characters unless told otherwise; nothing this bot takes is that long.
@@ -69,7 +72,7 @@ def genre_choices(genres: list[str], current: str) -> list[app_commands.Choice[s
 
 
 async def genre_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return genre_choices(interaction.client.engine.genres(), current)
+    return genre_choices(widgets.bot_of(interaction).engine.genres(), current)
 
 
 def filter_options(command: str, filters_type: type[Filters] = Filters) -> Callable[[T], T]:
@@ -90,7 +93,8 @@ def filter_options(command: str, filters_type: type[Filters] = Filters) -> Calla
                               annotation=_annotation(spec))
             for spec in offered if spec.discord is not None
         ]  # fmt: skip
-        func.__signature__ = signature.replace(parameters=[*required, *options, *own[len(required) :]])
+        # A function's attribute (Callable does not declare it): what discord.py reads the options from.
+        func.__signature__ = signature.replace(parameters=[*required, *options, *own[len(required) :]])  # type: ignore[attr-defined]
         described = {
             s.discord.name: _text(f"option.{s.discord.name}.description", s.help) for s in offered if s.discord
         }
@@ -155,13 +159,14 @@ def make_filters(
             raise widgets.Refusal(
                 tr(locale, "error.language_code", option=names[spec.field], text=text.shorten(value, text.ECHO))
             )
+    values: dict[str, Any] = {f: (v,) if spec_of(filters_type, f).many else v for f, v in given.items()}
     try:
-        return filters_type(**{f: (v,) if spec_of(filters_type, f).many else v for f, v in given.items()})
+        return filters_type(**values)
     except FilterError as exc:
         raise widgets.Refusal(widgets.user_text(exc, locale)) from None
 
 
-def check_genres(bot, filters: Filters, locale: str = ENGLISH) -> None:
+def check_genres(bot: MoreLike, filters: Filters, locale: str = ENGLISH) -> None:
     """A genre the served build lacks, refused naming the option it came in (the engine's sentence would name its
     own field, in English)."""
     known = set(bot.engine.genres())

@@ -16,7 +16,7 @@ import discord
 
 from bot.discord_app.client import create_bot
 from morelike.engine import Engine, EngineError
-from morelike.settings import discord_token
+from morelike.settings import Config, discord_token
 
 log = logging.getLogger("bot.discord_app")
 
@@ -56,7 +56,7 @@ def application_id() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def run(config) -> int:
+def run(config: Config) -> int:
     """Run the bot until interrupted. Exit codes: 0 clean stop, 1 cannot start, 2 DISCORD_TOKEN missing."""
     token = discord_token()
     if not token:
@@ -106,7 +106,7 @@ def run(config) -> int:
     return 0
 
 
-async def _serve(config, engine, token: str, launched_at: float) -> None:
+async def _serve(config: Config, engine: Engine, token: str, launched_at: float) -> None:
     bot = create_bot(config, engine, launched_at=launched_at)
     async with bot:  # closes the bot (gateway code 1000: the session ends, the bot shows offline at once)
         running = asyncio.create_task(bot.start(token))

@@ -11,6 +11,8 @@ its namespace, before any handler of ours runs). The answer to each is one sente
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any, TypeGuard, cast
 
 import discord
 from discord import app_commands
@@ -31,7 +33,7 @@ _OPTION_VALUES: dict[OptionType, tuple[tuple[type, ...], str]] = {
 _SUBCOMMAND_TYPES = (OptionType.subcommand.value, OptionType.subcommand_group.value)
 
 
-def leaf_options(data: dict) -> object:
+def leaf_options(data: Mapping[str, Any]) -> object:
     """The options of the command actually run (under its subcommand, when it is one), as the payload has them."""
     options = data.get("options", [])
     while (
@@ -66,7 +68,8 @@ def _value_problem(command: str, param: app_commands.Parameter, value: object, l
     # For text, discord.py keeps the declared length bounds in min_value/max_value too.
     lo = param.min_value if param.min_value is not None else -math.inf
     hi = param.max_value if param.max_value is not None else math.inf
-    if not lo <= (len(value) if isinstance(value, str) else value) <= hi:
+    # A number here: text is measured by its length, and any other value was refused above.
+    if not lo <= (len(value) if isinstance(value, str) else cast(float, value)) <= hi:
         low, high = number(lo, locale), number(hi, locale)
         if isinstance(value, str):
             wants = tr(locale, "wants.characters", low=low, high=high)
@@ -76,9 +79,13 @@ def _value_problem(command: str, param: app_commands.Parameter, value: object, l
     return None
 
 
+def _option_objects(options: object) -> TypeGuard[list[dict[str, Any]]]:
+    return isinstance(options, list) and all(isinstance(o, dict) and "name" in o for o in options)
+
+
 def garbled_options(options: object) -> bool:
     """Whether the options array is not even a list of option objects (no command reads such a payload)."""
-    return not isinstance(options, list) or not all(isinstance(o, dict) and "name" in o for o in options)
+    return not _option_objects(options)
 
 
 def option_problem(
@@ -88,26 +95,26 @@ def option_problem(
     they can. In autocomplete, the option being typed is text whatever its type, and required options may still
     be empty."""
     name = command.qualified_name
-    if garbled_options(options):
+    if not _option_objects(options):  # garbled
         return text.garbled_options_text(name, locale)
     params = {p.display_name: p for p in command.parameters}
-    given: dict[str, dict] = {}
+    given: dict[str, dict[str, Any]] = {}
     for option in options:
         if option["name"] not in params or option["name"] in given:
             return text.garbled_options_text(name, locale)
         given[option["name"]] = option
     for option_name, param in params.items():
-        option = given.get(option_name)
-        if option is None:
+        found = given.get(option_name)
+        if found is None:
             if param.required and not autocomplete:
                 return text.missing_option_text(name, option_name, locale)
             continue
-        value = option.get("value")
-        if autocomplete and option.get("focused"):
+        value = found.get("value")
+        if autocomplete and found.get("focused"):
             if not isinstance(value, str):
                 return text.wrong_option_text(name, option_name, tr(locale, "wants.text"), value, locale)
             continue
-        if option.get("type") != param.type.value:  # discord.py reads the value by the type the payload gives
+        if found.get("type") != param.type.value:  # discord.py reads the value by the type the payload gives
             return text.garbled_options_text(name, locale)
         problem = _value_problem(name, param, value, locale)
         if problem is not None:

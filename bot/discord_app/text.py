@@ -156,8 +156,8 @@ def distinct_labels(cards: Sequence[TitleCard], limit: int, locale: str = ENGLIS
         for members in groups():
             if len({facets[i][f] for i in members}) > 1:
                 for i in members:
-                    if facets[i][f]:
-                        extras[i].append(facets[i][f])
+                    if facet := facets[i][f]:
+                        extras[i].append(facet)
     for members in groups():  # true duplicates: nothing in the data tells them apart
         for nth, i in enumerate(members, 1):
             extras[i].append(tr(locale, "facet.entry", number=nth))

@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 from discord import app_commands, ui
@@ -38,6 +38,9 @@ from morelike.engine.resolve import parse_reference
 from morelike.engine.types import Candidate, EngineError, FilterError, Filters, TitleCard
 from morelike.i18n import ENGLISH, tr
 from morelike.trakt_user import TraktUserError
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
 
 log = logging.getLogger("bot.discord_app")
 
@@ -56,7 +59,12 @@ ALREADY_ANSWERED, UNKNOWN_INTERACTION = 40060, 10062
 # ---- bad input, said in the user's words -------------------------------------------------------------------------
 
 
-def warming(bot) -> bool:
+def bot_of(interaction: discord.Interaction) -> MoreLike:
+    """The bot an interaction reached: discord.py types `interaction.client` as any client, and here it is ours."""
+    return cast("MoreLike", interaction.client)
+
+
+def warming(bot: MoreLike) -> bool:
     """True while the engine's title resolver is still being built (the first seconds after start): work that
     resolves typed titles must then run off the event loop, deferred, or not at all (autocomplete)."""
     ready = getattr(bot, "resolver_ready", None)
@@ -211,7 +219,7 @@ async def outdated(interaction: discord.Interaction, *, copy: bool) -> None:
 # ---- which title the user means ----------------------------------------------------------------------------------
 
 
-def title_choices(bot, current: str, locale: str = ENGLISH) -> list[app_commands.Choice[str]]:
+def title_choices(bot: MoreLike, current: str, locale: str = ENGLISH) -> list[app_commands.Choice[str]]:
     """Autocomplete: at most 25 `Title (Year) · Movie|Show` choices; value = id, or ref for ids over 100 chars.
     None while the resolver is still being built: an empty list now beats "This interaction failed"."""
     if warming(bot):
@@ -231,30 +239,30 @@ def title_choices(bot, current: str, locale: str = ENGLISH) -> list[app_commands
 
 
 def resolve_card(
-    bot, typed: str, which_one: Callable[[list[Candidate]], discord.ui.View], locale: str = ENGLISH
-) -> tuple[TitleCard | None, Reply | None]:
+    bot: MoreLike, typed: str, which_one: Callable[[list[Candidate]], discord.ui.View], locale: str = ENGLISH
+) -> TitleCard | Reply:
     """The title the user meant, or the reply to send instead: "Which one?" (its buttons from `which_one`, the
     feature's own: a title's results, a title's card), or no match with suggestions."""
     typed = typed.strip()
     card = bot.engine.get(typed)  # a choice picked from autocomplete carries the id (or the ref of a long id)
     if card is not None:
-        return card, None
+        return card
     # The engine decides (`Resolution.pick`): the title, or "Which one?" over the entries of exactly that title
     # ("Heat" 1972, 1986, 1995) as buttons, the looser matches ("The Heat", "Red Heat") named in one line.
     pick = bot.engine.resolve(typed, limit=25).pick()
     if pick.title is not None:
-        return pick.title, None
+        return pick.title
     if not pick.asks:
         reference = parse_reference(typed)
         if reference is not None:  # an id or link the catalog does not know: no guesses from its letters
-            return None, error_reply(text.unknown_reference_text(reference, locale))
+            return error_reply(text.unknown_reference_text(reference, locale))
         suggestions = bot.engine.suggest(typed, limit=5)
         if not suggestions and typed:
             suggestions = bot.engine.suggest(typed.split()[0][:3], limit=5)
-        return None, error_reply(text.no_match_text(typed, suggestions, locale))
+        return error_reply(text.no_match_text(typed, suggestions, locale))
     looser = [c.card for c in pick.looser]
     which = text.which_one_text(typed, len(pick.offered), looser, locale)
-    return None, Reply(content=which, view=which_one(pick.offered))
+    return Reply(content=which, view=which_one(pick.offered))
 
 
 def which_one_view(
@@ -312,7 +320,7 @@ def reaches_an_item(interaction: discord.Interaction) -> bool:
     message = interaction.message
     if message is None:
         return False
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     clicked = (data.get("component_type"), data.get("custom_id"))
     return any((c.type.value, getattr(c, "custom_id", None)) == clicked for c in _walk(message.components))
 
@@ -332,14 +340,16 @@ class StatefulItem:
     matched a format but no longer decodes sets `outdated`, and the click is answered with the outdated-message
     sentence; so is a click of another component type than the custom_id's format was made for (`component_type`:
     a button's id on a select, a select's id on a button), which would otherwise reach a callback that cannot read
-    it."""
+    it. That is why each `from_custom_id` takes the clicked component as any `ui.Item` (discord.py's signature) and a
+    select's casts it to the `ui.Select` it is made for: a forged one is never read (`made_for`)."""
 
     outdated: bool = False
     component_type: ClassVar[discord.ComponentType | None] = None  # what the format is made for; None: any
 
     def made_for(self, interaction: discord.Interaction) -> bool:
         made = self.component_type
-        return made is None or (interaction.data or {}).get("component_type") == made.value
+        data: Mapping[str, Any] = interaction.data or {}
+        return made is None or data.get("component_type") == made.value
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
         raise NotImplementedError  # pragma: no cover - every subclass defines it

@@ -50,7 +50,7 @@ def page_response(request: web.Request, params: dict, page: SimilarPage, **extra
     private and never stored, so the build's ETag (conditional_get) never confirms it."""
     locale = answer_locale(request, params)
     body = page_json(page, locale) | extra
-    headers = {hdrs.CONTENT_LANGUAGE: locale, hdrs.VARY: hdrs.ACCEPT_LANGUAGE}
+    headers: dict[str, str] = {hdrs.CONTENT_LANGUAGE: locale, hdrs.VARY: hdrs.ACCEPT_LANGUAGE}
     if "hidden_watched" in extra:
         headers[hdrs.CACHE_CONTROL] = PRIVATE
     return web.json_response(body, headers=headers)

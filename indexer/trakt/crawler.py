@@ -54,7 +54,7 @@ from indexer.trakt.runs import (
     parse_iso,
 )
 from morelike.catalog.records import KINDS, RecordError, Title
-from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
+from morelike.progress import Progress, tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import TRAKT_MAX_PAGE_LIMIT, TraktSettings
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ log = logging.getLogger("morelike.trakt")
 FORMAT = 2
 
 
-def progress_bar(enabled: bool, desc: str, unit: str = "title") -> tqdm:
+def progress_bar(enabled: bool, desc: str, unit: str = "title") -> Progress:
     # smoothing=0: the rate is the average since the start, so the time left stays steady through rate-limit pauses
     return tqdm(total=None, unit=unit, desc=desc, disable=not enabled, dynamic_ncols=True, leave=True, smoothing=0)
 
@@ -76,7 +76,7 @@ class Run:
     store: Any
     client: TraktClient
     summary: TraktRunSummary
-    bar: tqdm
+    bar: Progress
     known_totals: dict[str, int] = field(default_factory=dict)
     counted: dict[str, Outcome] = field(default_factory=dict)  # what this run's pages did to the titles queued
 
@@ -115,6 +115,8 @@ class Run:
 
     async def people(self, title: Title) -> dict[str, Any] | None:
         """The title's cast and directors as Title fields, or None to keep what is stored (Trakt has none)."""
+        if title.trakt_id is None:  # `fill` fetches only for titles that have one
+            return None
         body = await self.client.get_people(title.kind, title.trakt_id)
         self.summary.people += 1
         if body is None:
@@ -129,6 +131,8 @@ class Run:
     async def aliases(self, title: Title) -> dict[str, Any] | None:
         """The title's other names (aliases, then translated titles) as Title fields, or None to keep what is stored
         (Trakt has neither, or sent one malformed)."""
+        if title.trakt_id is None:  # `fill` fetches only for titles that have one
+            return None
         aliases = await self.client.get_aliases(title.kind, title.trakt_id)
         translations = await self.client.get_translations(title.kind, title.trakt_id)
         self.summary.aliases += 1

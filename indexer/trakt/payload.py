@@ -163,7 +163,7 @@ def parse_people(body: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for entry in crew.get("directing") or []:
         if not isinstance(entry, dict):
             continue
-        jobs = entry.get("jobs") if isinstance(entry.get("jobs"), list) else [entry.get("job")]
+        jobs = listed if isinstance(listed := entry.get("jobs"), list) else [entry.get("job")]
         name = _person_name(entry)
         if "Director" in jobs and name and name not in directors:
             directors.append(name)

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -173,9 +174,7 @@ class Precomputed:
                 raise ValueError(f"{name}.ptr.npy and {name}.ids.npy do not fit each other")
             return IdLists(ptr, ids)
 
-        graph = FranchiseGraph(
-            numbered_stems=frozenset(read[_NUMBERED].tolist()),
-            **{name: read[name] for name in _GRAPH_COLUMNS},
-            **{name: lists(name) for name in _GRAPH_LISTS},
-        )
+        stored: dict[str, Any] = {name: read[name] for name in _GRAPH_COLUMNS}  # the arrays, then the id lists
+        stored |= {name: lists(name) for name in _GRAPH_LISTS}
+        graph = FranchiseGraph(numbered_stems=frozenset(read[_NUMBERED].tolist()), **stored)
         return cls(graph=graph, works=read["works"], work_members=lists("work_members"), fame=read["fame"])

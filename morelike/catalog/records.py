@@ -10,7 +10,7 @@ import base64
 import hashlib
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, overload
 
 KINDS = ("movie", "show")
 # The small int a kind is held as in the engine's arrays (and only there: records and JSON keep the name).
@@ -78,6 +78,10 @@ def title_ref(title_id: str) -> str:
     return base64.b32encode(digest).decode("ascii").lower()[:10]
 
 
+@overload
+def _text(obj: dict, name: str, *, required: Literal[True], limit: int = 500) -> str: ...
+@overload
+def _text(obj: dict, name: str, *, required: bool = False, limit: int = 500) -> str | None: ...
 def _text(obj: dict, name: str, *, required: bool = False, limit: int = 500) -> str | None:
     value = obj.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):

@@ -286,7 +286,10 @@ class _OpenVinoRunner:
         pending: list[tuple[int, np.ndarray] | None] = [None] * len(requests)
 
         def collect(slot: int) -> None:
-            index, mask = pending[slot]
+            started = pending[slot]
+            if started is None:  # no request running in that slot
+                return
+            index, mask = started
             requests[slot].wait()
             store(index, self._pool(requests[slot].get_output_tensor(output).data, mask))
             pending[slot] = None
@@ -340,7 +343,7 @@ def openvino_encoder(settings: ModelSettings, path: str, cache_dir: Path, precis
                 os.rename(target, broken)
                 shutil.rmtree(broken, ignore_errors=True)
                 export = runner = None
-        if runner is None:
+        if export is None or runner is None:  # both or neither: a cache that opens gives both
             log.info("event=openvino_export model=%s target=%s", settings.name, target)
             export = _export_in_subprocess(settings.name, path, target)
             try:

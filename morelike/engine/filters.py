@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Literal
 
 # What a value is. `choice`: one of `choices` (text); `genre`: a genre of the served build, given as typed and
@@ -96,15 +95,21 @@ def declare(spec: FilterSpec) -> Any:
     return dataclasses.field(default=spec.empty, metadata={"filter": spec})
 
 
-@cache  # per class: a `Filters` is checked against its specs each time one is made
+# Per class: a `Filters` is checked against its specs each time one is made. A dict rather than functools.cache,
+# whose `Hashable` argument mypy refuses a `type[Filters]` for (python/mypy#11470).
+_SPECS: dict[type, tuple[FilterSpec, ...]] = {}
+
+
 def specs(filters_type: type) -> tuple[FilterSpec, ...]:
     """The declared filters of a `Filters` class (or a subclass adding one), in declaration order: the order every
     face lists them in."""
-    return tuple(
-        dataclasses.replace(f.metadata["filter"], field=f.name)
-        for f in dataclasses.fields(filters_type)
-        if "filter" in f.metadata
-    )
+    if filters_type not in _SPECS:
+        _SPECS[filters_type] = tuple(
+            dataclasses.replace(f.metadata["filter"], field=f.name)
+            for f in dataclasses.fields(filters_type)
+            if "filter" in f.metadata
+        )
+    return _SPECS[filters_type]
 
 
 def spec_of(filters_type: type, field_name: str) -> FilterSpec:

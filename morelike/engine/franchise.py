@@ -5,6 +5,8 @@ the franchise graph a snapshot holds (`morelike.franchise.graph`, made over the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from morelike.franchise.graph import (
@@ -18,6 +20,9 @@ from morelike.franchise.graph import (
 )
 from morelike.franchise.titles import catalog_stem, distinctive
 from morelike.vectors import REMAKE_MIN_PERCENTILE, catalog_sample
+
+if TYPE_CHECKING:
+    from morelike.engine.snapshot import Snapshot
 
 
 def people_linked(common: int, cosine: float) -> bool:
@@ -62,7 +67,7 @@ def is_sibling(
     return cosine >= remake_min or shared_people or people_link
 
 
-def sample_vectors(snap) -> np.ndarray:
+def sample_vectors(snap: Snapshot) -> np.ndarray:
     """The snapshot's sample vectors (f32), read once and kept with the snapshot (`Snapshot.derived`): a fixed
     sample of the catalog's vectors, what "close for this query" is read from."""
     return snap.derived.cached(
@@ -70,14 +75,14 @@ def sample_vectors(snap) -> np.ndarray:
     )
 
 
-def prepare(snap) -> None:
+def prepare(snap: Snapshot) -> None:
     """What the series lists read, made at load so no query pays for it: the sample vectors, for a build without
     each title's stored nearest-0.5 % cosine (`Snapshot.near`); a build with it needs nothing."""
     if snap.near is None:
         sample_vectors(snap)
 
 
-def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
+def remake_threshold(snap: Snapshot, q: np.ndarray, key: int | None = None) -> float:
     """The cosine a same-titled work needs to be the query's remake: REMAKE_MIN_COSINE, or more when the query is
     that close to much of the catalog (a static model puts most same-genre films near 0.5). `key`: the query's,
     when it is a catalog title (the build stored its figure: `Snapshot.near`)."""
@@ -90,7 +95,7 @@ def remake_threshold(snap, q: np.ndarray, key: int | None = None) -> float:
     return max(REMAKE_MIN_COSINE, float(np.partition(sims, kth)[kth]) - NEAR_SLACK)
 
 
-def _people_in_common(snap, keys: np.ndarray, people: set[int]) -> np.ndarray:
+def _people_in_common(snap: Snapshot, keys: np.ndarray, people: set[int]) -> np.ndarray:
     """Per title of `keys`, how many of `people` are among its directors and lead cast (each person once)."""
     if not people or len(keys) == 0:
         return np.zeros(len(keys), dtype=np.int64)
@@ -103,7 +108,7 @@ def _people_in_common(snap, keys: np.ndarray, people: set[int]) -> np.ndarray:
     return np.bincount(pairs // (int(ids.max(initial=0)) + 1), minlength=len(keys))
 
 
-def siblings(snap, key: int, limit: int | None = None) -> list[int]:
+def siblings(snap: Snapshot, key: int, limit: int | None = None) -> list[int]:
     """Confirmed series siblings of `key` in snapshot `snap`, oldest first: all of them, or the `limit` closest in
     content."""
     group = int(snap.groups[key])
@@ -115,7 +120,8 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
         return []
     q_dirs = set(snap.directors.of(key).tolist())
     q_lead = set(snap.lead_cast(key).tolist())
-    q_coll = snap.collections[key] if snap.collections is not None else None
+    collections = snap.collections
+    q_coll = collections[key] if collections is not None else None
     q_stem = int(snap.series_stem[key])
     # Only members that `is_sibling` could accept are read further: the same stem, series name or collection,
     # or enough people in common for a people link. A people-linked group can hold a thousand titles of one
@@ -128,10 +134,10 @@ def siblings(snap, key: int, limit: int | None = None) -> list[int]:
     if q_stem >= 0:
         possible |= snap.series_stem[member_keys] == q_stem
     same_coll = np.zeros(len(member_keys), dtype=bool)
-    if q_coll:
-        folded = q_coll.casefold()
+    if q_coll and collections is not None:
+        folded = q_coll.casefold()  # not empty: a member without a collection ("") never matches it
         same_coll = np.fromiter(
-            (bool(snap.collections[m]) and snap.collections[m].casefold() == folded for m in member_keys.tolist()),
+            ((collections[m] or "").casefold() == folded for m in member_keys.tolist()),
             dtype=bool,
             count=len(member_keys),
         )

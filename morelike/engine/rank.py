@@ -41,11 +41,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from morelike.engine.franchise import sample_vectors
 from morelike.engine.search import SearchResult, top_k
+
+if TYPE_CHECKING:
+    from morelike.engine.snapshot import Snapshot
 
 FEATURES = (
     "content",
@@ -120,7 +124,7 @@ class Profile:
     director_floor: float = -np.inf  # the same for a shared director (its nearest DIRECTOR_NEAR)
 
     @classmethod
-    def of(cls, snap, keys: list[int]) -> Profile:
+    def of(cls, snap: Snapshot, keys: list[int]) -> Profile:
         """The profile of one title, or of several blended (their genres and people together, mean year)."""
         years = [int(snap.years[k]) for k in keys if int(snap.years[k]) > 0]
         kinds = {int(snap.kinds[k]) for k in keys}
@@ -208,7 +212,7 @@ class Ranker:
             sink_no_story=True,
         )
 
-    def weights_for(self, snap) -> np.ndarray:
+    def weights_for(self, snap: Snapshot) -> np.ndarray:
         """The weights for ranking in `snap`: the one-reading fit where the build has no free-text space."""
         if snap.free_text is None and self.one_reading is not None:
             return self.one_reading
@@ -266,7 +270,7 @@ def _hits(people: tuple[int, ...], inverted) -> tuple[np.ndarray, np.ndarray]:
     return keys.astype(np.int64), counts.astype(np.float32)
 
 
-def _people_hits(snap, people: tuple[int, ...], inverted, keys: np.ndarray | None = None) -> np.ndarray:
+def _people_hits(snap: Snapshot, people: tuple[int, ...], inverted, keys: np.ndarray | None = None) -> np.ndarray:
     """Per title of `keys` (None: every title), how many of `people` it lists (float32)."""
     hit_keys, counts = _hits(people, inverted)
     if keys is None:
@@ -280,7 +284,7 @@ def _people_hits(snap, people: tuple[int, ...], inverted, keys: np.ndarray | Non
 
 
 def features(
-    snap,
+    snap: Snapshot,
     profile: Profile,
     keys: np.ndarray | None,
     cosines: np.ndarray | None,
@@ -349,7 +353,7 @@ def _text_query(vectors: np.ndarray, query: tuple[int, ...]) -> np.ndarray:
     return q / max(float(np.linalg.norm(q)), 1e-12)
 
 
-def _franchise_columns(snap, profile: Profile, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _franchise_columns(snap: Snapshot, profile: Profile, keys: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Per title of `keys` (None: every title): in the query's named series, and in its wider family only (the
     `series` and `family` features; the keep_family rule moves titles that are either)."""
     n = snap.n if keys is None else len(keys)
@@ -375,30 +379,30 @@ class _Known:
     """The well-known titles of one snapshot (sorted keys) and their vectors in f32, contiguous: the known pool is
     one matrix-vector product over them (13k of the bundled 57k titles: about 0.4 ms)."""
 
-    def __init__(self, snap) -> None:
+    def __init__(self, snap: Snapshot) -> None:
         self.keys = np.flatnonzero(snap.fame >= KNOWN_FAME).astype(np.int64)
         self.vectors = np.asarray(snap.vectors[self.keys], dtype=np.float32)
         text = snap.free_text
         self.text_vectors = np.asarray(text.vectors[self.keys], dtype=np.float32) if text is not None else None
 
 
-def prepare(snap) -> None:
+def prepare(snap: Snapshot) -> None:
     """Gather the snapshot's well-known titles and the catalog sample now (the engine calls it at load, so no query
     pays for it)."""
     _known(snap)
     sample_vectors(snap)
 
 
-def _known(snap) -> _Known:
+def _known(snap: Snapshot) -> _Known:
     return snap.derived.cached("rank.known", lambda: _Known(snap))
 
 
-def story_floor(snap, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
+def story_floor(snap: Snapshot, q: np.ndarray, share: float = PEOPLE_NEAR) -> float:
     """The cosine that the query's nearest `share` of the catalog reaches, read off the fixed catalog sample."""
     return story_floors(snap, q, (share,))[0]
 
 
-def story_floors(snap, q: np.ndarray, shares: tuple[float, ...]) -> tuple[float, ...]:
+def story_floors(snap: Snapshot, q: np.ndarray, shares: tuple[float, ...]) -> tuple[float, ...]:
     """story_floor for several shares, from one pass over the sample."""
     sims = sample_vectors(snap) @ q
     if len(sims) < 2:
@@ -408,13 +412,13 @@ def story_floors(snap, q: np.ndarray, shares: tuple[float, ...]) -> tuple[float,
     return tuple(float(part[k]) for k in kths)
 
 
-def gated(snap, profile: Profile, q: np.ndarray) -> Profile:
+def gated(snap: Snapshot, profile: Profile, q: np.ndarray) -> Profile:
     """`profile` with both story gates set for `q`: people (PEOPLE_NEAR) and a shared director (DIRECTOR_NEAR)."""
     people, director = story_floors(snap, q, (PEOPLE_NEAR, DIRECTOR_NEAR))
     return replace(profile, people_floor=people, director_floor=director)
 
 
-def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
+def with_story_floor(snap: Snapshot, profile: Profile, q: np.ndarray) -> Profile:
     """`profile` with its people and family gate set for query vector `q` (rank() and bench/fit_ranker.py use it
     alike)."""
     if np.isfinite(profile.people_floor) or not (profile.directors or profile.lead_cast or profile.kin):
@@ -423,7 +427,7 @@ def with_story_floor(snap, profile: Profile, q: np.ndarray) -> Profile:
 
 
 def _known_nearest(
-    snap, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray, text: bool = False
+    snap: Snapshot, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray, text: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered.
     `text`: `q` and the cosines are in the free-text space."""
@@ -455,7 +459,7 @@ class Ranked:
     scores: np.ndarray  # float32 final score
     cosines: np.ndarray  # float32 content similarity
     pool_median: np.ndarray  # (len(FEATURES),) the median candidate: what "stands out" is measured against
-    snap: object = None
+    snap: Snapshot | None = None
     profile: Profile | None = None
     top_features: np.ndarray | None = None  # the features of the first MEDIAN_OF rows (the median's company)
 
@@ -468,6 +472,7 @@ class Ranked:
         top = self.top_features
         if top is not None and int(idx.max()) < len(top):
             return top[idx]
+        assert self.snap is not None and self.profile is not None, "rows of a ranking that rank() made"
         return features(self.snap, self.profile, self.keys[idx], self.cosines[idx])
 
 
@@ -476,7 +481,9 @@ def _empty_ranked() -> Ranked:
                   np.zeros(len(FEATURES), np.float32))  # fmt: skip
 
 
-def _stored_neighbours(snap, key: int | None, need: int, mask: np.ndarray | None, excluded: np.ndarray):
+def _stored_neighbours(
+    snap: Snapshot, key: int | None, need: int, mask: np.ndarray | None, excluded: np.ndarray
+) -> SearchResult | None:
     """The content pool from the build's stored nearest titles of `key` (SearchResult, scores not set): at most
     `need` of them, those that pass the filter; None when the build stored none (or `q` is no catalog title)."""
     if key is None or snap.neighbours is None or need <= 0:
@@ -492,7 +499,7 @@ def _stored_neighbours(snap, key: int | None, need: int, mask: np.ndarray | None
     return SearchResult(near, np.zeros(len(near), np.float32), "stored", exhausted=False)
 
 
-def _keep_family_near(snap, profile: Profile, keys, scores, cosines, sink: bool):
+def _keep_family_near(snap: Snapshot, profile: Profile, keys, scores, cosines, sink: bool):
     """The ranking with every family title among the FAMILY_NEAR nearest stories moved up to just inside the first
     FAMILY_NEAR rows (in score order; each takes the score of the title it now precedes, so scores stay sorted).
     A synopsis-less title is not moved when the no-story rule holds: it never answers a query with a story."""
@@ -526,7 +533,7 @@ def _median_rows(rows: np.ndarray) -> np.ndarray:
 
 
 def candidates(
-    snap,
+    snap: Snapshot,
     ranker: Ranker,
     q: np.ndarray,
     mask: np.ndarray | None,
@@ -552,8 +559,8 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
     the scan has every well-known title's already, so only the rest are read."""
     total = min(ranker.pool_content + max(ranker.pool_known, 0), n_allowed)
     if ranker.pool_known <= 0:
-        content = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
-        return content.keys.astype(np.int64), content.scores.astype(np.float32), None
+        pool = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
+        return pool.keys.astype(np.int64), pool.scores.astype(np.float32), None
     known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
     text_sims = qt = None
     if ranker.pool_text > 0 and texts and snap.free_text is not None and _known(snap).text_vectors is not None:
@@ -576,7 +583,7 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
     cosines = np.concatenate([near_cos, known_cos]).astype(np.float32)
     order = np.argsort(keys, kind="stable")
     keys, cosines = keys[order], cosines[order]
-    if text_sims is None:
+    if text_sims is None or qt is None:  # both or neither: the text scan sets them together
         return keys, cosines, None
     known_keys = _known(snap).keys
     at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
@@ -590,7 +597,7 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
 
 
 def rank(
-    snap,
+    snap: Snapshot,
     ranker: Ranker,
     q: np.ndarray,
     profile: Profile,

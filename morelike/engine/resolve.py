@@ -506,12 +506,13 @@ class TitleResolver:
         """The text, as the catalog has it, of `key`'s name that normalises to `norm` (matched as `matched`)."""
         if matched == MATCH_ALIAS:
             return self._alias_text[(key, norm)]
-        return self._row_text[key][1 if matched == MATCH_ORIGINAL else 0]
+        title, original = self._row_text[key]
+        return (original or title) if matched == MATCH_ORIGINAL else title  # matched as original: it has one
 
     def _of_year(self, keys: set[int], year: int) -> set[int]:
         """The keys released in `year`, else those a year off (sources disagree by one), else none."""
         return {k for k in keys if self._year.get(k) == year} or {
-            k for k in keys if self._year.get(k) is not None and abs(self._year[k] - year) == 1
+            k for k in keys if (have := self._year.get(k)) is not None and abs(have - year) == 1
         }
 
     def _year_penalty(self, key: int, year: int) -> float:
@@ -652,7 +653,7 @@ class TitleResolver:
         if ref.source == "tmdb":
             return _IdQuery(self._by_tmdb.get(int(ref.value)) if ref.value.isdigit() else None)
         if not ref.slug:
-            return _IdQuery(self._by_trakt.get((ref.kind, int(ref.value))))
+            return _IdQuery(self._by_trakt.get((ref.kind, int(ref.value))) if ref.kind is not None else None)
         if ref.value in self._by_slug:
             return _IdQuery(self._by_slug[ref.value])
         # Trakt slugs are the title in kebab case, plus "-<year>" when needed: read it as a title query.

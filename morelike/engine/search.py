@@ -193,7 +193,7 @@ def _exact(snap: Snapshot, q: np.ndarray, need: int, mask: np.ndarray | None, ex
             rows = snap.vectors[keys]
     if keys is None:
         total = snap.n - len(exclude)
-    elif cached_rows is not None and exclude:
+    elif cached_rows is not None and exclude and mask is not None:
         total = len(keys) - int(np.count_nonzero(mask[exclude]))  # the cached keys are the mask's
     else:
         total = len(keys)
@@ -231,6 +231,7 @@ def _hnsw(snap: Snapshot, q: np.ndarray, fetch: int, breadth: int) -> tuple[np.n
     """Keys and (f16) cosine similarities of an HNSW walk `breadth` wide, in its order."""
     with _state(snap).index_lock:
         index = snap.index
+        assert index is not None, "an HNSW walk needs the build's index"  # the planner walks only where there is one
         old = index.expansion_search
         index.expansion_search = max(breadth, fetch)
         try:

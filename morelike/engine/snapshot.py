@@ -283,7 +283,7 @@ class Snapshot:
         self.cast_titles, self.director_titles = derived.cast_titles, derived.director_titles
         self.db_path = db_path
         # HNSW search breadth (at least this many candidates per query): [index] expansion_search of the build
-        index_settings = manifest.get("index") if isinstance(manifest.get("index"), dict) else {}
+        index_settings = given if isinstance(given := manifest.get("index"), dict) else {}
         self.expansion_search = int(
             expansion_search or index_settings.get("expansion_search") or DEFAULT_EXPANSION_SEARCH
         )
@@ -293,7 +293,7 @@ class Snapshot:
         # (that was a segfault at exit: `ask` refusing a bad filter while the resolver was still being made).
         self._db_lock = threading.RLock()
         self._db_closer = weakref.finalize(self, _close_under, db, self._db_lock) if db is not None else None
-        self._cards: OrderedDict[int, TitleCard] = OrderedDict()
+        self._cards: OrderedDict[int, tuple] = OrderedDict()
         self._resolver: TitleResolver | None = None
         self._resolver_lock = threading.Lock()
 

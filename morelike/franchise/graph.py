@@ -165,7 +165,8 @@ def phrase_series(
             first_word.setdefault(norm.split(" ", 1)[0], []).append(i)
             last_word.setdefault(norm.rsplit(" ", 1)[1], []).append(i)
     names = sorted(series)
-    found: list[tuple[np.ndarray, ...]] = []  # (named, partner, cosine, stem id, said so by its subtitle)
+    # (named, partner, cosine, stem id, said so by its subtitle)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
     weak: list[np.ndarray] = [np.empty((0, 2), dtype=np.int64)]
     one_word = np.asarray([" " not in stem for stem in names])
     for sid, stem in enumerate(names):
@@ -187,8 +188,8 @@ def phrase_series(
             else []
         )
         plural = by_stem.get(stem + "s", ())  # "Aliens", "Predators": the sequel named as the plural
-        said = declared.get(stem, ())
-        named = np.asarray(sorted(set(starts) | set(ends) | set(plural) | set(said)), dtype=np.int64)
+        subtitled = declared.get(stem, ())
+        named = np.asarray(sorted(set(starts) | set(ends) | set(plural) | set(subtitled)), dtype=np.int64)
         if 0 < len(named) <= PHRASE_MAX_TITLES:
             # A title may be told close to the plural sequel too: "Alien Resurrection" is nearest to "Aliens"
             # (0.78), not to "Alien" (0.67). The plural title itself is still judged against the stem's own.
@@ -198,7 +199,7 @@ def phrase_series(
             best = cos.argmax(axis=1)
             top = cos[np.arange(len(named)), best]
             close = top >= PHRASE_MIN_COSINE
-            found.append((named[close], partners[best[close]], top[close], sid, np.isin(named[close], said)))
+            found.append((named[close], partners[best[close]], top[close], sid, np.isin(named[close], subtitled)))
             # The family, not the series list: a long name is evidence enough that a title starting with it (or
             # ending with it, from three words) belongs with the franchise even when the story is not close by
             # this model ("Mad Max Beyond Thunderdome", "Evil Dead Rise", "War for the Planet of the Apes").

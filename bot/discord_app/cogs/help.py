@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,6 +12,9 @@ from bot.discord_app import text
 from bot.discord_app.filters import discord_filters
 from bot.discord_app.translator import command_label, loc, locale_of, option_label
 from morelike.i18n import ENGLISH, tr
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
 
 
 def similar_options() -> list[str]:
@@ -42,7 +47,7 @@ def help_embed(page_size: int, locale: str = ENGLISH) -> discord.Embed:
 
 
 class HelpCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: MoreLike) -> None:
         self.bot = bot
 
     @app_commands.command(name=loc("command.help.name"), description=loc("command.help.description"))
@@ -51,5 +56,5 @@ class HelpCog(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: MoreLike) -> None:
     await bot.add_cog(HelpCog(bot))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands, ui
@@ -15,9 +16,12 @@ from discord.ext import commands
 
 from bot.discord_app import ids, text, widgets
 from bot.discord_app.translator import loc, locale_of
-from bot.discord_app.widgets import Reply, StatefulItem
+from bot.discord_app.widgets import Reply, StatefulItem, bot_of
 from morelike.i18n import ENGLISH, tr
 from morelike.members import HiddenTitle
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
 
 HIDDEN_PAGE_SIZE = widgets.MAX_OPTIONS  # /hidden lists as many titles a page as its restore menu can offer
 
@@ -54,7 +58,7 @@ def hidden_list(
 
 
 async def show_hidden(
-    bot, interaction: discord.Interaction, page: int, *, update: bool, note: str | None = None
+    bot: MoreLike, interaction: discord.Interaction, page: int, *, update: bool, note: str | None = None
 ) -> None:
     """A member's hidden titles, one page (`HIDDEN_PAGE_SIZE`), always ephemeral: nobody else sees them."""
     locale = locale_of(interaction)
@@ -76,18 +80,18 @@ class HiddenPageButton(StatefulItem, ui.DynamicItem[ui.Button], template=ids.HID
     component_type = discord.ComponentType.button
 
     def __init__(self, page: int, *, label: str, disabled: bool = False) -> None:
-        button = ui.Button(
+        button: ui.Button[ui.View] = ui.Button(
             label=label, style=discord.ButtonStyle.secondary, custom_id=ids.hidden_page_id(page), disabled=disabled
         )
         super().__init__(button, row=1)
         self.page = page
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         return cls(int(match["page"]), label=getattr(item, "label", None) or "Page")
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
-        await show_hidden(interaction.client, interaction, self.page, update=True)
+        await show_hidden(bot_of(interaction), interaction, self.page, update=True)
 
 
 class RestoreSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.RESTORE_TEMPLATE):
@@ -111,8 +115,8 @@ class RestoreSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.RESTOR
         self.page = page
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        return cls(int(match["page"]), select=item)
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
+        return cls(int(match["page"]), select=cast(ui.Select, item))
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
         values = self.item.values
@@ -120,20 +124,20 @@ class RestoreSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.RESTOR
             await widgets.outdated(interaction, copy=copy)
             return
         locale = locale_of(interaction)
-        restored = await interaction.client.members.restore(interaction.user.id, int(values[0]))
+        restored = await bot_of(interaction).members.restore(interaction.user.id, int(values[0]))
         note = (
             tr(locale, "hidden.restored", title=text.shorten(restored.label, 200))
             if restored is not None
             else text.stale_text(locale)  # not theirs, or restored already from another copy of the list
         )
-        await show_hidden(interaction.client, interaction, self.page, update=True, note=note)
+        await show_hidden(bot_of(interaction), interaction, self.page, update=True, note=note)
 
 
 ITEMS = (HiddenPageButton, RestoreSelect)
 
 
 class HiddenCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: MoreLike) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -147,5 +151,5 @@ class HiddenCog(commands.Cog):
         await show_hidden(self.bot, interaction, 0, update=False)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: MoreLike) -> None:
     await bot.add_cog(HiddenCog(bot))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands, ui
@@ -26,6 +26,7 @@ from bot.discord_app.widgets import (
     Reply,
     StatefulItem,
     answer,
+    bot_of,
     chosen_ref,
     error_reply,
     log,
@@ -45,6 +46,9 @@ from morelike.i18n import ENGLISH, tr, why_text
 from morelike.settings import DISCORD_MAX_PAGE_SIZE
 from morelike.trakt_user import TraktUserError
 
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
+
 Hide = str | None  # the `hide:` typed on /similar for the message clicked (ids.HIDE_CODES); None: the default
 OVERVIEW_IN_LIST = 300  # per result: enough to recognise a title, five of them stay readable
 # One embed per result, one kept for the "Same series" list, in a message of at most 10: the most results one page
@@ -63,7 +67,7 @@ HIDE_CHOICES = tuple(ids.HIDE_CODES)  # /similar hide: watched, watchlist (watch
 def _cooldown_for(interaction: discord.Interaction) -> app_commands.Cooldown | None:
     """`[discord] cooldown_rate` uses per `cooldown_per_s` seconds, read from the bot that got the command (so
     each bot follows its own settings); rate 0 turns the cooldown off."""
-    settings = interaction.client.config.discord
+    settings = bot_of(interaction).config.discord
     if settings.cooldown_rate <= 0:
         return None
     return app_commands.Cooldown(settings.cooldown_rate, settings.cooldown_per_s)
@@ -73,7 +77,7 @@ def _cooldown_key(interaction: discord.Interaction) -> tuple[int, int]:
     """Per bot and user. discord.py keeps a decorated command's buckets in the decorator's closure, shared by every
     bot of the process: the bot's `instance_number` keeps them apart (not `id(bot)`, which a later bot can reuse
     once a closed one is garbage-collected, inheriting its buckets)."""
-    return interaction.client.instance_number, interaction.user.id
+    return bot_of(interaction).instance_number, interaction.user.id
 
 
 def user_cooldown():
@@ -92,7 +96,7 @@ class Exclusion:
     note: str | None = None
 
 
-async def excluded_for(bot, interaction: discord.Interaction, hide: str | None = None) -> Exclusion:
+async def excluded_for(bot: MoreLike, interaction: discord.Interaction, hide: str | None = None) -> Exclusion:
     """What the member behind `interaction` never wants to see: the titles they hid ("Not for me") and, when `hide`
     asks for it (or, without `hide`, when their default says so), what they watched on Trakt. A member store that
     cannot be read leaves nothing out rather than failing the answer (logged); a Trakt link that cannot be used is
@@ -314,7 +318,7 @@ def which_one(
 
 
 def results_reply(
-    bot,
+    bot: MoreLike,
     card: TitleCard,
     page: int,
     filters: Filters,
@@ -334,7 +338,7 @@ def results_reply(
 
 
 def similar_for_ref(
-    bot,
+    bot: MoreLike,
     ref: str,
     page: int,
     filters: Filters,
@@ -349,16 +353,21 @@ def similar_for_ref(
 
 
 def similar_for_text(
-    bot, typed: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = (), hide: str | None = None
+    bot: MoreLike,
+    typed: str,
+    filters: Filters,
+    locale: str = ENGLISH,
+    exclude: Collection[str] = (),
+    hide: str | None = None,
 ) -> Reply:
     """/similar's answer to what was typed: the title's first page, or "Which one?", or no match."""
     check_genres(bot, filters, locale)
-    card, reply = resolve_card(bot, typed, lambda offered: which_one(offered, filters, locale, hide), locale)
-    return results_reply(bot, card, 0, filters, locale, exclude, hide) if card is not None else reply
+    found = resolve_card(bot, typed, lambda offered: which_one(offered, filters, locale, hide), locale)
+    return results_reply(bot, found, 0, filters, locale, exclude, hide) if isinstance(found, TitleCard) else found
 
 
 def discover_reply(
-    bot, description: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
+    bot: MoreLike, description: str, filters: Filters, locale: str = ENGLISH, exclude: Collection[str] = ()
 ) -> Reply:
     check_genres(bot, filters, locale)
     result = bot.engine.discover(description, filters=filters, k=bot.config.discord.page_size, page=0, exclude=exclude)
@@ -425,7 +434,7 @@ async def _excluded(interaction: discord.Interaction, hide: Hide) -> frozenset[s
     """What the clicker's pages leave out: the `hide:` typed on the clicked message's /similar, else their default
     for what they watched; None when that cannot be known, the reason already said to them."""
     try:
-        return (await excluded_for(interaction.client, interaction, hide)).ids
+        return (await excluded_for(bot_of(interaction), interaction, hide)).ids
     except Refusal as exc:
         await send_error(interaction, str(exc))
         return None
@@ -447,7 +456,7 @@ async def show_results(
     exclude = await _excluded(interaction, hide)
     if exclude is None:
         return
-    bot = interaction.client
+    bot = bot_of(interaction)
     await show(
         interaction,
         lambda: with_note(similar_for_ref(bot, ref, page, filters, locale, exclude, hide), note),
@@ -475,7 +484,7 @@ class PageButton(StatefulItem, ui.DynamicItem[ui.Button], template=ids.SIMILAR_T
         self.ref, self.page, self.filters, self.hide = ref, page, filters, hide
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         filters, hide, outdated = _state(match)
         obj = cls(match["ref"], int(match["page"]), filters, label=getattr(item, "label", None) or "Page", hide=hide)
         obj.outdated = outdated
@@ -514,9 +523,9 @@ class RefineSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_
         self.ref, self.filters, self.hide = ref, filters, hide
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         filters, hide, outdated = _state(match)
-        obj = cls(match["ref"], filters, select=item, hide=hide)
+        obj = cls(match["ref"], filters, select=cast(ui.Select, item), hide=hide)
         obj.outdated = outdated
         return obj
 
@@ -529,7 +538,7 @@ class RefineSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.REFINE_
         exclude = await _excluded(interaction, self.hide)
         if exclude is None:
             return
-        bot = interaction.client
+        bot = bot_of(interaction)
 
         def compute() -> Reply:
             try:
@@ -560,7 +569,7 @@ class PickButton(StatefulItem, ui.DynamicItem[ui.Button], template=ids.PICK_TEMP
         self.ref, self.filters, self.hide = ref, filters, hide
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         filters, hide, outdated = _state(match)
         obj = cls(match["ref"], filters, label=getattr(item, "label", None) or "Pick", hide=hide)
         obj.outdated = outdated
@@ -596,9 +605,9 @@ class PickSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.PICK_SELE
         self.filters, self.hide = filters, hide
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         filters, hide, outdated = _state(match)
-        obj = cls(filters, select=item, hide=hide)
+        obj = cls(filters, select=cast(ui.Select, item), hide=hide)
         obj.outdated = outdated
         return obj
 
@@ -636,21 +645,21 @@ class HideSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.HIDE_TEMP
         self.ref, self.page, self.filters, self.hide = ref, page, filters, hide
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         filters, hide, outdated = _state(match)
-        obj = cls(match["ref"], int(match["page"]), filters, select=item, hide=hide)
+        obj = cls(match["ref"], int(match["page"]), filters, select=cast(ui.Select, item), hide=hide)
         obj.outdated = outdated
         return obj
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
         hidden = chosen_ref(self.item)
-        card = interaction.client.engine.get(hidden) if hidden is not None else None
+        card = bot_of(interaction).engine.get(hidden) if hidden is not None else None
         if card is None:
             await widgets.outdated(interaction, copy=copy)
             return
         locale = locale_of(interaction)
         try:
-            await interaction.client.members.hide(interaction.user.id, card.id, text.title_label(card))
+            await bot_of(interaction).members.hide(interaction.user.id, card.id, text.title_label(card))
         except Exception as exc:  # the store cannot be written: say so, change nothing
             log.warning("event=hide_failed error=%r", exc)
             await send_error(interaction, text.error_text(locale))
@@ -673,7 +682,7 @@ def more_like_this_button(card: TitleCard, locale: str = ENGLISH) -> PickButton:
 
 
 class SimilarCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: MoreLike) -> None:
         self.bot = bot
         # A context menu cannot be declared inside a cog class (discord.py): made here, added on load.
         self.menu = app_commands.ContextMenu(name=loc("command.more_like_this.name"), callback=self.more_like_this)
@@ -778,5 +787,5 @@ class SimilarCog(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: MoreLike) -> None:
     await bot.add_cog(SimilarCog(bot))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands, ui
@@ -17,11 +17,20 @@ from discord.ext import commands
 
 from bot.discord_app import ids, text, widgets
 from bot.discord_app.translator import loc, locale_of
-from bot.discord_app.widgets import Reply, StatefulItem, chosen_ref, error_reply, resolve_card, which_one_view
+from bot.discord_app.widgets import (
+    Reply,
+    StatefulItem,
+    bot_of,
+    chosen_ref,
+    error_reply,
+    resolve_card,
+    which_one_view,
+)
 from morelike.engine.types import Candidate, TitleCard
 from morelike.i18n import ENGLISH, tr, watch_text
 
 if TYPE_CHECKING:  # the similar cog is reached through the bot, never imported (each cog is its own extension)
+    from bot.discord_app.client import MoreLike
     from bot.discord_app.cogs.similar import SimilarCog
 
 OVERVIEW_ON_CARD = 1500
@@ -65,7 +74,7 @@ def card_view(card: TitleCard, more_like_this: ui.Item | None = None) -> discord
     return view
 
 
-def card_reply(bot, card: TitleCard, locale: str = ENGLISH) -> Reply:
+def card_reply(bot: MoreLike, card: TitleCard, locale: str = ENGLISH) -> Reply:
     similar = cast("SimilarCog | None", bot.get_cog("SimilarCog"))
     more = similar.more_like_this_button(card, locale) if similar is not None else None
     return Reply(content="", embeds=[title_embed(card, locale)], view=card_view(card, more))
@@ -81,12 +90,12 @@ def which_one(candidates: Sequence[Candidate], locale: str = ENGLISH) -> discord
     )
 
 
-def title_card_reply(bot, typed: str, locale: str = ENGLISH) -> Reply:
-    card, reply = resolve_card(bot, typed, lambda offered: which_one(offered, locale), locale)
-    return card_reply(bot, card, locale) if card is not None else reply
+def title_card_reply(bot: MoreLike, typed: str, locale: str = ENGLISH) -> Reply:
+    found = resolve_card(bot, typed, lambda offered: which_one(offered, locale), locale)
+    return card_reply(bot, found, locale) if isinstance(found, TitleCard) else found
 
 
-def card_for_ref(bot, ref: str, locale: str = ENGLISH) -> Reply:
+def card_for_ref(bot: MoreLike, ref: str, locale: str = ENGLISH) -> Reply:
     card = bot.engine.get(ref)
     return card_reply(bot, card, locale) if card is not None else error_reply(text.stale_text(locale))
 
@@ -94,7 +103,7 @@ def card_for_ref(bot, ref: str, locale: str = ENGLISH) -> Reply:
 async def show_card(interaction: discord.Interaction, ref: str, *, copy: bool) -> None:
     """A /title "Which one?" candidate picked: that title's card."""
     locale = locale_of(interaction)
-    bot = interaction.client
+    bot = bot_of(interaction)
     await widgets.show(interaction, lambda: card_for_ref(bot, ref, locale), copy=copy)
 
 
@@ -108,7 +117,7 @@ class CardButton(StatefulItem, ui.DynamicItem[ui.Button], template=ids.CARD_TEMP
         self.ref = ref
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
         return cls(match["ref"], label=getattr(item, "label", None) or "Pick")
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
@@ -132,8 +141,8 @@ class CardSelect(StatefulItem, ui.DynamicItem[ui.Select], template=ids.CARD_SELE
         super().__init__(select, row=0)
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Select, match: re.Match[str]):
-        return cls(select=item)
+    async def from_custom_id(cls, interaction: discord.Interaction, item: ui.Item[Any], match: re.Match[str]):
+        return cls(select=cast(ui.Select, item))
 
     async def hand_off(self, interaction: discord.Interaction, *, copy: bool) -> None:
         ref = chosen_ref(self.item)
@@ -147,7 +156,7 @@ ITEMS = (CardButton, CardSelect)
 
 
 class TitleCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: MoreLike) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -175,5 +184,5 @@ class TitleCog(commands.Cog):
         return widgets.title_choices(self.bot, current, locale_of(interaction))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: MoreLike) -> None:
     await bot.add_cog(TitleCog(bot))

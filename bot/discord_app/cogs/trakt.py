@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -17,7 +18,10 @@ from discord.ext import commands
 from bot.discord_app import widgets
 from bot.discord_app.translator import loc, locale_of
 from morelike.i18n import tr
-from morelike.trakt_user import TraktUserError
+from morelike.trakt_user import DeviceCode, MemberLinks, TraktUserError
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import MoreLike
 
 log = logging.getLogger("bot.discord_app")
 
@@ -25,7 +29,7 @@ log = logging.getLogger("bot.discord_app")
 class TraktCog(commands.Cog):
     link = app_commands.Group(name=loc("command.link.name"), description=loc("command.link.description"))
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: MoreLike) -> None:
         self.bot = bot
 
     @link.command(name=loc("command.link_trakt.name"), description=loc("command.link_trakt.description"))
@@ -48,12 +52,19 @@ class TraktCog(commands.Cog):
         text = tr(locale, "link.instructions", url=code.verification_url, code=code.user_code, minutes=minutes)
         await interaction.response.send_message(text, ephemeral=True)
         member = interaction.user.id
-        task = asyncio.create_task(self._finish(interaction, code, member, hide_watched, locale))
+        task = asyncio.create_task(self._finish(interaction, links, code, member, hide_watched, locale))
         self.bot.link_tasks.add(task)
         task.add_done_callback(self.bot.link_tasks.discard)
 
-    async def _finish(self, interaction: discord.Interaction, code, member: int, hide_watched: bool, locale) -> None:
-        links = self.bot.trakt_links
+    async def _finish(
+        self,
+        interaction: discord.Interaction,
+        links: MemberLinks,
+        code: DeviceCode,
+        member: int,
+        hide_watched: bool,
+        locale: str,
+    ) -> None:
         try:
             tokens = await links.trakt.poll(code)
             await links.save(member, tokens)
@@ -82,5 +93,5 @@ class TraktCog(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: MoreLike) -> None:
     await bot.add_cog(TraktCog(bot))
