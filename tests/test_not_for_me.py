@@ -79,7 +79,10 @@ def test_similar_leaves_out_excluded_ids_and_still_fills_the_page(engine):
     gone = [r.card.id for r in plain.items[:2]]
     page = engine.similar(matrix.id, k=5, exclude=[*gone, "no-such-id-any-more"])
     assert len(page.items) == 5 and not {r.card.id for r in page.items} & set(gone)
-    assert [r.card.id for r in page.items[:3]] == [r.card.id for r in plain.items[2:5]]  # the rest moves up
+    # The rest moves up, in order; a title the one-per-series rule held back behind a hidden sibling may join them
+    # ("Jurassic Park" once "The Lost World" is hidden).
+    kept = [r.card.id for r in page.items if r.card.id in {p.card.id for p in plain.items}]
+    assert kept == [r.card.id for r in plain.items[2:5]]
     # A title of its own series is left out of the series list too.
     toy = engine.resolve("Toy Story").clear
     series = engine.similar(toy.id, k=5).series
@@ -109,7 +112,8 @@ async def test_not_for_me_hides_a_title_from_every_later_answer_and_hidden_resto
             assert click.response_type == fd.UPDATE_MESSAGE  # the page they see, re-rendered in place
             msg = fake.messages[int(msg["id"])]
             assert first[1] not in titles_in(msg) and len(titles_in(msg)) == 5
-            assert titles_in(msg)[:1] + titles_in(msg)[1:4] == [first[0], *first[2:5]]
+            # The rest keep their order (a sibling the hidden title stood for in the one-per-series rule may join).
+            assert [t for t in titles_in(msg) if t in first] == [first[0], *first[2:5]]
             assert "/hidden brings it back" in msg["content"] and first[1] in msg["content"]
             # Every later answer of that member leaves it out; another member still gets it.
             again = (await fake.command("similar", {"title": "The Matrix"}, user=MEMBER)).message
