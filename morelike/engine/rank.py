@@ -76,19 +76,13 @@ NO_STORY_SINK = 1_000.0  # subtracted from titles without a story when the query
 ERA_SCALE, ERA_CLOSE_SCALE = 20.0, 5.0
 MAX_SHARED = 3
 MEDIAN_OF = 100
-FREE_TEXT_FEATURES = (
-    "content",
-    "content_sq",
-    "fame",
-    "rated",
-    "rating",
-    "story",
-)  # what a description can have
+# What a description can have (its one reading of the story, and the title's own standing).
+FREE_TEXT_FEATURES = ("content", "content_sq", "fame", "rated", "rating", "story")
 FREE_TEXT_POOL = 300  # a description's candidates: its nearest texts (the same depth as the plain cosine's pool)
 # The candidate pool: the nearest stories of all, and the nearest among the well-known titles (bench/README.md has
 # the sizes measured).
 POOL_CONTENT, POOL_KNOWN = 64, 1500
-POOL_TEXT = 0  # and the nearest well-known titles in the free-text space (the second reading of the story)
+POOL_TEXT = 800  # and the nearest well-known titles in the free-text space (the second reading of the story)
 KNOWN_FAME = 0.5  # the well-known titles: at least half of their rating source's titles have fewer votes
 # People (a shared director, shared leads) re-order titles whose stories are alike: they count for a title only
 # when its story is among the query's nearest PEOPLE_NEAR share of the catalog. Ungated, a fitted cast weight made
@@ -377,7 +371,8 @@ _ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
 
 class _Known:
     """The well-known titles of one snapshot (sorted keys) and their vectors in f32, contiguous: the known pool is
-    one matrix-vector product over them (13k of the bundled 57k titles: about 0.4 ms)."""
+    one matrix-vector product over them per space (13k of the bundled 57k titles: about 1.6 ms each here, bound by
+    memory; bench/README.md)."""
 
     def __init__(self, snap: Snapshot) -> None:
         self.keys = np.flatnonzero(snap.fame >= KNOWN_FAME).astype(np.int64)
@@ -427,15 +422,13 @@ def with_story_floor(snap: Snapshot, profile: Profile, q: np.ndarray) -> Profile
 
 
 def _known_nearest(
-    snap: Snapshot, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray, text: bool = False
+    snap: Snapshot, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered.
-    `text`: `q` and the cosines are in the free-text space."""
+    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered."""
     known = _known(snap)
-    vectors = known.text_vectors if text else known.vectors
-    if m <= 0 or not len(known.keys) or vectors is None:
+    if m <= 0 or not len(known.keys):
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    return _nearest_of(known, vectors @ q, m, mask, excluded)
+    return _nearest_of(known, known.vectors @ q, m, mask, excluded)
 
 
 def _nearest_of(
@@ -562,11 +555,12 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
         pool = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
         return pool.keys.astype(np.int64), pool.scores.astype(np.float32), None
     known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
+    well_known = _known(snap)
     text_sims = qt = None
-    if ranker.pool_text > 0 and texts and snap.free_text is not None and _known(snap).text_vectors is not None:
+    if ranker.pool_text > 0 and texts and snap.free_text is not None and well_known.text_vectors is not None:
         qt = _text_query(snap.free_text.vectors, texts)
-        text_sims = _known(snap).text_vectors @ qt
-        by_text, _ = _nearest_of(_known(snap), text_sims.copy(), ranker.pool_text, mask, excluded)
+        text_sims = well_known.text_vectors @ qt
+        by_text, _ = _nearest_of(well_known, text_sims.copy(), ranker.pool_text, mask, excluded)
         extra = np.setdiff1d(by_text, known)
         if len(extra):
             known = np.concatenate([known, extra])
@@ -585,7 +579,7 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
     keys, cosines = keys[order], cosines[order]
     if text_sims is None or qt is None:  # both or neither: the text scan sets them together
         return keys, cosines, None
-    known_keys = _known(snap).keys
+    known_keys = well_known.keys
     at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
     is_known = known_keys[at] == keys
     text_cos = np.empty(len(keys), np.float32)
