@@ -15,10 +15,11 @@ current build from another source, or under `--limit`, is refused unless `allow_
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,11 +28,11 @@ import numpy as np
 
 from indexer.lock import StateLock
 from indexer.sources import read_catalog
-from indexer.store import Store, UpsertStats
+from indexer.store import Store, StoredTitles, UpsertStats
 from morelike.build.layout import published_manifest
 from morelike.build.writer import PublishError, publish
 from morelike.catalog.documents import document_text, text_hash
-from morelike.catalog.records import RecordError, Title
+from morelike.catalog.records import RecordError, Title, Titles
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import Config, ModelSettings
 from morelike.shutdown import finish, interruptible
@@ -115,50 +116,54 @@ class BuildRefused(PublishError):
         self.summary = summary
 
 
-def read_file(path: Path, limit: int | None, summary: BuildSummary, progress: bool = False) -> list[Title]:
-    """The file's valid titles in file order (first occurrence of an id wins); bad lines go to `summary`.
-
-    Reading is apart from storing so that a build refused on what it read (no valid title, a surprise shrink)
-    has written nothing to the store, and still reports its bad lines."""
-    titles: dict[str, Title] = {}
-    # Writes nothing, so a stop (SIGTERM, Ctrl-C) may land anywhere in it: at once, not after the whole file.
-    with interruptible(), tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+def valid_titles(path: Path, limit: int | None, summary: BuildSummary, progress: bool = False) -> Iterator[Title]:
+    """The file's valid titles in file order (first occurrence of an id wins), as they are read; bad lines go to
+    `summary`, and `summary.read` counts the titles once the file is read. Holds the ids only: a build streams
+    its catalog into the store in batches (a list of 1.3M Titles was 5 GB, issue 24)."""
+    seen: set[str] = set()
+    with tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for line_no, item in read_catalog(path):
             if isinstance(item, RecordError):
                 summary.skip(path, line_no, str(item))
                 continue
-            if item.id in titles:
+            if item.id in seen:
                 summary.skip(path, line_no, f"duplicate id {item.id!r}")
                 continue
-            titles[item.id] = item
+            seen.add(item.id)
             bar.update()
-            if limit is not None and len(titles) >= limit:
+            yield item
+            if limit is not None and len(seen) >= limit:
                 break
-    summary.read = len(titles)
-    return list(titles.values())
+    summary.read = len(seen)
 
 
-async def store_titles(store: Store, titles: list[Title], summary: BuildSummary, progress: bool = False) -> None:
-    """Upsert `titles` in batches; a stop (Ctrl-C, SIGTERM) keeps the batch under way."""
-    with tqdm(total=len(titles), desc="import", unit="title", disable=not progress, dynamic_ncols=True) as bar:
-        for start in range(0, len(titles), IMPORT_BATCH):
-            batch = titles[start : start + IMPORT_BATCH]
-            summary.upserts += await finish(store.upsert_titles(batch))
-            bar.update(len(batch))
+def count_file(path: Path, limit: int | None, summary: BuildSummary, progress: bool = False) -> list[str]:
+    """The ids `valid_titles` gives, read and checked without storing anything (bad lines go to `summary`)."""
+    # Writes nothing, so a stop (SIGTERM, Ctrl-C) may land anywhere in it: at once, not after the whole file.
+    with interruptible():
+        return [title.id for title in valid_titles(path, limit, summary, progress)]
 
 
 async def import_file(
     store: Store, path: Path, limit: int | None, summary: BuildSummary, progress: bool = False
 ) -> list[str]:
-    """Read the file and upsert its valid rows; returns the ids read, in file order."""
-    titles = read_file(path, limit, summary, progress)
-    await store_titles(store, titles, summary, progress)
-    return [t.id for t in titles]
+    """Read the file and upsert its valid titles in batches as they are read; returns the ids read, in file order.
+    A stop (Ctrl-C, SIGTERM) lands at once while a batch is read and keeps the batch being stored: a rerun
+    resumes, since an unchanged title is not written again."""
+    ids: list[str] = []
+    titles = valid_titles(path, limit, summary, progress)
+    while True:
+        with interruptible():
+            batch = list(itertools.islice(titles, IMPORT_BATCH))
+        if not batch:
+            return ids
+        summary.upserts += await finish(store.upsert_titles(batch))
+        ids.extend(title.id for title in batch)
 
 
 async def encode_missing(
     store: Store,
-    titles: list[Title],
+    titles: Titles,
     config: Config,
     summary: BuildSummary,
     encoder_factory,
@@ -166,7 +171,8 @@ async def encode_missing(
     model_settings: ModelSettings | None = None,
 ):
     """Encode the titles whose text the store has no vector of under `model_settings` (default: [model]); each
-    model's vectors are cached apart, so the story and free-text spaces resume and reuse alike."""
+    model's vectors are cached apart, so the story and free-text spaces resume and reuse alike. `titles` is read
+    once (a list, or the store's `StoredTitles`)."""
     settings = model_settings or config.model
     model = settings.name
     cached = await store.cached_hashes(model)
@@ -226,7 +232,7 @@ def free_text_settings(config: Config) -> ModelSettings | None:
 
 
 async def _free_text_vectors(
-    store: Store, config: Config, titles: list[Title], summary: BuildSummary, progress: bool
+    store: Store, config: Config, titles: StoredTitles, summary: BuildSummary, progress: bool
 ) -> tuple[str, np.ndarray] | None:
     """The catalog's texts in /discover's space (encoded now where the store has no vector yet)."""
     settings = free_text_settings(config)
@@ -237,16 +243,26 @@ async def _free_text_vectors(
         store, titles, config, own, default_encoder_factory(config, settings), progress, settings
     )
     summary.free_text_encoded = own.encoded
-    return settings.name, await _unit_vectors(store, settings.name, titles, encoder)
+    return settings.name, await _unit_vectors(store, settings.name, titles.ids, encoder, _dtype(config))
 
 
-async def _unit_vectors(store: Store, model: str, titles: list[Title], encoder) -> np.ndarray:
-    """`model`'s cached vectors of `titles`, in their order, L2-normalised (a zero row stays zero); `encoder` is the
-    one this run loaded, if any (its dimensions, else the cache's)."""
+def _dtype(config: Config) -> type[np.floating]:
+    """What the build stores vectors as: made so as they are loaded (f32 vectors of 1.3M titles are 1.3 GB a
+    space, their f16 copies half that)."""
+    return np.float32 if config.index.dtype == "f32" else np.float16
+
+
+async def _unit_vectors(
+    store: Store, model: str, ids: Sequence[str], encoder, dtype: type[np.floating] = np.float32
+) -> np.ndarray:
+    """`model`'s cached vectors of `ids` (sorted), in that order, L2-normalised (a zero row stays zero) and stored
+    as `dtype`; `encoder` is the one this run loaded, if any (its dimensions, else the cache's)."""
     dims = encoder.dimensions if encoder is not None else await store.embedding_dimensions(model)
-    vectors = await store.load_embeddings(model, [t.id for t in titles], dims)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    out = np.empty((len(ids), dims), dtype=dtype)
+    async for start, chunk in store.embedding_chunks(model, ids, dims):
+        norms = np.linalg.norm(chunk, axis=1, keepdims=True)
+        out[start : start + len(chunk)] = chunk / np.where(norms == 0, 1, norms)
+    return out
 
 
 async def build(
@@ -269,13 +285,12 @@ async def build(
         if source != "trakt":
             path = config.path(config.paths.catalog) if source == "bundled" else Path(source)
             source_id = "bundled" if source == "bundled" else str(path.resolve())
-            # Every refusal comes before the store is even opened: a refused file build changes nothing there.
-            titles = read_file(path, limit, summary, progress)
-            empty = f"{path} has no valid titles ({summary.bad_lines} bad lines)"
-            if not titles:
-                raise BuildRefused(f"Nothing to publish: {empty}; the published index is unchanged.", summary)
-            ids = [t.id for t in titles]
-            _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
+            # Every refusal comes before the store is written: a refused file build changes nothing there. Where
+            # one is possible (another source than the published build's, or a --limit), the file is counted first.
+            if _may_refuse(config, source_id, limit, allow_shrink):
+                counted = count_file(path, limit, summary, progress)
+                _refuse_empty(path, counted, summary)
+                _refuse_surprise_shrink(config, source_id, len(counted), limit, allow_shrink, summary)
         store = await Store.open(config.store_path)
         try:
             if source == "trakt":
@@ -293,7 +308,12 @@ async def build(
                 )
                 _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
             else:
-                await store_titles(store, titles, summary, progress)
+                # Counted already: the second read's bad lines would be counted twice.
+                read = BuildSummary(source) if summary.read else summary
+                ids = await import_file(store, path, limit, read, progress)
+                summary.read, summary.upserts = len(ids), read.upserts
+                _refuse_empty(path, ids, summary)  # nothing was written: no valid title
+                empty = f"{path} has no valid titles"
                 if limit is None:
                     # Trakt rows are the crawl's state (sync updates them): a file catalog never deletes them.
                     summary.removed = await store.remove_except(set(ids), protect_prefix=TRAKT_PREFIX)
@@ -323,6 +343,23 @@ async def sync(
             await store.close()
     summary.total_seconds = time.perf_counter() - started
     return summary
+
+
+def _refuse_empty(path: Path, ids: list[str], summary: BuildSummary) -> None:
+    if not ids:
+        raise BuildRefused(
+            f"Nothing to publish: {path} has no valid titles ({summary.bad_lines} bad lines); the published index "
+            "is unchanged.",
+            summary,
+        )
+
+
+def _may_refuse(config: Config, source: str, limit: int | None, allow_shrink: bool) -> bool:
+    """Whether `_refuse_surprise_shrink` might refuse a build of `source` (before its count is known)."""
+    current = published_manifest(config.published_dir)
+    if allow_shrink or current is None or not isinstance(current.get("count"), int):
+        return False
+    return current.get("source") != source or limit is not None
 
 
 def _refuse_surprise_shrink(
@@ -359,9 +396,8 @@ async def _ids_by_popularity(store: Store, limit: int | None) -> list[str]:
 async def _encode_and_publish(
     store: Store, config: Config, ids: list[str], summary: BuildSummary, source: str, progress: bool, empty: str
 ) -> None:
-    wanted = set(ids)
-    titles = [t async for t in store.iter_titles() if t.id in wanted]  # id order: deterministic keys
-    if not titles:
+    titles = StoredTitles(store.path, ids)  # id order: deterministic keys
+    if not len(titles):
         raise PublishError(f"Nothing to publish: {empty}; the published index is unchanged.")
     encoder = await encode_missing(store, titles, config, summary, default_encoder_factory(config), progress)
     # Which encoder made the vectors (stats and the manifest say it): this run's, or the one that made the cache.
@@ -373,7 +409,7 @@ async def _encode_and_publish(
     else:
         saved = await store.get_state(encoder_key)
         used = json.loads(saved) if saved else None
-    vectors = await _unit_vectors(store, config.model.name, titles, encoder)
+    vectors = await _unit_vectors(store, config.model.name, titles.ids, encoder, _dtype(config))
     free_text = await _free_text_vectors(store, config, titles, summary, progress)
     # Publishing is synchronous (a minute for the bundled catalog on two cores) and safe to stop anywhere: it writes
     # a hidden temporary build that it removes on the way out, and readers see only the final atomic swap. So a stop

@@ -191,3 +191,59 @@ async def test_a_title_keeps_one_vector_per_model_and_an_old_store_keeps_its_vec
         assert np.array_equal(await store.load_embeddings("free", ["x"], 3), [np.ones(3)])
     finally:
         await store.close()
+
+
+async def test_a_batch_is_upserted_as_its_titles_would_be_one_by_one(tmp_path):
+    """A batch is decided against the stored rows at once (two round trips, not two per title: issue 24): a title
+    twice in one batch is inserted then updated, the last one stays, and a float that equals the stored int is no
+    change (as the upsert's own IS NOT says)."""
+    store = await Store.open(tmp_path / "s.sqlite")
+    try:
+        await store.upsert_titles([_title(rating=8.0)])
+        outcomes: dict = {}
+        stats = await store.upsert_titles(
+            [_title(id="a", year=1990), _title(rating=8), _title(id="a", year=1991), _title(id="a", year=1991)],
+            outcomes=outcomes,
+        )
+        assert (stats.inserted, stats.updated, stats.unchanged) == (1, 1, 2)
+        assert outcomes == {"a": "unchanged", "imdb-tt0113277": "unchanged"}  # each title's last outcome
+        assert (await store.get("a")).year == 1991
+    finally:
+        await store.close()
+
+
+async def test_stored_titles_are_read_again_in_id_order_and_a_vanished_one_is_an_error(tmp_path):
+    from indexer.store import StoredTitles
+
+    store = await Store.open(tmp_path / "s.sqlite")
+    try:
+        await store.upsert_titles([_title(id=i, title=i.upper()) for i in ("b", "é", "a", "c", "trakt-1")])
+        titles = StoredTitles(store.path, ["é", "a", "b", "a"])
+        assert len(titles) == 3
+        assert [t.id for t in titles] == [t.id for t in titles] == ["a", "b", "é"]  # twice, in SQLite's order
+        assert [t.title for t in titles] == ["A", "B", "É"]
+        await store.remove_except({"a", "é"})
+        with pytest.raises(StoreError, match="1 of the build's titles are no longer in the working store"):
+            list(titles)
+    finally:
+        await store.close()
+
+
+async def test_embedding_chunks_give_the_vectors_of_the_ids_in_their_order(tmp_path):
+    import numpy as np
+
+    store = await Store.open(tmp_path / "s.sqlite")
+    try:
+        ids = ["a", "b", "c", "d", "e"]
+        await store.upsert_titles([_title(id=i) for i in [*ids, "x"]])
+        await store.put_embeddings("m", [(i, "h", np.full(3, n, dtype=np.float32)) for n, i in enumerate([*ids, "x"])])
+        wanted = ["a", "c", "d", "e"]  # "b" and "x" belong to no build here
+        chunks = [(start, chunk.copy()) async for start, chunk in store.embedding_chunks("m", wanted, 3, rows=2)]
+        assert [start for start, _ in chunks] == [0, 2]
+        assert np.concatenate([c for _, c in chunks])[:, 0].tolist() == [0, 2, 3, 4]
+        with pytest.raises(StoreError, match="'bb' has no cached embedding for model m"):
+            _ = [c async for c in store.embedding_chunks("m", ["a", "bb", "c"], 3)]
+        with pytest.raises(StoreError, match="1 titles have no cached embedding"):
+            _ = [c async for c in store.embedding_chunks("m", ["a", "zz"], 3)]
+    finally:
+        await store.close()

@@ -11,7 +11,8 @@ Trakt-size catalog (issue 24).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from array import array as _ints  # compact int columns while a build reads its titles
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,36 +97,13 @@ class Precomputed:
 
     @classmethod
     def of_titles(
-        cls, titles: Sequence[Title], vectors: np.ndarray, story_names: Sequence[str], near: np.ndarray
+        cls, titles: Iterable[Title], vectors: np.ndarray, story_names: Sequence[str], near: np.ndarray
     ) -> Precomputed:
-        """The arrays of the catalog a build publishes: its columns read off the records the way the snapshot reads
-        them back from the build's catalog (people interned in key order, cast before directors; a missing year 0, a
-        missing vote count -1), so both give the same arrays."""
-        n = len(titles)
-        people: dict[str, int] = {}
-        intern = people.setdefault
-        cast_lists, director_lists = [], []
-        for t in titles:
-            cast_lists.append([intern(p, len(people)) for p in t.cast])
-            director_lists.append([intern(p, len(people)) for p in t.directors])
-        sources: dict[str, int] = {}
-        collections = [t.collection for t in titles]
-        return cls.compute(
-            titles=[t.title for t in titles],
-            norms=[normalize_title(t.title) for t in titles],
-            collections=collections if any(collections) else None,
-            cast=IdLists.from_lists(cast_lists),
-            directors=IdLists.from_lists(director_lists),
-            kinds=np.fromiter((KIND_CODE.get(t.kind, 0) for t in titles), dtype=np.int8, count=n),
-            years=np.fromiter((t.year or 0 for t in titles), dtype=np.int16, count=n),
-            votes=np.fromiter((-1 if t.votes is None else t.votes for t in titles), dtype=np.int64, count=n),
-            vote_sources=np.fromiter(
-                (sources.setdefault(t.rating_source or "", len(sources)) for t in titles), dtype=np.int16, count=n
-            ),
-            vectors=vectors,
-            story_names=story_names,
-            near=near,
-        )
+        """The arrays of the catalog a build publishes (see `CatalogColumns`)."""
+        columns = CatalogColumns()
+        for title in titles:
+            columns.add(title)
+        return columns.precomputed(vectors, story_names, near)
 
     # -- on disk ---------------------------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -178,3 +156,55 @@ class Precomputed:
         stored |= {name: lists(name) for name in _GRAPH_LISTS}
         graph = FranchiseGraph(numbered_stems=frozenset(read[_NUMBERED].tolist()), **stored)
         return cls(graph=graph, works=read["works"], work_members=lists("work_members"), fame=read["fame"])
+
+
+class CatalogColumns:
+    """The columns `Precomputed` is made of, read off a build's records one at a time (`add`, in key order) the way
+    the snapshot reads them back from the build's catalog (people interned in key order, cast before directors; a
+    missing year 0, a missing vote count -1), so both give the same arrays. Compact columns, not the records: a
+    build of 1.3M titles streams its catalog instead of holding every Title (issue 24)."""
+
+    def __init__(self) -> None:
+        self.titles: list[str] = []
+        self.norms: list[str] = []
+        self.collections: list[str | None] = []
+        self._people: dict[str, int] = {}
+        self._sources: dict[str, int] = {}
+        # CSR (ptr, ids) per role, as IdLists holds them
+        self._lists = {role: (_ints("i", [0]), _ints("i")) for role in ("cast", "directors")}
+        self._kinds, self._years = _ints("b"), _ints("h")
+        self._votes, self._vote_sources = _ints("q"), _ints("h")
+
+    def add(self, t: Title) -> None:
+        self.titles.append(t.title)
+        self.norms.append(normalize_title(t.title))
+        self.collections.append(t.collection)
+        intern = self._people.setdefault
+        for role, people in (("cast", t.cast), ("directors", t.directors)):
+            ptr, ids = self._lists[role]
+            ids.extend(intern(p, len(self._people)) for p in people)
+            ptr.append(len(ids))
+        self._kinds.append(KIND_CODE.get(t.kind, 0))
+        self._years.append(t.year or 0)
+        self._votes.append(-1 if t.votes is None else t.votes)
+        self._vote_sources.append(self._sources.setdefault(t.rating_source or "", len(self._sources)))
+
+    def _id_lists(self, role: str) -> IdLists:
+        ptr, ids = self._lists[role]
+        return IdLists(np.frombuffer(ptr, dtype=np.int32).copy(), np.frombuffer(ids, dtype=np.int32).copy())
+
+    def precomputed(self, vectors: np.ndarray, story_names: Sequence[str], near: np.ndarray) -> Precomputed:
+        return Precomputed.compute(
+            titles=self.titles,
+            norms=self.norms,
+            collections=self.collections if any(self.collections) else None,
+            cast=self._id_lists("cast"),
+            directors=self._id_lists("directors"),
+            kinds=np.frombuffer(self._kinds, dtype=np.int8).copy(),
+            years=np.frombuffer(self._years, dtype=np.int16).copy(),
+            votes=np.frombuffer(self._votes, dtype=np.int64).copy(),
+            vote_sources=np.frombuffer(self._vote_sources, dtype=np.int16).copy(),
+            vectors=vectors,
+            story_names=story_names,
+            near=near,
+        )

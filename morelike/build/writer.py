@@ -27,10 +27,11 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from usearch.index import Index
@@ -52,10 +53,10 @@ from morelike.build.layout import (
     current_build,
     published_manifest,
 )
-from morelike.build.precomputed import Precomputed
-from morelike.catalog.documents import story_chars, story_names
+from morelike.build.precomputed import CatalogColumns
+from morelike.catalog.documents import StoryNames, story_chars
 from morelike.catalog.normalize import normalize_title
-from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, title_ref
+from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, Titles, title_ref
 from morelike.catalog.watch import is_anime
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
@@ -126,12 +127,46 @@ def _title_row(key: int, title: Title, chars: int, names: str) -> list:
     return row
 
 
-def catalog_checksum(titles: Sequence[Title]) -> str:
+def catalog_checksum(titles: Iterable[Title]) -> str:
     digest = hashlib.sha256()
     for title in titles:
-        digest.update(json.dumps(title.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
+        _checksum_add(digest, title)
     return digest.hexdigest()
+
+
+def _checksum_add(digest: Any, title: Title) -> None:
+    digest.update(json.dumps(title.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    digest.update(b"\n")
+
+
+@dataclass
+class _CatalogRead:
+    """What publish reads off the titles in one pass (the second writes the build's catalog): a build streams
+    its catalog from the working store rather than hold 1.3M Title objects (issue 24)."""
+
+    ids: list[str]
+    checksum: str
+    chars: list[int]
+    names: StoryNames
+    columns: CatalogColumns
+
+    @classmethod
+    def of(cls, titles: Iterable[Title]) -> _CatalogRead:
+        read = cls([], "", [], StoryNames(), CatalogColumns())
+        digest = hashlib.sha256()
+        for title in titles:
+            read.ids.append(title.id)
+            read.chars.append(story_chars(title))
+            read.names.add(title)
+            read.columns.add(title)
+            _checksum_add(digest, title)
+        read.checksum = digest.hexdigest()
+        return read
+
+
+def _bytes(array: np.ndarray) -> memoryview:
+    """An array's bytes without a copy (hashing a 1.3M-title build's vectors copied 666 MB each time)."""
+    return np.ascontiguousarray(array).data
 
 
 def _fsync_path(path: Path) -> None:
@@ -142,7 +177,7 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int], names: Sequence[str]) -> None:
+def _write_snapshot_db(path: Path, titles: Iterable[Title], chars: Sequence[int], names: Sequence[str]) -> None:
     con = sqlite3.connect(path)
     try:
         con.executescript(_SNAPSHOT_SCHEMA)
@@ -162,7 +197,7 @@ def _write_snapshot_db(path: Path, titles: Sequence[Title], chars: Sequence[int]
         with con:
             con.executemany(sql, (_title_row(key, t, chars[key], names[key]) for key, t in enumerate(titles)))
         refs = con.execute("SELECT COUNT(DISTINCT ref) FROM titles").fetchone()[0]
-        if refs != len(titles):  # 1 in ~10^10 at this size; refuse rather than serve the wrong title
+        if refs != len(chars):  # 1 in ~10^10 at this size; refuse rather than serve the wrong title
             raise PublishError("two title ids share a short ref; rename one of them")
     finally:
         con.close()
@@ -205,7 +240,7 @@ def _neighbours(index: Index, vectors: np.ndarray, k: int, progress: bool) -> tu
     with tqdm(total=n, desc="neighbours", unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for start in range(0, n, NEIGHBOURS_BATCH):
             stop = min(n, start + NEIGHBOURS_BATCH)
-            found = index.search(vectors[start:stop], k + 1, threads=0)
+            found = index.search(_f32(vectors[start:stop]), k + 1, threads=0)
             keys = np.asarray(found.keys).astype(np.int64)
             counts = np.asarray(found.counts)
             for own, got, count in zip(range(start, stop), keys, counts, strict=True):
@@ -229,11 +264,17 @@ def _offsets(n: int, dim: int, scale: float, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((n, dim), dtype=np.float32) * np.float32(scale / math.sqrt(dim))
 
 
+def _f32(rows: np.ndarray) -> np.ndarray:
+    """Rows as the graph is built and searched with: f32 (a batch at a time; a catalog-sized f32 copy of f16
+    vectors is 1.3 GB at 1.3M titles)."""
+    return rows.astype(np.float32, copy=False)
+
+
 class _Reachability:
     """Searches of the titles' own vectors over one HNSW graph, and re-insertion of those it misses.
 
-    `queries` are the vectors as published (what a search for a title sends), `graph()` what the graph holds per
-    title: the same, but copies of an identical vector `DUPLICATE_SPREAD` apart."""
+    `queries` are the vectors as published (what a search for a title sends; f16 or f32, read as f32), `graph()`
+    what the graph holds per title: the same, but copies of an identical vector `DUPLICATE_SPREAD` apart."""
 
     index: Index
 
@@ -252,7 +293,7 @@ class _Reachability:
 
     def graph(self, keys: np.ndarray) -> np.ndarray:
         """What the graph holds for `keys`: their vectors, a copy's moved by its offset."""
-        rows = self.queries[keys]
+        rows = _f32(self.queries[keys])
         moved = self.slot[keys] >= 0
         rows[moved] += self.offset[self.slot[keys][moved]]
         return rows
@@ -266,7 +307,7 @@ class _Reachability:
         with tqdm(total=n, desc="reachable", unit="title", disable=not progress, dynamic_ncols=True) as bar:
             for start in range(0, n, NEIGHBOURS_BATCH):
                 stop = min(n, start + NEIGHBOURS_BATCH)
-                keys = np.asarray(self.index.search(self.queries[start:stop], 1, threads=0).keys).reshape(-1)
+                keys = np.asarray(self.index.search(_f32(self.queries[start:stop]), 1, threads=0).keys).reshape(-1)
                 found_self[start:stop] = keys == np.arange(start, stop)
                 bar.update(stop - start)
         return found_self
@@ -286,7 +327,7 @@ class _Reachability:
         for k in np.unique(wanted):
             batch = np.flatnonzero(wanted == k)
             self.index.expansion_search = max(self.expansion_search, int(k))
-            found = self.index.search(self.queries[self.first[distinct[batch]]], int(k), threads=0)
+            found = self.index.search(_f32(self.queries[self.first[distinct[batch]]]), int(k), threads=0)
             keys = np.asarray(found.keys).reshape(len(batch), -1).astype(np.int64)
             for i, got in zip(batch, keys, strict=True):
                 lost = members[i][~np.isin(members[i], got)]
@@ -368,20 +409,20 @@ def _reachable_index(
     return index, table, missed, check
 
 
-def _log_reachability(titles: Sequence[Title], unreachable: np.ndarray, check: _Reachability) -> None:
+def _log_reachability(ids: Sequence[str], unreachable: np.ndarray, check: _Reachability) -> None:
     log.info(
         "event=reachability titles=%d identical_copies=%d reinserted=%d unreachable=%d",
-        len(titles),
+        len(ids),
         check.copies,
         check.repaired,
         len(unreachable),
     )
     if len(unreachable):
-        shown = ",".join(titles[int(key)].id for key in unreachable[:10])
+        shown = ",".join(ids[int(key)] for key in unreachable[:10])
         log.warning(
             "event=unreachable_titles count=%d of=%d ids=%s%s (a search of their own vector does not find them)",
             len(unreachable),
-            len(titles),
+            len(ids),
             shown,
             ",…" if len(unreachable) > 10 else "",
         )
@@ -399,7 +440,7 @@ def _index_settings(settings: IndexSettings) -> dict:
 
 def publish(
     published_dir: Path,
-    titles: Sequence[Title],
+    titles: Titles,
     vectors: np.ndarray,
     *,
     model: str,
@@ -411,7 +452,9 @@ def publish(
     free_text: tuple[str, np.ndarray] | None = None,
 ) -> PublishResult:
     """Publish `titles` (key = position) with their L2-normalised `vectors` as the new current build; `free_text`
-    (model name, L2-normalised vectors in key order) adds /discover's own space beside the story one."""
+    (model name, L2-normalised vectors in key order) adds /discover's own space beside the story one.
+
+    `titles` is iterated twice (a list, or the working store's `StoredTitles`, which reads them again each time)."""
     started = time.perf_counter()
     if settings.dtype not in DTYPES:
         raise PublishError(f"[index] dtype must be one of {', '.join(DTYPES)}, got {settings.dtype!r}")
@@ -419,25 +462,30 @@ def publish(
         raise PublishError(f"{len(titles)} titles but {len(vectors)} vectors")
     if not titles:
         raise PublishError("nothing to publish: the catalog has no valid titles")
-    checksum = catalog_checksum(titles)
-    stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16)
-    chars = [story_chars(t) for t in titles]
-    names = story_names(titles)
+    read = _CatalogRead.of(titles)
+    if len(read.ids) != len(vectors):  # the titles changed under a reader (a store read mid-way): not published
+        raise PublishError(f"{len(read.ids)} titles read but {len(vectors)} vectors")
+    checksum, chars, names = read.checksum, read.chars, read.names.result()
+    stored = vectors.astype(np.float32 if settings.dtype == "f32" else np.float16, copy=False)
     # What the code derived from the catalog (the vectors, each title's story length and names): an upgrade that
     # changes the text recipe's cleaning re-encodes titles of an unchanged catalog, and must publish them.
-    derived = hashlib.sha256(stored.tobytes())
-    text_model, text_stored = (free_text[0], free_text[1].astype(stored.dtype)) if free_text else (None, None)
+    derived = hashlib.sha256(_bytes(stored))
+    text_model, text_stored = None, None
+    if free_text:
+        text_model, text_stored = free_text[0], free_text[1].astype(stored.dtype, copy=False)
     if text_stored is not None:
         if len(text_stored) != len(titles):
             raise PublishError(f"{len(titles)} titles but {len(text_stored)} free-text vectors")
         derived.update(f"free_text={text_model}".encode())
-        derived.update(text_stored.tobytes())
+        derived.update(_bytes(text_stored))
     derived.update(json.dumps([chars, list(names)], ensure_ascii=False).encode("utf-8"))
     # What "among this title's nearest 0.5 %" means for each title (the franchise rules read it), and what the
     # snapshot would otherwise compute at every load (the franchise graph, works, fame): made once, here. Hashed
     # into the content, so a change to the rules that made them publishes a build of the same catalog again.
     near = nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE)
-    precomputed = Precomputed.of_titles(titles, stored, names, near)
+    precomputed = read.columns.precomputed(stored, names, near)
+    ids = read.ids
+    del read  # the columns: what the graph below needs is in `precomputed` now
     derived.update(precomputed.digest())
     content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)
@@ -468,22 +516,22 @@ def publish(
     tmp.mkdir()
     try:
         _write_snapshot_db(tmp / DB_FILE, titles, chars, names)
+        del names
         np.save(tmp / VECTORS_FILE, stored)
         # A search for a title sends its published vector: the graph is built from, and checked with, those.
-        queries = stored.astype(np.float32)
-        k = neighbour_count(settings, len(titles))
-        index, table, unreachable, check = _reachable_index(queries, settings, k, progress)
+        k = neighbour_count(settings, len(ids))
+        index, table, unreachable, check = _reachable_index(stored, settings, k, progress)
         index.save(str(tmp / INDEX_FILE))
         if table is not None:
             np.save(tmp / NEIGHBOURS_FILE, table)
-        _log_reachability(titles, unreachable, check)
+        _log_reachability(ids, unreachable, check)
         np.save(tmp / NEAR_FILE, near)
         precomputed_files = precomputed.save(tmp / PRECOMPUTED_DIR)
         del index
         text_files: tuple[str, ...] = ()
         if text_stored is not None:
             # The free-text space gets the same reachability repair: a description must be able to find any title.
-            text_index, _, text_unreachable, _ = _reachable_index(text_stored.astype(np.float32), settings, 0, progress)
+            text_index, _, text_unreachable, _ = _reachable_index(text_stored, settings, 0, progress)
             np.save(tmp / TEXT_VECTORS_FILE, text_stored)
             text_index.save(str(tmp / TEXT_INDEX_FILE))
             del text_index

@@ -22,7 +22,7 @@ import calendar
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 import regex
@@ -103,7 +103,7 @@ MAX_NAME_WORDS = 2  # "Dominic Toretto"; a longer run is a credited author's ful
 _NOT_NAMES = frozenset([*calendar.month_name[1:], *calendar.day_name])
 
 
-def story_names(titles: Sequence[Title]) -> list[str]:
+def story_names(titles: Iterable[Title]) -> list[str]:
     """Per title, the proper names its synopsis uses, space-separated and sorted ("" for none).
 
     Read over the whole catalog, because a capitalised word is a name only by how the catalog uses it: a word
@@ -112,14 +112,26 @@ def story_names(titles: Sequence[Title]) -> list[str]:
     ("Byington", "Huston"), not a character. A title's own cast and directors, and names right after "by",
     "with" or "starring" (with the rest of their list: "by Lucy Fisher, Pouya Shabazian and Douglas Wick"), are
     credits too."""
-    lowercase: Counter[str] = Counter()
-    credited: Counter[str] = Counter()
-    found: list[set[str]] = []
+    names = StoryNames()
     for title in titles:
+        names.add(title)
+    return names.result()
+
+
+class StoryNames:
+    """`story_names` read one title at a time (`add`, in key order), so a build streams its catalog once instead
+    of holding every title (issue 24); `result()` once all are read."""
+
+    def __init__(self) -> None:
+        self.lowercase: Counter[str] = Counter()
+        self.credited: Counter[str] = Counter()
+        self.found: list[tuple[str, ...]] = []
+
+    def add(self, title: Title) -> None:
         text = synopsis(title)
-        lowercase.update(set(_LOWER_WORD.findall(text)))
+        self.lowercase.update(set(_LOWER_WORD.findall(text)))
         own = {word for person in (*title.cast, *title.directors) for word in person.split()}
-        credited.update(own)
+        self.credited.update(own)
         names: set[str] = set()
         credits_end = -1  # where the last credited name ended: the names listed after it are credits too
         for run in _NAME_RUN.finditer(text):
@@ -136,12 +148,15 @@ def story_names(titles: Sequence[Title]) -> list[str]:
                 word = _POSSESSIVE.sub("", word)
                 if len(word) >= MIN_NAME_CHARS and word not in own and word not in _NOT_NAMES:
                     names.add(word)
-        found.append(names)
-    capitalised = Counter(word for names in found for word in names)
-    return [
-        " ".join(sorted(w for w in names if lowercase[w.lower()] < capitalised[w] and credited[w] < capitalised[w]))
-        for names in found
-    ]
+        self.found.append(tuple(sorted(names)))  # a tuple: a set per title weighs 3x more at 1.3M titles
+
+    def result(self) -> list[str]:
+        capitalised = Counter(word for names in self.found for word in names)
+        lowercase, credited = self.lowercase, self.credited
+        return [
+            " ".join(w for w in names if lowercase[w.lower()] < capitalised[w] and credited[w] < capitalised[w])
+            for names in self.found
+        ]
 
 
 def document_text(title: Title, recipe: str = DEFAULT_RECIPE) -> str:
