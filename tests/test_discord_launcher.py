@@ -161,12 +161,12 @@ def test_processes_sharing_a_state_dir_take_turns_to_identify(tmp_path):
     path = tmp_path / "discord_identify.json"
     first, second = (IdentifyGate(path, max_concurrency=2, clock=lambda: now[0]) for _ in range(2))
     assert first.reserve(0) == 0 and second.reserve(1) == 0  # two buckets (shard % 2): both at once
-    assert second.reserve(2) == 5.5  # bucket 0 again, from the other process: 5 s later, and half a second spare
-    assert first.reserve(4) == 11.0
+    assert second.reserve(2) == 6.0  # bucket 0 again, from the other process: 5 s later, and a second spare
+    assert first.reserve(4) == 12.0
     now[0] += 20
     assert first.reserve(2) == 0  # long past: at once
     path.write_text('{"0": 10')  # cut short by a crash: every bucket free, never an error
-    assert second.reserve(0) == 0 and second.reserve(2) == 5.5
+    assert second.reserve(0) == 0 and second.reserve(2) == 6.0
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,9 @@ log = logging.getLogger("bot.discord_app")
 
 IDENTIFY_WINDOW_S = 5.0  # Discord: max_concurrency IDENTIFYs per 5 seconds
 # Slots are this much further apart: Discord times an IDENTIFY when it arrives, and one sent on time may be
-# delayed on its way (a busy event loop, the network) more than the one before it was.
-SPARE_S = 0.5
+# delayed on its way more than the one before it was (an event loop busy starting the bot: loading the cogs and
+# the engine, whose threads hold the GIL; the network).
+SPARE_S = 1.0
 GATE_FILE = "discord_identify.json"  # under the state dir: per bucket, the time of the last IDENTIFY slot taken
 
 
