@@ -9,7 +9,8 @@ Every section's dataclass is declared here; docs/ARCHITECTURE.md says which modu
 
 Adding a setting: one line in its section, `name: <Type> = default`, with a type from the aliases below (the
 range is part of the type: `Annotated[Int, within(1, 10)]`, `Annotated[Float, within(0, None)]`,
-`Annotated[Float, above(0, 60)]`, `Literal["a", "b"]`), plus its line in bot.toml.
+`Annotated[Float, above(0, 60)]`, `Literal["a", "b"]`), plus its line in bot.toml. A rule between two settings of
+a section (`[discord] shard_ids` within `shard_count`) is the section's `conflict()`, checked after the types.
 Code that builds a section itself (tests, bench) is not validated: validation guards what operators write.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields
@@ -105,6 +107,51 @@ Host = Annotated[
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
 
 
+def shard_id_list(text: str) -> list[int]:
+    """The shard ids `[discord] shard_ids` names: "0-3" (a range, both ends included), "0,2,5", or both
+    ("0-3,8"); [] for "". ValueError for anything else: a range that runs backwards, an id named twice, a word."""
+    ids: list[int] = []
+    for part in text.split(",") if text.strip() else []:
+        match = re.fullmatch(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?", part)
+        if match is None:
+            raise ValueError(f"{part.strip()!r} is not a shard id or a range of them")
+        low = int(match[1])
+        high = int(match[2]) if match[2] is not None else low
+        if high < low:
+            raise ValueError(f"the range {low}-{high} runs backwards")
+        ids.extend(range(low, high + 1))
+    if len(set(ids)) != len(ids):
+        raise ValueError("a shard is named twice")
+    return ids
+
+
+def shard_ranges(ids: list[int]) -> str:
+    """Shard ids written back as `shard_ids` takes them, runs as ranges: [0, 1, 2, 5] -> "0-2,5"."""
+    runs: list[list[int]] = []
+    for shard in sorted(ids):
+        if runs and shard == runs[-1][1] + 1:
+            runs[-1][1] = shard
+        else:
+            runs.append([shard, shard])
+    return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in runs)
+
+
+def _shard_ids(value: str) -> str:
+    shard_id_list(value)
+    return value
+
+
+ShardIds = Annotated[
+    str,
+    Strict(),
+    AfterValidator(_shard_ids),
+    Field(
+        description='shard ids as a range or a list, such as "0-3" or "0,2,5" (each id once, a range from low to '
+        'high; "" for all of shard_count)'
+    ),
+]
+
+
 _T = typing.TypeVar("_T")
 
 
@@ -189,11 +236,29 @@ class ApiSettings:
 @_section
 class DiscordSettings:
     guild_id: Annotated[Int, within(0, 2**64 - 1)] = 0  # 0: sync commands globally; else to this guild only (instant)
-    # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards
+    # 0: one shard (commands.Bot); >0: AutoShardedBot with this many shards in all, across every process
     shard_count: Annotated[Int, within(0, 10_000)] = 0
+    # The shards this process runs, "0-3" or "0,2,5" ("": all of shard_count); the one with shard 0 syncs commands
+    shard_ids: ShardIds = ""
     page_size: Annotated[Int, within(1, DISCORD_MAX_PAGE_SIZE)] = 5  # titles a result page shows
     cooldown_rate: Annotated[Int, within(0, 1000)] = 5  # /similar and /discover uses per user ... (0: no cooldown)
     cooldown_per_s: Annotated[Float, above(0, 86_400)] = 30.0  # ... per this many seconds
+
+    def shards(self) -> list[int] | None:
+        """The shard ids this process runs; None: every one of `shard_count` (or no sharding at all)."""
+        return shard_id_list(self.shard_ids) or None
+
+    def conflict(self) -> tuple[str, str] | None:
+        """A rule between settings that no one setting's type can say: (the key at fault, what it must be)."""
+        ids = shard_id_list(self.shard_ids)
+        if ids and self.shard_count == 0:
+            return "shard_ids", "it needs [discord] shard_count (now 0), the number of shards of all processes together"
+        if ids and max(ids) >= self.shard_count:
+            return "shard_ids", (
+                f"shard {max(ids)} is not below shard_count = {self.shard_count} (shards are numbered from 0 to "
+                f"{self.shard_count - 1})"
+            )
+        return None
 
 
 @_section
@@ -324,7 +389,7 @@ def validate_section(name: str, values: dict, where: str = "bot.toml") -> Any:
         if key not in known:
             raise ConfigError(f"{where}: [{name}] has no setting '{key}' (known: {', '.join(known)})")
     try:
-        return _adapter(section).validate_python(values)
+        settings = _adapter(section).validate_python(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0]) if error["loc"] else "?"
@@ -332,6 +397,12 @@ def validate_section(name: str, values: dict, where: str = "bot.toml") -> Any:
         raise ConfigError(
             f"{where}: [{name}] {key} = {_toml(value)} is not allowed: it must be {_describe(_resolved(section)[key])}"
         ) from None
+    conflict = getattr(settings, "conflict", None)
+    problem = conflict() if conflict is not None else None
+    if problem is not None:
+        key, reason = problem
+        raise ConfigError(f"{where}: [{name}] {key} = {_toml(getattr(settings, key))} is not allowed: {reason}")
+    return settings
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -73,6 +73,28 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
         ("[trakt]\nmax_requests = 0\n", "[trakt] max_requests = 0 is not allowed"),
         ("[trakt]\nbackoff_s = nan\n", "[trakt] backoff_s = nan is not allowed"),
         ("[discord]\ncooldown_per_s = inf\n", "[discord] cooldown_per_s = inf is not allowed"),
+        # shard ranges: their form, then what shard_count allows
+        (
+            '[discord]\nshard_count = 4\nshard_ids = "3-1"\n',
+            '[discord] shard_ids = "3-1" is not allowed: it must be shard ids as a range or a list, such as "0-3"',
+        ),
+        (
+            '[discord]\nshard_count = 4\nshard_ids = "first half"\n',
+            'shard_ids = "first half" is not allowed: it must be shard ids',
+        ),
+        (
+            '[discord]\nshard_count = 4\nshard_ids = "0-2,2"\n',
+            '[discord] shard_ids = "0-2,2" is not allowed: it must be shard',
+        ),
+        ("[discord]\nshard_count = 4\nshard_ids = 3\n", "[discord] shard_ids = 3 is not allowed: it must be shard ids"),
+        (
+            '[discord]\nshard_count = 4\nshard_ids = "2-4"\n',
+            '[discord] shard_ids = "2-4" is not allowed: shard 4 is not below shard_count = 4 (shards are numbered',
+        ),
+        (
+            '[discord]\nshard_ids = "0-1"\n',
+            '[discord] shard_ids = "0-1" is not allowed: it needs [discord] shard_count (now 0), the number of shards',
+        ),
         # a URL Trakt can be reached at
         (
             '[trakt]\nbase_url = "api.trakt.tv"\n',
@@ -104,6 +126,10 @@ def test_good_values_at_the_edges_are_accepted(tmp_path):
     assert (config.discord.page_size, config.api.port, config.trakt.page_limit) == (9, 65535, 250)
     assert config.engine.boost_weight == 1.0 and isinstance(config.engine.boost_weight, float)  # an int for a float
     assert config.log.level == "INFO"  # case does not matter; the logging module gets the canonical name
+    # shard ranges, up to the last shard; "" (the default): every shard of shard_count
+    for shard_ids, ids in (("", None), ("0-3", [0, 1, 2, 3]), ("3", [3]), (" 0 , 2-3", [0, 2, 3])):
+        path.write_text(f'[discord]\nshard_count = 4\nshard_ids = "{shard_ids}"\n')
+        assert load_config(path).discord.shards() == ids
 
 
 def test_an_explicit_missing_config_file_is_an_error(tmp_path, monkeypatch):

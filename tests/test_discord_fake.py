@@ -274,3 +274,46 @@ async def test_fake_records_the_close_frame_a_client_sent_and_none_for_a_dropped
     finally:
         await fake.stop()
     assert fake.client_close_codes == [1000, None]
+
+
+class ShardedEcho(discord.AutoShardedClient):
+    """A bare discord.py sharded client, with discord.py's own spacing of its shards' IDENTIFYs."""
+
+    def __init__(self, shard_ids: list[int], shard_count: int):
+        super().__init__(intents=discord.Intents.default(), shard_ids=shard_ids, shard_count=shard_count)
+
+
+async def test_fake_closes_a_session_whose_shard_discord_would_refuse():
+    # Discord's rule: shard_id from 0 to num_shards - 1, else close code 4010 "Invalid shard" (not resumable).
+    async with running_fake() as fake:
+        with pytest.raises(discord.ConnectionClosed) as closed:
+            async with running_client(fake, ShardedEcho([4], 4)):
+                pass
+        assert closed.value.code == fd.INVALID_SHARD
+        assert fake.take_violations() == ["IDENTIFY: shard [4, 4]: shard_id must be at least 0 and below num_shards"]
+        assert fake.identifies == []
+
+
+async def test_fake_routes_by_shard_and_refuses_identifies_over_max_concurrency():
+    async with running_fake() as fake:
+        fake.max_concurrency = 1
+        first, second = ShardedEcho([0, 1], 2), ShardedEcho([0, 1], 2)
+        async with running_client(fake, first, token="first"):
+            # discord.py waits 5 s between its own shards: both accepted, one after the other, in one bucket.
+            assert [(i.token, i.shard, i.refused) for i in fake.identifies] == [
+                ("first", (0, 2), False),
+                ("first", (1, 2), False),
+            ]
+            assert {g.shard for g in fake.gateways} == {(0, 2), (1, 2)}
+            assert fake._gateway_for(None).shard == (0, 2)  # a DM: shard 0
+            assert fake._gateway_for(fd.GUILD_ID).shard == ((fd.GUILD_ID >> 22) % 2, 2)
+            # Another process's first shard, within 5 s of the last IDENTIFY: Invalid Session (opcode 9).
+            start = asyncio.create_task(second.start("second"))
+            for _ in range(300):
+                if any(i.refused for i in fake.identifies):
+                    break
+                await asyncio.sleep(0.02)
+            start.cancel()
+            await second.close()
+        assert ("second", (0, 2), True) in [(i.token, i.shard, i.refused) for i in fake.identifies]
+        assert fake.take_violations()[0].startswith("IDENTIFY of shard 0 within 5 s of another in its bucket")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import pytest
 
 from bot.discord_app import launcher
 from bot.discord_app.client import MoreLikeBot, MoreLikeShardedBot, create_bot
+from bot.discord_app.identify import IdentifyGate
 from morelike.engine import Engine
 from tests.conftest import copy_state, make_config
 from tests.fakes import discord_server as fd
@@ -104,7 +106,9 @@ async def test_sharded_bot_serves_commands_and_never_logs_the_token(state, tmp_p
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.INFO, logger="discord")
     config = make_config(state, discord={"shard_count": 1, "cooldown_rate": 0}, engine={"reload_interval_s": 0.0})
-    bot = create_bot(config, Engine.open(config), sync_marker=tmp_path / "sync.json")
+    bot = create_bot(
+        config, Engine.open(config), sync_marker=tmp_path / "sync.json", identify_gate=tmp_path / "identify.json"
+    )
     assert isinstance(bot, MoreLikeShardedBot) and bot.shard_count == 1
     assert isinstance(create_bot(make_config(state), None), MoreLikeBot)
     token = "secret-token-6f1e0c"
@@ -113,6 +117,79 @@ async def test_sharded_bot_serves_commands_and_never_logs_the_token(state, tmp_p
         inter = await fake.command("similar", {"title": "Toy Story"})
         assert "More like [Toy Story (1995)]" in inter.message["content"]
     assert caplog.records and token not in caplog.text
+
+
+async def test_processes_with_shard_ranges_identify_their_own_shards_and_only_shard_0_syncs(state, tmp_path, caplog):
+    """Two processes of one host (one state dir) started together, shards 0-1 and 2-3 of 4: each IDENTIFYs exactly
+    its shards, taking turns with the other where Discord's identify limit says so, and only the one with shard 0
+    pushes the command tree, even with a sync marker of its own (as on another host) that would make it push."""
+    caplog.set_level(logging.INFO, logger="bot")
+    own = copy_state(state, tmp_path)
+    engine = Engine.open(make_config(own))
+    bots = {}
+    for name, shards in (("a", "0-1"), ("b", "2-3")):
+        config = make_config(own, discord={"shard_count": 4, "shard_ids": shards, "cooldown_rate": 0})
+        config.engine.reload_interval_s = 0.0
+        bots[name] = create_bot(config, engine, sync_marker=tmp_path / f"sync-{name}.json")
+    async with running_fake() as fake, contextlib.AsyncExitStack() as stack:
+        # Two buckets: shards 0 and 2 share one, 1 and 3 the other; an IDENTIFY in a bucket < 5 s after another
+        # is refused (and fails the test), as Discord refuses it.
+        fake.max_concurrency = 2
+        await asyncio.gather(
+            *(stack.enter_async_context(running_client(fake, bot, token=f"token-{n}")) for n, bot in bots.items())
+        )
+        identified = {(i.token, i.shard) for i in fake.identifies}
+        assert identified == {("token-a", (0, 4)), ("token-a", (1, 4)), ("token-b", (2, 4)), ("token-b", (3, 4))}
+        assert len(fake.identifies) == 4 and not any(i.refused for i in fake.identifies)
+        assert bots["a"].synced and not bots["b"].synced and fake.command_puts == 1
+        # A DM reaches shard 0 (process a); this guild's commands reach shard (guild_id >> 22) % 4, process b's.
+        dm = await fake.command("similar", {"title": "Toy Story"}, guild=False)
+        in_guild = await fake.command("similar", {"title": "Toy Story"})
+        assert dm.gateway is not None and (dm.gateway.token, dm.gateway.shard) == ("token-a", (0, 4))
+        assert in_guild.gateway is not None and in_guild.gateway.token == "token-b"
+        assert in_guild.gateway.shard == ((fd.GUILD_ID >> 22) % 4, 4) == (3, 4)
+        assert all("More like [Toy Story (1995)]" in i.message["content"] for i in (dm, in_guild))
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.discord_app"]
+    assert "event=shards shards=0-1 shard_count=4 max_concurrency=2 recommended=1 syncs_commands=true" in lines
+    assert "event=shards shards=2-3 shard_count=4 max_concurrency=2 recommended=1 syncs_commands=false" in lines
+    assert "event=commands_sync_skipped scope=global shards=2-3 shard_count=4 reason=shard_0_syncs" in lines
+    assert any(line.startswith("event=ready shards=2-3 shard_count=4 ") for line in lines)
+
+
+def test_processes_sharing_a_state_dir_take_turns_to_identify(tmp_path):
+    now = [1000.0]
+    path = tmp_path / "discord_identify.json"
+    first, second = (IdentifyGate(path, max_concurrency=2, clock=lambda: now[0]) for _ in range(2))
+    assert first.reserve(0) == 0 and second.reserve(1) == 0  # two buckets (shard % 2): both at once
+    assert second.reserve(2) == 6.0  # bucket 0 again, from the other process: 5 s later, and a second spare
+    assert first.reserve(4) == 12.0
+    now[0] += 20
+    assert first.reserve(2) == 0  # long past: at once
+    path.write_text('{"0": 10')  # cut short by a crash: every bucket free, never an error
+    assert second.reserve(0) == 0 and second.reserve(2) == 6.0
+
+
+@pytest.mark.parametrize(
+    ("discord_settings", "sentence"),
+    [
+        (
+            'shard_count = 4\nshard_ids = "2-4"',
+            "shard 4 is not below shard_count = 4 (shards are numbered from 0 to 3)",
+        ),
+        ('shard_ids = "0-1"', "it needs [discord] shard_count (now 0), the number of shards of all processes together"),
+    ],
+)
+def test_shard_ids_the_shards_cannot_have_are_refused_before_the_bot_starts(
+    state, tmp_path, discord_settings, sentence
+):
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[paths]\nstate_dir = "{state}"\n[discord]\n{discord_settings}\n', encoding="utf-8")
+    env = {**os.environ, "DISCORD_TOKEN": "not-a-real-token"}
+    command = [sys.executable, "-m", "bot", "--config", str(path), "run"]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith(f"error: {path}: [discord] shard_ids = ") and proc.stderr.count("\n") == 1
+    assert proc.stderr.strip().endswith(f" is not allowed: {sentence}")
 
 
 async def test_a_newly_published_index_is_hot_loaded_without_dropping_interactions(state, tmp_path):

@@ -24,11 +24,12 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord_app import text, widgets
+from bot.discord_app.identify import GATE_FILE, IDENTIFY_WINDOW_S, IdentifyGate
 from bot.discord_app.options import garbled_options, leaf_options, option_problem
 from bot.discord_app.translator import CatalogueTranslator, locale_of
 from bot.discord_app.widgets import ALREADY_ANSWERED, UNKNOWN_INTERACTION, UnknownComponent, reaches_an_item, send_error
 from morelike.members import MemberStore
-from morelike.settings import trakt_client_id, trakt_client_secret
+from morelike.settings import shard_ranges, trakt_client_id, trakt_client_secret
 from morelike.trakt_user import MemberLinks, TokenBox, TraktUser, TraktUserError
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class MoreLike(_Bot):
         launched_at: float | None = None,
         extensions: Sequence[str] = EXTENSIONS,
         members: MemberStore | None = None,
+        identify_gate: Path | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**self._client_options(config), **_bot_options(options))
@@ -148,6 +150,8 @@ class MoreLike(_Bot):
         self.extension_names = tuple(extensions)
         self.instance_number = next(_INSTANCE_NUMBERS)
         self.sync_marker = sync_marker if sync_marker is not None else config.state_dir / SYNC_MARKER
+        # Shared by the bot processes of a host, like the state dir: whose shard may IDENTIFY when (identify.py)
+        self.identify_gate = IdentifyGate(identify_gate if identify_gate is not None else config.state_dir / GATE_FILE)
         self.synced = False  # whether the last start pushed the command tree to Discord
         self.launched_at = launched_at if launched_at is not None else time.perf_counter()
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -158,6 +162,17 @@ class MoreLike(_Bot):
     def _client_options(self, config: Config) -> dict[str, Any]:
         """Options of the discord.py client class beside the shared ones (`_bot_options`)."""
         return {}
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process pushes the command tree to Discord: the one that runs shard 0 (a single-connection
+        bot runs it). The tree is the application's, not a shard's, so one push serves every shard; the others
+        would only repeat it, each costing requests against Discord's rate limit on command updates."""
+        return True
+
+    def shard_fields(self) -> str:
+        """The shards this process runs, as log fields: " shards=0-1 shard_count=4" ("" when not sharded)."""
+        return ""
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """A click that reaches no component gets the outdated-message sentence, never silence: discord.py drops,
@@ -216,7 +231,7 @@ class MoreLike(_Bot):
         log.info("event=engine_warm seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
 
     async def on_ready(self) -> None:
-        log.info("event=ready seconds_since_launch=%.2f", time.perf_counter() - self.launched_at)
+        log.info("event=ready%s seconds_since_launch=%.2f", self.shard_fields(), time.perf_counter() - self.launched_at)
 
     def _scope(self) -> tuple[discord.Object | None, str]:
         guild_id = self.config.discord.guild_id
@@ -242,6 +257,10 @@ class MoreLike(_Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
             self.tree.clear_commands(guild=None)  # the guild copy serves; the global scope must stay empty
+        if not self.syncs_commands:
+            log.info("event=commands_sync_skipped scope=%s%s reason=shard_0_syncs", scope, self.shard_fields())
+            self.synced = False
+            return False
         try:
             marker = json.loads(self.sync_marker.read_text())
         except (OSError, ValueError):
@@ -306,10 +325,56 @@ class MoreLikeBot(MoreLike, commands.Bot):
 
 
 class MoreLikeShardedBot(MoreLike, commands.AutoShardedBot):
-    """The bot over `[discord] shard_count` gateway shards."""
+    """The bot over `[discord] shard_count` gateway shards, all of them or the `[discord] shard_ids` of this process
+    (the way the largest bots run discord.py: one AutoShardedBot per process, each with its range of shards)."""
 
     def _client_options(self, config: Config) -> dict[str, Any]:
-        return {"shard_count": config.discord.shard_count}
+        return {
+            "shard_count": config.discord.shard_count,
+            "shard_ids": config.discord.shards(),  # None: all of them
+            # discord.py gives a shard 180 s to connect, its wait for an IDENTIFY slot included: with the host's
+            # other processes ahead of it in its bucket, a shard may wait up to one window per shard.
+            "shard_connect_timeout": 180.0 + IDENTIFY_WINDOW_S * config.discord.shard_count,
+        }
+
+    @property
+    def syncs_commands(self) -> bool:
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    def shard_fields(self) -> str:
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 0)
+        return f" shards={shard_ranges(list(ids))} shard_count={self.shard_count or 0}"
+
+    async def setup_hook(self) -> None:
+        # Discord's session start limit says how many shards may IDENTIFY at once (1 unless raised for a large bot).
+        try:
+            recommended, _, limits = await self.http.get_bot_gateway()
+            self.identify_gate.max_concurrency = max(1, int(limits.get("max_concurrency") or 1))
+        except discord.GatewayNotFound:  # not answered: one at a time, the limit every bot has
+            recommended = None
+        log.info(
+            "event=shards%s max_concurrency=%d recommended=%s syncs_commands=%s",
+            self.shard_fields(),
+            self.identify_gate.max_concurrency,
+            recommended,
+            str(self.syncs_commands).lower(),
+        )
+        if recommended is not None and (self.shard_count or 0) < recommended:
+            # Discord closes a session that would handle more than 2,500 guilds (4011, sharding required).
+            log.warning("event=too_few_shards shard_count=%d recommended=%d", self.shard_count or 0, recommended)
+        await super().setup_hook()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Instead of discord.py's 5 s between this process's own shards: a slot shared with the host's other
+        bot processes (identify.py), so processes started together are not refused."""
+        try:
+            await self.identify_gate.wait_turn(shard_id or 0)
+        except OSError as exc:  # the state dir is not writable: discord.py's own spacing, this process only
+            log.warning("event=identify_gate_unusable error=%r", exc)
+            await super().before_identify_hook(shard_id, initial=initial)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("event=shard_ready shard=%d shard_count=%d", shard_id, self.shard_count or 0)
 
 
 def member_links(config: Config, members: MemberStore) -> MemberLinks | None:
@@ -347,11 +412,13 @@ def create_bot(
     launched_at: float | None = None,
     extensions: Sequence[str] = EXTENSIONS,
     members: MemberStore | None = None,
+    identify_gate: Path | None = None,
     **options: Any,
 ) -> MoreLike:
-    """AutoShardedBot when `[discord] shard_count` > 0, else a single-shard bot. `launched_at`: the
-    `time.perf_counter()` of the process start, for the READY time logged once connected; `extensions`: the
-    cog modules to load (all of them unless a test says otherwise)."""
+    """AutoShardedBot when `[discord] shard_count` > 0 (over `[discord] shard_ids`, or all shards), else a
+    single-shard bot. `launched_at`: the `time.perf_counter()` of the process start, for the READY time logged once
+    connected; `extensions`: the cog modules to load (all of them unless a test says otherwise); `sync_marker` and
+    `identify_gate`: files under the state dir unless a test gives its own."""
     # The bot never joins a voice channel, so PyNaCl and davey (voice encryption) are not installed: discord.py's
     # two WARNINGs that voice will not work would only be noise on every start. These are its own switches for
     # exactly those warnings (class-wide: they are logged once, by the first client made).
@@ -365,5 +432,6 @@ def create_bot(
         launched_at=launched_at,
         extensions=extensions,
         members=members,
+        identify_gate=identify_gate,
         **options,
     )

@@ -25,6 +25,15 @@ ENFORCES Discord's documented rules instead of accepting anything:
 
 Interactions carry the user's `locale` (en-US unless a test passes another: `command(..., locale="fr")`).
 
+Sharding (developer docs, Gateway: "Sharding", "Identifying", "Rate Limiting"): an IDENTIFY's `shard` must be
+`[shard_id, num_shards]` with 0 <= shard_id < num_shards, else the connection is closed with 4010 Invalid shard; a
+session without one is shard 0 of 1. READY carries the session's `shard`. An interaction from a guild is delivered
+on the session whose shard serves that guild (`shard_id = (guild_id >> 22) % num_shards`), one without a guild (a
+DM) on shard 0, and none is delivered when no session serves it. With `max_concurrency` set (what Get Gateway Bot
+answers), an IDENTIFY sooner than 5 s after the last one of its bucket (`shard_id % max_concurrency`) is answered
+with Invalid Session (opcode 9); unset (the default), the rate is not enforced, so tests may start bots back to
+back. `identifies` records every IDENTIFY (its token and shard), each interaction the session that carried it.
+
 Discord behaviours a test can trigger: `redeliver` (the same INTERACTION_CREATE again, same id and token, as after
 a gateway resume), `at_ready` (interactions dispatched in the same breath as READY: users who clicked while the
 bot was starting), `forge` (a component custom_id as an older bot version or a hand-edited message left it), and
@@ -58,6 +67,8 @@ import yarl
 from aiohttp import WSMsgType, web
 
 RESPONSE_DEADLINE_S = 3.0  # Discord: "you must send an initial response within 3 seconds"
+IDENTIFY_WINDOW_S = 5.0  # Discord: "Number of identify requests allowed per 5 seconds" (max_concurrency)
+INVALID_SHARD = 4010  # Gateway close event code: "You sent an invalid shard when identifying."
 DISCORD_EPOCH_MS = 1420070400000
 APP_ID = 1_100_000_000_000_000_001  # a bot's user id equals its application id
 GUILD_ID = 1_100_000_000_000_000_100
@@ -370,6 +381,7 @@ class FakeInteraction:
     responded_at: float | None = None
     expired: bool = False  # no answer within 3 s: the user saw "This interaction failed"
     message_id: int | None = None  # the message @original refers to
+    gateway: _Gateway | None = None  # the session it was delivered on
     followup_ids: list[int] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -431,12 +443,37 @@ class FakeInteraction:
         return msg
 
 
+@dataclass(frozen=True)
+class Identify:
+    """One IDENTIFY a bot sent: its token, its `shard` ((0, 1) when it sent none) and whether it was refused."""
+
+    token: str
+    shard: tuple[int, int]
+    refused: bool = False
+
+
+def shard_problem(shard: object) -> str | None:
+    """What is wrong with an IDENTIFY's `shard` field, by the documented rules (None: nothing)."""
+    if not (isinstance(shard, list) and len(shard) == 2 and all(type(n) is int for n in shard)):
+        return f"shard must be an array of two integers [shard_id, num_shards], got {shard!r}"
+    shard_id, num_shards = shard
+    if num_shards < 1 or not 0 <= shard_id < num_shards:
+        return f"shard {shard!r}: shard_id must be at least 0 and below num_shards"
+    return None
+
+
 class _Gateway:
     def __init__(self, ws: web.WebSocketResponse):
         self.ws = ws
         self.seq = 0
         self.shard: tuple[int, int] = (0, 1)
+        self.token: str | None = None  # of the IDENTIFY that opened the session
         self.ready = asyncio.Event()
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether Discord delivers this guild's events on this session (a DM's: shard 0's)."""
+        shard_id, num_shards = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % num_shards)
 
     async def dispatch(self, event: str, data: dict) -> None:
         self.seq += 1
@@ -470,6 +507,9 @@ class FakeDiscord:
         # aiohttp does after a cancelled receive, the server's reply fails and aiohttp records 1006 over the 1000.
         self.client_close_codes: list[int | None] = []
         self.identified = asyncio.Event()  # a bot completed IDENTIFY
+        self.identifies: list[Identify] = []  # every IDENTIFY, in order
+        self.max_concurrency: int | None = None  # set: IDENTIFYs per bucket per 5 s enforced (and announced)
+        self._bucket_identified: dict[int, float] = {}  # bucket -> when its last accepted IDENTIFY came
         self._at_ready: list = []  # coroutine factories dispatched right after the next READY
         self.ready_interactions: list[FakeInteraction] = []  # what they dispatched
         self.commands_synced = asyncio.Event()  # a bot pushed its command tree
@@ -577,7 +617,7 @@ class FakeDiscord:
         )
 
     async def _gateway_url(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": self.max_concurrency or 1}
         return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
 
     # ---- command sync ----------------------------------------------------------------------------------------
@@ -634,8 +674,23 @@ class FakeDiscord:
                     if not d.get("token"):
                         await ws.close(code=4004)
                         break
-                    if "shard" in d:
-                        gw.shard = tuple(d["shard"])
+                    problem = shard_problem(d["shard"]) if "shard" in d else None
+                    if problem is not None:
+                        self.violation(f"IDENTIFY: {problem}")
+                        await ws.close(code=INVALID_SHARD)
+                        break
+                    shard_id, num_shards = d.get("shard", (0, 1))
+                    if self._identify_too_soon(shard_id):
+                        # Discord: "If your app exceeds this limit, Discord will respond with a Invalid Session".
+                        self.identifies.append(Identify(d["token"], (shard_id, num_shards), refused=True))
+                        self.violation(
+                            f"IDENTIFY of shard {shard_id} within {IDENTIFY_WINDOW_S:g} s of another in its bucket "
+                            f"(max_concurrency {self.max_concurrency})"
+                        )
+                        await ws.send_str(json.dumps({"op": 9, "d": False}))
+                        continue
+                    gw.shard, gw.token = (shard_id, num_shards), d["token"]
+                    self.identifies.append(Identify(d["token"], gw.shard))
                     await gw.dispatch(
                         "READY",
                         {
@@ -663,6 +718,17 @@ class FakeDiscord:
                 self.gateways.remove(gw)
         return ws
 
+    def _identify_too_soon(self, shard_id: int) -> bool:
+        """Whether an IDENTIFY now exceeds `max_concurrency` per 5 s in its bucket; if not, it takes the slot."""
+        if self.max_concurrency is None:
+            return False
+        bucket, now = shard_id % self.max_concurrency, time.monotonic()
+        last = self._bucket_identified.get(bucket)
+        if last is not None and now - last < IDENTIFY_WINDOW_S:
+            return True
+        self._bucket_identified[bucket] = now
+        return False
+
     async def disconnect_all(self, code: int = 4004) -> None:
         """Close every gateway connection with a close code (4004: authentication failed, not resumable)."""
         for gw in list(self.gateways):
@@ -672,12 +738,11 @@ class FakeDiscord:
         live = [g for g in self.gateways if g.ready.is_set() and not g.ws.closed]
         if not live:
             raise AssertionError("no bot is connected to the fake gateway")
-        if guild_id is not None:
-            for g in live:
-                shard_id, count = g.shard
-                if (guild_id >> 22) % count == shard_id:
-                    return g
-        return live[0]
+        for g in live:
+            if g.serves(guild_id):
+                return g
+        where = "a DM (shard 0)" if guild_id is None else f"guild {guild_id}"
+        raise AssertionError(f"no session serves {where}: connected shards {sorted(g.shard for g in live)}")
 
     # ---- dispatching interactions (the test API) -------------------------------------------------------------
     def _base_interaction(self, itype: int, data: dict, user_id: int, guild: bool, locale: str = "en-US") -> dict:
@@ -805,6 +870,7 @@ class FakeDiscord:
         self.interactions[inter.id] = inter
         self.by_token[inter.token] = inter
         gw = self._gateway_for(int(payload["guild_id"]) if payload.get("guild_id") else None)
+        inter.gateway = gw
         inter.sent_at = time.monotonic()
         await gw.dispatch("INTERACTION_CREATE", payload)
         loop.call_later(self.deadline_s, self._expire, inter)
