@@ -1,6 +1,7 @@
 """Scale benchmark (issue 24): a Trakt-size catalog on one machine.
 
     python bench/scale.py generate --titles N --out FILE [--seed S] [--source CATALOG]
+    python bench/scale.py serve --state DIR [--state DIR ...] [--out bench/results_scale.md]
 
 writes a deterministic synthetic catalog of N titles in the bundled catalog's JSONL format (data/README.md), made
 from the bundled one (data/catalog.jsonl.gz): every row is modelled on a real row (its kind, genres, which fields
@@ -12,14 +13,25 @@ time or file name of this run in its header), and a run with a larger N begins w
 
 It streams: only the pools drawn from the bundled catalog and a 4 MiB filter of the names used stay in memory, so
 1.3 million titles cost what 1,000 do.
+
+`serve` measures each published build (a state dir: the bundled 57k build first as the baseline, then the one
+`python -m indexer build --source FILE` made of the generated catalog), each in fresh processes, in one run:
+- the engine in a process of its own: `Engine.open` (similar search ready), the title resolver built (autocomplete
+  ready), the free-text encoder loaded (first /discover), resident memory, and p50 / p99 of /similar with and without
+  a filter, resolve, autocomplete, the title card and /discover over the same seeded sample of titles;
+- the REST API (`python -m bot api`, pinned to one core with taskset): from its launch to its first /similar answer,
+  then requests a second and p50 / p99 with 50 clients and with 10 (the clients run on the other core), and its
+  resident memory after the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import hashlib
 import json
+import os
 import random
 import re
 import sys
@@ -327,6 +339,223 @@ def generate(titles: int, out: Path, *, seed: int = 0, source: Path = BUNDLED, p
     return count
 
 
+# --- serve: a published build's start, latency, REST throughput and memory ----------------------------------------
+
+SERVE_SEED = 20261207
+DESCRIPTIONS = (
+    "a heist by stage magicians",
+    "a lonely robot falls in love",
+    "detectives hunt a serial killer in a rainy city",
+    "a family road trip goes wrong",
+    "space explorers find an alien signal",
+    "a boxer's last fight",
+    "two friends open a restaurant",
+    "a haunted house in the countryside",
+)
+
+
+def _rss_mb(pid: int | None = None) -> float:
+    for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(samples: list[float]) -> tuple[float, float]:
+    import numpy as np
+
+    ms = np.asarray(samples) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def _config(state: Path):
+    from morelike.settings import load_config
+
+    toml = state / "bench-serve.toml"
+    toml.write_text(f'[paths]\nstate_dir = "{state}"\n\n[api]\nport = 0\n')
+    return toml, load_config(toml)
+
+
+def engine_figures(state: Path, queries: int) -> dict:
+    """Run in its own process (`scale.py engine`): what one bot process costs on the build in `state`."""
+    import random
+
+    from morelike.engine import Engine, Filters
+
+    _, config = _config(state)
+    started = time.perf_counter()
+    engine = Engine.open(config)
+    out: dict = {"load_s": time.perf_counter() - started}
+    snap = engine.snapshot
+    _ = snap.resolver  # built in the background since open: autocomplete is ready when it is
+    out["resolver_s"] = time.perf_counter() - started
+    out["titles"] = snap.n
+    out["rss_loaded_mb"] = _rss_mb()
+    rng = random.Random(SERVE_SEED)
+    keys = [rng.randrange(snap.n) for _ in range(queries)]
+    cards = snap.cards(keys)
+    drama = Filters(genres=("drama",))
+    timed: dict[str, list[float]] = {}
+
+    def time_it(name: str, call, *args) -> None:
+        began = time.perf_counter()
+        call(*args)
+        timed.setdefault(name, []).append(time.perf_counter() - began)
+
+    for card in cards:
+        time_it("similar", engine.similar, card.id)
+        time_it("similar (genre drama)", engine.similar, card.id, drama)
+        time_it("resolve", engine.resolve, card.title)
+        time_it("autocomplete", engine.suggest, card.title[:4])
+        time_it("title card", engine.get, card.id)
+    began = time.perf_counter()
+    engine.discover(DESCRIPTIONS[0])
+    out["first_discover_s"] = time.perf_counter() - began
+    for _ in range(max(1, queries // 50)):
+        for text in DESCRIPTIONS:
+            time_it("discover", engine.discover, text)
+    out["latency_ms"] = {name: _pct(samples) for name, samples in timed.items()}
+    out["rss_after_mb"] = _rss_mb()
+    return out
+
+
+async def _rest_load(base: str, paths: list[str], clients: int, seconds: float) -> dict:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def client(number: int, session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        i = number
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            async with session.get(base + paths[i % len(paths)]) as response:
+                await response.read()
+                errors += response.status != 200
+            latencies.append(time.perf_counter() - began)
+            i += clients
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        began = time.perf_counter()
+        await asyncio.gather(*(client(n, session) for n in range(clients)))
+        elapsed = time.perf_counter() - began
+    p50, p99 = _pct(latencies)
+    return {"rps": len(latencies) / elapsed, "p50_ms": p50, "p99_ms": p99, "errors": errors}
+
+
+def rest_figures(state: Path, seconds: float) -> dict:
+    """`python -m bot api` on the build in `state`, pinned to CPU 1 (this process, the clients, to CPU 0)."""
+    import random
+    import sqlite3
+    import subprocess
+    import urllib.parse
+    import urllib.request
+
+    from morelike.build.layout import DB_FILE, current_build
+
+    toml, config = _config(state)
+    build = current_build(config.published_dir)
+    con = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro", uri=True)
+    n = con.execute("SELECT COUNT(*) FROM titles").fetchone()[0]
+    rng = random.Random(SERVE_SEED)
+    ids = [con.execute("SELECT id FROM titles WHERE key = ?", (rng.randrange(n),)).fetchone()[0] for _ in range(500)]
+    con.close()
+    paths = [f"/v1/titles/{urllib.parse.quote(i, safe='')}/similar" for i in ids]
+    os.sched_setaffinity(0, {0})
+    launched = time.perf_counter()
+    api = subprocess.Popen(
+        ["taskset", "-c", "1", sys.executable, "-m", "bot", "--config", str(toml), "api"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        line = api.stdout.readline() if api.stdout else ""
+        base = line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
+        while True:
+            try:
+                with urllib.request.urlopen(base + paths[0], timeout=30) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        out: dict = {"first_answer_s": time.perf_counter() - launched}
+        asyncio.run(_rest_load(base, paths, 10, 3.0))  # warm: every route's first call, the allocator
+        out["clients_50"] = asyncio.run(_rest_load(base, paths, 50, seconds))
+        out["clients_10"] = asyncio.run(_rest_load(base, paths, 10, seconds))
+        out["rss_mb"] = _rss_mb(api.pid)
+        return out
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def _serve_table(runs: list[tuple[Path, dict, dict]], meta: str) -> str:
+    lines = [meta, ""]
+    header = "| figure | " + " | ".join(f"{e['titles']:,} titles" for _, e, _ in runs) + " | target at 1.3M |"
+    lines += [header, "|---|" + "---|" * (len(runs) + 1)]
+
+    def row(name: str, values: list[str], target: str) -> None:
+        lines.append(f"| {name} | " + " | ".join(values) + f" | {target} |")
+
+    row("engine open: similar ready (s)", [f"{e['load_s']:.2f}" for _, e, _ in runs], "< 3 (first interaction)")
+    row("title resolver built: autocomplete ready (s)", [f"{e['resolver_s']:.2f}" for _, e, _ in runs], "< 10")
+    row("first /discover, the free-text encoder loaded (s)", [f"{e['first_discover_s']:.2f}" for _, e, _ in runs],
+        "ready < 10")  # fmt: skip
+    targets = {"similar": "p99 < 15", "similar (genre drama)": "p99 < 15", "resolve": "p99 < 20",
+               "autocomplete": "p99 < 20", "title card": "p99 < 5", "discover": "–"}  # fmt: skip
+    for name, target in targets.items():
+        row(f"{name} p50 / p99 (ms)", [f"{e['latency_ms'][name][0]:.2f} / {e['latency_ms'][name][1]:.2f}"
+            for _, e, _ in runs], target)  # fmt: skip
+    row("engine process RSS loaded / after the queries (MB)",
+        [f"{e['rss_loaded_mb']:.0f} / {e['rss_after_mb']:.0f}" for _, e, _ in runs], "< 3,000")  # fmt: skip
+    row("REST API: launch to first /similar answer (s)", [f"{r['first_answer_s']:.2f}" for _, _, r in runs], "< 10")
+    for clients in (50, 10):
+        row(f"REST API, one core, {clients} clients: requests/s; p50 / p99 (ms)",
+            [f"{r[f'clients_{clients}']['rps']:.0f}; {r[f'clients_{clients}']['p50_ms']:.1f} / "
+             f"{r[f'clients_{clients}']['p99_ms']:.1f}" for _, _, r in runs],
+            "within 20 % of 57k" if clients == 50 else "p99 < 100")  # fmt: skip
+    row("REST API process RSS after the load (MB)", [f"{r['rss_mb']:.0f}" for _, _, r in runs], "< 3,000")
+    return "\n".join(lines)
+
+
+def serve(states: list[Path], queries: int, seconds: float, out: Path | None) -> int:
+    import datetime as dt
+    import json as _json
+    import subprocess
+
+    flags = sorted(
+        {f for f in Path("/proc/cpuinfo").read_text().split() if f in {"avx2", "avx512f", "avx512_bf16", "avx512_vnni"}}
+    )
+    load = os.getloadavg()
+    runs = []
+    for state in states:
+        child = subprocess.run(
+            [sys.executable, __file__, "engine", "--state", str(state), "--queries", str(queries)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        engine = _json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"{state}: engine {engine}", file=sys.stderr)
+        rest = rest_figures(state, seconds)
+        print(f"{state}: rest {rest}", file=sys.stderr)
+        runs.append((state, engine, rest))
+    meta = (
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, CPU flags {' '.join(flags)}, load "
+        f"average {load[0]:.1f} before / {os.getloadavg()[0]:.1f} after; {queries} titles sampled per build (seed "
+        f"{SERVE_SEED}), REST {seconds:.0f} s per client count. Builds: "
+        + "; ".join(f"{s} ({e['titles']:,} titles)" for s, e, _ in runs)
+    )
+    table = _serve_table(runs, meta)
+    print(table)
+    if out is not None:
+        from bench.results import write_section
+
+        write_section(out, "scale-serve", table)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/scale.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,7 +564,20 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", type=Path, required=True, help="the JSONL file to write (.gz: gzip-compressed)")
     gen.add_argument("--seed", type=int, default=0, help="another seed gives another catalog (default 0)")
     gen.add_argument("--source", type=Path, default=BUNDLED, help="the catalog to draw from (default: bundled)")
+    srv = sub.add_parser("serve", help="start, latency, REST throughput and memory of published builds")
+    srv.add_argument("--state", type=Path, action="append", required=True, help="a state dir with a published build")
+    srv.add_argument("--queries", type=int, default=500, help="titles sampled per build (default 500)")
+    srv.add_argument("--seconds", type=float, default=15.0, help="REST load per client count (default 15)")
+    srv.add_argument("--out", type=Path, help="the results file to write the table into (e.g. bench/results_scale.md)")
+    eng = sub.add_parser("engine", help=argparse.SUPPRESS)
+    eng.add_argument("--state", type=Path, required=True)
+    eng.add_argument("--queries", type=int, default=500)
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve([s.resolve() for s in args.state], args.queries, args.seconds, args.out)
+    if args.command == "engine":
+        print(json.dumps(engine_figures(args.state.resolve(), args.queries)))
+        return 0
     if args.titles < 1:
         parser.error("--titles must be at least 1")
     started = time.perf_counter()

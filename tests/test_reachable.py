@@ -71,8 +71,11 @@ def test_every_title_is_found_by_a_search_of_its_own_vector(tmp_path):
 
 
 def test_a_build_that_leaves_titles_unreachable_says_so(tmp_path, monkeypatch, caplog):
-    """With the copies left identical and no repair, titles stay lost: the build counts exactly those, in the
-    manifest, in its result and in a warning that names them."""
+    """With the copies left identical and no repair, titles stay lost: the build counts them, in the manifest, in
+    its result and in a warning that names them. Every title it counts is lost; copies of a shared vector are
+    counted exactly, a title with a vector of its own only where the quick pass missed it too (a reader-wide search
+    of every title would take 18 minutes at 1.3M titles), so the count may fall short by the few a wider walk
+    loses in a graph this degenerate (no spread at all between 600 copies)."""
     monkeypatch.setattr(writer, "DUPLICATE_SPREAD", 0.0)
     monkeypatch.setattr(writer, "CHECK_PASSES", 1)
     titles, vectors = _catalog()
@@ -81,10 +84,16 @@ def test_a_build_that_leaves_titles_unreachable_says_so(tmp_path, monkeypatch, c
     with open_published(tmp_path) as pub:
         missed = _self_search_misses(pub)
         assert len(missed) > 0  # the failure this guards against, reproduced
-        assert pub.manifest["unreachable"] == result.unreachable == len(missed)
+        counted = result.unreachable
+        assert pub.manifest["unreachable"] == counted and 0.97 * len(missed) <= counted <= len(missed)
+        copies = np.unique(np.asarray(pub.vectors), axis=0, return_inverse=True, return_counts=True)
+        shared = copies[2][copies[1].ravel()] > 1
+        assert counted >= np.count_nonzero(shared[missed])  # every lost copy is counted
     warning = next(r.getMessage() for r in caplog.records if "event=unreachable_titles" in r.getMessage())
-    assert f"count={len(missed)} of={len(titles)}" in warning and titles[int(missed[0])].id in warning
-    assert any(f"unreachable={len(missed)}" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+    assert f"count={counted} of={len(titles)}" in warning
+    named = warning.split(" ids=")[1].split(" ")[0].rstrip(",…").split(",")
+    assert set(named) <= {titles[int(key)].id for key in missed}  # it names lost titles only
+    assert any(f"unreachable={counted}" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
 
 
 def test_a_build_made_before_the_check_is_published_again(tmp_path):
