@@ -116,12 +116,14 @@ class BuildRefused(PublishError):
         self.summary = summary
 
 
-def valid_titles(path: Path, limit: int | None, summary: BuildSummary, progress: bool = False) -> Iterator[Title]:
+def valid_titles(
+    path: Path, limit: int | None, summary: BuildSummary, progress: bool = False, desc: str = "read"
+) -> Iterator[Title]:
     """The file's valid titles in file order (first occurrence of an id wins), as they are read; bad lines go to
     `summary`, and `summary.read` counts the titles once the file is read. Holds the ids only: a build streams
     its catalog into the store in batches (a list of 1.3M Titles was 5 GB, issue 24)."""
     seen: set[str] = set()
-    with tqdm(desc="read", unit="title", disable=not progress, dynamic_ncols=True) as bar:
+    with tqdm(desc=desc, unit="title", disable=not progress, dynamic_ncols=True) as bar:
         for line_no, item in read_catalog(path):
             if isinstance(item, RecordError):
                 summary.skip(path, line_no, str(item))
@@ -151,7 +153,7 @@ async def import_file(
     A stop (Ctrl-C, SIGTERM) lands at once while a batch is read and keeps the batch being stored: a rerun
     resumes, since an unchanged title is not written again."""
     ids: list[str] = []
-    titles = valid_titles(path, limit, summary, progress)
+    titles = valid_titles(path, limit, summary, progress, desc="import")  # read and stored as one bar
     while True:
         with interruptible():
             batch = list(itertools.islice(titles, IMPORT_BATCH))

@@ -30,7 +30,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,6 +178,14 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _shown(titles: Titles, desc: str, progress: bool) -> Iterator[Title]:
+    """`titles` with a progress bar (a pass over 1.3M titles read back from the store takes a minute or more)."""
+    with tqdm(total=len(titles), desc=desc, unit="title", disable=not progress, dynamic_ncols=True) as bar:
+        for title in titles:
+            yield title
+            bar.update()
 
 
 def _write_snapshot_db(path: Path, titles: Iterable[Title], chars: Sequence[int], names: Sequence[str]) -> None:
@@ -469,7 +477,7 @@ def publish(
         raise PublishError(f"{len(titles)} titles but {len(vectors)} vectors")
     if not titles:
         raise PublishError("nothing to publish: the catalog has no valid titles")
-    read = _CatalogRead.of(titles)
+    read = _CatalogRead.of(_shown(titles, "read catalog", progress))
     if len(read.ids) != len(vectors):  # the titles changed under a reader (a store read mid-way): not published
         raise PublishError(f"{len(read.ids)} titles read but {len(vectors)} vectors")
     checksum, chars, names = read.checksum, read.chars, read.names.result()
@@ -489,8 +497,10 @@ def publish(
     # What "among this title's nearest 0.5 %" means for each title (the franchise rules read it), and what the
     # snapshot would otherwise compute at every load (the franchise graph, works, fame): made once, here. Hashed
     # into the content, so a change to the rules that made them publishes a build of the same catalog again.
+    began = time.perf_counter()
     near = nearer_than(stored, np.arange(len(titles)), REMAKE_MIN_PERCENTILE)
     precomputed = read.columns.precomputed(stored, names, near)
+    log.info("event=precomputed titles=%d seconds=%.1f", len(titles), time.perf_counter() - began)
     ids = read.ids
     del read  # the columns: what the graph below needs is in `precomputed` now
     derived.update(precomputed.digest())
@@ -522,7 +532,7 @@ def publish(
     tmp = builds / f".{build_id}.tmp"
     tmp.mkdir()
     try:
-        _write_snapshot_db(tmp / DB_FILE, titles, chars, names)
+        _write_snapshot_db(tmp / DB_FILE, _shown(titles, "write catalog", progress), chars, names)
         del names
         np.save(tmp / VECTORS_FILE, stored)
         # A search for a title sends its published vector: the graph is built from, and checked with, those.
