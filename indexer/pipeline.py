@@ -33,6 +33,7 @@ from morelike.build.layout import published_manifest
 from morelike.build.writer import PublishError, publish
 from morelike.catalog.documents import document_text, text_hash
 from morelike.catalog.records import RecordError, Title, Titles
+from morelike.native import trim_heap
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import Config, ModelSettings
 from morelike.shutdown import finish, interruptible
@@ -413,6 +414,7 @@ async def _encode_and_publish(
         used = json.loads(saved) if saved else None
     vectors = await _unit_vectors(store, config.model.name, titles.ids, encoder, _dtype(config))
     free_text = await _free_text_vectors(store, config, titles, summary, progress)
+    trim_heap()  # the encode's texts (a gigabyte at 1.3M titles) are garbage now: the publish needs the memory
     # Publishing is synchronous (a minute for the bundled catalog on two cores) and safe to stop anywhere: it writes
     # a hidden temporary build that it removes on the way out, and readers see only the final atomic swap. So a stop
     # lands in it at once (within the batch under way), not after it: the next run publishes again.

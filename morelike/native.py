@@ -1,4 +1,4 @@
-"""Native-library load order.
+"""Native-library load order, and handing freed memory back to the OS.
 
 usearch's extension links libstdc++ statically. When it is the first C++ library a process loads, libraries
 loaded after it (OpenVINO, torch.jit) break: C++ exceptions lose their messages, iostreams throw bad_cast and
@@ -25,4 +25,17 @@ def preload_cxx_runtime() -> None:
         try:
             ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
         except OSError:
+            pass
+
+
+def trim_heap() -> None:
+    """Hand memory that Python and numpy freed back to the OS: glibc keeps freed blocks for reuse, so a process
+    that held a catalog's texts once (the indexer's encode, a snapshot's load) keeps them in its resident memory
+    for good otherwise (measured at 1.3M titles: issue 24)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
             pass

@@ -61,6 +61,7 @@ from morelike.catalog.documents import StoryNames, story_chars
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import LIST_FIELDS, TITLE_FIELDS, Title, Titles, title_ref
 from morelike.catalog.watch import is_anime
+from morelike.native import trim_heap
 from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
 from morelike.vectors import REMAKE_MIN_PERCENTILE, nearer_than
@@ -503,6 +504,7 @@ def publish(
     log.info("event=precomputed titles=%d seconds=%.1f", len(titles), time.perf_counter() - began)
     ids = read.ids
     del read  # the columns: what the graph below needs is in `precomputed` now
+    trim_heap()
     derived.update(precomputed.digest())
     content = derived.hexdigest()
     published_dir.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ user of the snapshot lets go of it (a hot reload leaves in-flight answers on the
 from __future__ import annotations
 
 import copy
-import ctypes
 import dataclasses
 import gc
 import json
@@ -41,6 +40,7 @@ from morelike.catalog.watch import Offer, offers, service_bits
 from morelike.engine.types import TitleCard
 from morelike.franchise.graph import LEAD_CAST
 from morelike.idlists import IdLists
+from morelike.native import trim_heap
 
 if TYPE_CHECKING:
     from usearch.index import Index
@@ -115,10 +115,7 @@ def release_freed_memory() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    trim_heap()
 
 
 def _close_under(db: sqlite3.Connection, lock: threading.RLock) -> None:
