@@ -290,10 +290,11 @@ async def build(
             source_id = "bundled" if source == "bundled" else str(path.resolve())
             # Every refusal comes before the store is written: a refused file build changes nothing there. Where
             # one is possible (another source than the published build's, or a --limit), the file is counted first.
-            if _may_refuse(config, source_id, limit, allow_shrink):
-                counted = count_file(path, limit, summary, progress)
-                _refuse_empty(path, counted, summary)
-                _refuse_surprise_shrink(config, source_id, len(counted), limit, allow_shrink, summary)
+            counted = _may_refuse(config, source_id, limit, allow_shrink)
+            if counted:
+                ids = count_file(path, limit, summary, progress)
+                _refuse_empty(path, ids, summary)
+                _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
         store = await Store.open(config.store_path)
         try:
             if source == "trakt":
@@ -312,7 +313,7 @@ async def build(
                 _refuse_surprise_shrink(config, source_id, len(ids), limit, allow_shrink, summary)
             else:
                 # Counted already: the second read's bad lines would be counted twice.
-                read = BuildSummary(source) if summary.read else summary
+                read = BuildSummary(source) if counted else summary
                 ids = await import_file(store, path, limit, read, progress)
                 summary.read, summary.upserts = len(ids), read.upserts
                 _refuse_empty(path, ids, summary)  # nothing was written: no valid title
@@ -358,30 +359,34 @@ def _refuse_empty(path: Path, ids: list[str], summary: BuildSummary) -> None:
 
 
 def _may_refuse(config: Config, source: str, limit: int | None, allow_shrink: bool) -> bool:
-    """Whether `_refuse_surprise_shrink` might refuse a build of `source` (before its count is known)."""
-    current = published_manifest(config.published_dir)
-    if allow_shrink or current is None or not isinstance(current.get("count"), int):
-        return False
-    return current.get("source") != source or limit is not None
+    """Whether `_refuse_surprise_shrink` might refuse a build of `source` before its count is known: whether it
+    would refuse one of no titles (every rule refuses a smaller count, or none)."""
+    return _shrink_refusal(config, source, 0, limit, allow_shrink) is not None
 
 
-def _refuse_surprise_shrink(
-    config: Config, source: str, count: int, limit: int | None, allow_shrink: bool, summary: BuildSummary
-) -> None:
-    """BuildRefused when this build would replace the published index with fewer titles, unasked.
+def _shrink_refusal(config: Config, source: str, count: int, limit: int | None, allow_shrink: bool) -> str | None:
+    """Why a build of `count` titles from `source` would shrink the published index by surprise (None: it would not).
 
     A file catalog is authoritative (titles it dropped leave the index), so the same source without a limit may
     shrink; another source, or a `--limit`, shrinking the index is almost always a mistake worth a sentence."""
     current = published_manifest(config.published_dir)
     before = current.get("count") if current else None
     if allow_shrink or current is None or not isinstance(before, int) or count >= before:
-        return
+        return None
     old_source = current.get("source")
     if old_source != source:
-        why = f"the published index holds {before} titles from {old_source}, this build has {count} from {source}"
-    elif limit is not None:
-        why = f"--limit {limit} would publish {count} of the {before} titles the published index holds"
-    else:
+        return f"the published index holds {before} titles from {old_source}, this build has {count} from {source}"
+    if limit is not None:
+        return f"--limit {limit} would publish {count} of the {before} titles the published index holds"
+    return None
+
+
+def _refuse_surprise_shrink(
+    config: Config, source: str, count: int, limit: int | None, allow_shrink: bool, summary: BuildSummary
+) -> None:
+    """BuildRefused when this build would replace the published index with fewer titles, unasked."""
+    why = _shrink_refusal(config, source, count, limit, allow_shrink)
+    if why is None:
         return
     raise BuildRefused(
         f"Not published, so the index does not shrink by surprise: {why}; pass --allow-shrink to publish it anyway "

@@ -429,21 +429,6 @@ class Store:
         if position != len(ids):
             raise StoreError(f"{len(ids) - position} titles have no cached embedding for model {model}")
 
-    async def load_embeddings(self, model: str, ids: Sequence[str], dim: int) -> np.ndarray:
-        """Vectors for `ids`, in that order (float32, shape (len(ids), dim)); every id must be cached."""
-        out = np.empty((len(ids), dim), dtype=np.float32)
-        position = {tid: i for i, tid in enumerate(ids)}
-        seen = 0
-        async with self._db.execute("SELECT title_id, vector FROM embeddings WHERE model = ?", (model,)) as cursor:
-            async for tid, blob in cursor:
-                i = position.get(tid)
-                if i is not None:
-                    out[i] = np.frombuffer(blob, dtype=np.float32)
-                    seen += 1
-        if seen != len(ids):
-            raise StoreError(f"{len(ids) - seen} titles have no cached embedding for model {model}")
-        return out
-
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -131,13 +131,6 @@ def _title_row(key: int, title: Title, chars: int, names: str) -> list:
     return row
 
 
-def catalog_checksum(titles: Iterable[Title]) -> str:
-    digest = hashlib.sha256()
-    for title in titles:
-        _checksum_add(digest, title)
-    return digest.hexdigest()
-
-
 def _checksum_add(digest: Any, title: Title) -> None:
     digest.update(json.dumps(title.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
     digest.update(b"\n")
