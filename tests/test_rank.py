@@ -501,3 +501,30 @@ def test_cached_cards_are_plain_tuples_the_cyclic_gc_does_not_walk(small_publish
     gc.collect()  # ... and then the card's own
     assert len(gc.get_objects()) - before < len(keys) // 4  # not one tracked object per cached card
     assert snap.cards([3])[0] == snap.cards([3])[0] and snap.cards([3])[0].id == snap.ids[3]
+
+
+def test_the_well_known_pool_is_the_exact_nearest_whatever_the_scan_rounds():
+    """The well-known titles are scanned in int8 for speed; the pool must still be their exact nearest, with exact
+    cosines. Vectors here have the shape of the real ones (a few principal axes carry most of the length), where a
+    scan rounded without per-axis scales, or cut at exactly the pool's size, loses titles at the pool's edge."""
+    from morelike.engine.rank import _pool
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(11)
+    n, dim = 6_000, 64
+    vecs = rng.standard_normal((n, dim)) * np.geomspace(1.0, 0.02, dim)  # decaying variance, like PCA axes
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float16)
+    snap = Snapshot.synthetic(vecs, None, votes=rng.integers(1, 100_000, n))
+    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    assert 1_000 < len(known) < n
+    exact = np.asarray(vecs, dtype=np.float32)
+    ranker = Ranker(weights=np.zeros(len(FEATURES), np.float32), pool_content=1, pool_known=400, pool_text=0)
+    for key in rng.choice(n, 25, replace=False).tolist():
+        q = exact[key]
+        excluded = np.asarray([key], dtype=np.int64)
+        keys, cos, _ = _pool(snap, ranker, q, None, excluded, n - 1, None, ())
+        by_known = exact[known] @ q
+        by_known[known == key] = -np.inf
+        want = set(known[np.argsort(-by_known)[: ranker.pool_known]].tolist())
+        assert want <= set(keys.tolist())
+        np.testing.assert_allclose(cos, exact[keys] @ q, atol=1e-3)

@@ -43,10 +43,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numkong
 import numpy as np
 
-from morelike.engine.franchise import sample_vectors
 from morelike.engine.search import SearchResult, top_k
+from morelike.vectors import catalog_sample
 
 if TYPE_CHECKING:
     from morelike.engine.snapshot import Snapshot
@@ -91,6 +92,15 @@ PEOPLE_NEAR = 0.01
 # A shared director counts within the query's nearest 5 %: an auteur's tone carries further than a star's face
 # (bench/README.md: fan R@20 0.371 -> 0.379 against the 1 % gate, recs 0.1067 -> 0.1078).
 DIRECTOR_NEAR = 0.05
+# A catalog title's content pool is its stored nearest titles (the build's `neighbours`) that pass the filter, as
+# long as a filter leaves this share of the `pool_content` asked: the default `anime` filter drops a few of them on
+# most queries, and a walk of the index for the last few would cost more than the rest of the query (0.9 ms). A
+# narrow filter (a decade, a language) leaves fewer, and the index is walked for the filter's own nearest.
+STORED_ENOUGH = 0.5
+# The int8 scan's rounding (at most 0.005 of cosine) moves a title up to 74 places at the edge of a pool of 1,500
+# well-known titles of the bundled catalog (800 in the free-text space: 54; 300 queries each); twice that many more
+# are scored exactly, so the pool is the exact one.
+SCAN_MARGIN = 160
 FAMILY_NEAR = 20  # the keep_family rule: plain cosine's top 20, the franchise benchmark's window (bench/README.md)
 
 
@@ -369,23 +379,81 @@ _ERA_TABLE = np.exp(-_GAPS / ERA_SCALE).astype(np.float32)  # |Δyear| -> featur
 _ERA_CLOSE_TABLE = np.exp(-_GAPS / ERA_CLOSE_SCALE).astype(np.float32)
 
 
+class _Scan:
+    """The well-known titles' rows of one space, twice: in int8, packed for numkong's SIMD dot products (VNNI where
+    the CPU has it), which the scan of every row reads; and in f16 as stored, for the exact cosines of the few it
+    picks. The f32 scan this replaced read 13.5 MB a space, evicted from cache by each query's other reads (1.4 ms
+    a space on one thread, int8 0.4 ms; bench/README.md). Each dimension is scaled to its own range and the scale
+    folded into the query, so the scan gives the cosine up to rounding (0.005 at most on the bundled catalog)."""
+
+    def __init__(self, vectors: np.ndarray, keys: np.ndarray) -> None:
+        self.rows = np.asarray(vectors[keys], dtype=np.float16)
+        wide = self.rows.astype(np.float32)
+        top = np.abs(wide).max(axis=0) if len(keys) else np.ones(vectors.shape[1], np.float32)
+        self.scale = (np.where(top > 0, top, 1.0) / 127.0).astype(np.float32)
+        self.packed = numkong.dots_pack(np.rint(wide / self.scale).astype(np.int8), dtype="int8") if len(keys) else None
+
+    def sims(self, q: np.ndarray) -> np.ndarray:
+        """Approximate cosines of every row with unit vector `q` (f32)."""
+        if self.packed is None:
+            return np.empty(0, np.float32)
+        scaled = q * self.scale
+        step = max(float(np.abs(scaled).max()), 1e-30) / 127.0
+        x = scaled / step
+        # The query in two int8 rows, its rounding and the rest at 1/254 of a step, read in the same pass over the
+        # rows: a query rounded once made most of the scan's error (up to 0.019 of cosine on the bundled catalog;
+        # in two rows 0.005, what the rows' own rounding leaves).
+        high = np.rint(x)
+        low = np.rint((x - high) * 254.0)
+        both = np.asarray(numkong.dots_packed(np.stack([high, low]).astype(np.int8), self.packed), dtype=np.float32)
+        return (both[0] + both[1] / np.float32(254.0)) * np.float32(step)
+
+
+def dots(rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Cosines of f16 `rows` with unit vector `q` (f32 sums, numkong's f16 kernel: half the bytes of an f32 copy
+    and no conversion pass). Every exact cosine of the ranking is this one function, so a title scores the same
+    whichever part of the pool found it."""
+    if not len(rows):
+        return np.empty(0, np.float32)
+    packed = numkong.dots_pack(np.asarray(q, dtype=np.float16)[None, :], dtype="f16")
+    return np.asarray(numkong.dots_packed(np.asarray(rows, dtype=np.float16), packed), dtype=np.float32)[:, 0]
+
+
 class _Known:
-    """The well-known titles of one snapshot (sorted keys) and their vectors in f32, contiguous: the known pool is
-    one matrix-vector product over them per space (13k of the bundled 57k titles: about 1.6 ms each here, bound by
-    memory; bench/README.md)."""
+    """The well-known titles of one snapshot (sorted keys) and their rows in each space: the known pool is one
+    int8 scan per space per query."""
 
     def __init__(self, snap: Snapshot) -> None:
         self.keys = np.flatnonzero(snap.fame >= KNOWN_FAME).astype(np.int64)
-        self.vectors = np.asarray(snap.vectors[self.keys], dtype=np.float32)
+        self.story = _Scan(snap.vectors, self.keys)
         text = snap.free_text
-        self.text_vectors = np.asarray(text.vectors[self.keys], dtype=np.float32) if text is not None else None
+        self.text = _Scan(text.vectors, self.keys) if text is not None else None
+
+    def cosines(self, scan: _Scan, vectors: np.ndarray, keys: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Exact cosines of `keys` (sorted) with `q` in the space of `scan`, whose stored rows are `vectors`: read
+        from the scan's copy where a title is well known, else from the store."""
+        out = np.empty(len(keys), np.float32)
+        if not len(keys):
+            return out
+        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
+        hit = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), bool)
+        out[hit] = dots(scan.rows[at[hit]], q)
+        if not hit.all():
+            out[~hit] = dots(vectors[keys[~hit]], q)
+        return out
 
 
 def prepare(snap: Snapshot) -> None:
     """Gather the snapshot's well-known titles and the catalog sample now (the engine calls it at load, so no query
     pays for it)."""
     _known(snap)
-    sample_vectors(snap)
+    _sample(snap)
+
+
+def _sample(snap: Snapshot) -> _Scan:
+    """The fixed catalog sample that "the query's nearest X %" is read from, as an int8 scan (a percentile of 4,096
+    cosines does not need their last digit, and the f32 sample's 4 MB left the cache between queries)."""
+    return snap.derived.cached("rank.sample", lambda: _Scan(snap.vectors, catalog_sample(snap.n)))
 
 
 def _known(snap: Snapshot) -> _Known:
@@ -399,7 +467,7 @@ def story_floor(snap: Snapshot, q: np.ndarray, share: float = PEOPLE_NEAR) -> fl
 
 def story_floors(snap: Snapshot, q: np.ndarray, shares: tuple[float, ...]) -> tuple[float, ...]:
     """story_floor for several shares, from one pass over the sample."""
-    sims = sample_vectors(snap) @ q
+    sims = _sample(snap).sims(q)
     if len(sims) < 2:
         return tuple(-np.inf for _ in shares)
     kths = [len(sims) - 1 - int(share * (len(sims) - 1)) for share in shares]
@@ -421,29 +489,25 @@ def with_story_floor(snap: Snapshot, profile: Profile, q: np.ndarray) -> Profile
     return gated(snap, profile, q)
 
 
-def _known_nearest(
-    snap: Snapshot, q: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The `m` well-known titles nearest `q` that pass `mask` and are not `excluded`: (keys, cosines), unordered."""
-    known = _known(snap)
+def _exact_best(known: _Known, scan: _Scan, vectors: np.ndarray, q: np.ndarray, m: int, mask, excluded):
+    """The `m` well-known titles nearest `q` in the space of `scan`, by exact cosine: the scan's best m + SCAN_MARGIN
+    (its rounding cannot move a title further), scored exactly, the best m kept. (sorted keys, cosines)."""
     if m <= 0 or not len(known.keys):
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    return _nearest_of(known, known.vectors @ q, m, mask, excluded)
-
-
-def _nearest_of(
-    known: _Known, sims: np.ndarray, m: int, mask: np.ndarray | None, excluded: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The `m` best of `sims` (one per well-known title; overwritten) that pass `mask` and are not `excluded`."""
+    sims = scan.sims(q)
     if mask is not None:
         sims[~mask[known.keys]] = -np.inf
     if len(excluded):
         at = np.minimum(np.searchsorted(known.keys, excluded), len(known.keys) - 1)
         sims[at[known.keys[at] == excluded]] = -np.inf
-    m = min(m, len(sims))
-    picked = np.argpartition(-sims, m - 1)[:m]
-    picked = picked[np.isfinite(sims[picked])]
-    return known.keys[picked], sims[picked]
+    take = min(m + SCAN_MARGIN, len(sims))
+    picked = np.argpartition(-sims, take - 1)[:take]
+    picked = np.sort(picked[np.isfinite(sims[picked])])  # positions in known.keys, so keys come out sorted
+    cos = dots(scan.rows[picked], q)
+    if len(picked) > m:
+        best = np.sort(np.argpartition(-cos, m - 1)[:m])
+        picked, cos = picked[best], cos[best]
+    return known.keys[picked], cos
 
 
 @dataclass(frozen=True)
@@ -540,54 +604,57 @@ def candidates(
     few well-known titles), and the `pool_text` well-known titles nearest the query titles `texts` in the free-text
     space, among the titles that pass `mask` and are not `excluded` (sorted keys).
 
-    Unfiltered, a catalog title's nearest stories are the build's stored neighbours when they are enough: no walk
-    per query. Without a known pool (plain cosine, free text), the content pool is the answer and must be the true
-    nearest, with exact cosines."""
+    A catalog title's nearest stories are the build's stored neighbours that pass the filter when enough pass
+    (STORED_ENOUGH): no walk per query. Without a known pool (plain cosine, free text), the content pool is the
+    answer and must be the true nearest, with exact cosines."""
     keys, cosines, _ = _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts)
     return keys, cosines
 
 
 def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
-    """candidates(), and the pool's cosines in the free-text space when the text scan computed them (None if not):
-    the scan has every well-known title's already, so only the rest are read."""
+    """candidates(), and the pool's cosines in the free-text space when the query has that reading (None if not)."""
     total = min(ranker.pool_content + max(ranker.pool_known, 0), n_allowed)
     if ranker.pool_known <= 0:
         pool = top_k(snap, q, total, mask, excluded.tolist(), rescore=True)
         return pool.keys.astype(np.int64), pool.scores.astype(np.float32), None
-    known, known_cos = _known_nearest(snap, q, ranker.pool_known, mask, excluded)
     well_known = _known(snap)
-    text_sims = qt = None
-    if ranker.pool_text > 0 and texts and snap.free_text is not None and well_known.text_vectors is not None:
-        qt = _text_query(snap.free_text.vectors, texts)
-        text_sims = well_known.text_vectors @ qt
-        by_text, _ = _nearest_of(well_known, text_sims.copy(), ranker.pool_text, mask, excluded)
-        extra = np.setdiff1d(by_text, known)
-        if len(extra):
-            known = np.concatenate([known, extra])
-            known_cos = np.concatenate([known_cos, np.asarray(snap.vectors[extra], dtype=np.float32) @ q])
+    known, known_cos = _exact_best(well_known, well_known.story, snap.vectors, q, ranker.pool_known, mask, excluded)
+    text_space = snap.free_text if ranker.pool_text > 0 and texts else None
+    text_scan = well_known.text if text_space is not None else None
+    if text_space is not None and text_scan is not None:
+        qt = _text_query(text_space.vectors, texts)
+        by_text, by_text_cos = _exact_best(
+            well_known, text_scan, text_space.vectors, qt, ranker.pool_text, mask, excluded
+        )
+        extra = _not_in(by_text, known)
+        known = np.concatenate([known, extra])
+        known_cos = np.concatenate([known_cos, well_known.cosines(well_known.story, snap.vectors, extra, q)])
     need = max(min(ranker.pool_content, n_allowed), total - len(known))
-    content = _stored_neighbours(snap, query_key, need, None, excluded) if mask is None else None
-    if content is None or len(content.keys) < need:
+    content = _stored_neighbours(snap, query_key, need, mask, excluded)
+    if content is None or len(content.keys) < need * STORED_ENOUGH:
         content = top_k(snap, q, need, mask, excluded.tolist(), rescore=False)
-    near = np.setdiff1d(content.keys.astype(np.int64), known, assume_unique=True)
-    # Every cosine in f32 over the stored f16 rows, as the known scan computes them: a title scores the same
-    # whichever part of the pool found it.
-    near_cos = np.asarray(snap.vectors[np.sort(near)], dtype=np.float32) @ q if len(near) else np.empty(0, np.float32)
-    keys = np.concatenate([np.sort(near), known])
-    cosines = np.concatenate([near_cos, known_cos]).astype(np.float32)
+    near = _not_in(np.sort(content.keys.astype(np.int64)), known)
+    keys = np.concatenate([near, known])
+    cosines = np.concatenate([well_known.cosines(well_known.story, snap.vectors, near, q), known_cos])
     order = np.argsort(keys, kind="stable")
     keys, cosines = keys[order], cosines[order]
-    if text_sims is None or qt is None:  # both or neither: the text scan sets them together
+    if text_space is None or text_scan is None:
         return keys, cosines, None
-    known_keys = well_known.keys
-    at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
-    is_known = known_keys[at] == keys
+    # The free-text cosines of the whole pool, exact as the story's: the text scan's picks have theirs already.
     text_cos = np.empty(len(keys), np.float32)
-    text_cos[is_known] = text_sims[at[is_known]]
-    rest = keys[~is_known]
-    if len(rest):
-        text_cos[~is_known] = np.asarray(snap.free_text.vectors[rest], dtype=np.float32) @ qt
+    at = np.minimum(np.searchsorted(by_text, keys), max(len(by_text) - 1, 0))
+    have = by_text[at] == keys if len(by_text) else np.zeros(len(keys), bool)
+    text_cos[have] = by_text_cos[at[have]]
+    text_cos[~have] = well_known.cosines(text_scan, text_space.vectors, keys[~have], qt)
     return keys, cosines, text_cos
+
+
+def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """The entries of `keys` absent from `sorted_keys`, in their order (np.setdiff1d without its sort of both)."""
+    if not len(sorted_keys):
+        return keys
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return keys[sorted_keys[at] != keys]
 
 
 def rank(
