@@ -12,7 +12,7 @@ from morelike.catalog.documents import document_text, story_chars, story_names, 
 from morelike.catalog.records import parse_record
 from morelike.engine import Engine, EngineError, Filters
 from morelike.engine.explain import Explainer
-from morelike.engine.rank import FEATURES, KNOWN_FAME, Profile, Ranker, RankerError, candidates, features
+from morelike.engine.rank import FEATURES, Profile, Ranker, RankerError, candidates, features, well_known
 from tests.conftest import make_config
 
 
@@ -243,7 +243,7 @@ def test_every_answer_comes_from_the_nearest_stories(engine):
     snap = engine.snapshot
     ranker = engine.ranker
     vecs = np.asarray(snap.vectors, dtype=np.float32)
-    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    known = well_known(snap)
     for key in range(0, snap.n, 23):
         cos = vecs @ vecs[key]
         cos[snap.same_work(key)] = -np.inf
@@ -273,7 +273,7 @@ def test_the_free_text_reading_of_a_story_is_a_feature_and_brings_candidates(eng
     ranker = Ranker(weights=engine.ranker.weights, pool_content=1, pool_known=1, pool_text=5)
     excluded = np.asarray([key], dtype=np.int64)
     got, _ = candidates(snap, ranker, snap.vector(key), None, excluded, snap.n - 1, None, (key,))
-    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    known = well_known(snap)
     known = known[known != key]
     want = known[np.argsort(-(text[known] @ q))[:5]]
     assert set(want.tolist()) <= set(got.tolist())
@@ -515,7 +515,7 @@ def test_the_well_known_pool_is_the_exact_nearest_whatever_the_scan_rounds():
     vecs = rng.standard_normal((n, dim)) * np.geomspace(1.0, 0.02, dim)  # decaying variance, like PCA axes
     vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float16)
     snap = Snapshot.synthetic(vecs, None, votes=rng.integers(1, 100_000, n))
-    known = np.flatnonzero(snap.fame >= KNOWN_FAME)
+    known = well_known(snap)
     assert 1_000 < len(known) < n
     exact = np.asarray(vecs, dtype=np.float32)
     ranker = Ranker(weights=np.zeros(len(FEATURES), np.float32), pool_content=1, pool_known=400, pool_text=0)
@@ -528,3 +528,24 @@ def test_the_well_known_pool_is_the_exact_nearest_whatever_the_scan_rounds():
         want = set(known[np.argsort(-by_known)[: ranker.pool_known]].tolist())
         assert want <= set(keys.tolist())
         np.testing.assert_allclose(cos, exact[keys] @ q, atol=1e-3)
+
+
+def test_the_well_known_titles_are_capped_at_the_best_known(monkeypatch):
+    """At Trakt's size half of every rating source is 302k titles, scanned on every query: the well-known set keeps
+    the KNOWN_MAX best known (by fame, then votes), and a catalog under the cap keeps every title past KNOWN_FAME."""
+    from morelike.engine import rank
+    from morelike.engine.snapshot import Snapshot
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    vecs = rng.standard_normal((n, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    votes = rng.permutation(np.arange(1, n + 1) * 10)
+    snap = Snapshot.synthetic(vecs.astype(np.float16), None, votes=votes)
+    everyone = np.flatnonzero(snap.fame >= rank.KNOWN_FAME)
+    assert len(everyone) > 100
+    assert np.array_equal(well_known(snap), everyone)
+    monkeypatch.setattr(rank, "KNOWN_MAX", 100)
+    capped = well_known(snap)
+    assert len(capped) == 100 and np.all(np.diff(capped) > 0)
+    assert set(capped.tolist()) == set(np.argsort(-votes)[:100].tolist())
