@@ -295,3 +295,37 @@ def test_a_free_text_space_that_does_not_match_its_manifest_is_refused(tmp_path)
     np.save(build / "text_vectors.npy", np.zeros((19, 16), np.float16))
     with pytest.raises(PublishedError, match="inconsistent"):
         open_published(tmp_path)
+
+
+def test_the_catalogs_numbers_are_stored_ready_and_a_build_without_them_loads_the_same(small_published, tmp_path):
+    """A build stores the catalog's numbers and id lists as arrays (columns/: kinds, years, ratings, genres as
+    bits, people as id lists, services, ...) for the snapshot to load instead of parsing its catalog (13 of a 1.3M
+    build's 24 s load); a build published before them is read from its catalog as before: the same snapshot. A
+    damaged file is refused with one sentence."""
+    from morelike.build.layout import COLUMNS_DIR, current_build
+
+    with open_published(small_published) as pub:
+        assert pub.columns is not None and len(pub.columns.kinds) == pub.manifest["count"]
+        stored = Snapshot.load(pub)
+    older = tmp_path / "state"
+    shutil.copytree(small_published, older, symlinks=True)
+    build = current_build(older / "published")
+    shutil.rmtree(build / COLUMNS_DIR)
+    with open_published(older) as pub:
+        assert pub.columns is None
+        parsed = Snapshot.load(pub)
+    assert stored.n == parsed.n == 402
+    for name in ("kinds", "years", "runtimes", "ratings", "votes", "popularity", "lang_codes", "genre_bits",
+                 "story", "anime", "services", "fame"):  # fmt: skip
+        a, b = getattr(stored, name), getattr(parsed, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
+    for name in ("languages", "genre_names", "people_names", "titles", "ids"):
+        assert getattr(stored, name) == getattr(parsed, name), name
+    for name in ("cast", "directors"):
+        a, b = getattr(stored, name), getattr(parsed, name)
+        assert np.array_equal(a.ptr, b.ptr) and np.array_equal(a.ids, b.ids), name
+    assert stored.services.any() and len(stored.people_names) > 100 and len(stored.genre_names) > 5  # not empty
+    shutil.copytree(small_published / "published" / "current" / COLUMNS_DIR, build / COLUMNS_DIR)
+    np.save(build / COLUMNS_DIR / "years.npy", np.zeros(401, dtype=np.int16))
+    with pytest.raises(PublishedError, match=r"cannot be read .*years\.npy does not hold one value per title"):
+        open_published(older)

@@ -2,7 +2,7 @@
 
     <published>/current -> builds/<build_id>/   (a symlink, swapped atomically by the writer)
     <published>/builds/<build_id>/{catalog.sqlite, index.usearch, vectors.npy, neighbours.npy, near.npy,
-                                   precomputed/*.npy, manifest.json}
+                                   precomputed/*.npy, columns/*, manifest.json}
 
 The writer (`morelike.build.writer`) makes builds and the reader (`morelike.build.reader`) opens them; both take the
 names from here, so neither imports the other.
@@ -26,6 +26,9 @@ NEIGHBOURS_FILE = "neighbours.npy"
 TEXT_VECTORS_FILE, TEXT_INDEX_FILE = "text_vectors.npy", "text.usearch"
 NEAR_FILE = "near.npy"  # format 4: per title, the cosine its nearest 0.5 % of the catalog sample reaches (f32)
 PRECOMPUTED_DIR = "precomputed"  # format 7: what the build computes once for the snapshot (morelike.build.precomputed)
+# The catalog's numbers and id lists as arrays (morelike.build.columns). Optional, in any format from 7: a build
+# without it is read from its catalog at load, so builds published before it stay current.
+COLUMNS_DIR = "columns"
 DTYPES = ("f16", "f32", "i8")
 
 

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
+from morelike.build.columns import CatalogArrays
 from morelike.build.layout import (
+    COLUMNS_DIR,
     DB_FILE,
     FORMAT_VERSION,
     INDEX_FILE,
@@ -61,6 +63,9 @@ class Published:
     # What the build computed once for the snapshot (format 7: the franchise graph, works, fame); None: the
     # snapshot computes it from its columns (as every load did before format 7)
     precomputed: Precomputed | None = None
+    # The catalog's numbers and id lists, stored ready by the build (morelike.build.columns); None: a build from
+    # before, whose snapshot reads them from the catalog
+    columns: CatalogArrays | None = None
 
     @property
     def build_id(self) -> str:
@@ -131,6 +136,9 @@ def open_published(
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         near = np.load(build / NEAR_FILE)
         precomputed = Precomputed.load(build / PRECOMPUTED_DIR, int(manifest["count"]))
+        columns = (
+            CatalogArrays.load(build / COLUMNS_DIR, int(manifest["count"])) if (build / COLUMNS_DIR).is_dir() else None
+        )
         free_text = _free_text(build, manifest)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
@@ -150,7 +158,9 @@ def open_published(
     if not _fits(vectors, index, count, manifest["dimensions"]) or bad_neighbours or bad_near or bad_free_text:
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
-    return Published(build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed)
+    return Published(
+        build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed, columns
+    )
 
 
 def _free_text(build: Path, manifest: dict) -> FreeTextSpace | None:

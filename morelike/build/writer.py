@@ -39,8 +39,10 @@ from typing import Any
 import numpy as np
 from usearch.index import Index
 
+from morelike.build.columns import CatalogArrays
 from morelike.build.layout import (
     BUILDS,
+    COLUMNS_DIR,
     CURRENT,
     DB_FILE,
     DTYPES,
@@ -180,6 +182,19 @@ def _shown(titles: Titles, desc: str, progress: bool) -> Iterator[Title]:
         for title in titles:
             yield title
             bar.update()
+
+
+def _write_columns(db: Path, folder: Path) -> list[Path]:
+    """The catalog's numbers and id lists as arrays, made from the catalog just written the way a load of a build
+    without them makes them (morelike.build.columns), so the snapshot loads them instead; the files written."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        arrays = CatalogArrays.read(con)
+    except ValueError as exc:
+        raise PublishError(f"the catalog cannot be published: {exc}") from None
+    finally:
+        con.close()
+    return arrays.save(folder)
 
 
 def _write_snapshot_db(path: Path, titles: Iterable[Title], chars: Sequence[int], names: Sequence[str]) -> None:
@@ -529,6 +544,7 @@ def publish(
     try:
         _write_snapshot_db(tmp / DB_FILE, _shown(titles, "write catalog", progress), chars, names)
         del names
+        columns_files = _write_columns(tmp / DB_FILE, tmp / COLUMNS_DIR)
         np.save(tmp / VECTORS_FILE, stored)
         # A search for a title sends its published vector: the graph is built from, and checked with, those.
         k = neighbour_count(settings, len(ids))
@@ -574,9 +590,10 @@ def publish(
         files = (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else []))
         for name in (*files, *text_files):
             _fsync_path(tmp / name)
-        for path in precomputed_files:
+        for path in (*precomputed_files, *columns_files):
             _fsync_path(path)
         _fsync_path(tmp / PRECOMPUTED_DIR)
+        _fsync_path(tmp / COLUMNS_DIR)
         _fsync_path(tmp)
         final = builds / build_id
         os.rename(tmp, final)

@@ -27,17 +27,17 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote
 
 import numpy as np
 
+from morelike.build.columns import CatalogArrays
 from morelike.build.precomputed import Precomputed
 from morelike.catalog.normalize import normalize_title
-from morelike.catalog.records import KIND_CODE, KINDS
-from morelike.catalog.watch import Offer, offers, service_bits
+from morelike.catalog.records import KINDS
+from morelike.catalog.watch import Offer, offers
 from morelike.engine.types import TitleCard
 from morelike.franchise.graph import LEAD_CAST
 from morelike.idlists import IdLists
@@ -52,26 +52,10 @@ if TYPE_CHECKING:
 CARD_CACHE = 4096
 DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
 
+# The strings the snapshot keeps per title; the numbers and id lists come as arrays (morelike.build.columns).
 _LOAD_COLUMNS = (
-    "key, id, ref, kind, title, original_title, year, runtime, genres, rating, votes, language, popularity, "
-    '"cast", directors, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_chars, '
-    "story_names, rating_source, anime, sources"
+    "key, id, ref, title, original_title, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_names"
 )
-_N_LOAD_COLUMNS = _LOAD_COLUMNS.count(",") + 1
-
-
-def _filled(column, unknown, dtype) -> np.ndarray:
-    """A column of numbers or None as `dtype`, None read as `unknown` (numpy reads None as NaN in a float array)."""
-    values = np.array(column, dtype=np.float64)
-    return np.where(np.isnan(values), unknown, values).astype(dtype)
-
-
-def _id_lists(lists: list[list[str]], ids: dict[str, int]) -> IdLists:
-    """Names per row as an IdLists of their ids in `ids`."""
-    ptr = np.zeros(len(lists) + 1, dtype=np.int32)
-    np.cumsum(np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)), out=ptr[1:])
-    flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(lists)), dtype=np.int32, count=int(ptr[-1]))
-    return IdLists(ptr, flat)
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -332,58 +316,17 @@ class Snapshot:
             raise ValueError(
                 f"build {published.build_id}: catalog keys do not match the {len(published.vectors)} vectors"
             )
-        # Column by column: zip(*rows) and numpy's conversions run in C, where a loop over 1.3M rows in Python cost
-        # most of a 38 s start (issue 24). None reads as NaN in a float array, then takes each column's "unknown".
-        cols = list(zip(*rows, strict=True)) if n else [()] * _N_LOAD_COLUMNS
+        cols = list(zip(*rows, strict=True)) if n else [()] * (_LOAD_COLUMNS.count(",") + 1)
         del rows
-        (_, ids_c, refs_c, kind_c, title_c, original_c, year_c, runtime_c, genres_c, rating_c, vote_c, lang_c,
-         pop_c, cast_c, dirs_c, coll_c, imdb_c, tmdb_c, trakt_c, slug_c, norm_c, story_c, names_c, source_c,
-         anime_c, sources_c) = cols  # fmt: skip
-        kinds = np.zeros(n, dtype=np.int8)
-        kind_arr = np.asarray(kind_c, dtype=object)
-        for name, code in KIND_CODE.items():
-            kinds[kind_arr == name] = code
-        del kind_arr
-        years = _filled(year_c, 0, np.int16)
-        runtimes = _filled(runtime_c, -1, np.int32)
-        ratings = np.asarray(np.array(rating_c, dtype=np.float64), dtype=np.float32)
-        votes = _filled(vote_c, -1, np.int64)
-        popularity = _filled(pop_c, 0.0, np.float32)
-        story = np.fromiter(map(bool, story_c), dtype=bool, count=n)
-        anime = np.fromiter(map(bool, anime_c), dtype=bool, count=n)
-        # Most rows name no service, and the rest share a few combinations of tags: one JSON parse per distinct
-        # string (morelike.catalog.watch.SERVICE_BIT per title).
-        bits_of = {raw: service_bits(json.loads(raw)) if "watch" in raw else 0 for raw in dict.fromkeys(sources_c)}
-        services = np.fromiter(map(bits_of.__getitem__, sources_c), dtype=np.uint16, count=n)
-        source_idx = {src: i for i, src in enumerate(dict.fromkeys(v or "" for v in source_c))}
-        vote_sources = np.fromiter((source_idx[v or ""] for v in source_c), dtype=np.int16, count=n)
-        lowered = [lang.lower() if lang else None for lang in lang_c]
-        lang_idx = {lang: i for i, lang in enumerate(dict.fromkeys(v for v in lowered if v is not None))}
-        lang_codes = np.fromiter((lang_idx[v] if v is not None else -1 for v in lowered), dtype=np.int16, count=n)
-        del lowered
-        # One JSON parse per column (a C call over one string) instead of three json.loads per title.
-        genre_col = json.loads("[" + ",".join(genres_c) + "]")
-        cast_col = json.loads("[" + ",".join(cast_c) + "]")
-        dir_col = json.loads("[" + ",".join(dirs_c) + "]")
-        genre_idx = {g: i for i, g in enumerate(dict.fromkeys(g for gl in genre_col for g in gl))}
-        if len(genre_idx) > 64:
-            raise ValueError(f"build {published.build_id} has {len(genre_idx)} genres; the engine handles 64")
-        genre_bits = np.zeros(n, dtype=np.uint64)
-        for i, gl in enumerate(genre_col):
-            bits = 0
-            for g in gl:
-                bits |= 1 << genre_idx[g]
-            genre_bits[i] = bits
-        # People: every name once, in order of first appearance (cast before directors, title by title, as the
-        # build reads them), then each list as ids through a dict lookup run by map().
-        people = {
-            p: i
-            for i, p in enumerate(
-                dict.fromkeys(p for cl, dl in zip(cast_col, dir_col, strict=True) for p in (*cl, *dl))
-            )
-        }
-        cast, directors = _id_lists(cast_col, people), _id_lists(dir_col, people)
-        del genre_col, cast_col, dir_col, cols
+        (_, ids_c, refs_c, title_c, original_c, coll_c, imdb_c, tmdb_c, trakt_c, slug_c, norm_c,
+         names_c) = cols  # fmt: skip
+        # The numbers and id lists: stored ready by the build, or (a build from before) made from the catalog now.
+        arrays = published.columns
+        if arrays is None:
+            try:
+                arrays = CatalogArrays.read(con)
+            except ValueError as exc:
+                raise ValueError(f"build {published.build_id}: {exc}") from None
         extra = list(zip(original_c, imdb_c, tmdb_c, trakt_c, slug_c, strict=True))
         collections = list(coll_c)
         snap = cls(
@@ -398,27 +341,27 @@ class Snapshot:
                 ids=list(ids_c),
                 refs=list(refs_c),
                 titles=list(title_c),
-                kinds=kinds,
-                years=years,
-                runtimes=runtimes,
-                ratings=ratings,
-                votes=votes,
-                vote_sources=vote_sources,
-                popularity=popularity,
-                lang_codes=lang_codes,
-                languages=list(lang_idx),
-                genre_bits=genre_bits,
-                genre_names=list(genre_idx),
-                cast=cast,
-                directors=directors,
-                people_names=list(people),
+                kinds=arrays.kinds,
+                years=arrays.years,
+                runtimes=arrays.runtimes,
+                ratings=arrays.ratings,
+                votes=arrays.votes,
+                vote_sources=arrays.vote_sources,
+                popularity=arrays.popularity,
+                lang_codes=arrays.lang_codes,
+                languages=arrays.languages,
+                genre_bits=arrays.genre_bits,
+                genre_names=arrays.genre_names,
+                cast=arrays.cast,
+                directors=arrays.directors,
+                people_names=arrays.people_names,
                 collections=collections if any(collections) else None,
                 extra={"rows": extra},
                 norms=list(norm_c),
-                story=story,
+                story=arrays.story,
                 story_names=list(names_c),
-                anime=anime,
-                services=services,
+                anime=arrays.anime,
+                services=arrays.services,
             ),
             precomputed=published.precomputed,
             db_path=Path(published.db_path),
