@@ -34,13 +34,21 @@ def normalize_title(text: str | None, *, drop_article: bool = True) -> str:
     """Casefold, strip accents, `&`→and, punctuation→space, drop one leading article, collapse spaces.
 
     Any script: `\\w` is Unicode, so kanji, kana, hangul and Cyrillic are words like Latin ones."""
+    norm, full = title_forms(text)
+    return norm if drop_article else full
+
+
+def title_forms(text: str | None) -> tuple[str, str]:
+    """`normalize_title(text)` and `normalize_title(text, drop_article=False)` from one pass (the resolver needs
+    both of every name: 4 million names at Trakt's size)."""
     if not text:
-        return ""
+        return "", ""
     # Case folds before and after: before, so a capital's accent goes with it ("İ" → "i̇" → "i"); after, for what
     # unfolding made ("Ⅻ" → "XII").
     folded = strip_accents(text.casefold()).casefold()
     folded = folded.replace("&", " and ").replace("'", "").replace("’", "")
     words = _NON_WORD.sub(" ", folded).replace("_", " ").split()
-    if drop_article and len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-    return " ".join(words)
+    full = " ".join(words)
+    if len(words) > 1 and words[0] in _ARTICLES:
+        return full[len(words[0]) + 1 :], full
+    return full, full

@@ -44,12 +44,13 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from morelike.catalog.normalize import normalize_title
+from morelike.catalog.normalize import normalize_title, title_forms
 from morelike.catalog.records import KIND_CODE, Title, title_ref
 
 MATCH_ID = "id"
@@ -192,9 +193,11 @@ class _PrefixArray:
     """Sorted strings with their keys and popularity: every string starting with a prefix is one bisect away."""
 
     def __init__(self, pairs: list[tuple[str, int]], popularity: np.ndarray, kinds: np.ndarray) -> None:
-        pairs.sort()
-        self.strings = [s for s, _ in pairs]
-        self.keys = np.fromiter((k for _, k in pairs), dtype=np.int64, count=len(pairs))
+        """`pairs` (string, key) in ascending key order: a stable sort by string alone then orders them as a sort of
+        the pairs would, at a third of its cost (no tuple compared: 10 s of a 1.3M-title start)."""
+        pairs.sort(key=itemgetter(0))
+        self.strings = list(map(itemgetter(0), pairs))
+        self.keys = np.fromiter(map(itemgetter(1), pairs), dtype=np.int64, count=len(pairs))
         self.pop = popularity[self.keys] if len(pairs) else np.zeros(0)
         self.kinds = kinds[self.keys] if len(pairs) else np.zeros(0, dtype=np.int8)
 
@@ -250,7 +253,23 @@ class TitleResolver:
         self._alias_text: dict[tuple[int, str], str] = {}  # (key, normalised alias) -> the alias as the source has it
         # Normalised string -> [(key, "title" | "original_title" | "alias")], every key sharing it.
         norm_keys: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for row in rows:
+        # The prefix arrays' strings, made with the names (every name normalised once, both forms in one pass):
+        # each name's normalised form, its form with the leading article kept ("the th" must reach "The Thing",
+        # "thing" too), and every word-start suffix of the latter ("you see me", "see me").
+        whole: list[tuple[str, int]] = []
+        words: list[tuple[str, int]] = []
+
+        def prefixes(norm: str, full: str, key: int) -> None:
+            whole.append((norm, key))
+            if full != norm:
+                whole.append((full, key))
+            at = full.find(" ")  # normalised: words one space apart
+            while at >= 0:
+                words.append((full[at + 1 :], key))
+                at = full.find(" ", at + 1)
+
+        # In key order (a snapshot's rows are already): _PrefixArray's sort relies on it.
+        for row in sorted(rows, key=attrgetter("key")):
             pop = row.popularity if row.popularity and math.isfinite(row.popularity) else 0.0
             self._popularity[row.key] = pop
             self._kinds[row.key] = KIND_CODE.get(row.kind, -1)
@@ -266,35 +285,39 @@ class TitleResolver:
                 self._by_slug[row.trakt_slug.casefold()] = row.key
             if row.tmdb_id is not None and row.kind == "movie":
                 self._by_tmdb[row.tmdb_id] = row.key
-            norm = normalize_title(row.title)
+            norm, full = title_forms(row.title)
             if norm:
                 norm_keys[norm].append((row.key, MATCH_TITLE))
-            orig = normalize_title(row.original_title)
+                prefixes(norm, full, row.key)
+            orig, orig_full = title_forms(row.original_title)
             if orig and orig != norm:
                 norm_keys[orig].append((row.key, MATCH_ORIGINAL))
+                prefixes(orig, orig_full, row.key)
             named = {norm, orig}
             for alias in row.aliases:  # each folded name once per title: one entry a name
-                folded = normalize_title(alias)
+                folded, folded_full = title_forms(alias)
                 if folded and folded not in named:
                     named.add(folded)
                     norm_keys[folded].append((row.key, MATCH_ALIAS))
                     self._alias_text[(row.key, folded)] = alias
+                    prefixes(folded, folded_full, row.key)
+        popularity = self._popularity.tolist()  # a list reads one value ten times faster than an array
         for entries in norm_keys.values():  # most popular first within a same-title set
             if len(entries) > 1:  # most titles are unique: no Python sort call for them
-                entries.sort(key=lambda e: (-self._popularity[e[0]], e[0]))
+                entries.sort(key=lambda e: (-popularity[e[0]], e[0]))
         self._norm_keys: dict[str, list[tuple[int, str]]] = dict(norm_keys)
         self._norms: list[str] = list(self._norm_keys)
         self._norm_best_pop = np.array([self._popularity[self._norm_keys[n][0][0]] for n in self._norms])
         top_pop = float(self._popularity.max()) if size else 0.0
         self._bonus = _POPULARITY_BONUS * np.log1p(self._popularity) / math.log1p(top_pop) if top_pop > 0 else None
-        order = sorted(range(len(self._norms)), key=lambda i: len(self._norms[i]))
-        self._by_len_idx = np.asarray(order, dtype=np.int64)
-        self._by_len_norms = [self._norms[i] for i in order]
-        self._by_len_lens = [len(norm) for norm in self._by_len_norms]
+        lengths = np.fromiter(map(len, self._norms), dtype=np.int64, count=len(self._norms))
+        self._by_len_idx = np.argsort(lengths, kind="stable")  # as sorted() by length orders them
+        self._by_len_norms = list(map(self._norms.__getitem__, self._by_len_idx.tolist()))
+        self._by_len_lens = lengths[self._by_len_idx].tolist()
         # Best known first (ties by key, so the order is stable): what autocomplete offers before anything is typed.
         self._by_popularity = np.lexsort((np.arange(size), -self._popularity)) if size else np.zeros(0, np.int64)
         self._build_word_index()
-        self._build_prefix_arrays()
+        self._build_prefix_arrays(whole, words)
 
     # ----------------------------------------------------------------------------------------- construction
     def _build_word_index(self) -> None:
@@ -309,20 +332,7 @@ class TitleResolver:
         self._vocab_index = {w: i for i, w in enumerate(self._vocab)}
         self._vocab_sorted = sorted(self._vocab)
 
-    def _build_prefix_arrays(self) -> None:
-        # Prefix strings keep the leading article too ("the th" must reach "The Thing"), next to the
-        # article-free form ("thing" must too).
-        whole: list[tuple[str, int]] = []
-        words: list[tuple[str, int]] = []
-        for norm, entries in self._norm_keys.items():
-            for key, matched in entries:
-                full = normalize_title(self._text(key, matched, norm), drop_article=False)
-                whole.append((norm, key))
-                if full != norm:
-                    whole.append((full, key))
-                starts = [m.start() for m in re.finditer(r"(?<!\S)\S", full)][1:]
-                for start in starts:
-                    words.append((full[start:], key))
+    def _build_prefix_arrays(self, whole: list[tuple[str, int]], words: list[tuple[str, int]]) -> None:
         self._whole = _PrefixArray(whole, self._popularity, self._kinds)
         self._words = _PrefixArray(words, self._popularity, self._kinds)
         # Typo fill-in for autocomplete compares the typed text with title starts a little longer than it, so a
