@@ -574,27 +574,30 @@ class Snapshot:
 
         extra_rows = self.extra.get("rows")
         aliases = self._aliases()
-        rows = []
-        for key in range(self.n):
-            original, imdb_id, tmdb_id, trakt_id, trakt_slug = extra_rows[key] if extra_rows else (None,) * 5
-            votes = int(self.votes[key])
-            rows.append(
-                ResolverRow(
-                    key=key,
-                    id=self.ids[key],
-                    title=self.titles[key],
-                    original_title=original,
-                    year=int(self.years[key]) or None,
-                    kind=KINDS[int(self.kinds[key])],
-                    popularity=float(max(votes, 0)) + float(self.popularity[key]),
-                    imdb_id=imdb_id,
-                    trakt_id=trakt_id,
-                    trakt_slug=trakt_slug,
-                    tmdb_id=tmdb_id,
-                    ref=self.refs[key],  # stored in the build: the resolver need not hash 57k ids again
-                    aliases=aliases.get(key, ()),
-                )
+        n = self.n
+        # Column by column, the rows made by map(): a Python loop over 1.3M titles took 8 s of the resolver's start.
+        original, imdb_id, tmdb_id, trakt_id, trakt_slug = (
+            zip(*extra_rows, strict=True) if extra_rows else [(None,) * n] * 5
+        )
+        popularity = (np.maximum(self.votes, 0).astype(np.float64) + self.popularity.astype(np.float64)).tolist()
+        rows = list(
+            map(
+                ResolverRow,
+                range(n),
+                self.ids,
+                self.titles,
+                original,
+                [year or None for year in self.years.tolist()],
+                [KINDS[kind] for kind in self.kinds.tolist()],
+                popularity,
+                imdb_id,
+                trakt_id,
+                trakt_slug,
+                tmdb_id,
+                self.refs,  # stored in the build: the resolver need not hash the ids again
+                [aliases.get(key, ()) for key in range(n)],
             )
+        )
         return TitleResolver(rows)
 
     def free_text_view(self) -> Snapshot:
