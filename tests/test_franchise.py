@@ -497,6 +497,7 @@ def test_shared_people_do_not_make_a_title_of_another_named_series_a_sibling():
     """Defect: the same director and star (James Wan, Patrick Wilson) and a close story made "Insidious: Chapter 2"
     The Conjuring's "same series". Two named series made by the same people are two series (and may be one family);
     a title of no named series still joins by people ("Raiders of the Lost Ark" for the Indiana Jones films)."""
+    from morelike.build.columns import CatalogArrays
     from morelike.engine.franchise import siblings
     from morelike.engine.snapshot import Columns, Snapshot
     from morelike.idlists import IdLists
@@ -512,16 +513,14 @@ def test_shared_people_do_not_make_a_title_of_another_named_series_a_sibling():
     people = [[0, 1] if i < len(named) else [] for i in range(n)]  # 0: the director, 1: the star
     ptr = np.concatenate([[0], np.cumsum([len(p) for p in people])]).astype(np.int32)
     ids = np.asarray([p for ps in people for p in ps], dtype=np.int32)
-    empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
     snap = Snapshot(
         build_id="t", manifest={"model": "t", "count": n, "dimensions": 24}, vectors=vecs.astype(np.float16),
         index=None, columns=Columns(
             ids=[f"t-{i}" for i in range(n)], refs=[f"{i:010d}" for i in range(n)], titles=titles,
-            kinds=np.zeros(n, np.int8), years=np.asarray([2013, 2016, 2010, 2013, 2007] + [1990] * 2000, np.int16),
-            runtimes=np.full(n, -1, np.int32), ratings=np.full(n, np.nan, np.float32), votes=np.full(n, -1, np.int64),
-            popularity=np.zeros(n, np.float32), lang_codes=np.full(n, -1, np.int16), languages=[],
-            genre_bits=np.zeros(n, np.uint64), genre_names=[], cast=IdLists(ptr, ids), directors=empty,
-            people_names=["James Wan", "Patrick Wilson"],
+            arrays=CatalogArrays.blank(
+                n, years=np.asarray([2013, 2016, 2010, 2013, 2007] + [1990] * 2000, np.int16),
+                cast=IdLists(ptr, ids), people_names=["James Wan", "Patrick Wilson"],
+            ),
         ),
     )  # fmt: skip
     got = {titles[k] for k in siblings(snap, 0)}

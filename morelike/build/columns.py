@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,32 @@ class CatalogArrays:
             anime=np.fromiter(map(bool, anime_c), dtype=bool, count=n),
             services=np.fromiter(map(bits_of.__getitem__, sources_c), dtype=np.uint16, count=n),
         )
+
+    @classmethod
+    def blank(cls, n: int, **given) -> CatalogArrays:
+        """Arrays for `n` titles of which nothing is known but what `given` says (a snapshot over generated data:
+        bench and tests): every title with a story of its own, no year, votes, rating, genres, people or service."""
+        empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
+        unknown: dict[str, Any] = {
+            "kinds": np.zeros(n, np.int8),
+            "years": np.zeros(n, np.int16),
+            "runtimes": np.full(n, -1, np.int32),
+            "ratings": np.full(n, np.nan, np.float32),
+            "votes": np.full(n, -1, np.int64),
+            "vote_sources": np.zeros(n, np.int16),
+            "popularity": np.zeros(n, np.float32),
+            "lang_codes": np.full(n, -1, np.int16),
+            "languages": [],
+            "genre_bits": np.zeros(n, np.uint64),
+            "genre_names": [],
+            "cast": empty,
+            "directors": empty,
+            "people_names": [],
+            "story": np.ones(n, bool),
+            "anime": np.zeros(n, bool),
+            "services": np.zeros(n, np.uint16),
+        }
+        return cls(**(unknown | {name: value for name, value in given.items() if value is not None}))
 
     # -- on disk ---------------------------------------------------------------------------------------------
     def save(self, folder: Path) -> list[Path]:

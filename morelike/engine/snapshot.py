@@ -134,30 +134,12 @@ class Columns:
     ids: list[str]
     refs: list[str]
     titles: list[str]
-    kinds: np.ndarray  # int8, KIND_CODE
-    years: np.ndarray  # int16, 0: unknown
-    runtimes: np.ndarray  # int32, -1: unknown
-    ratings: np.ndarray  # f32, nan: unknown
-    votes: np.ndarray  # int64, -1: unknown
-    popularity: np.ndarray  # f32
-    lang_codes: np.ndarray  # int16, an index into `languages`; -1: unknown
-    languages: list[str]
-    genre_bits: np.ndarray  # uint64, bit i: genre_names[i]
-    genre_names: list[str]
-    cast: IdLists  # title -> person ids (into `people_names`), billing order
-    directors: IdLists
-    people_names: list[str]
+    arrays: CatalogArrays  # the numbers and id lists: kinds, years, ratings, genres, people, ... (build/columns.py)
     collections: list[str | None] | None = None  # None: no title has one
     extra: dict | None = None  # id fields the resolver needs (imdb/trakt/tmdb), per key
     norms: list[str] | None = None  # normalised titles (morelike.catalog.normalize), when the build has them
-    # Whether each title has a real synopsis (morelike.catalog.documents.story_chars); None (synthetic data): all do.
-    story: np.ndarray | None = None
     # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
     story_names: list[str] | None = None
-    vote_sources: np.ndarray | None = None  # int16, one code per rating source; None: one source
-    # Per title: anime or not (the build's titles.anime), and the services it was on (bits of SERVICE_BIT).
-    anime: np.ndarray | None = None
-    services: np.ndarray | None = None
 
 
 class Derived:
@@ -168,17 +150,18 @@ class Derived:
     hot reload. A catalog-wide computation belongs in the build instead (morelike.build.precomputed)."""
 
     def __init__(self, columns: Columns) -> None:
-        votes, ratings = columns.votes, columns.ratings
+        arrays = columns.arrays
+        votes, ratings = arrays.votes, arrays.ratings
         # The ranking's per-title prior columns (morelike/engine/rank.py; `fame`, which sorts, is precomputed).
         self.rated = (votes > 0).astype(np.float32)
         self.log_votes = np.log1p(np.maximum(votes, 0)).astype(np.float32)
         self.rating0 = np.where((votes > 0) & np.isfinite(ratings), ratings, 0.0).astype(np.float32)
-        self.genre_bit = {g: 1 << i for i, g in enumerate(columns.genre_names)}
+        self.genre_bit = {g: 1 << i for i, g in enumerate(arrays.genre_names)}
         self.key_by_id = {v: i for i, v in enumerate(columns.ids)}
         self.key_by_ref = {v: i for i, v in enumerate(columns.refs)}
-        n_people = len(columns.people_names)
-        self.cast_titles = columns.cast.inverted(n_people)  # person -> titles: the boost's candidates
-        self.director_titles = columns.directors.inverted(n_people)
+        n_people = len(arrays.people_names)
+        self.cast_titles = arrays.cast.inverted(n_people)  # person -> titles: the boost's candidates
+        self.director_titles = arrays.directors.inverted(n_people)
         self._caches: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -202,17 +185,17 @@ class Derived:
 
 def _computed(columns: Columns, vectors: np.ndarray, near: np.ndarray | None) -> Precomputed:
     """What a build would have stored for these columns: for a snapshot over generated data, which has no build."""
-    n = len(columns.ids)
+    arrays = columns.arrays
     return Precomputed.compute(
         titles=columns.titles,
         norms=columns.norms if columns.norms is not None else [normalize_title(t) for t in columns.titles],
         collections=columns.collections,
-        cast=columns.cast,
-        directors=columns.directors,
-        kinds=columns.kinds,
-        years=columns.years,
-        votes=columns.votes,
-        vote_sources=columns.vote_sources if columns.vote_sources is not None else np.zeros(n, np.int16),
+        cast=arrays.cast,
+        directors=arrays.directors,
+        kinds=arrays.kinds,
+        years=arrays.years,
+        votes=arrays.votes,
+        vote_sources=arrays.vote_sources,
         vectors=_private_view(vectors),
         story_names=columns.story_names,
         near=near,
@@ -254,16 +237,15 @@ class Snapshot:
         c = columns
         self.n = len(c.ids)
         self.ids, self.refs, self.titles = c.ids, c.refs, c.titles
-        self.kinds, self.years, self.runtimes = c.kinds, c.years, c.runtimes
-        self.ratings, self.votes, self.popularity = c.ratings, c.votes, c.popularity
-        self.lang_codes, self.languages = c.lang_codes, c.languages
-        self.genre_bits, self.genre_names = c.genre_bits, c.genre_names
-        self.cast, self.directors, self.people_names = c.cast, c.directors, c.people_names
+        a = c.arrays
+        self.kinds, self.years, self.runtimes = a.kinds, a.years, a.runtimes
+        self.ratings, self.votes, self.popularity = a.ratings, a.votes, a.popularity
+        self.lang_codes, self.languages = a.lang_codes, a.languages
+        self.genre_bits, self.genre_names = a.genre_bits, a.genre_names
+        self.cast, self.directors, self.people_names = a.cast, a.directors, a.people_names
+        self.story, self.anime, self.services = a.story, a.anime, a.services
         self.collections, self.norms, self.story_names = c.collections, c.norms, c.story_names
         self.extra = c.extra or {}
-        self.story = c.story if c.story is not None else np.ones(self.n, dtype=bool)
-        self.anime = c.anime if c.anime is not None else np.zeros(self.n, dtype=bool)
-        self.services = c.services if c.services is not None else np.zeros(self.n, dtype=np.uint16)
         # The franchise graph (morelike.franchise.graph), the works and fame: stored by the build.
         built = precomputed if precomputed is not None else _computed(c, vectors, near)
         graph = built.graph
@@ -341,27 +323,11 @@ class Snapshot:
                 ids=list(ids_c),
                 refs=list(refs_c),
                 titles=list(title_c),
-                kinds=arrays.kinds,
-                years=arrays.years,
-                runtimes=arrays.runtimes,
-                ratings=arrays.ratings,
-                votes=arrays.votes,
-                vote_sources=arrays.vote_sources,
-                popularity=arrays.popularity,
-                lang_codes=arrays.lang_codes,
-                languages=arrays.languages,
-                genre_bits=arrays.genre_bits,
-                genre_names=arrays.genre_names,
-                cast=arrays.cast,
-                directors=arrays.directors,
-                people_names=arrays.people_names,
+                arrays=arrays,
                 collections=collections if any(collections) else None,
                 extra={"rows": extra},
                 norms=list(norm_c),
-                story=arrays.story,
                 story_names=list(names_c),
-                anime=arrays.anime,
-                services=arrays.services,
             ),
             precomputed=published.precomputed,
             db_path=Path(published.db_path),
@@ -394,12 +360,11 @@ class Snapshot:
         only where `cast`/`directors` (names per title) are given."""
         n = len(vectors)
         ids = [f"syn-{i}" for i in range(n)]
-        empty = IdLists(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
         people: dict[str, int] = {}
 
-        def lists(names: Sequence[Sequence[str]] | None) -> IdLists:
+        def lists(names: Sequence[Sequence[str]] | None) -> IdLists | None:
             if names is None:
-                return empty
+                return None
             return IdLists.from_lists([[people.setdefault(p, len(people)) for p in row] for row in names])
 
         cast_lists, director_lists = lists(cast), lists(directors)
@@ -412,19 +377,21 @@ class Snapshot:
                 ids=ids,
                 refs=[f"{i:010d}" for i in range(n)],
                 titles=titles if titles is not None else ids,
-                kinds=kinds if kinds is not None else np.zeros(n, np.int8),
-                years=years if years is not None else np.zeros(n, np.int16),
-                runtimes=runtimes if runtimes is not None else np.full(n, -1, np.int32),
-                ratings=ratings if ratings is not None else np.full(n, np.nan, np.float32),
-                votes=votes if votes is not None else np.full(n, -1, np.int64),
-                popularity=np.zeros(n, np.float32),
-                lang_codes=lang_codes if lang_codes is not None else np.full(n, -1, np.int16),
-                languages=list(languages),
-                genre_bits=genre_bits if genre_bits is not None else np.zeros(n, np.uint64),
-                genre_names=list(genre_names),
-                cast=cast_lists,
-                directors=director_lists,
-                people_names=list(people),
+                arrays=CatalogArrays.blank(
+                    n,
+                    kinds=kinds,
+                    years=years,
+                    runtimes=runtimes,
+                    ratings=ratings,
+                    votes=votes,
+                    lang_codes=lang_codes,
+                    languages=list(languages),
+                    genre_bits=genre_bits,
+                    genre_names=list(genre_names),
+                    cast=cast_lists,
+                    directors=director_lists,
+                    people_names=list(people),
+                ),
             ),
         )
 
