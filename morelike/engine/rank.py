@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import numkong
 import numpy as np
 
-from morelike.engine.search import SearchResult, top_k
+from morelike.engine.search import POOL_ENOUGH, SearchResult, top_k
 from morelike.vectors import catalog_sample
 
 if TYPE_CHECKING:
@@ -95,11 +95,6 @@ PEOPLE_NEAR = 0.01
 # A shared director counts within the query's nearest 5 %: an auteur's tone carries further than a star's face
 # (bench/README.md: fan R@20 0.371 -> 0.379 against the 1 % gate, recs 0.1067 -> 0.1078).
 DIRECTOR_NEAR = 0.05
-# A catalog title's content pool is its stored nearest titles (the build's `neighbours`) that pass the filter, as
-# long as a filter leaves this share of the `pool_content` asked: the default `anime` filter drops a few of them on
-# most queries, and a walk of the index for the last few would cost more than the rest of the query (0.9 ms). A
-# narrow filter (a decade, a language) leaves fewer, and the index is walked for the filter's own nearest.
-STORED_ENOUGH = 0.5
 # The int8 scan's rounding (at most 0.005 of cosine) moves a title up to 74 places at the edge of a pool of 1,500
 # well-known titles of the bundled catalog (800 in the free-text space: 54; 300 queries each); twice that many more
 # are scored exactly, so the pool is the exact one.
@@ -618,7 +613,7 @@ def candidates(
     space, among the titles that pass `mask` and are not `excluded` (sorted keys).
 
     A catalog title's nearest stories are the build's stored neighbours that pass the filter when enough pass
-    (STORED_ENOUGH): no walk per query. Without a known pool (plain cosine, free text), the content pool is the
+    (search.POOL_ENOUGH): no walk per query. Without a known pool (plain cosine, free text), the content pool is the
     answer and must be the true nearest, with exact cosines."""
     keys, cosines, _ = _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts)
     return keys, cosines
@@ -644,7 +639,10 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
         known_cos = np.concatenate([known_cos, well_known.cosines(well_known.story, snap.vectors, extra, q)])
     need = max(min(ranker.pool_content, n_allowed), total - len(known))
     content = _stored_neighbours(snap, query_key, need, mask, excluded)
-    if content is None or len(content.keys) < need * STORED_ENOUGH:
+    # The stored nearest that pass the filter are the content pool when POOL_ENOUGH of them pass: the default
+    # `anime` filter drops a few on most queries, and a walk for the last few would cost more than the rest of the
+    # query (0.9 ms). A narrow filter (a decade, a language) leaves fewer: the index is searched for its own nearest.
+    if content is None or len(content.keys) < need * POOL_ENOUGH:
         content = top_k(snap, q, need, mask, excluded.tolist(), rescore=False)
     near = _not_in(np.sort(content.keys.astype(np.int64)), known)
     keys = np.concatenate([near, known])
