@@ -281,8 +281,8 @@ def _people_hits(snap: Snapshot, people: tuple[int, ...], inverted, keys: np.nda
         return out
     if len(hit_keys) == 0:
         return np.zeros(len(keys), dtype=np.float32)
-    pos = np.minimum(np.searchsorted(hit_keys, keys), len(hit_keys) - 1)
-    return np.where(hit_keys[pos] == keys, counts[pos], np.float32(0.0)).astype(np.float32)
+    pos, found = _lookup(hit_keys, keys)
+    return np.where(found, counts[pos], np.float32(0.0)).astype(np.float32)
 
 
 def features(
@@ -368,7 +368,7 @@ def _franchise_columns(snap: Snapshot, profile: Profile, keys: np.ndarray | None
         if keys is None:
             family[kin] = True
         else:
-            family = kin[np.minimum(np.searchsorted(kin, keys), len(kin) - 1)] == keys
+            family = _lookup(kin, keys)[1]
     return series, family
 
 
@@ -433,8 +433,7 @@ class _Known:
         out = np.empty(len(keys), np.float32)
         if not len(keys):
             return out
-        at = np.minimum(np.searchsorted(self.keys, keys), max(len(self.keys) - 1, 0))
-        hit = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), bool)
+        at, hit = _lookup(self.keys, keys)
         out[hit] = dots(scan.rows[at[hit]], q)
         if not hit.all():
             out[~hit] = dots(vectors[keys[~hit]], q)
@@ -506,8 +505,8 @@ def _exact_best(known: _Known, scan: _Scan, vectors: np.ndarray, q: np.ndarray, 
     if mask is not None:
         sims[~mask[known.keys]] = -np.inf
     if len(excluded):
-        at = np.minimum(np.searchsorted(known.keys, excluded), len(known.keys) - 1)
-        sims[at[known.keys[at] == excluded]] = -np.inf
+        at, found = _lookup(known.keys, excluded)
+        sims[at[found]] = -np.inf
     take = min(m + SCAN_MARGIN, len(sims))
     picked = np.argpartition(-sims, take - 1)[:take]
     picked = np.sort(picked[np.isfinite(sims[picked])])  # positions in known.keys, so keys come out sorted
@@ -557,9 +556,7 @@ def _stored_neighbours(
     near = near[near >= 0]
     if mask is not None:
         near = near[mask[near]]
-    if len(excluded):  # `excluded` is sorted: a binary search beats np.isin's set-up at this size
-        at = np.minimum(np.searchsorted(excluded, near), len(excluded) - 1)
-        near = near[excluded[at] != near]
+    near = _not_in(near, excluded)
     near = near[:need]
     return SearchResult(near, np.zeros(len(near), np.float32), "stored", exhausted=False)
 
@@ -653,19 +650,24 @@ def _pool(snap, ranker, q, mask, excluded, n_allowed, query_key, texts):
         return keys, cosines, None
     # The free-text cosines of the whole pool, exact as the story's: the text scan's picks have theirs already.
     text_cos = np.empty(len(keys), np.float32)
-    at = np.minimum(np.searchsorted(by_text, keys), max(len(by_text) - 1, 0))
-    have = by_text[at] == keys if len(by_text) else np.zeros(len(keys), bool)
+    at, have = _lookup(by_text, keys)
     text_cos[have] = by_text_cos[at[have]]
     text_cos[~have] = well_known.cosines(text_scan, text_space.vectors, keys[~have], qt)
     return keys, cosines, text_cos
 
 
-def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
-    """The entries of `keys` absent from `sorted_keys`, in their order (np.setdiff1d without its sort of both)."""
+def _lookup(sorted_keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `values` sits in `sorted_keys` and whether it is there: (positions, found). A binary search a
+    value: at a query's sizes it beats the set-up of np.isin and np.setdiff1d, which sort both sides."""
     if not len(sorted_keys):
-        return keys
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return keys[sorted_keys[at] != keys]
+        return np.zeros(len(values), np.int64), np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return at, sorted_keys[at] == values
+
+
+def _not_in(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """The entries of `keys` absent from `sorted_keys`, in their order."""
+    return keys[~_lookup(sorted_keys, keys)[1]]
 
 
 def rank(

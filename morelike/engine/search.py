@@ -278,13 +278,18 @@ def top_k(
     if not rescore:  # no re-sort margin: only what the filter and the exclusions are expected to remove
         fetch = math.ceil((need + len(exclude)) / fraction * (OVERFETCH if mask is not None else 1.0)) + EXACT_MARGIN
     fetch = min(fetch, snap.n)
+
+    def walk(width: int, breadth: int) -> tuple[np.ndarray, np.ndarray]:
+        """The titles of a walk `width` wide that pass the filter and are not excluded, in its order."""
+        keys, sims = _hnsw(snap, q, width, breadth)
+        keep = np.ones(len(keys), dtype=bool) if mask is None else mask[keys]
+        if exclude:
+            keep &= ~np.isin(keys, exclude)
+        return keys[keep], sims[keep]
+
     # The build's [index] expansion_search is the breadth that holds the exact top 20; a candidate pool that is
     # re-scored by the caller does not need it.
-    keys, sims = _hnsw(snap, q, fetch, snap.expansion_search if rescore else fetch)
-    keep = np.ones(len(keys), dtype=bool) if mask is None else mask[keys]
-    if exclude:
-        keep &= ~np.isin(keys, exclude)
-    keys, sims = keys[keep], sims[keep]
+    keys, sims = walk(fetch, snap.expansion_search if rescore else fetch)
     if not rescore and len(keys) >= need:
         return SearchResult(keys[:need], sims[:need], "hnsw", exhausted=False)
     if not rescore and fetch < snap.n and not _rows_in_memory(snap, mask):
@@ -292,11 +297,9 @@ def top_k(
         # neighbourhood holds few titles that pass (a comedy under "drama"). The exact scan of a broad filter's
         # rows gathers them from the memory map: 150-480 ms at 1.3M titles, for a quarter of the queries under a
         # genre filter. One walk as wide as a walk pays is taken instead, and what it finds is the pool's share.
-        keys, sims = _hnsw(snap, q, min(MAX_FETCH, snap.n), min(MAX_FETCH, snap.n))
-        keep = np.ones(len(keys), dtype=bool) if mask is None else mask[keys]
-        if exclude:
-            keep &= ~np.isin(keys, exclude)
-        keys, sims = keys[keep][:need], sims[keep][:need]
+        wide = min(MAX_FETCH, snap.n)
+        keys, sims = walk(wide, wide)
+        keys, sims = keys[:need], sims[:need]
         if len(keys) >= need * POOL_ENOUGH:
             return SearchResult(keys, sims, "hnsw-wide", exhausted=False)
     if len(keys) >= need:

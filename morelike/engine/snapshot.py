@@ -542,7 +542,7 @@ class Snapshot:
         extra_rows = self.extra.get("rows")
         aliases = self._aliases()
         n = self.n
-        # Column by column, the rows made by map(): a Python loop over 1.3M titles took 8 s of the resolver's start.
+        # Column by column, the rows made by map() (a loop making each row by name: 0.4 s more of 35 at 1.3M titles).
         original, imdb_id, tmdb_id, trakt_id, trakt_slug = (
             zip(*extra_rows, strict=True) if extra_rows else [(None,) * n] * 5
         )
