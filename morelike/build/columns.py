@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from morelike.build.precomputed import save_arrays
 from morelike.catalog.records import KIND_CODE
 from morelike.catalog.watch import service_bits
 from morelike.idlists import IdLists
@@ -140,11 +141,7 @@ class CatalogArrays:
     # -- on disk ---------------------------------------------------------------------------------------------
     def save(self, folder: Path) -> list[Path]:
         """Write every field into `folder` (created): the files written."""
-        folder.mkdir()
-        written = []
-        for name, value in self._arrays().items():
-            np.save(folder / f"{name}.npy", value, allow_pickle=False)
-            written.append(folder / f"{name}.npy")
+        written = save_arrays(folder, self._arrays())
         names = {name: getattr(self, name) for name in _NAME_LISTS}
         (folder / _NAMES_FILE).write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
         return [*written, folder / _NAMES_FILE]

@@ -118,12 +118,7 @@ class Precomputed:
 
     def save(self, folder: Path) -> list[Path]:
         """Write the arrays into `folder` (created); the files written."""
-        folder.mkdir()
-        written = []
-        for name, array in self.arrays().items():
-            np.save(folder / f"{name}.npy", array, allow_pickle=False)
-            written.append(folder / f"{name}.npy")
-        return written
+        return save_arrays(folder, self.arrays())
 
     def digest(self) -> bytes:
         """A hash of every array: a change to the rules that made them changes a build's content."""
@@ -156,6 +151,16 @@ class Precomputed:
         stored |= {name: lists(name) for name in _GRAPH_LISTS}
         graph = FranchiseGraph(numbered_stems=frozenset(read[_NUMBERED].tolist()), **stored)
         return cls(graph=graph, works=read["works"], work_members=lists("work_members"), fame=read["fame"])
+
+
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> list[Path]:
+    """Each array as `<name>.npy` in `folder` (created): the files written (a build's `precomputed/`, `columns/`)."""
+    folder.mkdir()
+    written = []
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array, allow_pickle=False)
+        written.append(folder / f"{name}.npy")
+    return written
 
 
 class CatalogColumns:
