@@ -16,7 +16,7 @@ import pytest
 from bot.discord_app import ids, text
 from bot.discord_app.client import create_bot
 from morelike.build.reader import open_published
-from morelike.engine import Engine, resolve
+from morelike.engine import Engine
 from morelike.engine.snapshot import Snapshot
 from tests.conftest import make_config
 from tests.fakes import discord_server as fd
@@ -679,13 +679,14 @@ async def test_interactions_arriving_right_at_ready_are_answered_in_time(state, 
     building = threading.Event()
     hold_s = fd.RESPONSE_DEADLINE_S + 0.5  # a build that outlasts Discord's deadline
 
-    class SlowResolver(resolve.TitleResolver):  # the snapshot's resolver build, only slower
-        def __init__(self, *args, **kwargs):
-            building.set()
-            time.sleep(hold_s)
-            super().__init__(*args, **kwargs)
+    made = Snapshot._build_resolver
 
-    monkeypatch.setattr(resolve, "TitleResolver", SlowResolver)
+    def slow(snap):  # the snapshot's resolver build, only slower
+        building.set()
+        time.sleep(hold_s)
+        return made(snap)
+
+    monkeypatch.setattr(Snapshot, "_build_resolver", slow)
     builder = threading.Thread(target=lambda: snapshot.resolver, daemon=True)  # what Engine.open's thread does
     builder.start()
     building.wait()

@@ -29,6 +29,8 @@ PRECOMPUTED_DIR = "precomputed"  # format 7: what the build computes once for th
 # The catalog's numbers and id lists as arrays (morelike.build.columns). Optional, in any format from 7: a build
 # without it is read from its catalog at load, so builds published before it stay current.
 COLUMNS_DIR = "columns"
+# The title resolver's index (morelike.build.names). Optional the same way: without it the snapshot makes it.
+RESOLVER_DIR = "resolver"
 DTYPES = ("f16", "f32", "i8")
 
 

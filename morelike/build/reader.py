@@ -28,12 +28,15 @@ from morelike.build.layout import (
     NEAR_FILE,
     NEIGHBOURS_FILE,
     PRECOMPUTED_DIR,
+    RESOLVER_DIR,
     TEXT_INDEX_FILE,
     TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
 )
+from morelike.build.names import load_index as load_resolver_index
 from morelike.build.precomputed import Precomputed
+from morelike.titleindex import TitleIndex
 
 
 class PublishedError(RuntimeError):
@@ -66,6 +69,8 @@ class Published:
     # The catalog's numbers and id lists, stored ready by the build (morelike.build.columns); None: a build from
     # before, whose snapshot reads them from the catalog
     columns: CatalogArrays | None = None
+    # The title resolver's index, stored by the build (morelike.build.names); None: the snapshot makes it
+    resolver: TitleIndex | None = None
 
     @property
     def build_id(self) -> str:
@@ -139,6 +144,11 @@ def open_published(
         columns = (
             CatalogArrays.load(build / COLUMNS_DIR, int(manifest["count"])) if (build / COLUMNS_DIR).is_dir() else None
         )
+        resolver = (
+            load_resolver_index(build / RESOLVER_DIR, int(manifest["count"]))
+            if (build / RESOLVER_DIR).is_dir()
+            else None
+        )
         free_text = _free_text(build, manifest)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
@@ -159,8 +169,9 @@ def open_published(
         db.close()
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
     return Published(
-        build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed, columns
-    )
+        build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed, columns,
+        resolver,
+    )  # fmt: skip
 
 
 def _free_text(build: Path, manifest: dict) -> FreeTextSpace | None:

@@ -52,12 +52,14 @@ from morelike.build.layout import (
     NEAR_FILE,
     NEIGHBOURS_FILE,
     PRECOMPUTED_DIR,
+    RESOLVER_DIR,
     TEXT_INDEX_FILE,
     TEXT_VECTORS_FILE,
     VECTORS_FILE,
     current_build,
     published_manifest,
 )
+from morelike.build.names import write_index as write_resolver_index
 from morelike.build.precomputed import CatalogColumns
 from morelike.catalog.documents import StoryNames, story_chars
 from morelike.catalog.normalize import normalize_title
@@ -545,6 +547,10 @@ def publish(
         _write_snapshot_db(tmp / DB_FILE, _shown(titles, "write catalog", progress), chars, names)
         del names
         columns_files = _write_columns(tmp / DB_FILE, tmp / COLUMNS_DIR)
+        began = time.perf_counter()
+        resolver_files = write_resolver_index(tmp / DB_FILE, tmp / RESOLVER_DIR)
+        trim_heap()
+        log.info("event=resolver_index titles=%d seconds=%.1f", len(titles), time.perf_counter() - began)
         np.save(tmp / VECTORS_FILE, stored)
         # A search for a title sends its published vector: the graph is built from, and checked with, those.
         k = neighbour_count(settings, len(ids))
@@ -590,10 +596,10 @@ def publish(
         files = (DB_FILE, VECTORS_FILE, INDEX_FILE, MANIFEST_FILE, NEAR_FILE, *([NEIGHBOURS_FILE] if k else []))
         for name in (*files, *text_files):
             _fsync_path(tmp / name)
-        for path in (*precomputed_files, *columns_files):
+        for path in (*precomputed_files, *columns_files, *resolver_files):
             _fsync_path(path)
-        _fsync_path(tmp / PRECOMPUTED_DIR)
-        _fsync_path(tmp / COLUMNS_DIR)
+        for folder in (PRECOMPUTED_DIR, COLUMNS_DIR, RESOLVER_DIR):
+            _fsync_path(tmp / folder)
         _fsync_path(tmp)
         final = builds / build_id
         os.rename(tmp, final)

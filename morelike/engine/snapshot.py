@@ -34,6 +34,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 
 from morelike.build.columns import CatalogArrays
+from morelike.build.names import catalog_rows
 from morelike.build.precomputed import Precomputed
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KINDS
@@ -48,14 +49,13 @@ if TYPE_CHECKING:
 
     from morelike.build.reader import FreeTextSpace
     from morelike.engine.resolve import TitleResolver
+    from morelike.titleindex import TitleIndex
 
 CARD_CACHE = 4096
 DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
 
 # The strings the snapshot keeps per title; the numbers and id lists come as arrays (morelike.build.columns).
-_LOAD_COLUMNS = (
-    "key, id, ref, title, original_title, collection, imdb_id, tmdb_id, trakt_id, trakt_slug, norm_title, story_names"
-)
+_LOAD_COLUMNS = "key, id, ref, title, collection, norm_title, story_names"
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -136,7 +136,6 @@ class Columns:
     titles: list[str]
     arrays: CatalogArrays  # the numbers and id lists: kinds, years, ratings, genres, people, ... (build/columns.py)
     collections: list[str | None] | None = None  # None: no title has one
-    extra: dict | None = None  # id fields the resolver needs (imdb/trakt/tmdb), per key
     norms: list[str] | None = None  # normalised titles (morelike.catalog.normalize), when the build has them
     # Per title, the proper names its synopsis uses (morelike.catalog.documents.story_names), space-separated.
     story_names: list[str] | None = None
@@ -222,6 +221,7 @@ class Snapshot:
         db_path: Path | None = None,
         build_dir: Path | None = None,
         expansion_search: int | None = None,
+        resolver_index: TitleIndex | None = None,
     ) -> None:
         """`precomputed`: what the build stored for these columns (None: computed here, for generated data)."""
         self.build_id, self.manifest, self.build_dir = build_id, manifest, build_dir
@@ -245,7 +245,6 @@ class Snapshot:
         self.cast, self.directors, self.people_names = a.cast, a.directors, a.people_names
         self.story, self.anime, self.services = a.story, a.anime, a.services
         self.collections, self.norms, self.story_names = c.collections, c.norms, c.story_names
-        self.extra = c.extra or {}
         # The franchise graph (morelike.franchise.graph), the works and fame: stored by the build.
         built = precomputed if precomputed is not None else _computed(c, vectors, near)
         graph = built.graph
@@ -274,6 +273,7 @@ class Snapshot:
         self._db_closer = weakref.finalize(self, _close_under, db, self._db_lock) if db is not None else None
         self._cards: OrderedDict[int, tuple] = OrderedDict()
         self._resolver: TitleResolver | None = None
+        self._resolver_index = resolver_index  # the build's (morelike.build.names); None: made from the catalog
         self._resolver_lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------------------------
@@ -300,8 +300,7 @@ class Snapshot:
             )
         cols = list(zip(*rows, strict=True)) if n else [()] * (_LOAD_COLUMNS.count(",") + 1)
         del rows
-        (_, ids_c, refs_c, title_c, original_c, coll_c, imdb_c, tmdb_c, trakt_c, slug_c, norm_c,
-         names_c) = cols  # fmt: skip
+        _, ids_c, refs_c, title_c, coll_c, norm_c, names_c = cols
         # The numbers and id lists: stored ready by the build, or (a build from before) made from the catalog now.
         arrays = published.columns
         if arrays is None:
@@ -309,7 +308,6 @@ class Snapshot:
                 arrays = CatalogArrays.read(con)
             except ValueError as exc:
                 raise ValueError(f"build {published.build_id}: {exc}") from None
-        extra = list(zip(original_c, imdb_c, tmdb_c, trakt_c, slug_c, strict=True))
         collections = list(coll_c)
         snap = cls(
             build_id=published.build_id,
@@ -325,11 +323,11 @@ class Snapshot:
                 titles=list(title_c),
                 arrays=arrays,
                 collections=collections if any(collections) else None,
-                extra={"rows": extra},
                 norms=list(norm_c),
                 story_names=list(names_c),
             ),
             precomputed=published.precomputed,
+            resolver_index=published.resolver,
             db_path=Path(published.db_path),
             build_dir=Path(published.build_dir),
             db=con,
@@ -530,42 +528,30 @@ class Snapshot:
             with self._resolver_lock:
                 if self._resolver is None:
                     resolver = self._build_resolver()
-                    self.extra = {}  # the resolver keeps its own copy of the id fields
                     release_freed_memory()
                     # Published last: a caller that sees the resolver never races the collection and freeze above.
                     self._resolver = resolver
         return self._resolver
 
     def _build_resolver(self) -> TitleResolver:
+        """From the index the build stored (a second at 1.3M titles); for a build from before it, the same index
+        made from the catalog's rows (morelike.build.names.catalog_rows); for generated data, from the columns."""
         from morelike.engine.resolve import ResolverRow, TitleResolver
 
-        extra_rows = self.extra.get("rows")
-        aliases = self._aliases()
-        n = self.n
-        # Column by column, the rows made by map() (a loop making each row by name: 0.4 s more of 35 at 1.3M titles).
-        original, imdb_id, tmdb_id, trakt_id, trakt_slug = (
-            zip(*extra_rows, strict=True) if extra_rows else [(None,) * n] * 5
-        )
+        if self._resolver_index is not None:
+            return TitleResolver.from_index(self._resolver_index)
+        with self._db_lock:
+            rows = catalog_rows(self._db) if self._db is not None else None
+        if rows is not None:
+            return TitleResolver(rows)
         popularity = (np.maximum(self.votes, 0).astype(np.float64) + self.popularity.astype(np.float64)).tolist()
-        rows = list(
-            map(
-                ResolverRow,
-                range(n),
-                self.ids,
-                self.titles,
-                original,
-                [year or None for year in self.years.tolist()],
-                [KINDS[kind] for kind in self.kinds.tolist()],
-                popularity,
-                imdb_id,
-                trakt_id,
-                trakt_slug,
-                tmdb_id,
-                self.refs,  # stored in the build: the resolver need not hash the ids again
-                [aliases.get(key, ()) for key in range(n)],
-            )
-        )
-        return TitleResolver(rows)
+        years = [year or None for year in self.years.tolist()]
+        kinds = [KINDS[kind] for kind in self.kinds.tolist()]
+        none = [None] * self.n
+        return TitleResolver(
+            list(map(ResolverRow, range(self.n), self.ids, self.titles, none, years, kinds, popularity, none, none,
+                     none, none, self.refs))
+        )  # fmt: skip
 
     def free_text_view(self) -> Snapshot:
         """This snapshot searched in its free-text space: the same titles, metadata and cards, with the free-text
@@ -581,15 +567,6 @@ class Snapshot:
             view._free_text_view = view
             self._free_text_view = view
         return self._free_text_view
-
-    def _aliases(self) -> dict[int, tuple[str, ...]]:
-        """Each title's other names (Title.aliases), read when the resolver is made rather than at load: only the
-        resolver needs them, and only the crawl's top titles have any."""
-        with self._db_lock:
-            if self._db is None:  # synthetic snapshot (bench), or closed
-                return {}
-            rows = self._db.execute("SELECT key, aliases FROM titles WHERE aliases != '[]'").fetchall()
-        return {key: tuple(json.loads(names)) for key, names in rows}
 
     def close(self) -> None:
         """Close the build's catalog connection now (cards can no longer be read)."""
