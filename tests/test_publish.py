@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -297,20 +298,30 @@ def test_a_free_text_space_that_does_not_match_its_manifest_is_refused(tmp_path)
         open_published(tmp_path)
 
 
+def _published_without(state: Path, tmp_path: Path, folder: str) -> tuple[Path, Path]:
+    """A copy of the state dir `state` whose current build lacks `folder` (a build published before it existed):
+    the copy and its build."""
+    from morelike.build.layout import current_build
+
+    older = tmp_path / "state"
+    shutil.copytree(state, older, symlinks=True)
+    build = current_build(older / "published")
+    assert build is not None
+    shutil.rmtree(build / folder)
+    return older, build
+
+
 def test_the_catalogs_numbers_are_stored_ready_and_a_build_without_them_loads_the_same(small_published, tmp_path):
     """A build stores the catalog's numbers and id lists as arrays (columns/: kinds, years, ratings, genres as
     bits, people as id lists, services, ...) for the snapshot to load instead of parsing its catalog (13 of a 1.3M
     build's 24 s load); a build published before them is read from its catalog as before: the same snapshot. A
     damaged file is refused with one sentence."""
-    from morelike.build.layout import COLUMNS_DIR, current_build
+    from morelike.build.layout import COLUMNS_DIR
 
     with open_published(small_published) as pub:
         assert pub.columns is not None and len(pub.columns.kinds) == pub.manifest["count"]
         stored = Snapshot.load(pub)
-    older = tmp_path / "state"
-    shutil.copytree(small_published, older, symlinks=True)
-    build = current_build(older / "published")
-    shutil.rmtree(build / COLUMNS_DIR)
+    older, build = _published_without(small_published, tmp_path, COLUMNS_DIR)
     with open_published(older) as pub:
         assert pub.columns is None
         parsed = Snapshot.load(pub)
@@ -336,13 +347,10 @@ def test_the_title_resolvers_index_is_stored_and_loads_without_being_made_again(
     arrays) so that a load maps it instead of making it (35-40 s and the GIL at 1.3M titles, every answer meanwhile
     slowed down); it answers as one made from the catalog does, which is what a build from before it gets. A damaged
     file is refused with one sentence."""
-    from morelike.build.layout import RESOLVER_DIR, current_build
+    from morelike.build.layout import RESOLVER_DIR
     from morelike.titleindex import TitleIndex
 
-    older = tmp_path / "state"
-    shutil.copytree(small_published, older, symlinks=True)
-    build = current_build(older / "published")
-    shutil.rmtree(build / RESOLVER_DIR)
+    older, build = _published_without(small_published, tmp_path, RESOLVER_DIR)
     with open_published(older) as pub:
         assert pub.resolver is None
         made = Snapshot.load(pub).resolver
@@ -356,7 +364,8 @@ def test_the_title_resolvers_index_is_stored_and_loads_without_being_made_again(
     monkeypatch.setattr(TitleIndex, "compute", made_again)
     stored = snap.resolver
     asked = ["heat", "heat 1995", "the ma", "matrx", "now you se me", "amelie", "star wars empire", "tt0133093",
-             "https://trakt.tv/movies/heat-1995", "IMDB-TT0113277", snap.refs[7], snap.ids[9], "", "zzzz qqq"]  # fmt: skip
+             "https://trakt.tv/movies/heat-1995", "IMDB-TT0113277", snap.refs[7], snap.ids[9], "",
+             "zzzz qqq"]  # fmt: skip
     for text in asked:
         assert stored.resolve(text) == made.resolve(text), text
         assert stored.suggest(text, 25) == made.suggest(text, 25), text
