@@ -195,8 +195,8 @@ class IndexSettings:
     expansion_search: Annotated[Int, within(1, 10_000)] = 300
     keep_builds: Annotated[Int, within(1, 100)] = 2  # published builds kept on disk, the current one included
     # Each title's nearest stories, found once at publish and stored with the build: /similar's content pool
-    # then costs a lookup instead of an HNSW walk per query. 0 turns it off; catalogs over 300,000 titles skip it
-    # (the file would pass 75 MB).
+    # then costs a lookup instead of an HNSW walk per query. 0 turns it off; catalogs over 2,000,000 titles skip it
+    # (morelike.build.writer.NEIGHBOURS_MAX_TITLES: at 1.3M titles the file is 333 MB, mapped).
     neighbours: Annotated[Int, within(0, 256)] = 64
 
 

@@ -70,7 +70,10 @@ from morelike.progress import tqdm  # a bar on a terminal, plain lines in a log
 from morelike.settings import IndexSettings
 from morelike.vectors import REMAKE_MIN_PERCENTILE, nearer_than
 
-NEIGHBOURS_MAX_TITLES = 300_000
+# Past this many titles a build stores no nearest-titles table. At Trakt's size (1.3M) the table is 333 MB, mapped
+# (a query reads one row), and it adds 8.5-12 min to a 2 h build (its pass: 511 s); it makes /similar 20 % faster there (9.6 -> 7.6
+# ms at p50) and one REST worker 37 % (91 -> 125 a second): bench/README.md, "Serving 1.3 million titles".
+NEIGHBOURS_MAX_TITLES = 2_000_000
 NEIGHBOURS_BATCH = 4_096
 
 # Reachability (see the module docstring). A title is reachable when a search of its own vector, SELF_SEARCH_K
