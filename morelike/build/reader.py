@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from usearch.index import Index
 
-from morelike.build.columns import CatalogArrays
+from morelike.build.columns import CatalogArrays, CatalogStrings
 from morelike.build.layout import (
     COLUMNS_DIR,
     DB_FILE,
@@ -69,6 +69,8 @@ class Published:
     # The catalog's numbers and id lists, stored ready by the build (morelike.build.columns); None: a build from
     # before, whose snapshot reads them from the catalog
     columns: CatalogArrays | None = None
+    # The catalog's per-title strings, stored the same way (a build from before them: None, read from the catalog)
+    strings: CatalogStrings | None = None
     # The title resolver's index, stored by the build (morelike.build.names); None: the snapshot makes it
     resolver: TitleIndex | None = None
 
@@ -141,9 +143,9 @@ def open_published(
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         near = np.load(build / NEAR_FILE)
         precomputed = Precomputed.load(build / PRECOMPUTED_DIR, int(manifest["count"]))
-        columns = (
-            CatalogArrays.load(build / COLUMNS_DIR, int(manifest["count"])) if (build / COLUMNS_DIR).is_dir() else None
-        )
+        stored = (build / COLUMNS_DIR).is_dir()
+        columns = CatalogArrays.load(build / COLUMNS_DIR, int(manifest["count"])) if stored else None
+        strings = CatalogStrings.load(build / COLUMNS_DIR, int(manifest["count"])) if stored else None
         resolver = (
             load_resolver_index(build / RESOLVER_DIR, int(manifest["count"]))
             if (build / RESOLVER_DIR).is_dir()
@@ -170,7 +172,7 @@ def open_published(
         raise PublishedError(f"The published build {build.name} is inconsistent with its manifest; rebuild it.")
     return Published(
         build, manifest, build / DB_FILE, db, vectors, index, neighbours, near, free_text, precomputed, columns,
-        resolver,
+        strings, resolver,
     )  # fmt: skip
 
 

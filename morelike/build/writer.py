@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from usearch.index import Index
 
-from morelike.build.columns import CatalogArrays
+from morelike.build.columns import CatalogArrays, CatalogStrings
 from morelike.build.layout import (
     BUILDS,
     COLUMNS_DIR,
@@ -71,8 +71,9 @@ from morelike.settings import IndexSettings
 from morelike.vectors import REMAKE_MIN_PERCENTILE, nearer_than
 
 # Past this many titles a build stores no nearest-titles table. At Trakt's size (1.3M) the table is 333 MB, mapped
-# (a query reads one row), and it adds 8.5-12 min to a 2 h build (its pass: 511 s); it makes /similar 20 % faster there (9.6 -> 7.6
-# ms at p50) and one REST worker 37 % (91 -> 125 a second): bench/README.md, "Serving 1.3 million titles".
+# (a query reads one row), and it adds 8.5-12 min to a 2 h build (its pass: 511 s); it makes /similar 20 % faster
+# there (9.6 -> 7.6 ms at p50) and one REST worker 37 % (91 -> 125 a second): bench/README.md, "Serving 1.3 million
+# titles".
 NEIGHBOURS_MAX_TITLES = 2_000_000
 NEIGHBOURS_BATCH = 4_096
 
@@ -190,16 +191,18 @@ def _shown(titles: Titles, desc: str, progress: bool) -> Iterator[Title]:
 
 
 def _write_columns(db: Path, folder: Path) -> list[Path]:
-    """The catalog's numbers and id lists as arrays, made from the catalog just written the way a load of a build
-    without them makes them (morelike.build.columns), so the snapshot loads them instead; the files written."""
+    """The catalog's numbers and id lists as arrays, and its per-title strings, made from the catalog just written the
+    way a load of a build without them makes them (morelike.build.columns), so the snapshot loads them instead; the
+    files written."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         arrays = CatalogArrays.read(con)
+        strings = CatalogStrings.read(con)
     except ValueError as exc:
         raise PublishError(f"the catalog cannot be published: {exc}") from None
     finally:
         con.close()
-    return arrays.save(folder)
+    return [*arrays.save(folder), *strings.save(folder)]
 
 
 def _write_snapshot_db(path: Path, titles: Iterable[Title], chars: Sequence[int], names: Sequence[str]) -> None:

@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
-from morelike.build.columns import CatalogArrays
+from morelike.build.columns import CatalogArrays, CatalogStrings
 from morelike.build.names import catalog_rows
 from morelike.build.precomputed import Precomputed
 from morelike.catalog.normalize import normalize_title
@@ -53,9 +53,6 @@ if TYPE_CHECKING:
 
 CARD_CACHE = 4096
 DEFAULT_EXPANSION_SEARCH = 300  # builds published before the manifest recorded [index] expansion_search
-
-# The strings the snapshot keeps per title; the numbers and id lists come as arrays (morelike.build.columns).
-_LOAD_COLUMNS = "key, id, ref, title, collection, norm_title, story_names"
 
 
 def title_url(kind: str, imdb_id, trakt_slug, tmdb_id, wikipedia) -> str | None:
@@ -292,23 +289,19 @@ class Snapshot:
 
     @classmethod
     def _load(cls, published, con: sqlite3.Connection) -> Snapshot:
-        rows = con.execute(f"SELECT {_LOAD_COLUMNS} FROM titles ORDER BY key").fetchall()
-        n = len(rows)
-        if n != len(published.vectors) or (n and (rows[0][0], rows[-1][0]) != (0, n - 1)):
+        # The strings, numbers and id lists: stored ready by the build, or (a build from before) read from the
+        # catalog now.
+        strings, arrays = published.strings, published.columns
+        try:
+            strings = strings if strings is not None else CatalogStrings.read(con)
+            arrays = arrays if arrays is not None else CatalogArrays.read(con)
+        except ValueError as exc:
+            raise ValueError(f"build {published.build_id}: {exc}") from None
+        if len(strings.ids) != len(published.vectors):
             raise ValueError(
                 f"build {published.build_id}: catalog keys do not match the {len(published.vectors)} vectors"
             )
-        cols = list(zip(*rows, strict=True)) if n else [()] * (_LOAD_COLUMNS.count(",") + 1)
-        del rows
-        _, ids_c, refs_c, title_c, coll_c, norm_c, names_c = cols
-        # The numbers and id lists: stored ready by the build, or (a build from before) made from the catalog now.
-        arrays = published.columns
-        if arrays is None:
-            try:
-                arrays = CatalogArrays.read(con)
-            except ValueError as exc:
-                raise ValueError(f"build {published.build_id}: {exc}") from None
-        collections = list(coll_c)
+        collections = strings.collections
         snap = cls(
             build_id=published.build_id,
             manifest=published.manifest,
@@ -318,13 +311,13 @@ class Snapshot:
             near=published.near,
             free_text=published.free_text,
             columns=Columns(
-                ids=list(ids_c),
-                refs=list(refs_c),
-                titles=list(title_c),
+                ids=strings.ids,
+                refs=strings.refs,
+                titles=strings.titles,
                 arrays=arrays,
                 collections=collections if any(collections) else None,
-                norms=list(norm_c),
-                story_names=list(names_c),
+                norms=strings.norms,
+                story_names=strings.story_names,
             ),
             precomputed=published.precomputed,
             resolver_index=published.resolver,
