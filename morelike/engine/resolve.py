@@ -1,7 +1,8 @@
 """Title resolution: from what people type to catalog keys, and prefix autocomplete.
 
-Pure and in-memory: the engine builds one `TitleResolver` per published build from `ResolverRow`s and asks it
-questions; no I/O here. Everything is keyed by the published build's dense `key`.
+Pure: the engine makes one `TitleResolver` per published build, over the `TitleIndex` the build stored
+(morelike.titleindex: arrays and string columns, mapped) or one made from `ResolverRow`s, and asks it questions; no
+I/O here. Everything is keyed by the published build's dense `key`.
 
 How a query is answered (`resolve`):
 
@@ -19,7 +20,8 @@ How a query is answered (`resolve`):
 3. A trailing year ("heat 1995", "The Thing (1982)") is a hint: it picks among same-title entries and reorders
    fuzzy ones. A title that *is* a year or ends in one ("1917", "Blade Runner 2049") still matches exactly.
 4. Typos and partial titles: rapidfuzz, never a hand-written edit distance. Two passes over the unique normalised
-   titles, both in C: `fuzz.ratio` over whole titles (typos: "godfahter", "now you se me"), and a word pass —
+   titles, both in C: `fuzz.ratio` over whole titles of about the typed length that start with its first or second
+   letter or its second word's (typos: "godfahter", "now you se me", "teh cellar"), and a word pass —
    each query word is matched against the title vocabulary with `fuzz.ratio`, and titles are scored by the
    IDF-weighted share of query words they contain (partial titles: "shawshank", "star wars empire strikes").
    The measured alternatives (see bench/resolve.py) were worse: WRatio and partial_ratio rank one- and
