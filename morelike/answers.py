@@ -25,7 +25,7 @@ _CARD_FIELDS = tuple(f.name for f in fields(TitleCard))
 
 def card_json(card: TitleCard) -> dict:
     """The card's fields (tuples as lists, an offer as a dict, as `asdict` gives them) and its label. Field
-    by field, not `asdict`: its recursive deep copy of strings cost 1.5 ms of a REST /similar page (11 cards)."""
+    by field, not `asdict`, whose recursive deep copy made a page's JSON 0.23 ms instead of 0.09 (bundled catalog)."""
     data = {}
     for name in _CARD_FIELDS:
         value = getattr(card, name)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from morelike.build.precomputed import save_arrays
+from morelike.build.precomputed import add_arrays, save_arrays
 from morelike.catalog.records import KIND_CODE
 from morelike.catalog.watch import service_bits
 from morelike.idlists import IdLists
@@ -251,11 +251,7 @@ class CatalogStrings:
         arrays: dict[str, np.ndarray] = {}
         for column, values in zip(_STRING_COLUMNS, self._lists(), strict=True):
             arrays |= Strings.of(value or "" for value in values).arrays(f"text.{column}")
-        written = []
-        for name, array in arrays.items():
-            np.save(folder / f"{name}.npy", array, allow_pickle=False)
-            written.append(folder / f"{name}.npy")
-        return written
+        return add_arrays(folder, arrays)
 
     @classmethod
     def load(cls, folder: Path, count: int) -> CatalogStrings | None:

@@ -21,17 +21,17 @@ _SELECT = (
 
 
 def catalog_rows(con: sqlite3.Connection) -> list[ResolverRow]:
-    """Every title of a build's catalog as the resolver reads it, in key order. Popularity is the vote count plus
-    the source's popularity (a title many people rated is a title people type), as the snapshot's arrays hold them
-    (a missing vote count 0, popularity an f32)."""
+    """Every title of a build's catalog as the resolver reads it, in key order (popularity: `resolver_popularity`)."""
     rows = con.execute(f"SELECT {_SELECT} FROM titles ORDER BY key").fetchall()
     if not rows:
         return []
     (keys, ids, refs, titles, originals, years, kinds, votes, pops, imdb, trakt, slugs, tmdb,
      aliases) = zip(*rows, strict=True)  # fmt: skip
     del rows
-    popularity = np.maximum(np.asarray([v if v is not None else 0 for v in votes], dtype=np.float64), 0)
-    popularity += np.asarray([p or 0.0 for p in pops], dtype=np.float32).astype(np.float64)
+    popularity = resolver_popularity(
+        np.asarray([v if v is not None else -1 for v in votes], dtype=np.int64),
+        np.asarray([p or 0.0 for p in pops], dtype=np.float32),
+    )
     names = [tuple(json.loads(a)) if a and a != "[]" else () for a in aliases]
     return list(
         map(
@@ -51,6 +51,12 @@ def catalog_rows(con: sqlite3.Connection) -> list[ResolverRow]:
             names,
         )
     )
+
+
+def resolver_popularity(votes: np.ndarray, popularity: np.ndarray) -> np.ndarray:
+    """How well known each title is to the resolver (f64): its vote count (-1: unknown, read as 0) plus its source's
+    popularity (f32), the snapshot's arrays as they hold them. A title many people rated is a title people type."""
+    return np.maximum(votes, 0).astype(np.float64) + popularity.astype(np.float64)
 
 
 def write_index(db: Path, folder: Path) -> list[Path]:

@@ -156,6 +156,11 @@ class Precomputed:
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> list[Path]:
     """Each array as `<name>.npy` in `folder` (created): the files written (a build's `precomputed/`, `columns/`)."""
     folder.mkdir()
+    return add_arrays(folder, arrays)
+
+
+def add_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> list[Path]:
+    """Each array as `<name>.npy` in `folder`, which exists: the files written."""
     written = []
     for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array, allow_pickle=False)

@@ -142,15 +142,12 @@ def open_published(
         k = int(manifest.get("neighbours") or 0)
         neighbours = np.load(build / NEIGHBOURS_FILE, mmap_mode="r") if k else None
         near = np.load(build / NEAR_FILE)
-        precomputed = Precomputed.load(build / PRECOMPUTED_DIR, int(manifest["count"]))
+        count = int(manifest["count"])
+        precomputed = Precomputed.load(build / PRECOMPUTED_DIR, count)
         stored = (build / COLUMNS_DIR).is_dir()
-        columns = CatalogArrays.load(build / COLUMNS_DIR, int(manifest["count"])) if stored else None
-        strings = CatalogStrings.load(build / COLUMNS_DIR, int(manifest["count"])) if stored else None
-        resolver = (
-            load_resolver_index(build / RESOLVER_DIR, int(manifest["count"]))
-            if (build / RESOLVER_DIR).is_dir()
-            else None
-        )
+        columns = CatalogArrays.load(build / COLUMNS_DIR, count) if stored else None
+        strings = CatalogStrings.load(build / COLUMNS_DIR, count) if stored else None
+        resolver = load_resolver_index(build / RESOLVER_DIR, count) if (build / RESOLVER_DIR).is_dir() else None
         free_text = _free_text(build, manifest)
         # immutable=1: the snapshot never changes after publish, so SQLite may skip all locking.
         db = sqlite3.connect(f"file:{build / DB_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False)
@@ -161,7 +158,6 @@ def open_published(
     except sqlite3.Error as exc:
         db.close()
         raise PublishedError(f"The published build {build.name} cannot be read ({exc}); rebuild it.") from None
-    count = manifest["count"]
     bad_neighbours = neighbours is not None and (neighbours.shape != (count, k) or neighbours.dtype != np.int32)
     bad_near = near.shape != (count,) or near.dtype != np.float32
     bad_free_text = free_text is not None and not _fits(

@@ -34,7 +34,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 
 from morelike.build.columns import CatalogArrays, CatalogStrings
-from morelike.build.names import catalog_rows
+from morelike.build.names import catalog_rows, resolver_popularity
 from morelike.build.precomputed import Precomputed
 from morelike.catalog.normalize import normalize_title
 from morelike.catalog.records import KINDS
@@ -537,7 +537,7 @@ class Snapshot:
             rows = catalog_rows(self._db) if self._db is not None else None
         if rows is not None:
             return TitleResolver(rows)
-        popularity = (np.maximum(self.votes, 0).astype(np.float64) + self.popularity.astype(np.float64)).tolist()
+        popularity = resolver_popularity(self.votes, self.popularity).tolist()
         years = [year or None for year in self.years.tolist()]
         kinds = [KINDS[kind] for kind in self.kinds.tolist()]
         none = [None] * self.n
